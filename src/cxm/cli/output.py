@@ -1,0 +1,108 @@
+"""Rendering helpers shared by CLI commands: JSON, tables, errors, progress bars."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from cxm.errors import CXMError, ValidationFailed
+from cxm.i18n import _
+
+__all__ = [
+    "console",
+    "err_console",
+    "print_error",
+    "print_json",
+    "print_table",
+    "progress_bar",
+    "to_jsonable",
+]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+#: How many row problems to print before summarising the rest.
+MAX_PROBLEMS_SHOWN = 50
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn numpy/pandas/decimal/date values into plain JSON values (NaN → null)."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return to_jsonable(value.item())
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def print_error(exc: CXMError) -> None:
+    err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", markup=True, highlight=False)
+    if isinstance(exc, ValidationFailed):
+        for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
+            where = []
+            if p.row is not None:
+                where.append(_("row {row}", row=p.row))
+            if p.column:
+                where.append(_("column {column}", column=p.column))
+            value = "" if p.value is None else f" {p.value!r}"
+            err_console.print(f"  {', '.join(where)}{value}: {p.reason}", markup=False)
+        rest = len(exc.problems) - MAX_PROBLEMS_SHOWN
+        if rest > 0:
+            err_console.print("  " + _("… and {n} more problems.", n=rest), markup=False)
+
+
+def progress_bar(*, transient: bool = False, disable: bool = False) -> Progress:
+    """A progress bar on stderr (so that ``--json`` output on stdout stays clean)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=transient,
+        disable=disable,
+    )

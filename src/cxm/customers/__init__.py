@@ -1,0 +1,1 @@
+"""The customer file: customers, purchases, touchpoints, employees and teams."""

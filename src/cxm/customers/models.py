@@ -1,0 +1,119 @@
+"""Tables of the customer file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cxm.customers.codes import ChurnReason, CustomerStatus, JourneyStage
+from cxm.store.base import Base, TimestampMixin, json_type
+
+__all__ = ["Customer", "Employee", "Purchase", "Team", "Touchpoint"]
+
+
+def _enum(cls: type[Any], name: str) -> Enum:
+    # Stored as the code string (portable; a new code needs no ALTER TYPE on PostgreSQL).
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Team(TimestampMixin, Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    employees: Mapped[list[Employee]] = relationship(back_populates="team")
+
+
+class Employee(TimestampMixin, Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+
+    team: Mapped[Team | None] = relationship(back_populates="employees")
+
+
+class Customer(TimestampMixin, Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(254))
+    region: Mapped[str | None] = mapped_column(String(100), index=True)
+    channel: Mapped[str | None] = mapped_column(String(100), index=True)
+    acquired_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[CustomerStatus] = mapped_column(
+        _enum(CustomerStatus, "customer_status"), default=CustomerStatus.ACTIVE
+    )
+    churned_on: Mapped[date | None] = mapped_column(Date)
+    churn_reason: Mapped[ChurnReason | None] = mapped_column(_enum(ChurnReason, "churn_reason"))
+    churn_note: Mapped[str | None] = mapped_column(Text)
+    #: Preferences, family, life events, hobbies, competitors used, suggestions…
+    attributes: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+
+    purchases: Mapped[list[Purchase]] = relationship(back_populates="customer")
+    touchpoints: Mapped[list[Touchpoint]] = relationship(back_populates="customer")
+
+
+class Purchase(TimestampMixin, Base):
+    __tablename__ = "purchases"
+    __table_args__ = (Index("ix_purchases_customer_date", "customer_id", "purchased_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The order id from the source system, or a content key when the file has none.
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    purchased_on: Mapped[date] = mapped_column(Date)
+    product: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    revenue: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+    customer: Mapped[Customer] = relationship(back_populates="purchases")
+
+
+class Touchpoint(TimestampMixin, Base):
+    """A moment of truth: one contact between a customer and the firm."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (Index("ix_touchpoints_customer_time", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    stage: Mapped[JourneyStage] = mapped_column(_enum(JourneyStage, "journey_stage"))
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    customer: Mapped[Customer] = relationship(back_populates="touchpoints")
+    employee: Mapped[Employee | None] = relationship()
+    team: Mapped[Team | None] = relationship()

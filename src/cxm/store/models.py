@@ -1,0 +1,12 @@
+"""Imports every domain's models so that ``Base.metadata`` knows all tables (for
+Alembic and for the schema-drift test). Add one line per domain."""
+
+from __future__ import annotations
+
+from cxm.customers import models as customers_models
+from cxm.store.base import Base
+
+__all__ = ["Base", "metadata"]
+
+metadata = Base.metadata
+_ = (customers_models,)

@@ -1,0 +1,62 @@
+"""The app factory: each call builds an app on its own store, so tests can build many."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from cxm import __version__
+from cxm.config import Settings, load_settings
+from cxm.errors import CXMError
+from cxm.i18n import _, language, normalise_language
+from cxm.store import Store
+
+__all__ = ["create_app"]
+
+
+def _request_language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen:
+        return normalise_language(chosen)
+    accept = request.headers.get("accept-language", "")
+    first = accept.split(",")[0].split(";")[0].strip()
+    return normalise_language(first) if first else "en"
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the CXM web app on ``store`` (or one opened from ``settings``)."""
+    settings = settings or load_settings()
+    settings.check_secrets()
+    own_store = store is None
+    the_store = store or Store.open(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own_store:
+            the_store.close()
+
+    app = FastAPI(title="CXM", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = the_store
+
+    @app.middleware("http")
+    async def _language(request: Request, call_next):  # type: ignore[no-untyped-def]
+        with language(_request_language(request)) as lang:
+            request.state.lang = lang
+            response: Response = await call_next(request)
+        return response
+
+    @app.exception_handler(CXMError)
+    async def _cxm_error(request: Request, exc: CXMError) -> Response:
+        return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+    @app.get("/health", tags=["system"])
+    def health() -> dict[str, str]:
+        the_store.check_reachable()
+        return {"status": "ok", "version": __version__, "message": _("CXM is running.")}
+
+    return app

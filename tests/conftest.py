@@ -1,0 +1,138 @@
+"""Shared fixtures: a real store on SQLite and on PostgreSQL, and the real CLI.
+
+Every test that takes ``store`` runs twice, once per database. PostgreSQL comes from
+``CXM_TEST_POSTGRES_URL``; without it those runs skip, unless ``CXM_REQUIRE_ALL=1``
+(set by ``.ci/run``) turns the absence into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from cxm.store import Store, make_engine
+from cxm.store.migrate import upgrade
+
+REQUIRE_ALL = os.environ.get("CXM_REQUIRE_ALL") == "1"
+PG_URL = os.environ.get("CXM_TEST_POSTGRES_URL", "")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose resource is missing, or fail it under CXM_REQUIRE_ALL=1."""
+    if REQUIRE_ALL:
+        pytest.fail(f"CXM_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def worker_name(request: pytest.FixtureRequest) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "cxm.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_name: str) -> Iterator[str]:
+    """A database of its own for this test worker, migrated once."""
+    if not PG_URL:
+        skip_or_fail("CXM_TEST_POSTGRES_URL is not set")
+    base = make_url(PG_URL)
+    name = f"cxm_test_{worker_name}"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=None)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # the server is down or refuses us
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at {PG_URL} is not usable: {exc}")
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(store: Store) -> None:
+    names = [t for t in store.table_names() if t != "alembic_version"]
+    if names:
+        with store.engine.begin() as conn:
+            quoted = ", ".join(f'"{n}"' for n in names)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database: a fresh SQLite file or a truncated
+    PostgreSQL database."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "cxm.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    store = Store(make_engine(url))
+    _truncate_all(store)
+    store.close()
+    return url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    s = Store.open(database_url)
+    yield s
+    s.close()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cxm(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run the real ``cxm`` command line in-process against this test's database."""
+    from cxm.cli import main
+
+    monkeypatch.setenv("CXM_DATABASE_URL", database_url)
+    monkeypatch.delenv("CXM_LANG", raising=False)
+
+    def run(*args: str, lang: str = "en") -> CliResult:
+        capsys.readouterr()
+        code = 0
+        try:
+            main(["--lang", lang, *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def python_exe() -> str:
+    return sys.executable
