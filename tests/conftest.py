@@ -55,7 +55,8 @@ def postgres_url(worker_name: str) -> Iterator[str]:
     if not PG_URL:
         skip_or_fail("CXM_TEST_POSTGRES_URL is not set")
     base = make_url(PG_URL)
-    name = f"cxm_test_{worker_name}"
+    # The pid keeps concurrent test runs (several checkouts, xdist workers) apart.
+    name = f"cxm_test_{worker_name}_{os.getpid()}"
     admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=None)
     try:
         with admin.connect() as conn:
