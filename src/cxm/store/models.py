@@ -3,10 +3,11 @@ Alembic and for the schema-drift test). Add one line per domain."""
 
 from __future__ import annotations
 
+from cxm.accounts import models as accounts_models
 from cxm.customers import models as customers_models
 from cxm.store.base import Base
 
 __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
-_ = (customers_models,)
+_ = (customers_models, accounts_models)

@@ -1,0 +1,30 @@
+"""Password hashing with argon2id (argon2-cffi's defaults, RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+__all__ = ["DUMMY_HASH", "MIN_PASSWORD_LENGTH", "hash_password", "needs_rehash", "verify_password"]
+
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()
+
+#: Verified against when the user does not exist, so that timing does not tell names apart.
+DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
