@@ -1,0 +1,199 @@
+"""Read the values people type into spreadsheets: ids, amounts and dates.
+
+Decisions (documented because a file can be read more than one way):
+
+* **Text and ids** are NFKC-normalised (full-width ``Ｃ００１`` → ``C001``, ideographic
+  space → space), stripped, and inner runs of white space collapse to one space. Two ids
+  that differ only by case are *not* silently merged: :func:`id_key` exposes the case-folded
+  form so an importer can report them as a conflict.
+* **Amounts** accept ``1234.5``, ``1,234.50``, ``1 234.50``, ``¥1,234.50``, ``￥``, ``$``,
+  ``RMB``/``CNY``/``元``, full-width digits, a leading minus or accounting parentheses.
+  The comma is only ever a thousands separator: ``1 234,50``, ``1.234,50`` or ``1234,5``
+  (decimal comma) are refused as ambiguous rather than guessed.
+* **Dates** accept ``2024-01-05``, ``2024/1/5``, ``2024.1.5``, ``2024年1月5日``,
+  ``20240105``, an Excel serial day number (``45296``; 1900 date system) and any of these
+  followed by a time. Day-first or month-first forms (``05/01/2024``) are refused as
+  ambiguous. Times without a zone are taken as UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from cxm.i18n import _
+
+__all__ = [
+    "EXCEL_EPOCH",
+    "id_key",
+    "is_valid_email",
+    "normalise_id",
+    "normalise_text",
+    "normalise_text_series",
+    "parse_amount",
+    "parse_date",
+    "parse_datetime",
+    "parse_unique",
+]
+
+T = TypeVar("T")
+
+#: Day 0 of Excel's 1900 date system (it counts 1900-02-29, so serials start at 1899-12-30).
+EXCEL_EPOCH = date(1899, 12, 30)
+_SPACES = re.compile(r"\s+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_CURRENCY = re.compile(r"^(?:¥|\$|€|£|rmb|cny|usd)\s*|\s*(?:元|rmb|cny|usd)$", re.IGNORECASE)
+_PLAIN = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
+_GROUPED = re.compile(r"^\d{1,3}(?:(,)\d{3}|( )\d{3})+(?:\.\d+)?$")
+_DATE = re.compile(
+    r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日?"
+    r"|(?P<m3>\d{2})(?P<d3>\d{2}))"
+    r"(?:[ T]+(?P<H>\d{1,2})[:时](?P<M>\d{2})(?:[:分](?P<S>\d{2})(?:\.(?P<f>\d{1,6})\d*)?)?秒?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_SERIAL = re.compile(r"^\d{5,7}(?:\.\d+)?$")
+
+
+def normalise_text(value: str) -> str:
+    """NFKC (full-width → half-width), stripped, inner white space collapsed to one space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+
+
+def normalise_id(value: str) -> str:
+    """An external id as stored: :func:`normalise_text` (case is kept)."""
+    return normalise_text(value)
+
+
+def id_key(value: str) -> str:
+    """The form under which two ids count as the same: normalised and case-folded."""
+    return normalise_text(value).casefold()
+
+
+def normalise_text_series(values: pd.Series) -> pd.Series:
+    """:func:`normalise_text` over a Series of text, fast for plain ASCII."""
+    out = values.astype(str)
+    odd = ~out.str.isascii() | out.str.contains(r"\s\s|[^\S ]|^\s|\s$", regex=True)
+    if odd.any():
+        out = out.copy()
+        out[odd] = pd.Series([normalise_text(v) for v in out[odd]], index=out.index[odd])
+    return out
+
+
+def is_valid_email(value: str) -> bool:
+    return bool(_EMAIL.match(value)) and len(value) <= 254
+
+
+def parse_amount(text: str) -> Decimal:
+    """``"¥1,234.50"`` → ``Decimal("1234.50")``; ValueError with a reason otherwise."""
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    if s.startswith(("-", "−")):
+        negative, s = not negative, s[1:].strip()
+    s = _CURRENCY.sub("", s).strip()
+    if s.startswith(("-", "−")):
+        negative, s = not negative, s[1:].strip()
+    if not s:
+        raise ValueError(_("not an amount"))
+    if not _PLAIN.match(s):
+        if not _GROUPED.match(s):
+            if re.fullmatch(r"[\d .,]*\d,\d{1,2}", s) or re.fullmatch(r"[\d .]+,\d+", s):
+                raise ValueError(
+                    _("a comma is read as a thousands separator; write decimals with a dot")
+                )
+            raise ValueError(_("not an amount"))
+        s = s.replace(",", "").replace(" ", "")
+    try:
+        amount = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(_("not an amount")) from None
+    return -amount if negative else amount
+
+
+def _parts(text: str) -> tuple[date, tuple[int, int, int, int] | None, str | None]:
+    s = normalise_text(str(text))
+    if not s:
+        raise ValueError(_("empty"))
+    m = _DATE.match(s)
+    if m is None:
+        if _SERIAL.match(s):
+            serial = float(s)
+            if 1 <= serial < 2_958_466:
+                day = EXCEL_EPOCH + timedelta(days=int(serial))
+                seconds = round((serial - int(serial)) * 86400)
+                clock = (seconds // 3600, seconds // 60 % 60, seconds % 60, 0) if seconds else None
+                return day, clock, None
+        raise ValueError(_("not a date; write it as YYYY-MM-DD, e.g. 2024-01-05"))
+    g = m.groupdict()
+    month, day_ = g["m"] or g["m2"] or g["m3"], g["d"] or g["d2"] or g["d3"]
+    try:
+        day = date(int(g["y"]), int(month), int(day_))
+        clock = None
+        if g["H"] is not None:
+            frac = int((g["f"] or "0").ljust(6, "0"))
+            clock = (int(g["H"]), int(g["M"]), int(g["S"] or 0), frac)
+            datetime(2000, 1, 1, *clock)
+    except ValueError:
+        raise ValueError(_("not a real date")) from None
+    return day, clock, g["tz"]
+
+
+def parse_date(text: str, *, today: date | None = None, allow_future: bool = False) -> date:
+    """A calendar date from any accepted form (see module notes); a time part is ignored.
+
+    ``allow_future=False`` (a historical field) makes a date after ``today`` an error."""
+    day, _clock, _tz = _parts(text)
+    if not allow_future and day > (today or date.today()):
+        raise ValueError(_("is in the future"))
+    return day
+
+
+def parse_datetime(
+    text: str, *, now: datetime | None = None, allow_future: bool = False
+) -> datetime:
+    """A timezone-aware instant; a time without zone is UTC; a bare date is midnight UTC.
+
+    ``allow_future=False`` refuses instants more than a day after ``now`` (the day of slack
+    absorbs local times written without their zone)."""
+    day, clock, tz = _parts(text)
+    hh, mm, ss, us = clock or (0, 0, 0, 0)
+    moment = datetime(day.year, day.month, day.day, hh, mm, ss, us, tzinfo=UTC)
+    if tz and tz != "Z":
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        moment -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    if not allow_future and moment > (now or datetime.now(UTC)) + timedelta(days=1):
+        raise ValueError(_("is in the future"))
+    return moment
+
+
+def parse_unique(
+    values: pd.Series, parse: Callable[[str], T]
+) -> tuple[list[T | None], dict[Any, str]]:
+    """Apply ``parse`` once per distinct non-empty value of ``values``.
+
+    Returns the parsed values in order (``None`` for empty cells and failures) and a map
+    from index label to the reason for each failure.
+    """
+    parsed: dict[str, T | None] = {}
+    reasons: dict[str, str] = {}
+    for raw in values.unique():
+        text = str(raw).strip()
+        if not text:
+            parsed[raw] = None
+            continue
+        try:
+            parsed[raw] = parse(text)
+        except ValueError as exc:
+            parsed[raw] = None
+            reasons[raw] = str(exc)
+    out = [parsed[v] for v in values]
+    failures = {label: reasons[v] for label, v in values.items() if v in reasons} if reasons else {}
+    return out, failures
