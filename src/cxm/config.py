@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         default=20_000, ge=100, description="Rows written per batch by imports."
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public address used in survey links."
+    )
+    smtp_host: str = Field(default="", description="SMTP server for survey e-mails.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
+    smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
 
     @model_validator(mode="before")
     @classmethod
