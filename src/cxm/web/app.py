@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
 from cxm import __version__
 from cxm.config import Settings, load_settings
-from cxm.errors import CXMError
 from cxm.i18n import _, language, normalise_language
 from cxm.store import Store
+from cxm.web.api import api_router
+from cxm.web.security import install_security
+from cxm.web.staff import router as staff_router
 
 __all__ = ["create_app"]
 
@@ -39,7 +43,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if own_store:
             the_store.close()
 
-    app = FastAPI(title="CXM", version=__version__, lifespan=lifespan)
+    # Swagger UI needs inline scripts from a CDN, which the CSP forbids: /openapi.json only.
+    app = FastAPI(
+        title="CXM", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.store = the_store
 
@@ -50,9 +57,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             response: Response = await call_next(request)
         return response
 
-    @app.exception_handler(CXMError)
-    async def _cxm_error(request: Request, exc: CXMError) -> Response:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
+    install_security(app, settings)  # headers, body limits, one error renderer
+    app.include_router(staff_router)
+    app.include_router(api_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])
     def health() -> dict[str, str]:

@@ -1,0 +1,140 @@
+"""Limits on what a request may bring: body size (413, also for chunked bodies) and JSON
+nesting depth (400), checked before any route reads the body; and the login throttle."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+
+import numpy as np
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxm.i18n import _
+
+__all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "LoginThrottle", "json_depth"]
+
+MAX_JSON_DEPTH = 32
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def json_depth(body: bytes) -> int:
+    """Deepest nesting of ``[``/``{`` in a JSON text (brackets inside strings ignored)."""
+    stripped = _STRINGS.sub(b'""', body)
+    arr = np.frombuffer(stripped, dtype=np.uint8)
+    steps = (np.isin(arr, (0x5B, 0x7B))).astype(np.int32) - np.isin(arr, (0x5D, 0x7D))
+    return int(np.cumsum(steps).max()) if steps.size else 0
+
+
+class BodyLimitMiddleware:
+    """Reads the body up to ``max_bytes`` (refusing more with 413) and replays it to the app;
+    a JSON body nested deeper than :data:`MAX_JSON_DEPTH` is refused with 400."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0 or declared > self.max_bytes:
+                await self._refuse(scope, send, 413 if declared > 0 else 400)
+                return
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_bytes:
+                await self._refuse(scope, send, 413)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"json" in headers.get(b"content-type", b"") and json_depth(body) > MAX_JSON_DEPTH:
+            await self._refuse(scope, send, 400)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int) -> None:
+        from cxm.web.errors import render_error
+
+        request = Request(scope)
+        if status == 413:
+            message = _("The request body is larger than the limit of {n} bytes.", n=self.max_bytes)
+            code = "too_large"
+        else:
+            message = _(
+                "The request body is not acceptable (invalid length or JSON nested deeper "
+                "than {n} levels).",
+                n=MAX_JSON_DEPTH,
+            )
+            code = "bad_body"
+        response = render_error(request, status=status, code=code, message=message)
+        response.headers["Connection"] = "close"
+        await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class LoginThrottle:
+    """Counts failed logins per client address and per account in a sliding window; more
+    than ``limit`` failures in ``window`` seconds locks that key until the oldest expires.
+    In memory, per process (a multi-process deployment needs a shared store)."""
+
+    def __init__(self, *, limit: int = 5, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, key: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, *keys: str) -> int:
+        """Seconds to wait before another attempt is allowed (0 when allowed now)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                q = self._prune(key, now)
+                if len(q) >= self.limit:
+                    wait = max(wait, self.window - (now - q[0]))
+        return int(wait) + 1 if wait > 0 else 0
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                self._prune(key, now).append(now)
+            if len(self._failures) > 100_000:  # bound memory under a spray of names
+                for k in [k for k, q in self._failures.items() if not q]:
+                    del self._failures[k]

@@ -1,0 +1,202 @@
+"""Staff sign-in and the protections every response gets.
+
+- Sessions for pages: a cookie signed with ``settings.secret_key`` (itsdangerous), HttpOnly,
+  SameSite=Lax, Secure over https, valid for :data:`SESSION_MAX_AGE` seconds.
+- CSRF: a synchronizer token kept in that signed session (an anonymous visitor gets one
+  too, for the login form); every state-changing request authenticated by the cookie must
+  send it back as the form field ``csrf_token`` or the ``X-CSRF-Token`` header.
+- Bearer tokens for the API (see :mod:`cxm.accounts`); they need no CSRF token.
+- Security headers (CSP without ``unsafe-inline``) on every response, body limits and the
+  single error renderer, all installed by :func:`install_security`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxm.config import Settings
+from cxm.errors import PermissionDenied
+from cxm.i18n import _
+from cxm.web.errors import install_error_handlers
+from cxm.web.limits import BodyLimitMiddleware, LoginThrottle
+
+__all__ = [
+    "CSP",
+    "CSRF_FIELD",
+    "SAFE_METHODS",
+    "SESSION_COOKIE",
+    "SESSION_MAX_AGE",
+    "SecurityHeadersMiddleware",
+    "apply_security_headers",
+    "check_csrf",
+    "clear_session",
+    "csrf_token",
+    "install_security",
+    "read_session",
+    "write_session",
+]
+
+SESSION_COOKIE = "cxm_session"
+SESSION_MAX_AGE = 8 * 3600
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def apply_security_headers(headers: MutableHeaders, path: str = "") -> None:
+    for name, value in _HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if path.startswith(("/staff", "/api")) and "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response (pure ASGI: cheap per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                apply_security_headers(MutableHeaders(scope=message), path)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    settings: Settings = request.app.state.settings
+    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="cxm.session")
+
+
+def read_session(request: Request) -> dict[str, Any]:
+    """The verified session of this request ({} when missing, forged or expired)."""
+    cached = request.scope.get("cxm.session")
+    if cached is not None:
+        return dict(cached)
+    raw = request.cookies.get(SESSION_COOKIE)
+    data: dict[str, Any] = {}
+    if raw and len(raw) < 4096:
+        try:
+            loaded = _serializer(request).loads(raw, max_age=SESSION_MAX_AGE)
+            if isinstance(loaded, dict):
+                data = loaded
+        except BadSignature:
+            data = {}
+    request.scope["cxm.session"] = data
+    return dict(data)
+
+
+def write_session(request: Request, response: Response, data: dict[str, Any]) -> None:
+    request.scope["cxm.session"] = dict(data)
+    response.set_cookie(
+        SESSION_COOKIE,
+        _serializer(request).dumps(data),
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def clear_session(request: Request, response: Response) -> None:
+    request.scope["cxm.session"] = {}
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token; a new one is put in the session when there is none (the
+    caller must then write the session: see :func:`ensure_session`)."""
+    session = read_session(request)
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+        request.scope["cxm.session"] = session
+        request.scope["cxm.session_dirty"] = True
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a state-changing, cookie-authenticated request without the session's token."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = read_session(request).get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+        raise PermissionDenied(
+            _("The form has expired or did not come from this site. Reload the page and try again.")
+        )
+
+
+class _SessionWriter:
+    """Sets the session cookie when :func:`csrf_token` created a token during the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope.get("cxm.session_dirty"):
+                headers = MutableHeaders(scope=message)
+                if not any(
+                    c.startswith(SESSION_COOKIE + "=") for c in headers.getlist("set-cookie")
+                ):
+                    probe = Response()
+                    write_session(Request(scope), probe, scope.get("cxm.session") or {})
+                    headers.append("set-cookie", probe.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    """Headers, body limits, session cookie writer, login throttle and error rendering."""
+    app.state.login_throttle = LoginThrottle(limit=5, window=60.0)
+    install_error_handlers(app)
+    app.add_middleware(_SessionWriter)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)

@@ -1,0 +1,120 @@
+"""Staff pages: sign in and out, the dashboard of waves, a wave's response rates."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cxm.accounts import Role, authenticate
+from cxm.i18n import _
+from cxm.responses_io.comments import latest_comments
+from cxm.responses_io.rates import wave_rates, waves_overview
+from cxm.surveys.waves import get_wave
+from cxm.web.deps import CurrentStaff, DbSession, OptionalStaff, password_stamp
+from cxm.web.errors import TooManyRequests
+from cxm.web.limits import LoginThrottle
+from cxm.web.security import (
+    check_csrf,
+    clear_session,
+    csrf_token,
+    write_session,
+)
+from cxm.web.templating import templates
+
+__all__ = ["router", "safe_next"]
+
+router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no ``//host``) may follow a login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/staff/"
+    return target
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    context = {"csrf": csrf_token(request), "lang": request.state.lang, **context}
+    return templates().TemplateResponse(request, name, context, status_code=status)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, user: OptionalStaff, next: str = "/staff/") -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return page(request, "staff/login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    db: DbSession,
+    name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/staff/",
+) -> Response:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    keys = ("ip:" + _client(request), "name:" + name.strip().lower())
+    wait = throttle.retry_after(*keys)
+    if wait:
+        raise TooManyRequests(
+            _("Too many failed sign-ins. Try again in {n} seconds.", n=wait), retry_after=wait
+        )
+    await check_csrf(request)
+    user = authenticate(db, name=name.strip(), password=password)
+    if user is None:
+        throttle.failed(*keys)
+        return page(
+            request,
+            "staff/login.html",
+            {"next": safe_next(next), "error": _("Wrong user name or password.")},
+            status=401,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    # A fresh CSRF token at sign-in: a token planted before login is worthless after it.
+    write_session(
+        request,
+        response,
+        {"uid": user.id, "pw": password_stamp(user), "csrf": secrets.token_urlsafe(32)},
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: CurrentStaff) -> Response:
+    response = RedirectResponse("/staff/login", status_code=303)
+    clear_session(request, response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: CurrentStaff, db: DbSession) -> Response:
+    return page(request, "staff/dashboard.html", {"user": user, "waves": waves_overview(db)})
+
+
+@router.get("/waves/{wave_id}", response_class=HTMLResponse)
+def wave_page(request: Request, wave_id: int, user: CurrentStaff, db: DbSession) -> Response:
+    rates = wave_rates(db, wave_id=wave_id)
+    wave = get_wave(db, wave_id=wave_id)
+    context = {
+        "user": user,
+        "wave": {
+            "id": wave.id,
+            "name": wave.name,
+            "questionnaire": wave.questionnaire.code,
+            "opens_on": wave.opens_on.isoformat(),
+            "closes_on": wave.closes_on.isoformat(),
+        },
+        "total": rates.total,
+        "strata": rates.strata,
+        "can_export": user.may(Role.ANALYST),
+        "comments": latest_comments(db, wave_id=wave_id) if user.may(Role.ANALYST) else [],
+    }
+    return page(request, "staff/wave.html", context)
