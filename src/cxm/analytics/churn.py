@@ -1,0 +1,220 @@
+"""Churn: rate per segment and period, reasons against the documents' benchmark, survival.
+
+DOMAIN.md §2 quotes why customers stop buying (1 % die, 3 % move away, 5 % form other
+relationships, 9 % are won by competitors, 14 % are dissatisfied with the product, 68 % meet
+staff indifference). :func:`churn_reasons` sets a firm's own split beside those figures;
+:func:`churn_rates` gives the rate per segment and period with a Wilson interval;
+:func:`survival_curves` gives Kaplan–Meier curves per group (lifelines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxm.errors import InputError
+from cxm.i18n import _
+
+__all__ = ["churn_rates", "churn_reasons", "survival_curves", "wilson_interval"]
+
+
+def wilson_interval(
+    successes: Any, n: Any, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion (vectorised; NaN where ``n == 0``).
+
+    ``(p̂ + z²/2n ± z √(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`` — Wilson (1927), JASA 22:209;
+    agrees with ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+    """
+    k = np.asarray(successes, dtype=float)
+    m = np.asarray(n, dtype=float)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        denom = 1 + z**2 / m
+        centre = (p + z**2 / (2 * m)) / denom
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
+    return centre - half, centre + half
+
+
+def _periods(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.PeriodIndex:
+    return pd.period_range(start, end, freq=freq)
+
+
+def churn_rates(
+    customers: pd.DataFrame,
+    *,
+    segment: str | None = "segment",
+    acquired: str = "acquired_on",
+    churned: str = "churned_on",
+    start: Any = None,
+    end: Any = None,
+    freq: str = "Y",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Churn rate per segment and period.
+
+    For a period ``[s, e]``: customers at risk ``N`` = acquired before ``s`` (or with no
+    acquisition date) and not churned before ``s``; churned ``k`` = at risk and churned in
+    the period. Rate ``k / N`` with a Wilson interval. A cell with ``N = 0`` is reported with
+    ``status = "no data"`` and NaN rate, never as a zero rate.
+
+    Columns: ``segment, period, start, end, at_risk, churned, churn_rate, ci_low, ci_high,
+    status``.
+    """
+    if freq not in ("Y", "Q", "M"):
+        raise InputError(_("Period must be Y, Q or M, not {freq}.", freq=freq))
+    acq = pd.to_datetime(customers[acquired]).to_numpy()
+    chd = pd.to_datetime(customers[churned]).to_numpy()
+    known = np.concatenate([acq[~np.isnat(acq)], chd[~np.isnat(chd)]])
+    if start is None or end is None:
+        if known.size == 0:
+            raise InputError(_("No dates to place churn in time: give --start and --end."))
+    lo = pd.Timestamp(start) if start is not None else pd.Timestamp(known.min())
+    hi = pd.Timestamp(end) if end is not None else pd.Timestamp(known.max())
+    if hi < lo:
+        raise InputError(_("The period ends before it starts: {start} to {end}.", start=lo, end=hi))
+    pfreq = {"Y": "Y", "Q": "Q", "M": "M"}[freq]
+    seg = (
+        customers[segment].astype(object).fillna("—").to_numpy()
+        if segment
+        else np.full(len(customers), "all", dtype=object)
+    )
+    names = pd.unique(seg)
+    rows = []
+    for per in _periods(lo, hi, pfreq):
+        s = np.datetime64(per.start_time.normalize())
+        e = np.datetime64(per.end_time.normalize())
+        at_risk = (np.isnat(acq) | (acq < s)) & (np.isnat(chd) | (chd >= s))
+        lost = at_risk & ~np.isnat(chd) & (chd <= e)
+        for name in names:
+            in_seg = seg == name
+            n = int((at_risk & in_seg).sum())
+            k = int((lost & in_seg).sum())
+            rows.append((name, str(per), per.start_time.date(), per.end_time.date(), n, k))
+    out = pd.DataFrame(rows, columns=["segment", "period", "start", "end", "at_risk", "churned"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["churn_rate"] = np.where(out["at_risk"] > 0, out["churned"] / out["at_risk"], np.nan)
+    out["ci_low"], out["ci_high"] = wilson_interval(out["churned"], out["at_risk"], confidence)
+    out["status"] = np.where(out["at_risk"] > 0, "ok", "no data")
+    return out
+
+
+def churn_reasons(
+    reasons: pd.Series,
+    benchmark: Mapping[str, float],
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Share of each churn reason beside the benchmark share, with a Wilson interval.
+
+    ``reasons`` holds one reason code per churned customer (missing = not recorded).
+    Shares are over customers with a benchmarked reason, so they compare like with like;
+    other recorded reasons and unrecorded ones are listed with NaN benchmark. The attribute
+    ``out.attrs["chi2_p"]`` is the p-value of Pearson's goodness-of-fit test of the
+    benchmarked counts against the benchmark split (NaN when fewer than 5 expected per cell).
+    """
+    codes = reasons.astype(object).where(reasons.notna(), "unrecorded").astype(str)
+    counts = codes.value_counts()
+    bench = {str(k): float(v) for k, v in benchmark.items()}
+    total_b = float(sum(bench.values()))
+    in_bench = int(sum(int(counts.get(k, 0)) for k in bench))
+    rows = []
+    for code, share in bench.items():
+        k = int(counts.get(code, 0))
+        rows.append((code, k, k / in_bench if in_bench else np.nan, share / total_b))
+    for other, k in counts.items():
+        if str(other) not in bench:
+            rows.append((str(other), int(k), np.nan, np.nan))
+    out = pd.DataFrame(rows, columns=["reason", "customers", "share", "benchmark_share"])
+    lo, hi = wilson_interval(out["customers"], in_bench, confidence)
+    out["ci_low"] = np.where(out["benchmark_share"].notna(), lo, np.nan)
+    out["ci_high"] = np.where(out["benchmark_share"].notna(), hi, np.nan)
+    out["difference"] = out["share"] - out["benchmark_share"]
+    observed = out.loc[out["benchmark_share"].notna(), "customers"].to_numpy(dtype=float)
+    expected = out.loc[out["benchmark_share"].notna(), "benchmark_share"].to_numpy() * in_bench
+    p = np.nan
+    if in_bench and expected.min() >= 5:
+        p = float(stats.chisquare(observed, expected).pvalue)
+    out.attrs["chi2_p"] = p
+    out.attrs["n"] = in_bench
+    return out
+
+
+def survival_curves(
+    durations: pd.Series | np.ndarray,
+    events: pd.Series | np.ndarray,
+    groups: pd.Series | np.ndarray | None = None,
+    *,
+    at: tuple[float, ...] = (),
+    confidence: float = 0.95,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan–Meier survival per group, fitted with lifelines.
+
+    ``Ŝ(t) = ∏_{t_i ≤ t} (1 − d_i / n_i)`` with Greenwood's exponential (log-log) interval
+    (Kaplan & Meier 1958; lifelines ``KaplanMeierFitter``). ``durations`` are times from
+    acquisition to churn or to the end of observation, ``events`` 1 for churned, 0 for still
+    a customer (censored).
+
+    Returns ``(curves, summary)``: ``curves`` has ``group, time, survival, ci_low, ci_high,
+    at_risk``; ``summary`` has ``group, customers, churned, median`` (NaN when the curve
+    never falls to 0.5) and one ``S(t)`` column per value in ``at``. ``summary.attrs
+    ["logrank_p"]`` is the multivariate log-rank p-value (NaN with one group).
+    """
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    d = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if d.shape != e.shape:
+        raise InputError(_("Durations and events differ in length."))
+    if np.isnan(d).any() or (d < 0).any():
+        bad = int(np.flatnonzero(np.isnan(d) | (d < 0))[0])
+        raise InputError(
+            _("Duration in row {row} is missing or negative: {value}", row=bad + 1, value=d[bad])
+        )
+    g = np.full(d.shape, "all", dtype=object) if groups is None else np.asarray(groups, object)
+    curves, summary = [], []
+    names = [x for x in pd.unique(g) if x is not None and x == x]
+    for name in names:
+        m = g == name
+        kmf = KaplanMeierFitter(alpha=1 - confidence).fit(d[m], e[m])
+        sf = kmf.survival_function_.iloc[:, 0]
+        ci = kmf.confidence_interval_survival_function_
+        table = kmf.event_table
+        curves.append(
+            pd.DataFrame(
+                {
+                    "group": name,
+                    "time": sf.index.to_numpy(),
+                    "survival": sf.to_numpy(),
+                    "ci_low": ci.iloc[:, 0].to_numpy(),
+                    "ci_high": ci.iloc[:, 1].to_numpy(),
+                    "at_risk": table["at_risk"].reindex(sf.index).to_numpy(),
+                }
+            )
+        )
+        row: dict[str, Any] = {
+            "group": name,
+            "customers": int(m.sum()),
+            "churned": int(e[m].sum()),
+            "median": float(kmf.median_survival_time_),
+        }
+        for t in at:
+            row[f"S({t:g})"] = float(kmf.survival_function_at_times(t).iloc[0])
+        summary.append(row)
+    if not names:
+        raise InputError(_("No customers to compute survival for."))
+    curves_df = pd.concat(curves, ignore_index=True)
+    summary_df = pd.DataFrame(summary)
+    summary_df["median"] = summary_df["median"].replace(np.inf, np.nan)
+    p = np.nan
+    if len(names) > 1:
+        keep = pd.Series(g).isin(names).to_numpy()
+        p = float(multivariate_logrank_test(d[keep], g[keep], e[keep]).p_value)
+    summary_df.attrs["logrank_p"] = p
+    return curves_df, summary_df
