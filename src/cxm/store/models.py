@@ -6,8 +6,9 @@ from __future__ import annotations
 from cxm.accounts import models as accounts_models
 from cxm.customers import models as customers_models
 from cxm.store.base import Base
+from cxm.surveys import models as surveys_models
 
 __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
-_ = (customers_models, accounts_models)
+_ = (customers_models, accounts_models, surveys_models)
