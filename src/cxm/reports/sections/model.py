@@ -1,0 +1,146 @@
+"""The satisfaction model: a PLS path model drawn as a diagram (path coefficients on the
+arrows, R² in the nodes), with construct indices and measurement quality.
+
+Data: the document ``cxm analyze RESPONSES.csv --model MODEL.lavaan --json`` prints, made
+by the same function from the same fitted :class:`~cxm.analytics.pls.PLSPM`. In the store
+report the model is the ECSI structure over the constructs the questionnaire marks; in a
+file report (``cxm analyze --report``) it is the user's model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxm.i18n import _
+from cxm.reports import fmt
+from cxm.reports.context import NoData, ReportContext
+from cxm.reports.diagram import path_diagram_svg
+from cxm.reports.model import Chart, Decision, Section, Series, Table
+from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+
+__all__ = ["KEY", "data", "fitted_model", "model_text", "present", "title"]
+
+KEY = "model"
+#: Template whose structure the questionnaire's constructs are placed in.
+STRUCTURE = "ecsi"
+
+
+def title() -> str:
+    return _("The satisfaction model (PLS path model)")
+
+
+def model_text(constructs: dict[str, list[str]]) -> str:
+    """lavaan text: the questionnaire's construct blocks in the ECSI path structure."""
+    load_template = need("cxm.analytics.pls", "load_template")
+    spec = load_template(STRUCTURE)
+    names = {b.name.lower(): b.name for b in spec.blocks}
+    present = {names[c]: items for c, items in constructs.items() if c in names and items}
+    lines = [f"{name} =~ {' + '.join(items)}" for name, items in present.items()]
+    targets: dict[str, list[str]] = {}
+    for p in spec.paths:
+        if p.source in present and p.target in present:
+            targets.setdefault(p.target, []).append(p.source)
+    if not targets:
+        raise NoData(_("The questionnaire marks too few constructs for a path model."))
+    lines += [f"{t} ~ {' + '.join(srcs)}" for t, srcs in targets.items()]
+    return "\n".join(lines) + "\n"
+
+
+def fitted_model(ctx: ReportContext) -> tuple[Any, str]:
+    """``(fit, lavaan text)``: fitted once per report and shared with the drivers section."""
+
+    def compute() -> tuple[Any, str]:
+        if "fit" in ctx.extra:
+            return ctx.extra["fit"], str(ctx.extra.get("model_text", ""))
+        plspm = need("cxm.analytics.pls", "PLSPM")
+        cur, _prev = waves(ctx)
+        items = survey_items(ctx, cur.id)
+        text = model_text(items.constructs)
+        return plspm(text).fit(wave_frame(ctx, cur.id)), text
+
+    return ctx.memo("pls", compute)
+
+
+def data(ctx: ReportContext) -> dict[str, Any]:
+    if "document" in ctx.extra:
+        doc: dict[str, Any] = ctx.extra["document"]
+        return {"model_text": ctx.extra.get("model_text", ""), "document": doc}
+    document = need("cxm.analytics.pls.document", "analysis_document")
+    fit, text = fitted_model(ctx)
+    return {"model_text": text, "document": document(fit)}
+
+
+def present(d: dict[str, Any], ctx: ReportContext) -> Section:
+    doc = d["document"]
+    src = "cxm analyze RESPONSES.csv --model MODEL.lavaan --json"
+    s = Section(
+        KEY,
+        title(),
+        intro=_(
+            "Constructs as ovals with R² inside; arrows carry the path coefficients (solid: "
+            "significant at 5 %, dashed: not, where bootstrapped)."
+        ),
+    )
+    paths = doc.get("paths") or []
+    r2 = doc.get("r2") or {}
+    s.diagram_svg = path_diagram_svg(paths, r2)
+    s.tables.append(
+        Table(
+            _("Path coefficients"),
+            (_("from"), _("to"), _("estimate"), _("interval"), "p"),
+            tuple(
+                (
+                    p["from"],
+                    p["to"],
+                    fmt.num(p.get("estimate"), 3),
+                    fmt.ci_text(p.get("ci_low"), p.get("ci_high"), digits=3),
+                    fmt.p_text(p.get("p")),
+                )
+                for p in paths
+            ),
+            src,
+        )
+    )
+    indices = doc.get("indices") or {}
+    if isinstance(indices, dict) and indices:
+        names = list(indices)
+        s.charts.append(
+            Chart(
+                "model-indices",
+                _("Construct indices (0–100)"),
+                "bar",
+                (Series(_("index"), tuple(names), tuple(indices[n] for n in names)),),
+                src,
+                y_range=(0.0, 100.0),
+            )
+        )
+    if r2:
+        s.tables.append(
+            Table(
+                _("Explained variance"),
+                (_("construct"), "R²"),
+                tuple((k, fmt.num(v, 3)) for k, v in r2.items()),
+                src,
+            )
+        )
+    strongest = max(
+        (
+            p
+            for p in paths
+            if p.get("to", "").lower() == "satisfaction" and fmt.is_num(p.get("estimate"))
+        ),
+        key=lambda p: p["estimate"],
+        default=None,
+    )
+    if strongest is not None:
+        s.decisions.append(
+            Decision(
+                _(
+                    "{name} has the strongest direct effect on satisfaction ({value}).",
+                    name=strongest["from"],
+                    value=fmt.num(strongest["estimate"], 3),
+                ),
+                src,
+            )
+        )
+    return s

@@ -1,0 +1,52 @@
+"""Which survey waves a report is about: the chosen (or latest) one and its comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxm.errors import NotFound
+from cxm.i18n import _
+from cxm.reports.context import NoData
+
+__all__ = ["WaveRef", "all_waves", "resolve_waves"]
+
+
+@dataclass(frozen=True)
+class WaveRef:
+    id: int
+    name: str
+    opens_on: str
+
+
+def all_waves(session: Session) -> list[WaveRef]:
+    """Every wave, oldest first."""
+    from cxm.surveys.models import Wave
+
+    rows = session.execute(
+        select(Wave.id, Wave.name, Wave.opens_on).order_by(Wave.opens_on, Wave.id)
+    ).all()
+    return [WaveRef(int(r.id), str(r.name), r.opens_on.isoformat()) for r in rows]
+
+
+def _find(waves: list[WaveRef], given: str) -> WaveRef:
+    for w in waves:
+        if w.name == given or str(w.id) == given:
+            return w
+    raise NotFound(_("No survey wave named {wave}.", wave=given))
+
+
+def resolve_waves(
+    session: Session, wave: str | None, compare: str | None
+) -> tuple[WaveRef, WaveRef | None]:
+    """``(current, compare)``: by name or id, else the latest wave and the one before it."""
+    waves = all_waves(session)
+    if not waves:
+        raise NoData(_("No survey waves yet."))
+    current = _find(waves, wave) if wave else waves[-1]
+    if compare:
+        return current, _find(waves, compare)
+    before = [w for w in waves if (w.opens_on, w.id) < (current.opens_on, current.id)]
+    return current, (before[-1] if before else None)
