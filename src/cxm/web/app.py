@@ -15,8 +15,8 @@ from cxm.config import Settings, load_settings
 from cxm.i18n import _, language, normalise_language
 from cxm.store import Store
 from cxm.web.api import api_router
-from cxm.web.security import install_security
 from cxm.web.reports import router as reports_router
+from cxm.web.security import install_security
 from cxm.web.staff import router as staff_router
 
 __all__ = ["create_app"]
