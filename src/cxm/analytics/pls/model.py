@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from cxm.analytics.pls import _engine, _tidy, indices, quality
@@ -157,9 +158,29 @@ class PLSPM:
             layout, sol.weights[0], self._prepared.raw, self._unit, self.scale
         )
         self.missing_report_ = self._prepared.missing_report
+        self._index_params(pairs)
         self.__dict__.pop("f2_", None)
         self.__dict__.pop("data_", None)
         self.bootstrap_: BootstrapResult | None = None
+
+    def _index_params(self, pairs: list[tuple[int, int]]) -> None:
+        """Name the flat parameter vector the bootstrap works on."""
+        layout, spec = self._layout, self.spec_
+        pos = {c: k for k, c in enumerate(layout.constructs)}
+        self._spec_pairs = [(pos[p.source], pos[p.target]) for p in spec.paths]
+        self._eff_pairs = pairs
+        names: list[tuple[str, str, str]] = [("path", p.source, p.target) for p in spec.paths]
+        for kind in ("loading", "weight"):
+            names += [(kind, b.name, i) for b in spec.blocks for i in b.indicators]
+        names += [("total", layout.constructs[i], layout.constructs[j]) for i, j in pairs]
+        names += [("r2", t, "") for t in spec.endogenous]
+        self._param_names = pd.DataFrame(names, columns=["kind", "a", "b"])
+
+    def _param_vector(self) -> npt.NDArray[np.float64]:
+        from cxm.analytics.pls.bootstrap import _params
+
+        out = _params(self._solution, self._layout, self._spec_pairs, self._eff_pairs)
+        return np.asarray(out[0], dtype=np.float64)
 
     # ----------------------------------------------------------------- derived
     @cached_property

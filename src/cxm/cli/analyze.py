@@ -1,0 +1,197 @@
+"""``cxm analyze FILE --model MODEL``: a PLS path model (ACSI, ECSI, CCSI or lavaan) on a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cxm.errors import InputError, ModelSpecError
+from cxm.i18n import _
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxm.analytics.pls import PLSPM, ModelSpec
+
+__all__ = ["analyze", "register", "resolve_model", "result_document"]
+
+
+def resolve_model(model: str) -> ModelSpec:
+    """A template name (acsi, ecsi, ccsi) or a lavaan file."""
+    from cxm.analytics.pls import TEMPLATES, load_template, parse_model
+
+    if model.strip().lower() in TEMPLATES:
+        return load_template(model)
+    path = Path(model)
+    if path.is_file():
+        return parse_model(path)
+    raise ModelSpecError(
+        _(
+            "Model {model} is neither a template ({names}) nor a lavaan file.",
+            model=model,
+            names=", ".join(TEMPLATES),
+        )
+    )
+
+
+def _parse_scale(scale: str | None) -> tuple[float, float] | None:
+    if not scale:
+        return None
+    try:
+        lo, hi = (float(v) for v in scale.replace("..", ",").split(","))
+    except ValueError:
+        raise InputError(
+            _("--scale must be two numbers like 1,10 (got {value}).", value=scale)
+        ) from None
+    return lo, hi
+
+
+def _records(frame: pd.DataFrame, rename: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    records = frame.rename(columns=rename or {}).to_dict(orient="records")
+    return [{str(k): v for k, v in r.items()} for r in records]
+
+
+def result_document(fit: PLSPM) -> dict[str, Any]:
+    """Everything a report needs, as one JSON-able dict (the ``--json`` document)."""
+    boot = fit.bootstrap_
+    stat_cols = ["se", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high"]
+
+    def with_boot(base: pd.DataFrame, table: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
+        if table is None:
+            return base.assign(**dict.fromkeys(stat_cols))
+        return base.merge(table[[*keys, *stat_cols]], on=keys, how="left")
+
+    paths = with_boot(fit.path_coefficients_, boot.paths if boot else None, ["source", "target"])
+    paths = paths.merge(fit.f2_, on=["source", "target"])
+    keys = ["construct", "indicator"]
+    report = fit.missing_report_
+    return {
+        "n": fit.n_,
+        "iterations": fit.n_iter_,
+        "converged": fit.converged_,
+        "scheme": fit.scheme,
+        "missing": {
+            "method": report.attrs["method"],
+            "rows": report.attrs["n_rows"],
+            "rows_used": report.attrs["n_used"],
+            "indicators": _records(report[report["n_missing"] > 0]),
+        },
+        "paths": _records(paths, {"source": "from", "target": "to"}),
+        "r2": fit.r2_.to_dict(),
+        "r2_adj": fit.r2_adj_.to_dict(),
+        "loadings": _records(with_boot(fit.outer_loadings_, boot.loadings if boot else None, keys)),
+        "weights": _records(with_boot(fit.outer_weights_, boot.weights if boot else None, keys)),
+        "total_effects": _records(
+            with_boot(
+                fit.total_effects_, boot.total_effects if boot else None, ["source", "target"]
+            ),
+            {"source": "from", "target": "to"},
+        ),
+        "indices": fit.construct_indices_.to_dict(),
+        "reliability": _records(fit.reliability()),
+        "htmt": _records(fit.htmt()),
+        "indicator_vif": _records(fit.indicator_vif()),
+        "inner_vif": _records(fit.inner_vif(), {"source": "from", "target": "to"}),
+        "bootstrap": None
+        if boot is None
+        else {
+            "resamples": boot.n_boot,
+            "failed": boot.n_failed,
+            "seed": boot.seed,
+            "level": boot.level,
+            "p_value": "two-sided, Student t with n-1 df on estimate/se",
+        },
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.3f}"
+    return str(value)
+
+
+def _render(doc: dict[str, Any]) -> None:
+    from cxm.cli.output import console, print_table
+
+    console.print(
+        _(
+            "PLS path model: {n} observations, {it} iterations, scheme {scheme}.",
+            n=doc["n"],
+            it=doc["iterations"],
+            scheme=doc["scheme"],
+        )
+    )
+    cols = ["from", "to", "estimate", "se", "ci_low", "ci_high", "p", "f2"]
+    print_table(
+        _("Paths"), [_(c) for c in cols], [[_fmt(r[c]) for c in cols] for r in doc["paths"]]
+    )
+    print_table(
+        _("R²"),
+        [_("construct"), "R²", _("adjusted R²")],
+        [[c, _fmt(v), _fmt(doc["r2_adj"][c])] for c, v in doc["r2"].items()],
+    )
+    print_table(
+        _("Outer loadings and weights"),
+        [_("construct"), _("indicator"), _("loading"), _("weight")],
+        [
+            [r["construct"], r["indicator"], _fmt(r["estimate"]), _fmt(w["estimate"])]
+            for r, w in zip(doc["loadings"], doc["weights"], strict=True)
+        ],
+    )
+    rel = ["construct", "mode", "alpha", "rho_a", "rho_c", "ave"]
+    print_table(
+        _("Reliability"),
+        [_(c) for c in rel],
+        [[_fmt(r[c]) for c in rel] for r in doc["reliability"]],
+    )
+    print_table(
+        _("Indices (0–100)"),
+        [_("construct"), _("index")],
+        [[c, f"{v:.1f}"] for c, v in doc["indices"].items()],
+    )
+
+
+def analyze(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, XLSX or SPSS .sav file, one row per respondent.")
+    ],
+    model: Annotated[str, typer.Option("--model", "-m", help="acsi, ecsi, ccsi or a lavaan file.")],
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", "-b", help="Bootstrap resamples (0: none).")
+    ] = 0,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
+    scheme: Annotated[str, typer.Option("--scheme", help="path, centroid or factorial.")] = "path",
+    missing: Annotated[str, typer.Option("--missing", help="mean or casewise.")] = "mean",
+    scale: Annotated[
+        str | None, typer.Option("--scale", help="Answer scale for the indices, e.g. 1,10.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Estimate a PLS path model (satisfaction index) on a survey file."""
+    from cxm.analytics.pls import PLSPM
+    from cxm.cli.output import print_json, progress_bar
+    from cxm.files import read_table
+
+    spec = resolve_model(model)
+    df = read_table(file)
+    fit = PLSPM(spec, scheme=scheme, missing=missing, scale=_parse_scale(scale))  # type: ignore[arg-type]
+    fit.fit(df)
+    if bootstrap:
+        with progress_bar(transient=True) as bar:
+            task = bar.add_task(_("Bootstrap"), total=bootstrap)
+            fit.bootstrap(
+                bootstrap, seed=seed, progress=lambda done, _total: bar.update(task, completed=done)
+            )
+    doc = result_document(fit)
+    if as_json:
+        print_json(doc)
+    else:
+        _render(doc)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze)
