@@ -16,6 +16,7 @@ from cxm.i18n import _, language, normalise_language
 from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.reports import router as reports_router
+from cxm.web.respond import router as respond_router
 from cxm.web.security import install_security
 from cxm.web.staff import router as staff_router
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(staff_router)
     app.include_router(api_router)
     app.include_router(reports_router)
+    app.include_router(respond_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])
