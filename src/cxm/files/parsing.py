@@ -30,6 +30,7 @@ import pandas as pd
 from cxm.i18n import _
 
 __all__ = [
+    "EMAIL_PATTERN",
     "EXCEL_EPOCH",
     "id_key",
     "is_valid_email",
@@ -47,7 +48,9 @@ T = TypeVar("T")
 #: Day 0 of Excel's 1900 date system (it counts 1900-02-29, so serials start at 1899-12-30).
 EXCEL_EPOCH = date(1899, 12, 30)
 _SPACES = re.compile(r"\s+")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+#: What an e-mail address must look like (one @, a dot in the domain, no spaces).
+EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+"
+_EMAIL = re.compile(EMAIL_PATTERN)
 _CURRENCY = re.compile(r"^(?:¥|\$|€|£|rmb|cny|usd)\s*|\s*(?:元|rmb|cny|usd)$", re.IGNORECASE)
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
 _GROUPED = re.compile(r"^\d{1,3}(?:(,)\d{3}|( )\d{3})+(?:\.\d+)?$")
@@ -78,7 +81,7 @@ def id_key(value: str) -> str:
 def normalise_text_series(values: pd.Series) -> pd.Series:
     """:func:`normalise_text` over a Series of text, fast for plain ASCII."""
     out = values.astype(str)
-    odd = ~out.str.isascii() | out.str.contains(r"\s\s|[^\S ]|^\s|\s$", regex=True)
+    odd = out.str.contains(r"[^\x00-\x7f]|\s\s|[^\S ]|^\s|\s$", regex=True)
     if odd.any():
         out = out.copy()
         out[odd] = pd.Series([normalise_text(v) for v in out[odd]], index=out.index[odd])
@@ -86,7 +89,7 @@ def normalise_text_series(values: pd.Series) -> pd.Series:
 
 
 def is_valid_email(value: str) -> bool:
-    return bool(_EMAIL.match(value)) and len(value) <= 254
+    return bool(_EMAIL.fullmatch(value)) and len(value) <= 254
 
 
 def parse_amount(text: str) -> Decimal:

@@ -1,0 +1,131 @@
+"""Checks shared by every import: required values, lengths, dates, duplicate ids.
+
+A :class:`ImportState` lives for one file and collects every problem (keeping the first
+:data:`MAX_PROBLEMS_KEPT`, counting all) and the ids seen so far, so that a duplicate on
+row 900,000 names its twin on row 3. A :class:`Chunk` wraps one DataFrame of text cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from cxm.customers.importing_columns import ColumnMap
+from cxm.errors import Problem
+from cxm.files.parsing import normalise_text_series, parse_unique
+from cxm.i18n import _
+
+__all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState"]
+
+T = TypeVar("T")
+
+#: Problems kept for the report; beyond this they are only counted (bounded memory).
+MAX_PROBLEMS_KEPT = 1000
+
+
+@dataclass
+class ImportState:
+    """What one import remembers across chunks."""
+
+    today: date = field(default_factory=date.today)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    #: case-folded id → (row, id as written), per kind of id
+    seen: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    normalised_ids: int = 0
+    #: content key → times seen, for rows keyed by their content (no id column)
+    occurrences: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+
+    def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            text = None if value is None else str(value)
+            self.problems.append(Problem(row, column, text, reason))
+
+
+class Chunk:
+    """One chunk of an import file, read through its :class:`ColumnMap`."""
+
+    def __init__(self, frame: pd.DataFrame, columns: ColumnMap, state: ImportState) -> None:
+        self.frame = frame
+        self.columns = columns
+        self.state = state
+        self.bad = pd.Series(False, index=frame.index)
+
+    def header(self, name: str) -> str:
+        return self.columns.fields.get(name, name)
+
+    def raw(self, name: str) -> pd.Series:
+        if name not in self.columns.fields:
+            return pd.Series("", index=self.frame.index, dtype=object)
+        return self.frame[self.columns.fields[name]].astype(str)
+
+    def fail(self, mask: pd.Series, name: str, reason: str | Callable[[Any], str]) -> None:
+        """Record a problem for each row where ``mask`` holds."""
+        if not mask.any():
+            return
+        raw = self.raw(name)
+        for row in mask.index[mask.to_numpy()]:
+            value = raw.at[row]
+            text = reason(value) if callable(reason) else reason
+            self.state.add(int(row), self.header(name), value, text)
+        self.bad |= mask
+
+    def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
+        """The column as normalised text (``None`` where empty), length-checked."""
+        values = normalise_text_series(self.raw(name))
+        empty = values == ""
+        if required:
+            self.fail(empty, name, _("a value is required"))
+        too_long = values.str.len() > max_length
+        self.fail(too_long, name, _("longer than {n} characters", n=max_length))
+        return values.where(~empty, None)
+
+    def parsed(
+        self, name: str, parse: Callable[[str], T], *, required: bool = False
+    ) -> list[T | None]:
+        """The column parsed value by value (once per distinct value)."""
+        raw = self.raw(name)
+        values, failures = parse_unique(raw, parse)
+        if failures:
+            for row, reason in failures.items():
+                self.state.add(int(row), self.header(name), raw.at[row], reason)
+            self.bad.loc[list(failures)] = True
+        if required:
+            self.fail(raw.str.strip() == "", name, _("a value is required"))
+        return values
+
+    def unique_ids(self, name: str, ids: pd.Series, *, kind: str) -> None:
+        """Report ids seen before in this file (also when they differ only by case,
+        spaces or full-width characters)."""
+        seen = self.state.seen.setdefault(kind, {})
+        raw = self.raw(name)
+        changed = int(((raw != ids) & ids.notna()).sum())
+        self.state.normalised_ids += changed
+        header = self.header(name)
+        for row, value, written in zip(ids.index, ids, raw, strict=True):
+            if value is None:
+                continue
+            key = value.casefold()
+            first = seen.get(key)
+            if first is None:
+                seen[key] = (int(row), written)
+                continue
+            other_row, other = first
+            if other == written:
+                reason = _("duplicate id: row {other} has the same id", other=other_row)
+            else:
+                reason = _(
+                    "duplicate id: row {other} has {value!r}, which is the same id once case, "
+                    "spaces and full-width characters are ignored",
+                    other=other_row,
+                    value=other,
+                )
+            self.state.add(int(row), header, written, reason)
+            self.bad.at[row] = True

@@ -1,0 +1,109 @@
+"""Validate one chunk of a customers file into rows for the ``customers`` table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cxm.customers.codes import CustomerStatus
+from cxm.customers.importing_checks import Chunk
+from cxm.customers.importing_codes import read_churn_reason, read_status
+from cxm.customers.importing_columns import ColumnMap
+from cxm.files.parsing import EMAIL_PATTERN, parse_date
+from cxm.i18n import _
+
+__all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
+
+#: Columns of ``customers`` an import writes, in order.
+CUSTOMER_COLUMNS = (
+    "external_id",
+    "name",
+    "phone",
+    "email",
+    "region",
+    "channel",
+    "acquired_on",
+    "status",
+    "churned_on",
+    "churn_reason",
+    "churn_note",
+    "attributes",
+)
+_PHONE = r"\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?"
+
+
+def customer_update_columns(columns: ColumnMap) -> list[str]:
+    """Columns an import may change on an existing customer: only those in the file."""
+    out = [c for c in CUSTOMER_COLUMNS[1:-1] if columns.has(c)]
+    if "status" not in out and (columns.has("churned_on") or columns.has("churn_reason")):
+        out.append("status")
+    if columns.attributes:
+        out.append("attributes")
+    return out
+
+
+def validate_customers(chunk: Chunk) -> pd.DataFrame:
+    """The chunk as rows for ``customers`` (columns :data:`CUSTOMER_COLUMNS`)."""
+    state = chunk.state
+    ids = chunk.text("customer_id", max_length=100, required=True)
+    chunk.unique_ids("customer_id", ids, kind="customer")
+    out = pd.DataFrame({"external_id": ids}, index=chunk.frame.index)
+    out["name"] = chunk.text("name", max_length=200)
+    phone = chunk.text("phone", max_length=50)
+    bad_phone = phone.notna() & ~(
+        phone.str.fullmatch(_PHONE, na=True) & (phone.str.count(r"\d") >= 3)
+    ).astype(bool)
+    chunk.fail(bad_phone, "phone", _("not a phone number"))
+    out["phone"] = phone
+    email = chunk.text("email", max_length=254)
+    bad_email = email.notna() & ~email.str.fullmatch(EMAIL_PATTERN, na=True).astype(bool)
+    chunk.fail(bad_email, "email", _("not an e-mail address"))
+    out["email"] = email
+    out["region"] = chunk.text("region", max_length=100)
+    out["channel"] = chunk.text("channel", max_length=100)
+
+    def historical(text: str) -> Any:
+        return parse_date(text, today=state.today)
+
+    acquired = chunk.parsed("acquired_on", historical)
+    churned = chunk.parsed("churned_on", historical)
+    out["acquired_on"] = pd.Series(acquired, index=out.index, dtype=object)
+    out["churned_on"] = pd.Series(churned, index=out.index, dtype=object)
+    before = pd.Series(
+        [bool(a and c and c < a) for a, c in zip(acquired, churned, strict=True)], index=out.index
+    )
+    chunk.fail(before, "churned_on", _("the churn date is before the acquisition date"))
+
+    reasons = chunk.parsed("churn_reason", read_churn_reason)
+    out["churn_reason"] = pd.Series([r.value if r else None for r in reasons], index=out.index)
+    out["churn_note"] = chunk.text("churn_note", max_length=10_000)
+    statuses = chunk.parsed("status", read_status)
+    has_churn = out["churned_on"].notna() | out["churn_reason"].notna()
+    written = pd.Series([s.value if s else None for s in statuses], index=out.index, dtype=object)
+    contradiction = (written == CustomerStatus.ACTIVE.value) & has_churn
+    chunk.fail(
+        contradiction,
+        "status",
+        _("the status is active but a churn date or churn reason is given"),
+    )
+    inferred = has_churn.map({True: CustomerStatus.CHURNED.value, False: "active"})
+    out["status"] = written.where(written.notna(), inferred)
+    out["attributes"] = _attributes(chunk)
+    return out
+
+
+def _attributes(chunk: Chunk) -> pd.Series:
+    index = chunk.frame.index
+    if not chunk.columns.attributes:
+        return pd.Series([{} for _row in index], index=index, dtype=object)
+    columns = {
+        name: chunk.frame[header].astype(str).str.strip()
+        for name, header in chunk.columns.attributes.items()
+    }
+    rows: list[dict[str, str]] = [{} for _row in index]
+    for name, values in columns.items():
+        for i, value in enumerate(values):
+            if value:
+                rows[i][name] = value
+    return pd.Series(rows, index=index, dtype=object)

@@ -1,0 +1,139 @@
+"""The SQL side of imports: one upsert per table, written in bulk, and id look-ups.
+
+The upsert is ``INSERT … ON CONFLICT (external_id) DO UPDATE SET <columns in the file>
+WHERE <some column IS DISTINCT FROM the new value>``, so a row whose values did not change
+is not touched (its ``updated_at`` stays) and re-importing a file changes nothing.
+
+On SQLite the statement is compiled once and run with the driver's ``executemany`` on
+tuples converted column by column (SQLAlchemy's per-value bind processing would cost more
+than the insert itself); on PostgreSQL it goes through SQLAlchemy Core's executemany.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import JSON, Connection, Date, DateTime, Numeric, Table, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.expression import ColumnElement
+
+__all__ = ["LOOKUP_BATCH", "UpsertWriter", "count_rows", "lookup_ids"]
+
+#: Ids per ``IN (…)`` look-up (well under SQLite's bound-parameter limit).
+LOOKUP_BATCH = 900
+
+
+def count_rows(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def lookup_ids(
+    conn: Connection, table: Table, external_ids: Iterable[str], *, key: str = "external_id"
+) -> dict[str, int]:
+    """``{external_id: id}`` for those of ``external_ids`` that exist in ``table``."""
+    wanted = sorted({e for e in external_ids if e})
+    found: dict[str, int] = {}
+    column = table.c[key]
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start : start + LOOKUP_BATCH]
+        for ext, pk in conn.execute(select(column, table.c.id).where(column.in_(batch))):
+            found[str(ext)] = int(pk)
+    return found
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would store a value of this type on SQLite (``None``: as it is)."""
+    if isinstance(column_type, DateTime):
+        return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(column_type, Date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(column_type, JSON):
+        return lambda v: None if v is None else json.dumps(v)
+    if isinstance(column_type, Numeric):
+        return lambda v: None if v is None else float(v)
+    return None
+
+
+class UpsertWriter:
+    """Writes DataFrames of rows into ``table`` by external id, inside ``conn``'s
+    transaction; returns how many rows were inserted or changed."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        table: Table,
+        columns: Sequence[str],
+        update: Sequence[str],
+        *,
+        stamp: datetime,
+    ) -> None:
+        self.conn = conn
+        self.table = table
+        self.columns = [*columns, "created_at", "updated_at"]
+        self.stamp = stamp
+        self.dialect = conn.dialect.name
+        self.statement = self._statement(update)
+        if self.dialect == "sqlite":
+            self.sql = str(self.statement.compile(dialect=conn.dialect))
+            self.converters = {
+                c: f for c in self.columns if (f := _sqlite_converter(table.c[c].type))
+            }
+
+    def _statement(self, update: Sequence[str]) -> Any:
+        t = self.table
+        ins: Any = (sqlite if self.dialect == "sqlite" else postgresql).insert(t)
+        ins = ins.values({c: _bind(c) for c in self.columns})
+        new = ins.excluded
+        sets: dict[str, Any] = {}
+        changed: list[ColumnElement[bool]] = []
+        for name in update:
+            value: Any = new[name]
+            if name == "attributes":  # merge the file's keys into what is there
+                if self.dialect == "sqlite":
+                    value = func.json_patch(t.c.attributes, new.attributes)
+                    changed.append(func.json(t.c.attributes).is_distinct_from(value))
+                else:
+                    value = t.c.attributes.op("||", return_type=JSONB())(new.attributes)
+                    changed.append(t.c.attributes.is_distinct_from(value))
+            else:
+                changed.append(t.c[name].is_distinct_from(new[name]))
+            sets[name] = value
+        if not sets:
+            return ins.on_conflict_do_nothing(index_elements=["external_id"])
+        sets["updated_at"] = new.updated_at
+        return ins.on_conflict_do_update(
+            index_elements=["external_id"], set_=sets, where=or_(*changed)
+        )
+
+    def write(self, rows: pd.DataFrame) -> int:
+        """Upsert ``rows`` (one column per name in ``columns``); rows changed or added."""
+        if rows.empty:
+            return 0
+        names = self.columns[:-2]
+        if self.dialect == "sqlite":
+            stamp = self.converters["created_at"](self.stamp)  # type: ignore[misc]
+            values = []
+            for name in names:
+                column = rows[name].tolist()
+                convert = self.converters.get(name)
+                values.append([convert(v) for v in column] if convert else column)
+            stamps = [stamp] * len(rows)
+            params = list(zip(*values, stamps, stamps, strict=True))
+            result = self.conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
+        else:
+            records: list[dict[str, Any]] = rows[names].to_dict("records")  # type: ignore[assignment]
+            for record in records:
+                record["created_at"] = record["updated_at"] = self.stamp
+            result = self.conn.execute(self.statement, records)
+        return max(int(result.rowcount), 0)
+
+
+def _bind(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
