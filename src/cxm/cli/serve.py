@@ -1,0 +1,41 @@
+"""``cxm serve``: run the web app (respondent pages, staff pages, API) with uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from cxm.cli.output import err_console
+from cxm.i18n import _
+
+__all__ = ["register", "serve"]
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Serve CXM on the configured database (CXM_DATABASE_URL; SQLite file by default)."""
+    import uvicorn
+
+    from cxm.cli.context import open_store, settings
+
+    cfg = settings()
+    cfg.check_secrets()
+    with open_store():  # migrate an empty database once, before the workers start
+        pass
+    err_console.print(_("CXM listening on http://{host}:{port}/", host=host, port=port))
+    uvicorn.run(
+        "cxm.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
