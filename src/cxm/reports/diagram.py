@@ -11,7 +11,19 @@ from typing import Any
 __all__ = ["path_diagram_svg"]
 
 NODE_W, NODE_H = 150, 54
-COL_GAP, ROW_GAP = 90, 36
+COL_GAP, ROW_GAP = 110, 50
+
+#: (column, row) of the constructs of the national index models (ACSI, ECSI, CCSI), laid
+#: out as they are usually drawn: antecedents left, satisfaction centre, outcomes right.
+PRESET: dict[str, tuple[int, int]] = {
+    "image": (0, 0),
+    "expectation": (0, 1),
+    "quality": (0, 2),
+    "value": (1, 2),
+    "satisfaction": (1, 1),
+    "complaints": (2, 2),
+    "loyalty": (2, 1),
+}
 
 
 def _depths(names: Sequence[str], paths: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -45,30 +57,29 @@ def path_diagram_svg(
     for n in r2:
         if n not in names:
             names.append(n)
-    depth = _depths(names, paths)
-    cols: dict[int, list[str]] = {}
-    for n in names:
-        cols.setdefault(depth[n], []).append(n)
-    n_cols = max(cols) + 1 if cols else 1
-    n_rows = max((len(v) for v in cols.values()), default=1)
+    grid: dict[str, tuple[int, int]] = {}
+    if all(n.lower() in PRESET for n in names):
+        grid = {n: PRESET[n.lower()] for n in names}
+    else:
+        depth = _depths(names, paths)
+        for n in names:
+            grid[n] = (depth[n], sum(1 for m in grid if grid[m][0] == depth[n]))
+    n_cols = max((c for c, _r in grid.values()), default=0) + 1
+    n_rows = max((r for _c, r in grid.values()), default=0) + 1
     width = n_cols * NODE_W + (n_cols - 1) * COL_GAP + 40
     height = n_rows * NODE_H + (n_rows - 1) * ROW_GAP + 40
-    pos: dict[str, tuple[float, float]] = {}
-    for c, members in cols.items():
-        col_h = len(members) * NODE_H + (len(members) - 1) * ROW_GAP
-        top = (height - col_h) / 2
-        for i, n in enumerate(members):
-            pos[n] = (
-                20 + c * (NODE_W + COL_GAP) + NODE_W / 2,
-                top + i * (NODE_H + ROW_GAP) + NODE_H / 2,
-            )
+    pos = {
+        n: (20 + c * (NODE_W + COL_GAP) + NODE_W / 2, 20 + r * (NODE_H + ROW_GAP) + NODE_H / 2)
+        for n, (c, r) in grid.items()
+    }
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" class="pls-diagram" role="img" '
         f'font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10" '
+        'markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
         "</marker></defs>",
     ]
 
@@ -95,7 +106,8 @@ def path_diagram_svg(
         )
         if est is not None:
             star = "" if sig is None else ("*" if sig < 0.05 else "")
-            mx, my = (sx + ex) / 2, (sy + ey) / 2
+            # 40 % along: labels of crossing arrows do not land on the same spot
+            mx, my = sx + 0.4 * (ex - sx), sy + 0.4 * (ey - sy)
             out.append(
                 f'<rect x="{mx - 22:.1f}" y="{my - 9:.1f}" width="44" height="16" rx="3" '
                 f'fill="white" opacity="0.9"/>'

@@ -89,8 +89,7 @@ def survey_items(ctx: ReportContext, wave_id: int) -> SurveyItems:
                 recommend = q.code
             if q.type == QuestionType.CES and effort is None:
                 effort = q.code
-            # ``construct`` is also a pydantic classmethod name; read the field itself.
-            construct = q.__dict__.get("construct")
+            construct = q.latent
             if construct is not None:
                 cons.setdefault(str(construct.value), []).append(q.code)
             if q.type == QuestionType.SATISFACTION5:

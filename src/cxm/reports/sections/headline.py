@@ -12,10 +12,12 @@ from typing import Any
 
 import pandas as pd
 
+from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Figure, Section, Series
+from cxm.reports.sections.model import model_document
 from cxm.reports.survey_data import need, survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title", "two_wave_frame"]
@@ -59,6 +61,11 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     if items.recommend:
         nps = need("cxm.analytics.scores_nps", "nps")
         out["nps"] = nps(frame, [items.recommend], by="wave", min_n=ctx.min_n).to_dict("records")
+    try:
+        indices = model_document(ctx).get("indices") or {}
+        out["index"] = {k: v for k, v in indices.items() if k.lower() == "satisfaction"} or None
+    except (NoData, CXMError):
+        out["index"] = None
     if prev is not None:
         compare_waves = need("cxm.analytics.scores_change", "compare_waves")
         out["change"] = compare_waves(
@@ -128,6 +135,16 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 src,
                 detail("score_100_ci_low", "score_100_ci_high", "score_100", percent=False),
                 trend("score_100"),
+            )
+        )
+    for name, value in (d.get("index") or {}).items():
+        s.figures.append(
+            Figure(
+                _("Satisfaction index (0–100)"),
+                value,
+                fmt.num(value),
+                "cxm analyze RESPONSES.csv --model MODEL.lavaan --json → indices." + name,
+                _("PLS index, ACSI method"),
             )
         )
     n_now, n_before = _row(d["nps"], d["wave"]), _row(d["nps"], d["compare"])

@@ -10,7 +10,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Section, Table
-from cxm.reports.sections.model import fitted_model
+from cxm.reports.sections.model import model_document
 from cxm.reports.survey_data import wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title"]
@@ -24,10 +24,9 @@ def title() -> str:
 
 def _quality(ctx: ReportContext) -> list[dict[str, Any]]:
     try:
-        fit, _text = fitted_model(ctx)
+        records: list[dict[str, Any]] = model_document(ctx).get("reliability") or []
     except (NoData, CXMError):
         return []
-    records: list[dict[str, Any]] = fit.reliability().reset_index().to_dict("records")
     return records
 
 

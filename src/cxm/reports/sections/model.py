@@ -18,11 +18,21 @@ from cxm.reports.diagram import path_diagram_svg
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import need, survey_items, wave_frame, waves
 
-__all__ = ["KEY", "data", "fitted_model", "model_text", "present", "title"]
+__all__ = [
+    "KEY",
+    "data",
+    "fitted_model",
+    "model_document",
+    "model_text",
+    "present",
+    "title",
+]
 
 KEY = "model"
 #: Template whose structure the questionnaire's constructs are placed in.
 STRUCTURE = "ecsi"
+#: Bootstrap resamples and seed: ``cxm analyze … --bootstrap 500 --seed 1`` repeats it.
+BOOTSTRAP, SEED = 500, 1
 
 
 def title() -> str:
@@ -56,23 +66,41 @@ def fitted_model(ctx: ReportContext) -> tuple[Any, str]:
         cur, _prev = waves(ctx)
         items = survey_items(ctx, cur.id)
         text = model_text(items.constructs)
-        return plspm(text).fit(wave_frame(ctx, cur.id)), text
+        fit = plspm(text).fit(wave_frame(ctx, cur.id))
+        fit.bootstrap(BOOTSTRAP, seed=SEED)
+        return fit, text
 
     return ctx.memo("pls", compute)
 
 
+def model_document(ctx: ReportContext) -> dict[str, Any]:
+    """The ``cxm analyze --json`` document of the report's model (computed once)."""
+
+    def compute() -> dict[str, Any]:
+        if "document" in ctx.extra:
+            given: dict[str, Any] = ctx.extra["document"]
+            return given
+        # The very function that prints ``cxm analyze --json``.
+        result_document = need("cxm.cli.analyze", "result_document")
+        fit, _text = fitted_model(ctx)
+        doc: dict[str, Any] = result_document(fit)
+        return doc
+
+    return ctx.memo("pls_document", compute)
+
+
 def data(ctx: ReportContext) -> dict[str, Any]:
-    if "document" in ctx.extra:
-        doc: dict[str, Any] = ctx.extra["document"]
-        return {"model_text": ctx.extra.get("model_text", ""), "document": doc}
-    document = need("cxm.analytics.pls.document", "analysis_document")
-    fit, text = fitted_model(ctx)
-    return {"model_text": text, "document": document(fit)}
+    doc = model_document(ctx)
+    text = ctx.extra.get("model_text") if "document" in ctx.extra else fitted_model(ctx)[1]
+    return {"model_text": text or "", "document": doc}
 
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     doc = d["document"]
-    src = "cxm analyze RESPONSES.csv --model MODEL.lavaan --json"
+    src = ctx.extra.get("source") or (
+        f"cxm analyze RESPONSES.csv --model MODEL.lavaan --bootstrap {BOOTSTRAP} --seed {SEED} "
+        "--json"
+    )
     s = Section(
         KEY,
         title(),
