@@ -73,8 +73,16 @@ def _role(role: Role | str) -> Role:
         ) from None
 
 
-def create_user(session: Session, *, name: str, role: Role | str, password: str) -> StaffUser:
-    """Add a staff member; ``name`` is their login (letters, digits, . _ @ -)."""
+def create_user(
+    session: Session,
+    *,
+    name: str,
+    role: Role | str,
+    password: str | None = None,
+    password_hash: str | None = None,
+) -> StaffUser:
+    """Add a staff member; ``name`` is their login (letters, digits, . _ @ -). Give the
+    ``password``, or the argon2 ``password_hash`` of an account moved from elsewhere."""
     if not _NAME.match(name):
         raise InputError(
             _(
@@ -83,10 +91,16 @@ def create_user(session: Session, *, name: str, role: Role | str, password: str)
             )
         )
     the_role = _role(role)
-    _check_password(password)
+    if password_hash is None:
+        if password is None:
+            raise InputError(_("A new user needs a password."))
+        _check_password(password)
+        password_hash = hash_password(password)
+    elif not password_hash.startswith("$argon2"):
+        raise InputError(_("The password hash must be an argon2 hash ($argon2id$…)."))
     if session.scalar(select(StaffUser.id).where(StaffUser.name == name)) is not None:
         raise InputError(_("A user named {name} already exists.", name=name))
-    user = StaffUser(name=name, role=the_role, password_hash=hash_password(password), active=True)
+    user = StaffUser(name=name, role=the_role, password_hash=password_hash, active=True)
     session.add(user)
     session.flush()
     return user

@@ -24,6 +24,9 @@ from cxm.web.errors import NotAuthenticated
 from cxm.web.security import check_csrf, read_session
 
 __all__ = [
+    "AdminUser",
+    "AgentUser",
+    "AnalystUser",
     "AppSettings",
     "AppStore",
     "CsrfChecked",
@@ -103,7 +106,8 @@ CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
 
 
 def RequireRole(role: Role | str) -> Any:  # noqa: N802 - reads as a type in signatures
-    """``Annotated[StaffUser, …]`` admitting ``role`` and the roles above it."""
+    """A dependency admitting ``role`` and the roles above it; use it as
+    ``Annotated[StaffUser, RequireRole("admin")]`` or through the aliases below."""
     wanted = Role(role)
 
     def check(user: CurrentStaff) -> StaffUser:
@@ -117,7 +121,12 @@ def RequireRole(role: Role | str) -> Any:  # noqa: N802 - reads as a type in sig
             )
         return user
 
-    return Annotated[StaffUser, Depends(check)]
+    return Depends(check)
+
+
+AdminUser = Annotated[StaffUser, RequireRole(Role.ADMIN)]
+AnalystUser = Annotated[StaffUser, RequireRole(Role.ANALYST)]
+AgentUser = Annotated[StaffUser, RequireRole(Role.AGENT)]
 
 
 async def _csrf(request: Request) -> None:

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from cxm.web.api import questionnaires, responses, users, waves
+
 __all__ = ["api_router"]
 
 api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(questionnaires.router)
+api_router.include_router(waves.router)
+api_router.include_router(responses.router)
+api_router.include_router(users.router)
