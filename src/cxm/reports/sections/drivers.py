@@ -1,13 +1,25 @@
-"""Section drivers (filled in once its service lands)."""
+"""Key drivers: which items actually move overall satisfaction (DOMAIN.md §1: single-item
+scores mislead), the importance–performance chart, and what to fix first.
+
+Data: :func:`cxm.analytics.drivers.key_drivers` on the wave's scorecard items against the
+overall satisfaction item — what ``cxm drivers RESPONSES.csv --outcome ITEM --items …
+--json`` prints — and the importance–performance map over the PLS model's total effects
+and construct indices (:func:`cxm.analytics.ipa.importance_performance`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from cxm.errors import CXMError
 from cxm.i18n import _
-from cxm.reports.context import ReportContext
-from cxm.reports.model import Section
-from cxm.reports.survey_data import need
+from cxm.reports import fmt
+from cxm.reports.context import NoData, ReportContext
+from cxm.reports.model import Chart, Decision, Section, Series, Table
+from cxm.reports.sections.model import model_document
+from cxm.reports.survey_data import need, survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title"]
 
@@ -15,14 +27,162 @@ KEY = "drivers"
 
 
 def title() -> str:
-    return _("drivers")
+    return _("Key drivers and what to fix first")
+
+
+def _construct_ipma(ctx: ReportContext) -> list[dict[str, Any]]:
+    importance_performance = need("cxm.analytics.ipa", "importance_performance")
+    try:
+        doc = model_document(ctx)
+    except (NoData, CXMError):
+        return []
+    target = next((k for k in doc.get("indices", {}) if k.lower() == "satisfaction"), None)
+    if target is None:
+        return []
+    effects = {e["from"]: e["estimate"] for e in doc.get("total_effects", []) if e["to"] == target}
+    names = [n for n in effects if n in doc["indices"]]
+    if len(names) < 2:
+        return []
+    table = importance_performance(
+        pd.Series({n: effects[n] for n in names}), pd.Series({n: doc["indices"][n] for n in names})
+    )
+    records: list[dict[str, Any]] = table.to_dict("records")
+    return records
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    fn = need("cxm.management.reports", "drivers_document")
-    result: dict[str, Any] = fn(ctx.require_store())
-    return result
+    if "drivers" in ctx.extra:  # a file report passes the drivers it computed
+        given: dict[str, Any] = ctx.extra["drivers"]
+        return given
+    key_drivers = need("cxm.analytics.drivers", "key_drivers")
+    cur, _prev = waves(ctx)
+    items = survey_items(ctx, cur.id)
+    codes = [c for dim in ("product", "process", "people") for c in items.dimensions.get(dim, [])]
+    if items.overall is None or len(codes) < 2:
+        raise NoData(_("The questionnaire needs an overall satisfaction item and scorecard items."))
+    frame = wave_frame(ctx, cur.id)
+    result = key_drivers(frame, items.overall, [c for c in codes if c != items.overall])
+    return {
+        "wave": cur.name,
+        "outcome": result.outcome,
+        "n": result.n,
+        "r2": result.r2,
+        "labels": {c: items.labels.get(c, c) for c in codes},
+        "summary": result.summary.to_dict("records"),
+        "priorities": result.priorities.to_dict("records"),
+        "constructs": _construct_ipma(ctx),
+    }
 
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
-    return Section(KEY, title())
+    labels = d.get("labels", {})
+    src = f"cxm drivers RESPONSES.csv --outcome {d['outcome']} --json"
+    s = Section(
+        KEY,
+        title(),
+        intro=_(
+            "How much each item explains of overall satisfaction ({outcome}; R² = {r2}, n = {n}), "
+            "against how well it performs.",
+            outcome=d["outcome"],
+            r2=fmt.num(d.get("r2"), 2),
+            n=d["n"],
+        ),
+    )
+    rows = d["summary"]
+    imp = [r.get("relative_weight_pct") for r in rows]
+    perf = [r.get("performance") for r in rows]
+    valid_imp = [v for v in imp if fmt.is_num(v)]
+    valid_perf = [v for v in perf if fmt.is_num(v)]
+    s.charts.append(
+        Chart(
+            "drivers-ipa",
+            _("Importance–performance"),
+            "xy",
+            (
+                Series(
+                    _("items"),
+                    tuple(imp),
+                    tuple(perf),
+                    labels=tuple(str(r["item"]) for r in rows),
+                    mode="marker",
+                ),
+            ),
+            src,
+            x_title=_("importance (% of explained variance)"),
+            y_title=_("performance (0–100)"),
+            vlines=((sum(valid_imp) / len(valid_imp), ""),) if valid_imp else (),
+            hlines=((sum(valid_perf) / len(valid_perf), ""),) if valid_perf else (),
+        )
+    )
+    s.tables.append(
+        Table(
+            _("Improvement priorities"),
+            (
+                _("rank"),
+                _("item"),
+                _("importance %"),
+                _("performance"),
+                _("quadrant"),
+                _("priority"),
+            ),
+            tuple(
+                (
+                    str(r.get("priority_rank")),
+                    f"{labels.get(r['item'], r['item'])} ({r['item']})",
+                    fmt.num(r.get("relative_weight_pct")),
+                    fmt.num(r.get("performance")),
+                    str(r.get("quadrant_label") or ""),
+                    fmt.num(r.get("priority"), 2),
+                )
+                for r in d["priorities"]
+            ),
+            src,
+        )
+    )
+    cons = d.get("constructs") or []
+    if cons:
+        s.charts.append(
+            Chart(
+                "drivers-ipma",
+                _("Importance–performance map of the model's constructs"),
+                "xy",
+                (
+                    Series(
+                        _("constructs"),
+                        tuple(r["importance"] for r in cons),
+                        tuple(r["performance"] for r in cons),
+                        labels=tuple(str(r["item"]) for r in cons),
+                        mode="marker",
+                    ),
+                ),
+                "cxm analyze RESPONSES.csv --model MODEL.lavaan --json → total_effects, indices",
+                x_title=_("total effect on satisfaction"),
+                y_title=_("index (0–100)"),
+            )
+        )
+    focus = [r for r in d["priorities"] if r.get("quadrant") == "concentrate_here"][:3]
+    if focus:
+        names = ", ".join(labels.get(r["item"], r["item"]) for r in focus)
+        s.decisions.append(
+            Decision(
+                _(
+                    "Fix first: {items} — they matter most to overall satisfaction and perform "
+                    "below average.",
+                    items=names,
+                ),
+                src,
+            )
+        )
+    overkill = [r for r in d["priorities"] if r.get("quadrant") == "possible_overkill"]
+    if overkill:
+        s.decisions.append(
+            Decision(
+                _(
+                    "Possible overkill: {items} — high scores that barely move satisfaction; "
+                    "do not spend more there.",
+                    items=", ".join(labels.get(r["item"], r["item"]) for r in overkill),
+                ),
+                src,
+            )
+        )
+    return s
