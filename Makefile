@@ -31,7 +31,7 @@ system-deps:
 	fi
 
 demo: $(STAMP)
-	$(VENV)/bin/cxm demo
+	$(VENV)/bin/cxm demo --replace
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)

@@ -17,7 +17,15 @@ from cxm.i18n import _, language_from_environment, set_language
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
 #: Modules under ``cxm.cli`` that each add commands with ``register(app)``.
-COMMAND_MODULES: tuple[str, ...] = ("db", "analyze", "report", "importing", "serve")
+COMMAND_MODULES: tuple[str, ...] = (
+    "db",
+    "analyze",
+    "report",
+    "importing",
+    "serve",
+    "demo",
+    "customers",
+)
 
 
 def _root(

@@ -1,0 +1,50 @@
+"""The ordered steps of ``cxm demo``. Each later area adds its step with one line in
+:data:`STEPS` (e.g. surveys fills four quarterly waves, reports writes the report)."""
+
+from __future__ import annotations
+
+from cxm.demo.activity import draw_purchases, draw_touchpoints
+from cxm.demo.company import draw_customers, draw_employees
+from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.writer import write_company
+from cxm.i18n import _
+
+__all__ = ["STEPS", "build_company"]
+
+
+def build_company(ctx: DemoContext) -> None:
+    """Teams, employees, customers, two years of purchases and touchpoints, in one
+    transaction."""
+    t = ctx.truth
+    employees = draw_employees(t)
+    customers = draw_customers(t)
+    purchases = draw_purchases(t, customers)
+    touchpoints = draw_touchpoints(t, customers, purchases)
+    ctx.advance(0.15)
+    total = len(customers) + len(purchases) + len(touchpoints)
+    done = 0
+
+    def on_batch(rows: int) -> None:
+        nonlocal done
+        done += rows
+        ctx.advance(0.15 + 0.85 * done / max(total, 1))
+
+    with ctx.store.engine.begin() as conn:
+        ids = write_company(
+            conn,
+            team_names=t.team_names,
+            employees=employees,
+            customers=customers,
+            purchases=purchases,
+            touchpoints=touchpoints,
+            on_batch=on_batch,
+        )
+    ctx.team_ids = ids["teams"]
+    ctx.employee_ids = ids["employees"]
+    ctx.customer_ids = ids["customers"]
+
+
+#: The demo, in order. Append a step with one line: ``DemoStep("name", lambda: _("…"), fn)``.
+STEPS: tuple[DemoStep, ...] = (
+    DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
+)

@@ -1,0 +1,60 @@
+"""``cxm demo`` from the command line, in-process and as a new user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def test_demo_json_has_the_summary_keys(cxm) -> None:  # type: ignore[no-untyped-def]
+    r = cxm("demo", "--customers", "300", "--seed", "4", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["customers"] == 300
+    assert {"top20_profit_share", "churn_reasons", "teams", "profit", "churned_share"} <= set(data)
+    assert data["churn_reasons"]["staff_indifference"]["benchmark"] == 0.68
+    assert 0 < data["top20_profit_share"] < 1
+
+
+def test_demo_refuses_a_filled_database_unless_told_to_replace(cxm) -> None:  # type: ignore[no-untyped-def]
+    assert cxm("demo", "--customers", "200", "--json").exit_code == 0
+    refused = cxm("demo", "--customers", "200")
+    assert refused.exit_code == 1
+    assert "already holds 200 customers" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    again = cxm("demo", "--customers", "200", "--replace", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["customers"] == 200
+
+
+def test_demo_prints_its_summary_in_chinese(cxm) -> None:  # type: ignore[no-untyped-def]
+    r = cxm("demo", "--customers", "200", lang="zh-CN")
+    assert r.exit_code == 0, r.stderr
+    for text in ("示例公司", "前 20% 客户的利润占比", "客户流失原因", "员工冷漠", "文献基准"):
+        assert text in r.stdout
+
+
+@pytest.mark.slow
+def test_a_new_user_runs_the_demo_console_script(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "cxm"
+    if not script.exists():
+        pytest.skip(f"console script not installed at {script}")
+    env = {**os.environ, "CXM_DATABASE_URL": f"sqlite:///{tmp_path / 'cxm.db'}", "CXM_LANG": ""}
+    done = subprocess.run(
+        [str(script), "demo", "--customers", "500", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["customers"] == 500
+    assert "churn_reasons" in data and "top20_profit_share" in data

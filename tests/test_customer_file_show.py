@@ -1,0 +1,94 @@
+"""``cxm customers show ID``: one customer's whole file, on the demo company."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from cxm.customers.models import Purchase
+from cxm.customers.profile import customer_file
+from cxm.demo import run_demo
+from cxm.errors import NotFound
+from cxm.store import Store
+
+
+@pytest.fixture
+def demo_store(store: Store) -> Store:
+    run_demo(store, customers=120, seed=8)
+    return store
+
+
+def _busiest_customer(store: Store) -> str:
+    """The external id of a customer with purchases (the demo has some with none)."""
+    from cxm.customers.models import Customer
+
+    with store.engine.connect() as conn:
+        return str(
+            conn.execute(
+                select(Customer.external_id)
+                .join(Purchase, Purchase.customer_id == Customer.id)
+                .group_by(Customer.external_id)
+                .order_by(func.count().desc(), Customer.external_id)
+                .limit(1)
+            ).scalar_one()
+        )
+
+
+def test_the_file_sums_the_customers_purchases(demo_store: Store) -> None:
+    key = _busiest_customer(demo_store)
+    cf = customer_file(demo_store, key, recent_touchpoints=5)
+    with demo_store.engine.connect() as conn:
+        n, revenue = conn.execute(
+            select(func.count(), func.sum(Purchase.revenue))
+            .join(Purchase.customer)
+            .where(Purchase.customer.has(external_id=key))
+        ).one()
+    assert cf.profile["external_id"] == key
+    assert cf.purchases.count == n
+    assert cf.purchases.revenue == pytest.approx(float(revenue), abs=0.01)
+    assert cf.purchases.first is not None and cf.purchases.first <= cf.purchases.last
+    assert sum(p.purchases for p in cf.purchases.top_products) <= n
+    times = [t.occurred_at for t in cf.touchpoints]
+    assert len(times) <= 5 and times == sorted(times, reverse=True)
+    assert cf.touchpoints_total == sum(cf.touchpoints_by_stage.values())
+    assert {"preferences", "family", "hobbies", "life_events", "competitors_used"} <= set(
+        cf.attributes
+    )
+
+
+def test_show_prints_the_file_for_a_person(demo_store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    key = _busiest_customer(demo_store)
+    r = cxm("customers", "show", key)
+    assert r.exit_code == 0, r.stderr
+    for text in (f"Customer file: {key}", "Preferences", "Top products", "Recent touchpoints"):
+        assert text in r.stdout
+
+
+def test_show_speaks_chinese(demo_store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    r = cxm("customers", "show", "C000001", lang="zh-CN")
+    assert r.exit_code == 0, r.stderr
+    assert "客户档案：C000001" in r.stdout
+    assert "偏好" in r.stdout
+
+
+def test_show_json_holds_every_section(demo_store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    key = _busiest_customer(demo_store)
+    r = cxm("customers", "show", key, "--json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) >= {"profile", "attributes", "purchases", "touchpoints", "sections"}
+    assert data["profile"]["external_id"] == key
+    assert data["purchases"]["count"] > 0
+    first = data["touchpoints"][0]
+    assert {"occurred_at", "stage", "channel", "employee", "team"} <= set(first)
+
+
+def test_an_unknown_id_gets_one_clear_line(demo_store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    r = cxm("customers", "show", "NOPE-404")
+    assert r.exit_code == 1
+    assert "No customer with id NOPE-404" in r.stderr
+    assert "Traceback" not in r.stderr
+    with pytest.raises(NotFound):
+        customer_file(demo_store, "NOPE-404")
