@@ -1,28 +1,180 @@
-"""Section segments (filled in once its service lands)."""
+"""Each segment against its target (DOMAIN.md §1: the customer *group* is god).
+
+Data: :func:`cxm.management.targets.report` (actual against target per segment, KPI and
+wave, with interval, status and trend) and :func:`cxm.management.segments.summary`
+(customers and profit per segment) — what ``cxm targets report NAME --json`` and
+``cxm segments summary NAME --json`` print.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cxm.i18n import _
-from cxm.reports.context import ReportContext
-from cxm.reports.model import Section
+from cxm.reports import fmt
+from cxm.reports.context import NoData, ReportContext
+from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import need
 
-__all__ = ["KEY", "data", "present", "title"]
+__all__ = ["KEY", "data", "present", "status_label", "title"]
 
 KEY = "segments"
+PERCENT_KPIS = {"csat", "churn_rate"}
 
 
 def title() -> str:
-    return _("segments")
+    return _("Each segment against its target")
+
+
+def status_label(status: str) -> str:
+    return {
+        "met": _("met"),
+        "within uncertainty": _("within uncertainty"),
+        "missed": _("missed"),
+        "too few answers": _("too few answers"),
+        "no data": _("no data"),
+        "no target": _("no target"),
+    }.get(status, status)
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    fn = need("cxm.management.reports", "segments_document")
-    result: dict[str, Any] = fn(ctx.require_store())
-    return result
+    list_definitions = need("cxm.management.definitions", "list_definitions")
+    targets_frame = need("cxm.management.targets", "targets_frame")
+    report = need("cxm.management.targets", "report")
+    summary = need("cxm.management.segments", "summary")
+    with ctx.require_store().session() as session:
+        names = [d.name for d in list_definitions(session)]
+        if not names:
+            raise NoData(_("No segments defined yet."))
+        with_targets = [n for n in names if not targets_frame(session, n).empty]
+        name = with_targets[0] if with_targets else names[0]
+        actual = report(session, name, min_n=ctx.min_n)
+        sizes = summary(session, name)
+    if actual.empty:
+        raise NoData(_("No targets or actuals for segments yet."))
+    return {
+        "definition": name,
+        "targets": actual.to_dict("records"),
+        "segments": sizes.to_dict("records"),
+    }
+
+
+def _value(kpi: str, v: Any) -> str:
+    return fmt.pct(v) if kpi in PERCENT_KPIS else fmt.num(v)
 
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
-    return Section(KEY, title())
+    name = d["definition"]
+    src = f"cxm targets report {name} --json"
+    s = Section(KEY, title(), intro=_("Segments of “{name}”.", name=name))
+    rows = d["targets"]
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:  # rows are ordered by wave within segment and KPI: keep the latest
+        last[(r["kpi"], str(r["segment"]))] = r
+    table_rows = []
+    for (kpi, seg), r in last.items():
+        table_rows.append(
+            (
+                seg,
+                kpi,
+                str(r.get("wave") or ""),
+                _value(kpi, r.get("value")),
+                fmt.ci_text(r.get("ci_low"), r.get("ci_high"), percent=kpi in PERCENT_KPIS),
+                _value(kpi, r.get("target")),
+                status_label(str(r.get("status"))),
+                str(r.get("n") or ""),
+            )
+        )
+    s.tables.append(
+        Table(
+            _("Actual against target (latest wave)"),
+            (
+                _("segment"),
+                _("KPI"),
+                _("wave"),
+                _("actual"),
+                _("interval"),
+                _("target"),
+                _("status"),
+                _("n"),
+            ),
+            tuple(table_rows),
+            src,
+            note=_("A gap inside the confidence interval is not called a miss."),
+        )
+    )
+    for kpi in sorted({k for k, _s in last}):
+        members = [r for (k, _s), r in last.items() if k == kpi and fmt.is_num(r.get("value"))]
+        if not members:
+            continue
+        percent = kpi in PERCENT_KPIS
+        s.charts.append(
+            Chart(
+                f"segments-{kpi}",
+                _("{kpi}: actual (with interval) and target per segment", kpi=kpi),
+                "bar",
+                (
+                    Series(
+                        _("actual"),
+                        tuple(str(r["segment"]) for r in members),
+                        tuple(r["value"] for r in members),
+                        tuple(
+                            (r["ci_high"] - r["ci_low"]) / 2
+                            if fmt.is_num(r.get("ci_low"))
+                            else None
+                            for r in members
+                        ),
+                    ),
+                    Series(
+                        _("target"),
+                        tuple(str(r["segment"]) for r in members),
+                        tuple(r.get("target") for r in members),
+                        mode="line",
+                    ),
+                ),
+                src,
+                percent=percent,
+            )
+        )
+    if d.get("segments"):
+        cols = [
+            c
+            for c in ("segment", "customers", "share_customers", "profit", "share_profit")
+            if c in d["segments"][0]
+        ]
+        s.tables.append(
+            Table(
+                _("Segment sizes and profit"),
+                tuple(_(c.replace("_", " ")) for c in cols),
+                tuple(
+                    tuple(
+                        fmt.pct(r.get(c))
+                        if c.startswith("share")
+                        else fmt.money(r.get(c))
+                        if c == "profit"
+                        else str(r.get(c))
+                        for c in cols
+                    )
+                    for r in d["segments"]
+                ),
+                f"cxm segments summary {name} --json",
+            )
+        )
+    missed = [r for r in last.values() if r.get("status") == "missed"]
+    for r in missed[:4]:
+        s.decisions.append(
+            Decision(
+                _(
+                    "{segment} misses its {kpi} target ({actual} against {target}, beyond the "
+                    "interval): act on this segment's service level.",
+                    segment=r["segment"],
+                    kpi=r["kpi"],
+                    actual=_value(r["kpi"], r.get("value")),
+                    target=_value(r["kpi"], r.get("target")),
+                ),
+                src,
+            )
+        )
+    if not missed and last:
+        s.decisions.append(Decision(_("No segment misses a target beyond its interval."), src))
+    return s
