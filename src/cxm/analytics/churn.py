@@ -41,8 +41,25 @@ def wilson_interval(
     return centre - half, centre + half
 
 
-def _periods(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.PeriodIndex:
-    return pd.period_range(start, end, freq=freq)
+def _windows(
+    lo: pd.Timestamp, hi: pd.Timestamp, freq: str, align: str
+) -> list[tuple[str, Any, Any]]:
+    """(label, first day, last day) of each period, oldest first."""
+    if align == "calendar":
+        return [
+            (str(p), np.datetime64(p.start_time.normalize()), np.datetime64(p.end_time.normalize()))
+            for p in pd.period_range(lo, hi, freq=freq)
+        ]
+    if align != "end":
+        raise InputError(_("Alignment must be calendar or end, not {align}.", align=align))
+    step = pd.DateOffset(months={"Y": 12, "Q": 3, "M": 1}[freq])
+    out = []
+    stop = hi.normalize() + pd.Timedelta(days=1)
+    while stop - step >= lo.normalize():
+        first, last = stop - step, stop - pd.Timedelta(days=1)
+        out.append((f"{first:%Y-%m-%d}/{last:%Y-%m-%d}", np.datetime64(first), np.datetime64(last)))
+        stop = first
+    return out[::-1]
 
 
 def churn_rates(
@@ -54,9 +71,15 @@ def churn_rates(
     start: Any = None,
     end: Any = None,
     freq: str = "Y",
+    align: str = "calendar",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Churn rate per segment and period.
+
+    Periods are calendar years, quarters or months (``align="calendar"``), or windows of
+    that length counted back from ``end`` (``align="end"``: e.g. the last 12 months, the 12
+    before…, so that a file ending in September gives full years); windows that would start
+    before ``start`` are dropped.
 
     For a period ``[s, e]``: customers at risk ``N`` = acquired before ``s`` (or with no
     acquisition date) and not churned before ``s``; churned ``k`` = at risk and churned in
@@ -78,7 +101,7 @@ def churn_rates(
     hi = pd.Timestamp(end) if end is not None else pd.Timestamp(known.max())
     if hi < lo:
         raise InputError(_("The period ends before it starts: {start} to {end}.", start=lo, end=hi))
-    pfreq = {"Y": "Y", "Q": "Q", "M": "M"}[freq]
+    pfreq = freq
     seg = (
         customers[segment].astype(object).fillna("—").to_numpy()
         if segment
@@ -86,16 +109,14 @@ def churn_rates(
     )
     names = pd.unique(seg)
     rows = []
-    for per in _periods(lo, hi, pfreq):
-        s = np.datetime64(per.start_time.normalize())
-        e = np.datetime64(per.end_time.normalize())
+    for label, s, e in _windows(lo, hi, pfreq, align):
         at_risk = (np.isnat(acq) | (acq < s)) & (np.isnat(chd) | (chd >= s))
         lost = at_risk & ~np.isnat(chd) & (chd <= e)
         for name in names:
             in_seg = seg == name
             n = int((at_risk & in_seg).sum())
             k = int((lost & in_seg).sum())
-            rows.append((name, str(per), per.start_time.date(), per.end_time.date(), n, k))
+            rows.append((name, label, pd.Timestamp(s).date(), pd.Timestamp(e).date(), n, k))
     out = pd.DataFrame(rows, columns=["segment", "period", "start", "end", "at_risk", "churned"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["churn_rate"] = np.where(out["at_risk"] > 0, out["churned"] / out["at_risk"], np.nan)

@@ -25,6 +25,7 @@ __all__ = [
     "assign_rule_segments",
     "pareto_tiers",
     "profit_per_customer",
+    "rfm_cells",
     "rfm_scores",
     "segment_summary",
 ]
@@ -146,18 +147,30 @@ def rfm_scores(
             columns=["customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "cell"]
         )
     g = df.groupby("customer_id", sort=True)
-    out = pd.DataFrame(
+    totals = pd.DataFrame(
         {
-            "recency_days": (cutoff - g["d"].max()).dt.days,
-            "frequency": g.size(),
-            "monetary": g["v"].sum(),
+            "customer_id": g.size().index.to_numpy(),
+            "recency_days": (cutoff - g["d"].max()).dt.days.to_numpy(),
+            "frequency": g.size().to_numpy(),
+            "monetary": g["v"].sum().to_numpy(),
         }
     )
+    return rfm_cells(totals, bins=bins)
+
+
+def rfm_cells(totals: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
+    """RFM scores and cells from per-customer totals (``customer_id, recency_days,
+    frequency, monetary``), e.g. aggregated in the database; see :func:`rfm_scores`."""
+    if not 2 <= bins <= 10:
+        raise InputError(_("RFM bins must be between 2 and 10, not {bins}.", bins=bins))
+    out = totals[["customer_id", "recency_days", "frequency", "monetary"]].reset_index(drop=True)
+    if out.empty:
+        return out.assign(r=[], f=[], m=[], cell=[])
     out["r"] = _quintile_score(-out["recency_days"], bins, higher_is_better=True)
     out["f"] = _quintile_score(out["frequency"], bins, higher_is_better=True)
     out["m"] = _quintile_score(out["monetary"], bins, higher_is_better=True)
     out["cell"] = out["r"].astype(str) + out["f"].astype(str) + out["m"].astype(str)
-    return out.reset_index()
+    return out
 
 
 @dataclass(frozen=True)

@@ -144,8 +144,9 @@ def compare_to_targets(
     met = np.where(higher, v >= tgt, v <= tgt)
     within = np.where(higher, hi >= tgt, lo <= tgt)
     status = np.where(met, "met", np.where(within, "within uncertainty", "missed"))
-    status = np.where(n < min_n, "too few answers", status)
-    status = np.where((n == 0) | np.isnan(v), "no data", status)
+    # A suppressed actual (NaN from fewer than min_n answers) still reads "too few answers".
+    status = np.where((n < min_n) | np.isnan(v), "too few answers", status)
+    status = np.where(n == 0, "no data", status)
     status = np.where(np.isnan(tgt), "no target", status)
     out["gap"] = v - tgt
     out["status"] = status

@@ -1,0 +1,220 @@
+"""Churn from the store: rates per segment, reasons beside the benchmark, survival curves,
+and the churn-risk model with its holdout figures and the valuable customers most at risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cxm.analytics.churn import churn_rates, churn_reasons, survival_curves
+from cxm.analytics.churn_risk import ChurnRiskModel, most_at_risk, time_holdout
+from cxm.customers.codes import CHURN_REASON_BENCHMARK
+from cxm.errors import InputError
+from cxm.i18n import _
+from cxm.management.frames import (
+    complaint_counts,
+    customers_frame,
+    last_activity_date,
+    latest_answers,
+    observation_start,
+    purchase_totals,
+)
+from cxm.management.segments import members
+
+__all__ = [
+    "RiskResult",
+    "churn_report",
+    "risk_features",
+    "risk_model",
+    "satisfaction_answers",
+    "survival",
+]
+
+SATISFACTION_ITEM = "CUSA1"
+
+
+def _with_segments(session: Session, name: str | None) -> pd.DataFrame:
+    customers = customers_frame(session)
+    if name is None:
+        return customers.assign(segment="all")
+    return customers.merge(members(session, name), on="customer_id", how="inner")
+
+
+def churn_report(
+    session: Session, *, name: str | None = None, freq: str = "Y"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(rates, reasons)``: churn rate per segment and period (windows counted back from the
+    last activity in the file) and the reasons of churned customers beside the benchmark."""
+    customers = _with_segments(session, name)
+    end = last_activity_date(session)
+    if customers.empty or end is None:
+        raise InputError(_("No customers or no activity dates: nothing to report on churn."))
+    rates = churn_rates(
+        customers, freq=freq, align="end", start=observation_start(session), end=end
+    )
+    churned = customers[customers["status"] == "churned"]
+    bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
+    reasons = churn_reasons(churned["churn_reason"], bench)
+    return rates, reasons
+
+
+def satisfaction_answers(session: Session, *, item: str = SATISFACTION_ITEM) -> pd.DataFrame:
+    """Each customer's latest answer to ``item`` with its time (empty without surveys)."""
+    from cxm.surveys.frames import responses_frame
+
+    answers = responses_frame(session)
+    if answers.empty or item not in answers:
+        return pd.DataFrame(columns=["customer_id", item, "completed_at"])
+    latest = latest_answers(answers, [item, "completed_at"])
+    return latest.dropna(subset=[item])
+
+
+def survival(
+    session: Session,
+    *,
+    by: str = "segment",
+    name: str | None = None,
+    item: str = SATISFACTION_ITEM,
+    at_months: tuple[float, ...] = (12, 24, 36),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kaplan–Meier curves of customer lifetime in months, per segment of ``name`` or per
+    satisfaction level (the latest answer to ``item``). Customers without an acquisition
+    date are left out (counted in ``summary.attrs["left_out"]``)."""
+    if by not in ("segment", "satisfaction"):
+        raise InputError(_("Survival is by segment or satisfaction, not {by}.", by=by))
+    customers = _with_segments(session, name if by == "segment" else None)
+    as_of = last_activity_date(session)
+    if by == "satisfaction":
+        sat = satisfaction_answers(session, item=item)
+        if sat.empty:
+            raise InputError(
+                _("No answers to {item}: survival by satisfaction needs them.", item=item)
+            )
+        customers = customers.drop(columns="segment").merge(sat, on="customer_id", how="inner")
+        customers["segment"] = customers[item].round().astype(int).astype(str)
+    known = customers.dropna(subset=["acquired_on"])
+    if known.empty or as_of is None:
+        raise InputError(_("No customers with an acquisition date."))
+    end = known["churned_on"].where(known["churned_on"].notna(), as_of)
+    months = (end - known["acquired_on"]).dt.days / (365.25 / 12)
+    curves, summary = survival_curves(
+        months.clip(lower=0).to_numpy(),
+        known["churned_on"].notna().to_numpy(),
+        known["segment"].to_numpy(),
+        at=at_months,
+    )
+    summary.attrs["left_out"] = int(len(customers) - len(known))
+    return curves, summary
+
+
+def risk_features(
+    session: Session,
+    *,
+    at: pd.Timestamp,
+    horizon_days: int,
+    item: str = SATISFACTION_ITEM,
+    answers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Customers active at ``at`` with what was known then — latest satisfaction answer,
+    complaints, purchases and profit in the past year, days since the last purchase, tenure —
+    and ``churned`` = left within ``horizon_days`` after ``at`` (when that is observed)."""
+    customers = customers_frame(session)
+    active = customers[
+        (customers["acquired_on"].isna() | (customers["acquired_on"] <= at))
+        & (customers["churned_on"].isna() | (customers["churned_on"] > at))
+    ]
+    year_ago = at - pd.Timedelta(days=365)
+    totals = purchase_totals(session, start=year_ago.date(), end=(at + pd.Timedelta(days=1)).date())
+    totals = totals.set_index("customer_id")
+    complaints = complaint_counts(session, start=year_ago.to_pydatetime(), end=at.to_pydatetime())
+    df = pd.DataFrame({"customer_id": active["customer_id"].to_numpy(), "snapshot": at})
+    ids = df["customer_id"]
+    df["purchases_1y"] = ids.map(totals["frequency"]).fillna(0).astype(float).to_numpy()
+    df["profit_1y"] = ids.map(totals["profit"]).fillna(0.0).to_numpy()
+    last = ids.map(totals["last_purchase"])
+    df["days_since_purchase"] = (at - pd.to_datetime(last)).dt.days.fillna(366).to_numpy()
+    df["complaints_1y"] = ids.map(complaints).fillna(0).to_numpy()
+    df["tenure_days"] = (at - active["acquired_on"]).dt.days.to_numpy()
+    if answers is not None and not answers.empty and item in answers:
+        sat = latest_answers(answers, [item], before=at).set_index("customer_id")[item]
+        df["satisfaction"] = ids.map(sat).astype(float).to_numpy()
+    churn_day = active["churned_on"].to_numpy()
+    horizon_end = np.datetime64(at + pd.Timedelta(days=horizon_days))
+    df["churned"] = (~np.isnat(churn_day) & (churn_day <= horizon_end)).astype(int)
+    return df
+
+
+@dataclass(frozen=True)
+class RiskResult:
+    auc: float
+    brier: float
+    base_rate: float
+    n_train: int
+    n_test: int
+    coefficients: pd.DataFrame
+    reliability: pd.DataFrame
+    at_risk: pd.DataFrame
+    snapshots: dict[str, Any]
+
+
+def risk_model(
+    session: Session,
+    *,
+    horizon_days: int = 180,
+    train_snapshots: int = 3,
+    top: int = 20,
+    value_quantile: float = 0.8,
+    item: str = SATISFACTION_ITEM,
+) -> RiskResult:
+    """Fit the churn-risk model on earlier snapshots, test it on a later one, and score the
+    customers active now.
+
+    Test snapshot ``T₁ = last activity − horizon``; training snapshots ``T₁ − k·horizon``
+    (k = 1…``train_snapshots``), each labelled by churn in the following ``horizon_days``
+    — so no training label looks past ``T₁``. Value = profit in the past year.
+    """
+    as_of = last_activity_date(session)
+    if as_of is None:
+        raise InputError(_("No activity dates: nothing to model churn on."))
+    if horizon_days < 30:
+        raise InputError(_("The horizon must be at least 30 days, not {d}.", d=horizon_days))
+    from cxm.surveys.frames import responses_frame
+
+    answers = responses_frame(session)
+    step = pd.Timedelta(days=horizon_days)
+    test_at = as_of - step
+    snaps = [test_at - k * step for k in range(train_snapshots, 0, -1)] + [test_at]
+    frames = [
+        risk_features(session, at=t, horizon_days=horizon_days, item=item, answers=answers)
+        for t in snaps
+    ]
+    data = pd.concat(frames, ignore_index=True)
+    features = [c for c in data.columns if c not in ("customer_id", "snapshot", "churned")]
+    features = [f for f in features if data[f].notna().any()]
+    train, test = time_holdout(data, cutoff=test_at)
+    model = ChurnRiskModel(features=features).fit(train).evaluate(test)
+    now = risk_features(session, at=as_of, horizon_days=horizon_days, item=item, answers=answers)
+    contrib = model.contributions(now)
+    scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
+    top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
+    cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *features]
+    return RiskResult(
+        auc=model.auc_,
+        brier=model.brier_,
+        base_rate=model.base_rate_,
+        n_train=model.n_train_,
+        n_test=model.n_test_,
+        coefficients=model.summary.reset_index(),
+        reliability=model.reliability_,
+        at_risk=top_list[cols].reset_index(drop=True),
+        snapshots={
+            "train": [t.date() for t in snaps[:-1]],
+            "test": test_at.date(),
+            "scored_at": as_of.date(),
+            "horizon_days": horizon_days,
+        },
+    )

@@ -1,0 +1,221 @@
+"""Retention economics from the store: CLV per segment, the churn-cut simulator, and where
+to invest (key drivers × segment value)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cxm.analytics.bgnbd import BetaGeoFitter, GammaGammaFitter
+from cxm.analytics.churn import churn_rates
+from cxm.analytics.clv import clv_by_segment, probabilistic_clv, rfm_summary
+from cxm.analytics.invest import churn_slope, improvement_effects
+from cxm.analytics.retention import DEFAULT_COST_RATIO, simulate_churn_cut
+from cxm.errors import InputError
+from cxm.i18n import _
+from cxm.management.churn import SATISFACTION_ITEM
+from cxm.management.frames import (
+    customers_frame,
+    last_activity_date,
+    latest_answers,
+    observation_start,
+    profit_by_customer,
+    purchases_frame,
+)
+from cxm.management.segments import members
+
+__all__ = [
+    "DRIVER_ITEMS",
+    "InvestResult",
+    "invest",
+    "probabilistic_segment_clv",
+    "segment_economics",
+    "simulate",
+]
+
+#: Service items of the CCSI questionnaire used as drivers by default.
+DRIVER_ITEMS = [f"PERQ{i}" for i in range(1, 8)] + ["SC_PROC1", "SC_PROC2", "SC_PEOP1", "SC_PEOP2"]
+
+
+def segment_economics(
+    session: Session, name: str, *, discount: float = 0.1, horizon: int | None = None
+) -> pd.DataFrame:
+    """Per segment: active customers, margin per customer-year (profit of the last 12
+    months / active customers), yearly churn rate (the last 12 months), and CLV."""
+    as_of = last_activity_date(session)
+    if as_of is None:
+        raise InputError(_("No activity dates: nothing to value."))
+    seg = members(session, name)
+    if seg.empty:
+        raise InputError(
+            _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
+        )
+    customers = customers_frame(session).merge(seg, on="customer_id", how="inner")
+    start = (as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
+    profit = profit_by_customer(session, start=start, end=(as_of + pd.Timedelta(days=1)).date())
+    rates = churn_rates(
+        customers, freq="Y", align="end", start=observation_start(session), end=as_of
+    )
+    last = rates[rates["start"] == rates["start"].max()].set_index("segment")
+    active = customers[customers["churned_on"].isna() | (customers["churned_on"] > as_of)]
+    rows = []
+    for s, group in customers.groupby("segment", sort=False):
+        n_active = int(active["segment"].eq(s).sum())
+        total = float(profit.reindex(group["customer_id"]).fillna(0.0).sum())
+        rows.append(
+            {
+                "segment": s,
+                "customers": n_active,
+                "profit_1y": total,
+                "margin_per_customer_year": total / n_active if n_active else np.nan,
+                "churn_rate": last["churn_rate"].get(s, np.nan),
+                "churn_ci_low": last["ci_low"].get(s, np.nan),
+                "churn_ci_high": last["ci_high"].get(s, np.nan),
+            }
+        )
+    return clv_by_segment(pd.DataFrame(rows), discount=discount, horizon=horizon)
+
+
+def probabilistic_segment_clv(
+    session: Session, name: str, *, months: int = 12, discount_monthly: float = 0.01
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Mean BG/NBD + Gamma-Gamma CLV per segment (value = profit per purchase), with the
+    fitted parameters. Needs repeat purchases; raises a clear error otherwise."""
+    as_of = last_activity_date(session)
+    purchases = purchases_frame(session)
+    if purchases.empty or as_of is None:
+        raise InputError(_("No purchases: the probabilistic CLV needs purchase histories."))
+    purchases["profit"] = purchases["revenue"] - purchases["cost"].fillna(0.0)
+    summary = rfm_summary(purchases, as_of=as_of, value="profit")
+    # Gamma-Gamma models positive spend; customers with a loss per purchase keep the
+    # population mean (x treated as 0 for the value model).
+    summary.loc[summary["monetary"] <= 0, "monetary"] = 0.0
+    fit_rows = summary.copy()
+    fit_rows.loc[fit_rows["monetary"] <= 0, "x"] = 0.0
+    bg = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
+    gg = GammaGammaFitter().fit(fit_rows["x"], fit_rows["monetary"])
+    per_customer, _bg, _gg = probabilistic_clv(
+        summary, months=months, discount_monthly=discount_monthly, bgnbd=bg, gamma_gamma=gg
+    )
+    seg = members(session, name)
+    merged = per_customer.merge(seg, on="customer_id", how="inner")
+    out = (
+        merged.groupby("segment")
+        .agg(
+            customers=("customer_id", "size"),
+            p_alive=("p_alive", "mean"),
+            expected_purchases=("expected_purchases", "mean"),
+            expected_value=("expected_value", "mean"),
+            clv=("clv", "mean"),
+            clv_total=("clv", "sum"),
+        )
+        .reset_index()
+    )
+    params = {**bg.params_, **{f"gg_{k}": v for k, v in gg.params_.items()}}
+    return out, params
+
+
+def simulate(
+    session: Session,
+    name: str,
+    *,
+    cut: float = 0.05,
+    relative: bool = False,
+    horizon_years: int = 5,
+    discount: float = 0.1,
+    cost_ratio: float = DEFAULT_COST_RATIO,
+    acquisition_cost: float | None = None,
+    segment: str | None = None,
+) -> pd.DataFrame:
+    """The churn-cut simulator on the firm's own margins and churn rates per segment."""
+    econ = segment_economics(session, name, discount=discount)
+    return simulate_churn_cut(
+        econ,
+        cut=cut,
+        relative=relative,
+        horizon_years=horizon_years,
+        discount=discount,
+        cost_ratio=cost_ratio,
+        acquisition_cost=acquisition_cost,
+        segment=segment,
+    )
+
+
+@dataclass(frozen=True)
+class InvestResult:
+    ranking: pd.DataFrame
+    drivers: pd.DataFrame
+    churn_per_point: float
+    churn_per_point_se: float
+    responses: int
+
+
+def invest(
+    session: Session,
+    name: str,
+    *,
+    items: list[str] | None = None,
+    outcome: str = SATISFACTION_ITEM,
+    improvement: float = 0.5,
+    budget: float | None = None,
+    min_n: int = 100,
+) -> InvestResult:
+    """Rank improvements by expected profit: per segment (or overall where a segment has
+    fewer than ``min_n`` complete answers) the drivers of ``outcome``; each driver's
+    importance is the effect of one point of it on ``outcome``, ``sign(r_j) · √ε_j ·
+    sd(outcome) / sd(item_j)`` with ``ε_j`` its Johnson relative weight (a per-point effect
+    that stays stable when items correlate); churn per point of ``outcome`` from
+    :func:`~cxm.analytics.invest.churn_slope` on customers' latest answers."""
+    from cxm.analytics.drivers import relative_weights
+    from cxm.surveys.frames import responses_frame
+
+    answers = responses_frame(session)
+    if answers.empty or outcome not in answers:
+        raise InputError(
+            _("No answers to {item}: where to invest needs survey results.", item=outcome)
+        )
+    use = [i for i in (items or DRIVER_ITEMS) if i in answers]
+    if not use:
+        raise InputError(_("None of the driver items is in the answers."))
+    seg = members(session, name)
+    data = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
+    data = data.merge(seg, on="customer_id", how="inner")
+
+    def drivers_of(df: pd.DataFrame) -> pd.DataFrame:
+        complete = df[[*use, outcome]].apply(pd.to_numeric, errors="coerce").dropna()
+        rw = relative_weights(complete, outcome, use)
+        sd_y = complete[outcome].std()
+        sign = np.sign(complete[use].corrwith(complete[outcome]).to_numpy())
+        per_point = (
+            sign * np.sqrt(rw["raw_weight"].to_numpy()) * sd_y / complete[use].std().to_numpy()
+        )
+        return pd.DataFrame(
+            {
+                "driver": use,
+                "importance": per_point,
+                "performance": complete[use].mean().to_numpy(),
+                "n": len(complete),
+            }
+        )
+
+    overall = drivers_of(data)
+    parts = []
+    for s, df in data.groupby("segment"):
+        complete = df[[*use, outcome]].dropna()
+        parts.append((drivers_of(df) if len(complete) >= min_n else overall).assign(segment=s))
+    drivers = pd.concat(parts, ignore_index=True)
+    customers = customers_frame(session)
+    latest = latest_answers(data, [outcome]).merge(customers, on="customer_id")
+    beta, se = churn_slope(latest[outcome], (latest["status"] == "churned").astype(int))
+    econ = segment_economics(session, name)
+    ranking = improvement_effects(
+        drivers,
+        econ[["segment", "customers", "clv"]].dropna(),
+        churn_per_point=beta,
+        improvement=improvement,
+        budget=budget,
+    )
+    return InvestResult(ranking, drivers, beta, se, int(len(data)))

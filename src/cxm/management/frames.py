@@ -1,0 +1,171 @@
+"""Read what management analytics need from the store, as DataFrames.
+
+Aggregations (profit per customer, RFM totals, complaint counts) run in the database, so
+10 million purchases never cross into Python as rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxm.customers.codes import JourneyStage
+from cxm.customers.models import Customer, Purchase, Touchpoint
+
+__all__ = [
+    "complaint_counts",
+    "customers_frame",
+    "last_activity_date",
+    "latest_answers",
+    "observation_start",
+    "profit_by_customer",
+    "purchase_totals",
+    "purchases_frame",
+]
+
+
+def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
+    rows = session.execute(query).all()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def customers_frame(session: Session, *, attributes: bool = False) -> pd.DataFrame:
+    """One row per customer: id, region, channel, acquired_on, status, churned_on,
+    churn_reason (code) and, when asked, the JSON ``attributes``."""
+    cols = [
+        Customer.id,
+        Customer.external_id,
+        Customer.region,
+        Customer.channel,
+        Customer.acquired_on,
+        Customer.status,
+        Customer.churned_on,
+        Customer.churn_reason,
+    ]
+    names = ["customer_id", "external_id", "region", "channel", "acquired_on", "status"]
+    names += ["churned_on", "churn_reason"]
+    if attributes:
+        cols.append(Customer.attributes)
+        names.append("attributes")
+    df = _frame(session, select(*cols).order_by(Customer.id), names)
+    for c in ("acquired_on", "churned_on"):
+        df[c] = pd.to_datetime(df[c])
+    for c in ("status", "churn_reason"):
+        df[c] = df[c].map(lambda v: None if v is None else str(getattr(v, "value", v)))
+    return df
+
+
+def _period(query: Any, start: date | None, end: date | None) -> Any:
+    if start is not None:
+        query = query.where(Purchase.purchased_on >= start)
+    if end is not None:
+        query = query.where(Purchase.purchased_on < end)
+    return query
+
+
+def profit_by_customer(
+    session: Session, *, start: date | None = None, end: date | None = None
+) -> pd.Series:
+    """Profit (revenue − cost, a missing cost as 0) per customer id over ``[start, end)``."""
+    profit = func.sum(Purchase.revenue - func.coalesce(Purchase.cost, 0))
+    q = _period(select(Purchase.customer_id, profit).group_by(Purchase.customer_id), start, end)
+    df = _frame(session, q, ["customer_id", "profit"])
+    return pd.Series(
+        df["profit"].astype(float).to_numpy(), index=df["customer_id"].to_numpy(), name="profit"
+    )
+
+
+def purchase_totals(
+    session: Session, *, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """Per customer: last purchase date, number of purchases, revenue and profit."""
+    q = _period(
+        select(
+            Purchase.customer_id,
+            func.max(Purchase.purchased_on),
+            func.count(),
+            func.sum(Purchase.revenue),
+            func.sum(Purchase.revenue - func.coalesce(Purchase.cost, 0)),
+        ).group_by(Purchase.customer_id),
+        start,
+        end,
+    )
+    df = _frame(session, q, ["customer_id", "last_purchase", "frequency", "revenue", "profit"])
+    df["last_purchase"] = pd.to_datetime(df["last_purchase"])
+    for c in ("revenue", "profit"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def purchases_frame(session: Session, *, end: date | None = None) -> pd.DataFrame:
+    """Every purchase (customer, date, revenue, cost) up to ``end`` — for purchase-history
+    models (BG/NBD) that need each transaction."""
+    q = _period(
+        select(Purchase.customer_id, Purchase.purchased_on, Purchase.revenue, Purchase.cost),
+        None,
+        end,
+    )
+    df = _frame(session, q, ["customer_id", "purchased_on", "revenue", "cost"])
+    df["purchased_on"] = pd.to_datetime(df["purchased_on"])
+    for c in ("revenue", "cost"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
+
+
+def complaint_counts(
+    session: Session, *, start: datetime | None = None, end: datetime | None = None
+) -> pd.Series:
+    """Complaint touchpoints per customer id in ``[start, end)``."""
+    q = (
+        select(Touchpoint.customer_id, func.count())
+        .where(Touchpoint.stage == JourneyStage.COMPLAINT)
+        .group_by(Touchpoint.customer_id)
+    )
+    if start is not None:
+        q = q.where(Touchpoint.occurred_at >= start)
+    if end is not None:
+        q = q.where(Touchpoint.occurred_at < end)
+    df = _frame(session, q, ["customer_id", "complaints"])
+    return pd.Series(df["complaints"].to_numpy(), index=df["customer_id"].to_numpy(), dtype=float)
+
+
+def last_activity_date(session: Session) -> pd.Timestamp | None:
+    """The latest purchase or churn date in the file: the natural 'as of' of an analysis."""
+    last_buy = session.execute(select(func.max(Purchase.purchased_on))).scalar()
+    last_churn = session.execute(select(func.max(Customer.churned_on))).scalar()
+    known = [pd.Timestamp(d) for d in (last_buy, last_churn) if d is not None]
+    return max(known) if known else None
+
+
+def observation_start(session: Session) -> pd.Timestamp | None:
+    """The first purchase or churn date in the file: where churn can first be observed."""
+    first_buy = session.execute(select(func.min(Purchase.purchased_on))).scalar()
+    first_churn = session.execute(select(func.min(Customer.churned_on))).scalar()
+    known = [pd.Timestamp(d) for d in (first_buy, first_churn) if d is not None]
+    return min(known) if known else None
+
+
+def latest_answers(
+    responses: pd.DataFrame, items: list[str], *, before: Any = None
+) -> pd.DataFrame:
+    """Each customer's most recent answers to ``items`` (completed before ``before``)."""
+    if responses.empty or "customer_id" not in responses:
+        return pd.DataFrame(columns=["customer_id", *items])
+    df = responses.dropna(subset=["customer_id"])
+    if before is not None:
+        cut = pd.Timestamp(before)
+        cut = cut.tz_localize("UTC") if cut.tzinfo is None else cut
+        df = df[df["completed_at"] < cut]
+    present = [c for c in items if c in df]
+    df = df.sort_values("completed_at").groupby("customer_id", sort=False).tail(1)
+    out = df[["customer_id", *present]].copy()
+    for c in items:
+        if c not in out:
+            out[c] = np.nan
+    out["customer_id"] = out["customer_id"].astype(int)
+    return out.reset_index(drop=True)

@@ -1,0 +1,272 @@
+"""Per-segment targets: propose, set, and report actual against target per wave.
+
+Survey KPIs (CSAT, 100-point score, index, NPS) come from the responses of each wave, with
+the customers in the segments they belonged to when the wave closed (the membership history
+kept by :mod:`cxm.management.segments`; the current membership when none was kept then).
+Churn rate comes from the customer file per calendar year.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxm.analytics.churn import churn_rates
+from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
+from cxm.customers.models import Touchpoint
+from cxm.errors import InputError
+from cxm.i18n import _
+from cxm.management.definitions import get_definition, segment_labels
+from cxm.management.frames import customers_frame, last_activity_date, observation_start
+from cxm.management.models import Target
+from cxm.management.segments import members, summary
+
+__all__ = ["SURVEY_ITEMS", "kpi_actuals", "propose", "report", "set_target", "targets_frame"]
+
+#: Default survey item per KPI (codes of the CCSI questionnaire).
+SURVEY_ITEMS: dict[str, list[str]] = {
+    "csat": ["CUSA1"],
+    "score100": ["CUSA1"],
+    "index": ["CUSA1", "CUSA2", "CUSA3"],
+    "nps": ["NPS"],
+}
+_ACTUAL_COLUMNS = ["segment", "kpi", "wave", "value", "ci_low", "ci_high", "n"]
+
+
+def _waves(session: Session, wave_ids: list[int] | None) -> list[tuple[int, str, datetime]]:
+    from cxm.surveys.models import Wave
+
+    q = select(Wave.id, Wave.name, Wave.closes_on).order_by(Wave.opens_on, Wave.id)
+    if wave_ids:
+        q = q.where(Wave.id.in_(wave_ids))
+    return [(i, n, datetime.combine(c, time.max)) for i, n, c in session.execute(q)]
+
+
+def _survey_actuals(
+    session: Session,
+    name: str,
+    kpi: str,
+    wave_ids: list[int] | None,
+    items: list[str] | None,
+    min_n: int,
+) -> pd.DataFrame:
+    from cxm.analytics.scores import csat, mean_score, score_100
+    from cxm.analytics.scores_nps import nps
+    from cxm.surveys.frames import responses_frame
+
+    use = items or SURVEY_ITEMS[kpi]
+    parts: list[pd.DataFrame] = []
+    current = members(session, name)
+    for wave_id, wave_name, closes in _waves(session, wave_ids):
+        answers = responses_frame(session, wave_id=wave_id)
+        if answers.empty or not set(use) <= set(answers.columns):
+            continue
+        seg = members(session, name, at=closes)
+        seg = seg if not seg.empty else current
+        df = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
+        df = df.merge(seg, on="customer_id", how="inner")
+        if df.empty:
+            continue
+        if kpi == "csat":
+            t = csat(df, use, by="segment", min_n=min_n).rename(columns={"csat": "value"})
+        elif kpi == "score100":
+            t = score_100(df, use, by="segment", min_n=min_n).rename(columns={"score_100": "value"})
+        elif kpi == "nps":
+            t = nps(df, use, by="segment", min_n=min_n).rename(columns={"nps": "value"})
+        else:
+            # Index: the respondent's mean of the satisfaction items on 0–100, (x̄ − 1)/4 · 100.
+            df = df.assign(_index=(df[use].astype(float).mean(axis=1) - 1) / 4 * 100)
+            t = mean_score(df, ["_index"], by="segment", min_n=min_n)
+            t = t.rename(
+                columns={"mean": "value", "mean_ci_low": "ci_low", "mean_ci_high": "ci_high"}
+            )
+        t = t.assign(kpi=kpi, wave=wave_name, wave_order=len(parts))
+        parts.append(t[[*_ACTUAL_COLUMNS, "wave_order"]])
+    if not parts:
+        return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def kpi_actuals(
+    session: Session,
+    name: str,
+    kpi: str,
+    *,
+    wave_ids: list[int] | None = None,
+    items: list[str] | None = None,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """Actual value of ``kpi`` per segment and wave (or year, for churn) with its interval:
+    ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``."""
+    if kpi not in KPIS:
+        check_target(kpi, 0)  # raises the clear "unknown KPI" error
+    if kpi == "churn_rate":
+        seg = members(session, name)
+        customers = customers_frame(session).merge(seg, on="customer_id", how="inner")
+        if customers.empty:
+            return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
+        rates = churn_rates(
+            customers,
+            freq="Y",
+            align="end",
+            start=observation_start(session),
+            end=last_activity_date(session),
+        )
+        rates = rates.rename(columns={"churn_rate": "value", "at_risk": "n", "period": "wave"})
+        rates["kpi"] = kpi
+        rates["wave_order"] = rates.groupby("segment").cumcount()
+        return rates[[*_ACTUAL_COLUMNS, "wave_order"]]
+    if kpi == "response_hours":
+        return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
+    return _survey_actuals(session, name, kpi, wave_ids, items, min_n)
+
+
+def _cost_to_serve(session: Session, name: str, cost_per_contact: float) -> pd.Series:
+    """Touchpoints per customer in each segment × the cost of one contact."""
+    m = members(session, name)
+    counts = pd.DataFrame(
+        session.execute(
+            select(Touchpoint.customer_id, func.count()).group_by(Touchpoint.customer_id)
+        ).all(),
+        columns=["customer_id", "contacts"],
+    )
+    m = m.merge(counts, on="customer_id", how="left").fillna({"contacts": 0})
+    return m.groupby("segment")["contacts"].mean() * cost_per_contact
+
+
+def propose(
+    session: Session,
+    name: str,
+    kpi: str,
+    *,
+    cost_per_contact: float = 0.0,
+    cost_to_serve: dict[str, float] | None = None,
+    headroom: float | None = None,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """Proposed target per segment (see :func:`cxm.analytics.targets.propose_targets` for
+    the rule). Cost to serve per customer = contacts per customer × ``cost_per_contact``,
+    overridden per segment by ``cost_to_serve``; the floor is the latest overall actual."""
+    seg = summary(session, name)
+    seg = seg[seg["customers"] > 0]
+    if seg.empty:
+        raise InputError(
+            _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
+        )
+    cts = _cost_to_serve(session, name, cost_per_contact)
+    seg = seg.assign(cost_to_serve=seg["segment"].map(cts).fillna(0.0))
+    for s, v in (cost_to_serve or {}).items():
+        seg.loc[seg["segment"] == s, "cost_to_serve"] = float(v)
+    actual = kpi_actuals(session, name, kpi, min_n=1)
+    current = _overall(actual)
+    if current is None:
+        raise InputError(
+            _("No actual {kpi} to start from: collect answers (or churn dates) first.", kpi=kpi)
+        )
+    out = propose_targets(seg, kpi=kpi, current=current, headroom=headroom)
+    out.attrs["current"] = current
+    return out
+
+
+def _overall(actual: pd.DataFrame) -> float | None:
+    if actual.empty:
+        return None
+    last = actual[actual["wave_order"] == actual["wave_order"].max()].dropna(subset=["value"])
+    if last.empty or last["n"].sum() == 0:
+        return None
+    return float(np.average(last["value"], weights=last["n"]))
+
+
+def set_target(
+    session: Session,
+    name: str,
+    *,
+    segment: str,
+    kpi: str,
+    value: float,
+    wave_id: int | None = None,
+    period: str | None = None,
+    service_level: str | None = None,
+    set_by: str | None = None,
+) -> Target:
+    """Set (or replace) the target of one segment and KPI, for all waves or one."""
+    d = get_definition(session, name)
+    labels = segment_labels(d) or list(members(session, name)["segment"].unique())
+    if segment not in labels:
+        raise InputError(
+            _(
+                "{name} has no segment {segment}; it has: {labels}",
+                name=name,
+                segment=segment,
+                labels=", ".join(map(str, labels)),
+            )
+        )
+    v = check_target(kpi, value)
+    q = select(Target).where(
+        Target.definition_id == d.id,
+        Target.segment == segment,
+        Target.kpi == kpi,
+        Target.wave_id.is_(None) if wave_id is None else Target.wave_id == wave_id,
+        Target.period.is_(None) if period is None else Target.period == period,
+    )
+    t = session.scalars(q).first() or Target(definition_id=d.id, segment=segment, kpi=kpi)
+    t.wave_id, t.period, t.value = wave_id, period, v
+    t.service_level, t.set_by = service_level, set_by
+    session.add(t)
+    session.flush()
+    return t
+
+
+def targets_frame(session: Session, name: str) -> pd.DataFrame:
+    d = get_definition(session, name)
+    rows = session.execute(
+        select(
+            Target.segment,
+            Target.kpi,
+            Target.wave_id,
+            Target.period,
+            Target.value,
+            Target.service_level,
+            Target.set_by,
+            Target.updated_at,
+        )
+        .where(Target.definition_id == d.id)
+        .order_by(Target.segment, Target.kpi)
+    ).all()
+    cols = ["segment", "kpi", "wave_id", "period", "target", "service_level", "set_by", "set_at"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def report(
+    session: Session,
+    name: str,
+    *,
+    kpis: list[str] | None = None,
+    wave_ids: list[int] | None = None,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """Actual vs target per segment, KPI and wave, with status and trend."""
+    t = targets_frame(session, name)
+    use = kpis or sorted(set(t["kpi"])) or ["csat"]
+    wave_names = {i: n for i, n, _c in _waves(session, None)}
+    t["wave"] = t["wave_id"].map(wave_names).astype(object)
+    t["wave"] = t["wave"].where(t["wave"].notna(), t["period"])
+    parts = [kpi_actuals(session, name, k, wave_ids=wave_ids, min_n=min_n) for k in use]
+    parts = [p for p in parts if not p.empty]
+    actual = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
+    )
+    if actual.empty:
+        return actual.assign(target=[], gap=[], status=[])
+    judged = compare_to_targets(actual, t[["segment", "kpi", "wave", "target"]], min_n=min_n)
+    tr = trend(judged, wave_order="wave_order")[
+        ["segment", "kpi", "wave", "change", "significant", "slope"]
+    ]
+    out = judged.merge(tr, on=["segment", "kpi", "wave"], how="left")
+    return out.sort_values(["kpi", "segment", "wave_order"]).reset_index(drop=True)
