@@ -76,7 +76,7 @@ def _labels(labels: list[Any]) -> list[str]:
     out = [str(x) for x in labels]
     for label in out:
         if not label.strip() or len(label) > MAX_LABEL:
-            raise InputError(_("Segment names must be 1 to 100 characters: "{name}"", name=label))
+            raise InputError(_('Segment names must be 1 to 100 characters: "{name}"', name=label))
     return out
 
 
