@@ -1,28 +1,168 @@
-"""Section churn (filled in once its service lands)."""
+"""Why customers leave, against the documents' 1 / 3 / 5 / 9 / 14 / 68 %, and how long they
+stay (Kaplan–Meier survival per segment and per satisfaction level).
+
+Data: :func:`cxm.management.churn.churn_report` and :func:`cxm.management.churn.survival`
+— what ``cxm churn report --json`` and ``cxm churn survival --json`` print.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cxm.errors import CXMError
 from cxm.i18n import _
-from cxm.reports.context import ReportContext
-from cxm.reports.model import Section
+from cxm.reports import fmt
+from cxm.reports.context import NoData, ReportContext
+from cxm.reports.model import Chart, Decision, Section, Series, Table
+from cxm.reports.sections.segments import definition_name
 from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "present", "title"]
 
 KEY = "churn"
+#: Survival curves are drawn from at most this many points per group.
+MAX_POINTS = 200
 
 
 def title() -> str:
-    return _("churn")
+    return _("Why customers leave, and how long they stay")
+
+
+def _thin(curves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in curves:
+        groups.setdefault(str(r["group"]), []).append(r)
+    out: list[dict[str, Any]] = []
+    for rows in groups.values():
+        step = max(1, len(rows) // MAX_POINTS)
+        out += rows[::step] + ([rows[-1]] if (len(rows) - 1) % step else [])
+    return out
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    fn = need("cxm.management.reports", "churn_document")
-    result: dict[str, Any] = fn(ctx.require_store())
-    return result
+    churn_report = need("cxm.management.churn", "churn_report")
+    survival = need("cxm.management.churn", "survival")
+    try:
+        name: str | None = definition_name(ctx)
+    except NoData:
+        name = None
+    out: dict[str, Any] = {"definition": name}
+    with ctx.require_store().session() as session:
+        rates, reasons = churn_report(session, name=name)
+        out["rates"] = rates.to_dict("records")
+        out["reasons"] = reasons.to_dict("records")
+        out["reasons_chi2_p"] = reasons.attrs.get("chi2_p")
+        out["reasons_n"] = reasons.attrs.get("n")
+        for by in ("segment", "satisfaction"):
+            try:
+                curves, summary = survival(session, by=by, name=name)
+            except CXMError as exc:
+                out[f"survival_by_{by}"] = {"unavailable": exc.message}
+                continue
+            out[f"survival_by_{by}"] = {
+                "curves": _thin(curves.to_dict("records")),
+                "summary": summary.to_dict("records"),
+                "logrank_p": summary.attrs.get("logrank_p"),
+            }
+    return out
 
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
-    return Section(KEY, title())
+    from cxm.customers.codes import churn_reason_label
+
+    def label(code: str) -> str:
+        try:
+            return churn_reason_label(code)
+        except ValueError:
+            return _("not recorded") if code == "unrecorded" else code
+
+    src = "cxm churn report --json"
+    s = Section(KEY, title())
+    reasons = [r for r in d["reasons"] if fmt.is_num(r.get("benchmark_share"))]
+    s.charts.append(
+        Chart(
+            "churn-reasons",
+            _("Why customers left: ours against the documents' benchmark"),
+            "hbar",
+            (
+                Series(
+                    _("our customers"),
+                    tuple(label(r["reason"]) for r in reasons),
+                    tuple(r["share"] for r in reasons),
+                    tuple(
+                        (r["ci_high"] - r["ci_low"]) / 2 if fmt.is_num(r.get("ci_low")) else None
+                        for r in reasons
+                    ),
+                ),
+                Series(
+                    _("documents' benchmark"),
+                    tuple(label(r["reason"]) for r in reasons),
+                    tuple(r["benchmark_share"] for r in reasons),
+                ),
+            ),
+            src,
+            percent=True,
+        )
+    )
+    s.tables.append(
+        Table(
+            _("Churn reasons"),
+            (_("reason"), _("customers"), _("share"), _("interval"), _("benchmark")),
+            tuple(
+                (
+                    label(r["reason"]),
+                    str(r["customers"]),
+                    fmt.pct(r.get("share")),
+                    fmt.ci_text(r.get("ci_low"), r.get("ci_high"), percent=True),
+                    fmt.pct(r.get("benchmark_share")),
+                )
+                for r in d["reasons"]
+            ),
+            src,
+            note=_(
+                "Goodness of fit to the benchmark: {p}",
+                p=fmt.p_text(d.get("reasons_chi2_p")) or "—",
+            ),
+        )
+    )
+    for by, what in (("segment", _("segment")), ("satisfaction", _("satisfaction answer"))):
+        surv = d.get(f"survival_by_{by}") or {}
+        if "curves" not in surv:
+            continue
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for r in surv["curves"]:
+            groups.setdefault(str(r["group"]), []).append(r)
+        s.charts.append(
+            Chart(
+                f"churn-survival-{by}",
+                _("Share of customers still with us, by {what}", what=what),
+                "xy",
+                tuple(
+                    Series(
+                        g,
+                        tuple(r["time"] for r in rows),
+                        tuple(r["survival"] for r in rows),
+                        mode="step",
+                    )
+                    for g, rows in groups.items()
+                ),
+                f"cxm churn survival --by {by} --json",
+                x_title=_("months since acquisition"),
+                y_title=_("still a customer"),
+                percent=True,
+                y_range=(0.0, 1.0),
+            )
+        )
+    staff = next((r for r in d["reasons"] if r["reason"] == "staff_indifference"), None)
+    if staff and fmt.is_num(staff.get("share")):
+        s.decisions.append(
+            Decision(
+                _(
+                    "{share} of those who left cite staff indifference (documents: 68 %): service "
+                    "behaviour, not price, is where churn is won or lost.",
+                    share=fmt.pct(staff["share"]),
+                ),
+                src,
+            )
+        )
+    return s

@@ -16,7 +16,7 @@ from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import need
 
-__all__ = ["KEY", "data", "present", "status_label", "title"]
+__all__ = ["KEY", "data", "definition_name", "present", "status_label", "title"]
 
 KEY = "segments"
 PERCENT_KPIS = {"csat", "churn_rate"}
@@ -37,17 +37,27 @@ def status_label(status: str) -> str:
     }.get(status, status)
 
 
-def data(ctx: ReportContext) -> dict[str, Any]:
+def definition_name(ctx: ReportContext) -> str:
+    """The segment definition the report is about: the first one with targets."""
     list_definitions = need("cxm.management.definitions", "list_definitions")
     targets_frame = need("cxm.management.targets", "targets_frame")
+
+    def compute() -> str:
+        with ctx.require_store().session() as session:
+            names = [d.name for d in list_definitions(session)]
+            if not names:
+                raise NoData(_("No segments defined yet."))
+            with_targets = [n for n in names if not targets_frame(session, n).empty]
+        return str(with_targets[0] if with_targets else names[0])
+
+    return ctx.memo("segment_definition", compute)
+
+
+def data(ctx: ReportContext) -> dict[str, Any]:
     report = need("cxm.management.targets", "report")
     summary = need("cxm.management.segments", "summary")
+    name = definition_name(ctx)
     with ctx.require_store().session() as session:
-        names = [d.name for d in list_definitions(session)]
-        if not names:
-            raise NoData(_("No segments defined yet."))
-        with_targets = [n for n in names if not targets_frame(session, n).empty]
-        name = with_targets[0] if with_targets else names[0]
         actual = report(session, name, min_n=ctx.min_n)
         sizes = summary(session, name)
     if actual.empty:
