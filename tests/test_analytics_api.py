@@ -1,0 +1,45 @@
+"""The public API of cxm.analytics is exactly its __all__, and the PLS engine is reachable."""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import cxm.analytics as analytics
+
+
+def test_the_public_api_is_exactly_all() -> None:
+    exported = set(analytics.__all__)
+    assert len(exported) == len(analytics.__all__), "a name is listed twice in __all__"
+    public = {
+        name
+        for name, value in vars(analytics).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)  # submodules appear once imported
+        and name != "annotations"
+    }
+    assert public == exported - {"pls"}
+    for name in analytics.__all__:
+        assert getattr(analytics, name) is not None
+
+
+def test_star_import_gives_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from cxm.analytics import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(analytics.__all__)
+
+
+def test_the_pls_engine_is_importable_from_analytics() -> None:
+    if importlib.util.find_spec("cxm.analytics.pls") is None:
+        assert "pls" not in analytics.__all__
+        return
+    from cxm.analytics import pls
+
+    assert pls is importlib.import_module("cxm.analytics.pls")
+    assert analytics.pls is pls
+
+
+def test_the_scores_function_is_exported() -> None:
+    from cxm.analytics import csat, scores
+
+    assert callable(scores) and callable(csat)
