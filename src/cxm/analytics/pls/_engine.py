@@ -90,7 +90,7 @@ def correlation(cov: Array) -> tuple[Array, npt.NDArray[np.bool_]]:
 
 def _scale(r: Array, w: Array) -> Array:
     """Rescale weights so that the scores Z @ w have unit (sample) variance."""
-    var = np.einsum("bpk,bpq,bqk->bk", w, r, w)
+    var = (w * (r @ w)).sum(axis=1)
     out: Array = w / np.sqrt(var)[:, None, :]
     return out
 
@@ -131,15 +131,19 @@ def iterate(
     converged = np.zeros(batch, dtype=bool)
     for step in range(max_iter + 1):
         active = ~done
-        ra, wa = r[active], _scale(r[active], w[active])
-        c = np.einsum("bpk,bpq,bqj->bkj", wa, ra, wa)
+        if active.all():
+            ra, wa = r, _scale(r, w)
+        else:
+            ra, wa = r[active], _scale(r[active], w[active])
+        rw = ra @ wa
+        c = wa.transpose(0, 2, 1) @ rw
         e = _inner(c, layout, scheme)
-        var = np.einsum("bjk,bjl,blk->bk", e, c, e)
-        t = (ra @ wa @ e) / np.sqrt(var)[:, None, :]
+        var = (e * (c @ e)).sum(axis=1)
+        t = (rw @ e) / np.sqrt(var)[:, None, :]
         new = t * mask
         for k in layout.mode_b:
             ix = layout.block_index[k]
-            new[:, ix, k] = np.einsum("bij,bj->bi", inv_b[k][active], t[:, ix, k])
+            new[:, ix, k] = (inv_b[k][active] @ t[:, ix, k][..., None])[..., 0]
         new = _scale(ra, new)
         diff = np.abs(new - w[active]).sum(axis=(1, 2))
         w[active] = new
@@ -191,8 +195,9 @@ def solve(
     w, n_iter, converged = iterate(r, layout, scheme, max_iter, tol)
     if flip:
         w = orient(r, w, layout)
-    loadings = (r @ w) * layout.mask
-    c = np.einsum("bpk,bpq,bqj->bkj", w, r, w)
+    rw = r @ w
+    loadings = rw * layout.mask
+    c = w.transpose(0, 2, 1) @ rw
     paths, r2 = solve_paths(c, layout)
     eye = np.eye(c.shape[1])
     total = np.linalg.inv(eye - paths) - eye

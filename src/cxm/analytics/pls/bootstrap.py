@@ -9,6 +9,7 @@ batched over the chunk (:mod:`cxm.analytics.pls._engine`). Chunks keep memory bo
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -202,22 +203,34 @@ def bootstrap(
         raise ModelSpecError(_("Use at least 2 bootstrap resamples (got {n}).", n=n_boot))
     rng = np.random.Generator(np.random.PCG64(seed))
     chunk = chunk_size or max(1, min(n_boot, CHUNK_BUDGET // (16 * n)))
-    counts_buf = np.empty((chunk, n))
     draws = np.empty((n_boot, len(model._param_names)))
     kept = np.zeros(n_boot, dtype=bool)
     not_converged = 0
-    for start in range(0, n_boot, chunk):
+
+    def counts_for(start: int) -> Array:
         stop = min(n_boot, start + chunk)
         if indices is not None:
             idx = idx_all[start:stop]
         else:
             idx = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
-        counts = counts_from_indices(idx, n, counts_buf)
-        cov = source.covariances(source.weighted(counts), np.full(stop - start, float(n)))
-        draws[start:stop], kept[start:stop], nc = _estimates(model, cov)
-        not_converged += nc
-        if progress is not None:
-            progress(stop, n_boot)
+        return counts_from_indices(idx, n)
+
+    # Draw the next chunk's resamples in a thread while this chunk is estimated: the
+    # generator is used by that one thread in chunk order, so the stream is unchanged.
+    starts = list(range(0, n_boot, chunk))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(counts_for, starts[0])
+        for i, start in enumerate(starts):
+            counts = pending.result()
+            if i + 1 < len(starts):
+                pending = pool.submit(counts_for, starts[i + 1])
+            stop = start + counts.shape[0]
+            cov = source.covariances(source.weighted(counts), np.full(stop - start, float(n)))
+            del counts
+            draws[start:stop], kept[start:stop], nc = _estimates(model, cov)
+            not_converged += nc
+            if progress is not None:
+                progress(stop, n_boot)
     good = draws[kept]
     if good.shape[0] < 2:
         raise ModelSpecError(

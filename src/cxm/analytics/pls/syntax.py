@@ -106,8 +106,10 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
             part = part.strip()
             if not part:
                 continue
+            own_operator = any(o in part for o in _OPERATORS)
             if pending is not None and (
-                re.search(r"(\+|~|=~|<~)$", pending[1]) or part.startswith("+")
+                part.startswith("+")
+                or (re.search(r"(\+|~|=~|<~)$", pending[1]) and not own_operator)
             ):
                 pending = (pending[0], f"{pending[1]} {part}")
                 continue
