@@ -57,7 +57,7 @@ def responses_frame(
         query = query.where(Response.wave_id == wave_id)
     if questionnaire_id is not None:
         query = query.where(Response.questionnaire_id == questionnaire_id)
-    rows = session.execute(query.order_by(Response.id)).tuples().all()
+    rows = session.execute(query.order_by(Response.id)).all()
     base = pd.DataFrame(
         [
             [

@@ -162,7 +162,7 @@ def export_invitations_csv(
     )
     if not include_completed:
         query = query.where(Invitation.status != InvitationStatus.COMPLETED)
-    pairs = list(session.execute(query).tuples())
+    pairs = list(session.execute(query))
     tokens = issue_links(session, invitation_ids=[inv.id for inv, _c in pairs])
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)

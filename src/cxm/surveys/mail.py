@@ -94,12 +94,12 @@ def send_wave_emails(
                 select(Customer.id, Customer.email).where(
                     Customer.id.in_([i.customer_id for i in invitations if i.customer_id])
                 )
-            ).tuples()
+            ).all()
         )
         targets = [i for i in invitations if emails.get(i.customer_id or -1)]
         no_email = len(invitations) - len(targets)
         tokens = issue_links(s, invitation_ids=[i.id for i in targets])
-        titles = dict(s.execute(select(Questionnaire.id, Questionnaire.title)).tuples())
+        titles = dict(s.execute(select(Questionnaire.id, Questionnaire.title)).all())
     sent_ids: list[int] = []
     failed = 0
     try:

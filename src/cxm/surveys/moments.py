@@ -72,7 +72,7 @@ def invite_for_touchpoints(
         .outerjoin(Employee, Employee.id == Touchpoint.employee_id)
         .where(Touchpoint.id.in_(touchpoint_ids))
         .order_by(Touchpoint.id)
-    ).tuples():
+    ):
         if tp.id in have:
             continue
         occurred = tp.occurred_at if tp.occurred_at.tzinfo else tp.occurred_at.replace(tzinfo=UTC)

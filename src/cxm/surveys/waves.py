@@ -156,12 +156,12 @@ def sample_wave(
         if unknown and any(quotas[u] > 0 for u in unknown):
             raise InputError(_("No customers in stratum {names}.", names=", ".join(unknown)))
     since = datetime.combine(wave.opens_on - timedelta(days=wave.quiet_days), time(0), UTC)
+    recent = Invitation.wave_id == wave.id
+    if wave.quiet_days > 0:
+        recent = recent | (Invitation.created_at >= since)
     quiet = set(
         session.scalars(
-            select(Invitation.customer_id).where(
-                Invitation.customer_id.is_not(None),
-                (Invitation.created_at >= since) | (Invitation.wave_id == wave.id),
-            )
+            select(Invitation.customer_id).where(Invitation.customer_id.is_not(None), recent)
         )
     )
     rng = random.Random(seed)
