@@ -6,6 +6,7 @@ from __future__ import annotations
 from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.report_step import write_demo_report
 from cxm.demo.writer import write_company
 from cxm.i18n import _
 
@@ -47,4 +48,6 @@ def build_company(ctx: DemoContext) -> None:
 #: The demo, in order. Append a step with one line: ``DemoStep("name", lambda: _("…"), fn)``.
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
+    # Keep last: the report reads everything the steps before it wrote.
+    DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )
