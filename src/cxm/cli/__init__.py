@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "demo",
     "customers",
+    "scores",
+    "management",
 )
 
 

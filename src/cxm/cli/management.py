@@ -1,0 +1,394 @@
+"""``cxm segments …`` and ``cxm targets …``: differentiated management from the command line.
+
+Churn, CLV, the retention simulator and invest live in :mod:`cxm.cli.management_economics`;
+:func:`register` adds both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxm.errors import InputError
+from cxm.i18n import _
+
+__all__ = ["register", "render"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+NameArg = Annotated[str, typer.Argument(help="Name of the segment definition.")]
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}"
+    return str(v)
+
+
+def render(title: str, frame: Any, columns: list[str] | None = None) -> None:
+    """A DataFrame as a rich table (headers are column names; values formatted briefly)."""
+    from cxm.cli.output import print_table
+
+    cols = columns or list(frame.columns)
+    rows = [[_cell(v) for v in row] for row in frame[cols].itertuples(index=False)]
+    print_table(title, cols, rows)
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return list(frame.to_dict("records"))
+
+
+def _parse_params(params: list[str], rules: Path | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if rules is not None:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(rules.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError(
+                _("Cannot read the rules file {path}: {reason}", path=rules, reason=exc)
+            ) from None
+        if not isinstance(loaded, dict):
+            raise InputError(_("The rules file {path} must hold a mapping.", path=rules))
+        out.update(loaded)
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(_("Parameters are KEY=VALUE, not {item}.", item=item))
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def define(
+    name: NameArg,
+    kind: Annotated[str, typer.Option("--kind", help="pareto, rfm or rule.")] = "pareto",
+    cuts: Annotated[
+        str | None, typer.Option("--cuts", help="Pareto cut points, e.g. 0.2 or 0.05,0.2.")
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="Tier names, e.g. key,other.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Profit period start (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Profit period end, exclusive.")] = None,
+    months: Annotated[
+        int | None, typer.Option("--months", help="Profit over the last N months.")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="YAML/JSON file with segments and default.")
+    ] = None,
+    param: Annotated[list[str], typer.Option("--param", help="Extra parameter KEY=JSON.")] = [],  # noqa: B006
+    overlapping: Annotated[
+        bool, typer.Option("--overlapping", help="Rule segments may overlap.")
+    ] = False,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Redefine an existing name.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Save a segment definition (Pareto value tiers, RFM cells or rules on attributes)."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.definitions import define_segments
+
+    params = _parse_params(param, rules)
+    if cuts:
+        params["cuts"] = [float(c) for c in cuts.split(",")]
+    if labels:
+        params["labels"] = [s.strip() for s in labels.split(",")]
+    for key, value in (("start", start), ("end", end), ("months", months)):
+        if value is not None:
+            params[key] = value
+    with open_store() as store, store.session() as s:
+        d = define_segments(
+            s,
+            name=name,
+            kind=kind,
+            parameters=params,
+            exclusive=not overlapping,
+            description=description,
+            replace=replace,
+        )
+        out = {
+            "name": d.name,
+            "kind": d.kind.value,
+            "parameters": d.parameters,
+            "exclusive": d.exclusive,
+        }
+    if as_json:
+        print_json(out)
+    else:
+        console.print(
+            _("Saved segment definition {name} ({kind}).", name=out["name"], kind=out["kind"])
+        )
+
+
+def list_(as_json: JsonOpt = False) -> None:
+    """List saved segment definitions."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.management.definitions import list_definitions
+
+    with open_store() as store, store.session() as s:
+        rows = [
+            {
+                "name": d.name,
+                "kind": d.kind.value,
+                "parameters": d.parameters,
+                "exclusive": d.exclusive,
+                "computed_at": d.computed_at,
+            }
+            for d in list_definitions(s)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        _("Segment definitions"),
+        [_("Name"), _("Kind"), _("Parameters"), _("Computed at")],
+        [
+            (
+                r["name"],
+                r["kind"],
+                json.dumps(r["parameters"], ensure_ascii=False),
+                r["computed_at"],
+            )
+            for r in rows
+        ],
+    )
+
+
+def recompute(name: NameArg, as_json: JsonOpt = False) -> None:
+    """Assign every customer afresh; memberships that changed are closed and reopened."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json, progress_bar
+    from cxm.management.segments import recompute as run
+
+    with open_store() as store, progress_bar(transient=True) as bar:
+        task = bar.add_task(_("Recomputing segments"), total=1)
+        with store.session() as s:
+            r = run(s, name)
+        bar.update(task, completed=1)
+    if as_json:
+        print_json(
+            {
+                "definition": r.definition,
+                "computed_at": r.computed_at,
+                "customers": r.customers,
+                "started": r.started,
+                "ended": r.ended,
+                "segments": _records(r.summary),
+            }
+        )
+        return
+    render(_("Segments of {name}", name=name), r.summary)
+    console.print(
+        _(
+            "{n} customers; {started} memberships started, {ended} ended.",
+            n=r.customers,
+            started=r.started,
+            ended=r.ended,
+        )
+    )
+
+
+def show(
+    name: NameArg,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Membership as it was at this date/time.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Customers and profit per segment (now, or as the memberships were at --at)."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.segments import summary
+
+    with open_store() as store, store.session() as s:
+        table = summary(s, name, at=at)
+    if as_json:
+        print_json({"definition": name, "at": at, "segments": _records(table)})
+    else:
+        render(_("Segments of {name}", name=name), table)
+
+
+def _costs(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        seg, sep, value = item.rpartition("=")
+        try:
+            out[seg] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise InputError(_("Costs are SEGMENT=NUMBER, not {item}.", item=item))
+    return out
+
+
+def propose(
+    name: NameArg,
+    kpi: Annotated[
+        str, typer.Option("--kpi", help="csat, score100, index, nps, churn_rate.")
+    ] = "csat",
+    cost_per_contact: Annotated[float, typer.Option("--cost-per-contact")] = 0.0,
+    cost: Annotated[list[str], typer.Option("--cost", help="Cost to serve SEGMENT=VALUE.")] = [],  # noqa: B006
+    headroom: Annotated[float | None, typer.Option("--headroom")] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Save the proposals as the targets.")
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who sets the targets (with --save).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Propose a KPI target per segment from its profit and cost to serve."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.targets import propose as run
+    from cxm.management.targets import set_target
+
+    with open_store() as store, store.session() as s:
+        table = run(
+            s,
+            name,
+            kpi,
+            cost_per_contact=cost_per_contact,
+            cost_to_serve=_costs(cost),
+            headroom=headroom,
+        )
+        if save:
+            for row in table.to_dict("records"):
+                set_target(
+                    s,
+                    name,
+                    segment=str(row["segment"]),
+                    kpi=kpi,
+                    value=float(row["target"]),
+                    service_level=str(row["service_level"]),
+                    set_by=by,
+                )
+    if as_json:
+        print_json(
+            {
+                "definition": name,
+                "kpi": kpi,
+                "current": table.attrs["current"],
+                "saved": save,
+                "proposals": _records(table),
+            }
+        )
+    else:
+        render(
+            _(
+                "Proposed {kpi} targets (today overall: {current:.3f})",
+                kpi=kpi,
+                current=table.attrs["current"],
+            ),
+            table,
+        )
+
+
+def set_(
+    name: NameArg,
+    segment: Annotated[str, typer.Argument(help="Segment name.")],
+    kpi: Annotated[str, typer.Option("--kpi")] = "csat",
+    value: Annotated[float, typer.Option("--value")] = math.nan,
+    wave: Annotated[int | None, typer.Option("--wave", help="Only for this wave id.")] = None,
+    period: Annotated[str | None, typer.Option("--period")] = None,
+    service_level: Annotated[str | None, typer.Option("--service-level")] = None,
+    by: Annotated[str | None, typer.Option("--by")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the target of one segment and KPI."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.targets import set_target
+
+    with open_store() as store, store.session() as s:
+        t = set_target(
+            s,
+            name,
+            segment=segment,
+            kpi=kpi,
+            value=value,
+            wave_id=wave,
+            period=period,
+            service_level=service_level,
+            set_by=by,
+        )
+        out = {
+            "definition": name,
+            "segment": t.segment,
+            "kpi": t.kpi,
+            "value": t.value,
+            "wave_id": t.wave_id,
+            "period": t.period,
+            "service_level": t.service_level,
+            "set_by": t.set_by,
+        }
+    if as_json:
+        print_json(out)
+    else:
+        console.print(
+            _("Target for {segment}: {kpi} = {value}.", segment=segment, kpi=kpi, value=t.value)
+        )
+
+
+def report(
+    name: NameArg,
+    kpi: Annotated[
+        list[str], typer.Option("--kpi", help="KPIs to report (default: those with targets).")
+    ] = [],  # noqa: B006
+    wave: Annotated[list[int], typer.Option("--wave", help="Wave ids (default: all).")] = [],  # noqa: B006
+    min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Actual against target per segment and wave, with intervals, status and trend."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.targets import report as run
+
+    with open_store() as store, store.session() as s:
+        table = run(s, name, kpis=kpi or None, wave_ids=wave or None, min_n=min_n)
+    if as_json:
+        print_json({"definition": name, "rows": _records(table)})
+        return
+    cols = [
+        "segment",
+        "kpi",
+        "wave",
+        "value",
+        "ci_low",
+        "ci_high",
+        "n",
+        "target",
+        "status",
+        "change",
+    ]
+    render(_("Targets of {name}: actual against target", name=name), table, cols)
+
+
+def register(app: typer.Typer) -> None:
+    from cxm.cli import management_economics
+
+    seg = typer.Typer(help=_("Customer segments: value tiers, RFM, rules."), no_args_is_help=True)
+    seg.command("define")(define)
+    seg.command("list")(list_)
+    seg.command("recompute")(recompute)
+    seg.command("show")(show)
+    app.add_typer(seg, name="segments")
+    tgt = typer.Typer(help=_("Per-segment KPI targets."), no_args_is_help=True)
+    tgt.command("propose")(propose)
+    tgt.command("set")(set_)
+    tgt.command("report")(report)
+    app.add_typer(tgt, name="targets")
+    management_economics.register(app)

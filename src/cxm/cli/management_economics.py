@@ -1,0 +1,273 @@
+"""``cxm churn …``, ``cxm clv``, ``cxm retention simulate``, ``cxm invest``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from cxm.cli.management import JsonOpt, _records, render
+from cxm.i18n import _
+
+__all__ = ["register"]
+
+SegOpt = Annotated[str | None, typer.Option("--segments", help="Segment definition to split by.")]
+SegReq = Annotated[str, typer.Option("--segments", help="Segment definition to split by.")]
+
+
+def churn_report(
+    segments: SegOpt = None,
+    freq: Annotated[str, typer.Option("--freq", help="Y, Q or M.")] = "Y",
+    as_json: JsonOpt = False,
+) -> None:
+    """Churn rate per segment and period, and why customers left beside the benchmark."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.churn import churn_report as run
+
+    with open_store() as store, store.session() as s:
+        rates, reasons = run(s, name=segments, freq=freq)
+    if as_json:
+        print_json(
+            {
+                "rates": _records(rates),
+                "reasons": _records(reasons),
+                "chi2_p": reasons.attrs["chi2_p"],
+            }
+        )
+        return
+    render(
+        _("Churn rate per segment and period"),
+        rates,
+        ["segment", "period", "at_risk", "churned", "churn_rate", "ci_low", "ci_high", "status"],
+    )
+    render(_("Why customers left, beside the documents' 1/3/5/9/14/68 %"), reasons)
+    console.print(_("Goodness of fit to the benchmark: p = {p:.3f}", p=reasons.attrs["chi2_p"]))
+
+
+def churn_survival(
+    segments: SegOpt = None,
+    by: Annotated[str, typer.Option("--by", help="segment or satisfaction.")] = "segment",
+    item: Annotated[str, typer.Option("--item", help="Satisfaction question code.")] = "CUSA1",
+    as_json: JsonOpt = False,
+) -> None:
+    """Kaplan–Meier survival of customers (months) per segment or satisfaction level."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.churn import survival
+
+    with open_store() as store, store.session() as s:
+        curves, summary = survival(s, by=by, name=segments, item=item)
+    if as_json:
+        print_json(
+            {
+                "summary": _records(summary),
+                "logrank_p": summary.attrs["logrank_p"],
+                "curves": _records(curves),
+            }
+        )
+        return
+    render(_("Customer survival (months)"), summary)
+    console.print(_("Log-rank test across groups: p = {p:.4f}", p=summary.attrs["logrank_p"]))
+
+
+def churn_risk(
+    horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
+    top: Annotated[int, typer.Option("--top")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Churn-risk model: holdout AUC and calibration, and the valuable customers most at risk."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json, progress_bar
+    from cxm.management.churn import risk_model
+
+    with open_store() as store, progress_bar(transient=True) as bar:
+        task = bar.add_task(_("Fitting the churn-risk model"), total=1)
+        with store.session() as s:
+            r = risk_model(s, horizon_days=horizon_days, top=top)
+        bar.update(task, completed=1)
+    if as_json:
+        print_json(
+            {
+                "auc": r.auc,
+                "brier": r.brier,
+                "base_rate": r.base_rate,
+                "n_train": r.n_train,
+                "n_test": r.n_test,
+                "snapshots": r.snapshots,
+                "coefficients": _records(r.coefficients),
+                "reliability": _records(r.reliability),
+                "at_risk": _records(r.at_risk),
+            }
+        )
+        return
+    console.print(
+        _(
+            "Holdout AUC {auc:.3f}, Brier {brier:.3f} (base rate {base:.3f}; {n} customers).",
+            auc=r.auc,
+            brier=r.brier,
+            base=r.base_rate,
+            n=r.n_test,
+        )
+    )
+    render(_("What drives the risk (per standard deviation)"), r.coefficients)
+    render(_("Calibration on the holdout"), r.reliability)
+    render(
+        _("Valuable customers most at risk"),
+        r.at_risk,
+        ["customer_id", "risk", "value", "expected_loss", "reasons"],
+    )
+
+
+def clv(
+    segments: SegReq,
+    discount: Annotated[float, typer.Option("--discount")] = 0.1,
+    horizon: Annotated[
+        int | None, typer.Option("--horizon", help="Years (default: unlimited).")
+    ] = None,
+    probabilistic: Annotated[
+        bool, typer.Option("--probabilistic", help="Also BG/NBD + Gamma-Gamma.")
+    ] = False,
+    months: Annotated[int, typer.Option("--months", help="Probabilistic horizon in months.")] = 12,
+    as_json: JsonOpt = False,
+) -> None:
+    """Customer lifetime value per segment (margin × expected lifetime, discounted)."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.economics import probabilistic_segment_clv, segment_economics
+
+    with open_store() as store, store.session() as s:
+        table = segment_economics(s, segments, discount=discount, horizon=horizon)
+        prob = probabilistic_segment_clv(s, segments, months=months) if probabilistic else None
+    if as_json:
+        out: dict[str, Any] = {"segments": _records(table)}
+        if prob is not None:
+            out["probabilistic"] = {"segments": _records(prob[0]), "parameters": prob[1]}
+        print_json(out)
+        return
+    render(
+        _("Customer lifetime value per segment"),
+        table,
+        [
+            "segment",
+            "customers",
+            "margin_per_customer_year",
+            "churn_rate",
+            "expected_lifetime_years",
+            "clv",
+            "clv_total",
+        ],
+    )
+    if prob is not None:
+        render(_("BG/NBD + Gamma-Gamma CLV, next {m} months", m=months), prob[0])
+
+
+def simulate(
+    segments: SegReq,
+    cut: Annotated[
+        float, typer.Option("--cut", help="Churn cut, in points (0.05 = 5 points).")
+    ] = 0.05,
+    relative: Annotated[
+        bool, typer.Option("--relative", help="Cut churn by a share of itself.")
+    ] = False,
+    years: Annotated[int, typer.Option("--years")] = 5,
+    discount: Annotated[float, typer.Option("--discount")] = 0.1,
+    cost_ratio: Annotated[
+        float, typer.Option("--cost-ratio", help="Acquisition : retention cost.")
+    ] = 5.0,
+    acquisition_cost: Annotated[float | None, typer.Option("--acquisition-cost")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cut churn in a segment by x → profit change over H years, from the firm's own data."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.economics import simulate as run
+
+    with open_store() as store, store.session() as s:
+        table = run(
+            s,
+            segments,
+            cut=cut,
+            relative=relative,
+            horizon_years=years,
+            discount=discount,
+            cost_ratio=cost_ratio,
+            acquisition_cost=acquisition_cost,
+            segment=segment,
+        )
+    if as_json:
+        print_json({"settings": table.attrs, "segments": _records(table)})
+        return
+    render(
+        _(
+            "Churn cut of {cut} over {years} years: where '5 % less churn, "
+            "25–85 % more profit' holds",
+            cut=cut,
+            years=years,
+        ),
+        table,
+        [
+            "segment",
+            "churn_rate",
+            "new_churn_rate",
+            "baseline_profit",
+            "net_change",
+            "change_pct",
+            "lifetime_change_pct",
+            "claim",
+        ],
+    )
+
+
+def invest(
+    segments: SegReq,
+    budget: Annotated[float | None, typer.Option("--budget")] = None,
+    improvement: Annotated[
+        float, typer.Option("--improvement", help="Points of improvement per item.")
+    ] = 0.5,
+    item: Annotated[
+        list[str], typer.Option("--item", help="Driver items (default: service items).")
+    ] = [],  # noqa: B006
+    top: Annotated[int, typer.Option("--top")] = 15,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where to invest: improvements ranked by expected profit, and the budget split."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.economics import invest as run
+
+    with open_store() as store, store.session() as s:
+        r = run(s, segments, items=item or None, improvement=improvement, budget=budget)
+    if as_json:
+        print_json(
+            {
+                "churn_per_point": r.churn_per_point,
+                "churn_per_point_se": r.churn_per_point_se,
+                "responses": r.responses,
+                "ranking": _records(r.ranking),
+                "drivers": _records(r.drivers),
+            }
+        )
+        return
+    console.print(
+        _(
+            "Churn changes by {b:.3f} (SE {se:.3f}) per point of overall satisfaction.",
+            b=r.churn_per_point,
+            se=r.churn_per_point_se,
+        )
+    )
+    render(_("Where to invest"), r.ranking.head(top))
+
+
+def register(app: typer.Typer) -> None:
+    ch = typer.Typer(help=_("Churn: rates, reasons, survival, risk."), no_args_is_help=True)
+    ch.command("report")(churn_report)
+    ch.command("survival")(churn_survival)
+    ch.command("risk")(churn_risk)
+    app.add_typer(ch, name="churn")
+    app.command("clv")(clv)
+    ret = typer.Typer(help=_("Retention economics."), no_args_is_help=True)
+    ret.command("simulate")(simulate)
+    app.add_typer(ret, name="retention")
+    app.command("invest")(invest)
