@@ -3,13 +3,14 @@ SQLAlchemy Core bulk inserts (executemany in batches)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import JSON, Connection, Table, delete, func, insert, select
 
 from cxm.customers.models import Customer, Employee, Purchase, Team, Touchpoint
 from cxm.demo.vocabulary import START
@@ -67,6 +68,9 @@ def insert_rows(
     keys = list(columns)
     values = [list(v) for v in columns.values()]
     n = len(values[0]) if values else 0
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, keys, values, on_batch)
+        return n
     for lo in range(0, n, BATCH_ROWS):
         hi = min(lo + BATCH_ROWS, n)
         rows = [
@@ -77,6 +81,33 @@ def insert_rows(
         if on_batch is not None:
             on_batch(hi - lo)
     return n
+
+
+def _copy_rows(
+    conn: Connection,
+    table: Table,
+    keys: list[str],
+    values: list[list[Any]],
+    on_batch: Callable[[int], None] | None,
+) -> None:
+    """PostgreSQL: stream the rows with COPY (several times faster than executemany),
+    inside the connection's transaction."""
+    for k, key in enumerate(keys):
+        if isinstance(table.c[key].type, JSON):
+            values[k] = [
+                None if v is None else json.dumps(v, ensure_ascii=False) for v in values[k]
+            ]
+    n = len(values[0]) if values else 0
+    cols = ", ".join(f'"{k}"' for k in keys)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        for lo in range(0, n, BATCH_ROWS):
+            hi = min(lo + BATCH_ROWS, n)
+            with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+                for row in zip(*(v[lo:hi] for v in values), strict=True):
+                    copy.write_row(row)
+            if on_batch is not None:
+                on_batch(hi - lo)
 
 
 def _ids_in_order(conn: Connection, table: Table, key: str) -> np.ndarray:
