@@ -25,7 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "demo",
     "customers",
-    "scores",
     "management",
 )
 
