@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "demo",
     "customers",
+    "scores",
     "management",
 )
 
