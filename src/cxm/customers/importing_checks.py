@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxm.customers.importing_columns import ColumnMap
 from cxm.errors import Problem
-from cxm.files.parsing import normalise_text_series, parse_unique
+from cxm.files.parsing import normalise_text_fast, parse_unique
 from cxm.i18n import _
 
 __all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState"]
@@ -64,7 +64,7 @@ class Chunk:
     def raw(self, name: str) -> pd.Series:
         if name not in self.columns.fields:
             return pd.Series("", index=self.frame.index, dtype=object)
-        return self.frame[self.columns.fields[name]].astype(str)
+        return self.frame[self.columns.fields[name]]
 
     def fail(self, mask: pd.Series, name: str, reason: str | Callable[[Any], str]) -> None:
         """Record a problem for each row where ``mask`` holds."""
@@ -78,14 +78,31 @@ class Chunk:
         self.bad |= mask
 
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
-        """The column as normalised text (``None`` where empty), length-checked."""
-        values = normalise_text_series(self.raw(name))
-        empty = values == ""
-        if required:
-            self.fail(empty, name, _("a value is required"))
-        too_long = values.str.len() > max_length
-        self.fail(too_long, name, _("longer than {n} characters", n=max_length))
-        return values.where(~empty, None)
+        """The column as normalised text (``None`` where empty), length-checked. Each
+        distinct value is normalised and checked once."""
+        normalised: dict[str, str | None] = {}
+        out: list[str | None] = []
+        missing = object()
+        for value in self.raw(name).tolist():
+            text = normalised.get(value, missing)
+            if text is missing:
+                text = normalised[value] = normalise_text_fast(str(value)) or None
+            out.append(text)  # type: ignore[arg-type]
+        values = pd.Series(out, index=self.frame.index, dtype=object)
+        if required and None in normalised.values():
+            self.fail(values.isna(), name, _("a value is required"))
+        too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
+        if too_long:
+            self.fail(values.isin(too_long), name, _("longer than {n} characters", n=max_length))
+        return values
+
+    def check(
+        self, values: pd.Series, name: str, valid: Callable[[str], bool], reason: str
+    ) -> None:
+        """Report the rows whose non-empty value fails ``valid`` (tested once per value)."""
+        bad = {v for v in set(values.tolist()) if v is not None and not valid(v)}
+        if bad:
+            self.fail(values.isin(bad), name, reason)
 
     def parsed(
         self, name: str, parse: Callable[[str], T], *, required: bool = False

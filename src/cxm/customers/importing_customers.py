@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,7 @@ from cxm.customers.codes import CustomerStatus
 from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_churn_reason, read_status
 from cxm.customers.importing_columns import ColumnMap
-from cxm.files.parsing import EMAIL_PATTERN, parse_date
+from cxm.files.parsing import is_valid_email, parse_date
 from cxm.i18n import _
 
 __all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
@@ -30,7 +31,11 @@ CUSTOMER_COLUMNS = (
     "churn_note",
     "attributes",
 )
-_PHONE = r"\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?"
+_PHONE = re.compile(r"(?=(?:\D*\d){3})\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?")
+
+
+def _is_phone(text: str) -> bool:
+    return bool(_PHONE.fullmatch(text))
 
 
 def customer_update_columns(columns: ColumnMap) -> list[str]:
@@ -51,14 +56,10 @@ def validate_customers(chunk: Chunk) -> pd.DataFrame:
     out = pd.DataFrame({"external_id": ids}, index=chunk.frame.index)
     out["name"] = chunk.text("name", max_length=200)
     phone = chunk.text("phone", max_length=50)
-    bad_phone = phone.notna() & ~(
-        phone.str.fullmatch(_PHONE, na=True) & (phone.str.count(r"\d") >= 3)
-    ).astype(bool)
-    chunk.fail(bad_phone, "phone", _("not a phone number"))
+    chunk.check(phone, "phone", _is_phone, _("not a phone number"))
     out["phone"] = phone
     email = chunk.text("email", max_length=254)
-    bad_email = email.notna() & ~email.str.fullmatch(EMAIL_PATTERN, na=True).astype(bool)
-    chunk.fail(bad_email, "email", _("not an e-mail address"))
+    chunk.check(email, "email", is_valid_email, _("not an e-mail address"))
     out["email"] = email
     out["region"] = chunk.text("region", max_length=100)
     out["channel"] = chunk.text("channel", max_length=100)

@@ -6,7 +6,8 @@ is not touched (its ``updated_at`` stays) and re-importing a file changes nothin
 
 On SQLite the statement is compiled once and run with the driver's ``executemany`` on
 tuples converted column by column (SQLAlchemy's per-value bind processing would cost more
-than the insert itself); on PostgreSQL it goes through SQLAlchemy Core's executemany.
+than the insert itself); on PostgreSQL rows are streamed with ``COPY`` into a temporary
+table and upserted from there in one statement per chunk.
 """
 
 from __future__ import annotations
@@ -17,7 +18,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Connection, Date, DateTime, Numeric, Table, func, or_, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    MetaData,
+    Numeric,
+    Table,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import ColumnElement
@@ -46,14 +61,18 @@ def lookup_ids(
     return found
 
 
-def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
-    """How SQLAlchemy would store a value of this type on SQLite (``None``: as it is)."""
+def _converter(column_type: Any, dialect: str) -> Callable[[Any], Any] | None:
+    """How a value of this type is handed to the driver (``None``: as it is)."""
+    if dialect != "sqlite":
+        if isinstance(column_type, JSON):
+            return lambda v: None if v is None else (json.dumps(v) if v else "{}")
+        return None
     if isinstance(column_type, DateTime):
         return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(column_type, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else json.dumps(v)
+        return lambda v: None if v is None else (json.dumps(v) if v else "{}")
     if isinstance(column_type, Numeric):
         return lambda v: None if v is None else float(v)
     return None
@@ -61,7 +80,12 @@ def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
 
 class UpsertWriter:
     """Writes DataFrames of rows into ``table`` by external id, inside ``conn``'s
-    transaction; returns how many rows were inserted or changed."""
+    transaction; :meth:`write` returns how many rows were inserted or changed.
+
+    SQLite: the upsert is compiled once and run by the driver's ``executemany``.
+    PostgreSQL: each chunk is streamed with ``COPY`` into a temporary table (dropped at the
+    end of the transaction) and upserted from it by one ``INSERT … SELECT``.
+    """
 
     def __init__(
         self,
@@ -77,17 +101,29 @@ class UpsertWriter:
         self.columns = [*columns, "created_at", "updated_at"]
         self.stamp = stamp
         self.dialect = conn.dialect.name
-        self.statement = self._statement(update)
+        self.converters = {
+            c: f for c in self.columns if (f := _converter(table.c[c].type, self.dialect))
+        }
         if self.dialect == "sqlite":
-            self.sql = str(self.statement.compile(dialect=conn.dialect))
-            self.converters = {
-                c: f for c in self.columns if (f := _sqlite_converter(table.c[c].type))
-            }
+            ins: Any = sqlite.insert(table).values({c: bindparam(c) for c in self.columns})
+            self.sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
+        else:
+            self.staging = Table(
+                f"cxm_import_{table.name}",
+                MetaData(),
+                *(Column(c, table.c[c].type) for c in self.columns),
+                prefixes=["TEMPORARY"],
+                postgresql_on_commit="DROP",
+            )
+            self.staging.create(conn)
+            columns_sql = ", ".join(f'"{c}"' for c in self.columns)
+            self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
+            ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
+            self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
+            self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
 
-    def _statement(self, update: Sequence[str]) -> Any:
+    def _upsert(self, ins: Any, update: Sequence[str]) -> Any:
         t = self.table
-        ins: Any = (sqlite if self.dialect == "sqlite" else postgresql).insert(t)
-        ins = ins.values({c: _bind(c) for c in self.columns})
         new = ins.excluded
         sets: dict[str, Any] = {}
         changed: list[ColumnElement[bool]] = []
@@ -110,30 +146,33 @@ class UpsertWriter:
             index_elements=["external_id"], set_=sets, where=or_(*changed)
         )
 
+    def _tuples(self, rows: pd.DataFrame) -> list[tuple[Any, ...]]:
+        values = []
+        for name in self.columns[:-2]:
+            column = rows[name].tolist()
+            convert = self.converters.get(name)
+            values.append([convert(v) for v in column] if convert else column)
+        stamp = (
+            self.converters["created_at"](self.stamp)
+            if "created_at" in self.converters
+            else self.stamp
+        )
+        stamps = [stamp] * len(rows)
+        return list(zip(*values, stamps, stamps, strict=True))
+
     def write(self, rows: pd.DataFrame) -> int:
         """Upsert ``rows`` (one column per name in ``columns``); rows changed or added."""
         if rows.empty:
             return 0
-        names = self.columns[:-2]
+        params = self._tuples(rows)
         if self.dialect == "sqlite":
-            stamp = self.converters["created_at"](self.stamp)  # type: ignore[misc]
-            values = []
-            for name in names:
-                column = rows[name].tolist()
-                convert = self.converters.get(name)
-                values.append([convert(v) for v in column] if convert else column)
-            stamps = [stamp] * len(rows)
-            params = list(zip(*values, stamps, stamps, strict=True))
             result = self.conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
-        else:
-            records: list[dict[str, Any]] = rows[names].to_dict("records")  # type: ignore[assignment]
-            for record in records:
-                record["created_at"] = record["updated_at"] = self.stamp
-            result = self.conn.execute(self.statement, records)
-        return max(int(result.rowcount), 0)
-
-
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
+            return max(int(result.rowcount), 0)
+        # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(self.clear_sql)
+        with cursor.copy(self.copy_sql) as copy:
+            for row in params:
+                copy.write_row(row)
+        cursor.execute(self.upsert_sql)
+        return max(int(cursor.rowcount), 0)

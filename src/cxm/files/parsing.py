@@ -36,6 +36,7 @@ __all__ = [
     "is_valid_email",
     "normalise_id",
     "normalise_text",
+    "normalise_text_fast",
     "normalise_text_series",
     "parse_amount",
     "parse_date",
@@ -78,14 +79,24 @@ def id_key(value: str) -> str:
     return normalise_text(value).casefold()
 
 
+def normalise_text_fast(value: str) -> str:
+    """:func:`normalise_text`, with a fast path for plain ASCII."""
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip(" ")
+    return normalise_text(value)
+
+
 def normalise_text_series(values: pd.Series) -> pd.Series:
-    """:func:`normalise_text` over a Series of text, fast for plain ASCII."""
-    out = values.astype(str)
-    odd = out.str.contains(r"[^\x00-\x7f]|\s\s|[^\S ]|^\s|\s$", regex=True)
-    if odd.any():
-        out = out.copy()
-        out[odd] = pd.Series([normalise_text(v) for v in out[odd]], index=out.index[odd])
-    return out
+    """:func:`normalise_text` over a Series of text; each distinct value is normalised once
+    and plain ASCII takes a fast path."""
+    cache: dict[str, str] = {}
+    out = []
+    for value in values.tolist():
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = normalise_text_fast(str(value))
+        out.append(text)
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def is_valid_email(value: str) -> bool:

@@ -1,0 +1,163 @@
+"""Benchmark: import 1,000,000 customers from CSV into SQLite and PostgreSQL.
+
+Prints rows/s and peak memory (ru_maxrss of a child process that does only the import),
+for a first import (all rows inserted) and a re-import of the same file (all unchanged).
+Rows per CPU-second of the importing process is printed too: on a shared machine the wall
+clock mostly measures the neighbours (the load average is printed for that reason).
+
+    .venv/bin/python benchmarks/import_customers.py [--rows N] [--skip-postgres]
+
+PostgreSQL comes from CXM_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+a scratch database is created and dropped. The CSV is written to benchmarks/data/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    surnames = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"))
+    given = np.array(["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军"])
+    regions = np.array(["华东", "华北", "华南", "华中", "西南", "西北", "东北"])
+    channels = np.array(["门店", "电商", "电话", "推荐", "展会"])
+    reasons = np.array(
+        [
+            "staff_indifference",
+            "product_dissatisfaction",
+            "won_by_competitor",
+            "other_relationship",
+            "moved_away",
+            "died",
+        ]
+    )
+    ids = np.arange(1, rows + 1)
+    acquired = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, rows), "D")
+    churned = rng.random(rows) < 0.2
+    churn_day = acquired + pd.to_timedelta(rng.integers(1, 300, rows), "D")
+    frame = pd.DataFrame(
+        {
+            "客户编号": [f"C{i:07d}" for i in ids],
+            "姓名": surnames[rng.integers(0, len(surnames), rows)]
+            + given[rng.integers(0, len(given), rows)],
+            "手机": [f"1{n:010d}" for n in rng.integers(3_000_000_000, 9_999_999_999, rows)],
+            "邮箱": [f"user{i}@example.cn" for i in ids],
+            "地区": regions[rng.integers(0, len(regions), rows)],
+            "渠道": channels[rng.integers(0, len(channels), rows)],
+            "获客日期": acquired.strftime("%Y-%m-%d"),
+            "流失日期": np.where(churned, churn_day.strftime("%Y-%m-%d"), ""),
+            "流失原因": np.where(churned, reasons[rng.integers(0, len(reasons), rows)], ""),
+        }
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8")
+
+
+def child(url: str, path: str) -> None:
+    import resource
+
+    from cxm.customers.importing import import_customers
+    from cxm.store import Store
+
+    store = Store.open(url)
+    out = {}
+    for run in ("first", "again"):
+        start = time.perf_counter()
+        result = import_customers(store, path)
+        seconds = time.perf_counter() - start
+        out[run] = {
+            "seconds": seconds,
+            "rows": result.rows,
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
+    store.close()
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
+def measure(label: str, url: str, path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"{label}: FAILED\n{proc.stderr[-2000:]}")
+        return
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    for run in ("first", "again"):
+        r = out[run]
+        print(
+            f"{label:<11} {run:<6} {r['rows']:>9,} rows in {r['seconds']:6.1f} s = "
+            f"{r['rows'] / r['seconds']:>9,.0f} rows/s wall, "
+            f"{r['rows'] / r['cpu']:>9,.0f} rows per CPU-second of the importer "
+            f"(inserted {r['inserted']:,}, updated {r['updated']:,}, unchanged {r['unchanged']:,})"
+        )
+    print(f"{label:<11} peak memory of the importing process: {out['peak_rss_mib']:,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    path = DATA / f"customers_{args.rows}.csv"
+    if not path.exists():
+        start = time.perf_counter()
+        generate(path, args.rows)
+        print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
+    size = path.stat().st_size / 2**20
+    print(
+        f"file: {path} ({args.rows:,} customers, {size:,.0f} MiB, cpus={os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        measure("SQLite", f"sqlite:///{tmp}/bench.db", path)
+    if args.skip_postgres:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from cxm.store import make_engine
+
+    base = os.environ.get("CXM_TEST_POSTGRES_URL", PG_DEFAULT)
+    name = f"cxm_bench_{os.getpid()}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL at {base} is not usable: {exc}")
+        return
+    try:
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        measure("PostgreSQL", url, path)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
