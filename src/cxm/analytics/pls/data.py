@@ -32,6 +32,8 @@ class Prepared:
     sds: npt.NDArray[np.float64]
     index: pd.Index  # labels of the rows used
     missing_report: pd.DataFrame
+    cov: npt.NDArray[np.float64]  # p × p covariance of the raw indicators
+    corr: npt.NDArray[np.float64]  # p × p correlation
 
 
 def _numeric(df: pd.DataFrame, column: str, construct: str, line: int) -> pd.Series:
@@ -85,9 +87,14 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
                 columns=", ".join(map(str, df.columns[:60])),
             )
         )
-    cols = {i: _numeric(df, i, b.name, b.line) for b in spec.blocks for i in b.indicators}
-    frame = pd.DataFrame(cols, index=df.index)
-    values = frame.to_numpy(dtype=float)
+    names = list(spec.indicators)
+    sub = df[names]
+    if all(pd.api.types.is_numeric_dtype(sub[c]) for c in names):
+        values = np.ascontiguousarray(sub.to_numpy(dtype=np.float64, na_value=np.nan))
+    else:
+        values = np.column_stack(
+            [_numeric(df, i, b.name, b.line).to_numpy() for b in spec.blocks for i in b.indicators]
+        )
     isna = np.isnan(values)
     n_total = values.shape[0]
     report = pd.DataFrame(
@@ -109,7 +116,7 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
                 construct=block.name,
             )
         )
-    index = frame.index
+    index = df.index
     if missing == "casewise":
         keep = ~isna.any(axis=1)
         values = values[keep]
@@ -130,20 +137,25 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
             )
         )
     means = values.mean(axis=0)
-    sds = values.std(axis=0, ddof=1)
-    for j, sd in enumerate(sds):
-        if not sd > 0:
-            name = spec.indicators[j]
-            block = next(b for b in spec.blocks if name in b.indicators)
-            raise ModelSpecError(
-                _(
-                    "Model line {line}: indicator {column} of {construct} is constant (every "
-                    "value is {value}); it carries no information — remove it from the block.",
-                    line=block.line,
-                    column=name,
-                    construct=block.name,
-                    value=f"{values[0, j]:g}",
-                )
+    z = values - means
+    cov = (z.T @ z) / (values.shape[0] - 1)
+    sds = np.sqrt(np.diag(cov))
+    # exactly constant columns centre to (almost) zero; real variation is far larger
+    constant = np.flatnonzero(sds <= 1e-12 * np.maximum(np.abs(means), 1.0))
+    if constant.size:
+        j = int(constant[0])
+        name = spec.indicators[j]
+        block = next(b for b in spec.blocks if name in b.indicators)
+        raise ModelSpecError(
+            _(
+                "Model line {line}: indicator {column} of {construct} is constant (every "
+                "value is {value}); it carries no information — remove it from the block.",
+                line=block.line,
+                column=name,
+                construct=block.name,
+                value=f"{values[0, j]:g}",
             )
-    z = (values - means) / sds
-    return Prepared(values, z, means, sds, index, report)
+        )
+    z /= sds
+    corr = cov / np.outer(sds, sds)
+    return Prepared(values, z, means, sds, index, report, cov, corr)

@@ -115,7 +115,7 @@ class PLSPM:
         self._unit = prepared.sds if self.standardize else np.ones_like(prepared.sds)
         self._prepared = prepared
         self.n_ = z.shape[0]
-        self._r = (z.T @ z) / (self.n_ - 1)
+        self._r = prepared.corr if self.standardize else prepared.cov
         self._fit_matrix()
         return self
 
