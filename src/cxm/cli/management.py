@@ -349,6 +349,9 @@ def report(
         list[str], typer.Option("--kpi", help="KPIs to report (default: those with targets).")
     ] = [],  # noqa: B006
     wave: Annotated[list[int], typer.Option("--wave", help="Wave ids (default: all).")] = [],  # noqa: B006
+    item: Annotated[
+        list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
+    ] = [],  # noqa: B006
     min_n: Annotated[int, typer.Option("--min-n")] = 30,
     as_json: JsonOpt = False,
 ) -> None:
@@ -358,7 +361,9 @@ def report(
     from cxm.management.targets import report as run
 
     with open_store() as store, store.session() as s:
-        table = run(s, name, kpis=kpi or None, wave_ids=wave or None, min_n=min_n)
+        table = run(
+            s, name, kpis=kpi or None, wave_ids=wave or None, items=item or None, min_n=min_n
+        )
     if as_json:
         print_json({"definition": name, "rows": _records(table)})
         return

@@ -247,15 +247,19 @@ def report(
     *,
     kpis: list[str] | None = None,
     wave_ids: list[int] | None = None,
+    items: list[str] | None = None,
     min_n: int = 30,
 ) -> pd.DataFrame:
-    """Actual vs target per segment, KPI and wave, with status and trend."""
+    """Actual vs target per segment, KPI and wave, with status and trend; ``items``
+    replaces the default survey question(s) of the survey KPIs."""
     t = targets_frame(session, name)
     use = kpis or sorted(set(t["kpi"])) or ["csat"]
     wave_names = {i: n for i, n, _c in _waves(session, None)}
     t["wave"] = t["wave_id"].map(wave_names).astype(object)
     t["wave"] = t["wave"].where(t["wave"].notna(), t["period"])
-    parts = [kpi_actuals(session, name, k, wave_ids=wave_ids, min_n=min_n) for k in use]
+    parts = [
+        kpi_actuals(session, name, k, wave_ids=wave_ids, items=items, min_n=min_n) for k in use
+    ]
     parts = [p for p in parts if not p.empty]
     actual = (
         pd.concat(parts, ignore_index=True)

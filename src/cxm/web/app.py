@@ -15,6 +15,7 @@ from cxm.config import Settings, load_settings
 from cxm.i18n import _, language, normalise_language
 from cxm.store import Store
 from cxm.web.api import api_router
+from cxm.web.api.management import router as management_router
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_security
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_security(app, settings)  # headers, body limits, one error renderer
     app.include_router(staff_router)
     app.include_router(api_router)
+    app.include_router(management_router)
     app.include_router(reports_router)
     app.include_router(respond_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -1,0 +1,230 @@
+"""``/api/v1`` differentiated management: segments, targets, churn, CLV, retention, invest.
+
+Reading needs any staff login; defining segments, recomputing them and setting targets needs
+the analyst role. Every route parses, calls one service, and returns JSON (NaN → null).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxm.management import churn as churn_service
+from cxm.management import definitions, economics, segments
+from cxm.management import targets as targets_service
+from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
+
+__all__ = ["SegmentDefinitionIn", "TargetIn", "router"]
+
+router = APIRouter(prefix="/api/v1", tags=["management"])
+
+Segments = Annotated[str, Query(max_length=100, description="Segment definition name.")]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso"))
+    return out
+
+
+class SegmentDefinitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: str = Field(pattern="^(pareto|rfm|rule)$")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    exclusive: bool = True
+    description: str | None = Field(default=None, max_length=2000)
+    replace: bool = False
+
+
+class TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segment: str = Field(min_length=1, max_length=100)
+    kpi: str = Field(max_length=32)
+    value: float
+    wave_id: int | None = None
+    period: str | None = Field(default=None, max_length=20)
+    service_level: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/segments")
+def list_segments(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": d.name,
+            "kind": d.kind.value,
+            "parameters": d.parameters,
+            "exclusive": d.exclusive,
+            "computed_at": d.computed_at.isoformat() if d.computed_at else None,
+        }
+        for d in definitions.list_definitions(db)
+    ]
+
+
+@router.post("/segments", status_code=201)
+def define_segments(body: SegmentDefinitionIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    d = definitions.define_segments(
+        db,
+        name=body.name,
+        kind=body.kind,
+        parameters=body.parameters,
+        exclusive=body.exclusive,
+        description=body.description,
+        created_by=user.name,
+        replace=body.replace,
+    )
+    return {"name": d.name, "kind": d.kind.value, "parameters": d.parameters}
+
+
+@router.post("/segments/{name}/recompute")
+def recompute_segments(name: str, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    r = segments.recompute(db, name)
+    return {
+        "definition": r.definition,
+        "computed_at": r.computed_at.isoformat(),
+        "customers": r.customers,
+        "started": r.started,
+        "ended": r.ended,
+        "segments": _records(r.summary),
+    }
+
+
+@router.get("/segments/{name}")
+def show_segments(
+    name: str, db: DbSession, user: CurrentStaff, at: str | None = None
+) -> dict[str, Any]:
+    return {"definition": name, "at": at, "segments": _records(segments.summary(db, name, at=at))}
+
+
+@router.get("/segments/{name}/targets")
+def list_targets(name: str, db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+    return _records(targets_service.targets_frame(db, name))
+
+
+@router.post("/segments/{name}/targets", status_code=201)
+def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    t = targets_service.set_target(
+        db,
+        name,
+        segment=body.segment,
+        kpi=body.kpi,
+        value=body.value,
+        wave_id=body.wave_id,
+        period=body.period,
+        service_level=body.service_level,
+        set_by=user.name,
+    )
+    return {"segment": t.segment, "kpi": t.kpi, "value": t.value, "set_by": t.set_by}
+
+
+@router.get("/segments/{name}/targets/proposal")
+def propose_targets(
+    name: str,
+    db: DbSession,
+    user: CurrentStaff,
+    kpi: str = "csat",
+    cost_per_contact: Annotated[float, Query(ge=0)] = 0.0,
+) -> dict[str, Any]:
+    table = targets_service.propose(db, name, kpi, cost_per_contact=cost_per_contact)
+    return {"kpi": kpi, "current": table.attrs["current"], "proposals": _records(table)}
+
+
+@router.get("/segments/{name}/targets/report")
+def target_report(
+    name: str,
+    db: DbSession,
+    user: CurrentStaff,
+    kpi: Annotated[list[str] | None, Query()] = None,
+    wave: Annotated[list[int] | None, Query()] = None,
+    min_n: Annotated[int, Query(ge=1)] = 30,
+) -> dict[str, Any]:
+    table = targets_service.report(db, name, kpis=kpi, wave_ids=wave, min_n=min_n)
+    return {"definition": name, "rows": _records(table)}
+
+
+@router.get("/churn")
+def churn_report(
+    db: DbSession, user: CurrentStaff, segments: Segments | None = None, freq: str = "Y"
+) -> dict[str, Any]:
+    rates, reasons = churn_service.churn_report(db, name=segments, freq=freq)
+    return {"rates": _records(rates), "reasons": _records(reasons)}
+
+
+@router.get("/churn/survival")
+def churn_survival(
+    db: DbSession, user: CurrentStaff, segments: Segments | None = None, by: str = "segment"
+) -> dict[str, Any]:
+    curves, summary = churn_service.survival(db, by=by, name=segments)
+    return {
+        "summary": _records(summary),
+        "logrank_p": summary.attrs["logrank_p"],
+        "curves": _records(curves),
+    }
+
+
+@router.get("/churn/risk")
+def churn_risk(
+    db: DbSession,
+    user: CurrentStaff,
+    horizon_days: Annotated[int, Query(ge=30, le=3650)] = 180,
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> dict[str, Any]:
+    r = churn_service.risk_model(db, horizon_days=horizon_days, top=top)
+    return {
+        "auc": r.auc,
+        "brier": r.brier,
+        "base_rate": r.base_rate,
+        "n_train": r.n_train,
+        "n_test": r.n_test,
+        "coefficients": _records(r.coefficients),
+        "reliability": _records(r.reliability),
+        "at_risk": _records(r.at_risk),
+    }
+
+
+@router.get("/clv")
+def clv(
+    db: DbSession,
+    user: CurrentStaff,
+    segments: Segments,
+    discount: Annotated[float, Query(ge=0, lt=1)] = 0.1,
+    horizon: Annotated[int | None, Query(ge=1, le=100)] = None,
+) -> dict[str, Any]:
+    table = economics.segment_economics(db, segments, discount=discount, horizon=horizon)
+    return {"segments": _records(table)}
+
+
+@router.get("/retention/simulate")
+def simulate(
+    db: DbSession,
+    user: CurrentStaff,
+    segments: Segments,
+    cut: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    years: Annotated[int, Query(ge=1, le=50)] = 5,
+    cost_ratio: Annotated[float, Query(gt=0)] = 5.0,
+    segment: str | None = None,
+) -> dict[str, Any]:
+    table = economics.simulate(
+        db, segments, cut=cut, horizon_years=years, cost_ratio=cost_ratio, segment=segment
+    )
+    return {"segments": _records(table)}
+
+
+@router.get("/invest")
+def invest(
+    db: DbSession,
+    user: CurrentStaff,
+    segments: Segments,
+    budget: Annotated[float | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    r = economics.invest(db, segments, budget=budget)
+    return {
+        "churn_per_point": r.churn_per_point,
+        "ranking": _records(r.ranking),
+        "drivers": _records(r.drivers),
+    }
