@@ -30,7 +30,8 @@ with warnings.catch_warnings():  # starlette asks for httpx2, which is not packa
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
-NASTY = '<script>alert("x")</script> =HYPERLINK("http://evil","click")'
+NASTY = '<script>alert("x")</script><b onmouseover="x()">hi</b>'
+FORMULA = '=HYPERLINK("http://evil.example","click")'
 
 QUESTIONNAIRE: dict[str, Any] = {
     "code": "svc",
@@ -74,7 +75,7 @@ QUESTIONNAIRE: dict[str, Any] = {
 ANSWERS = [
     {"SAT": "5", "CHANNEL": "shop", "WHY": ["price", "staff"], "NPS": "9", "IMPROVE": NASTY},
     {"SAT": "4", "CHANNEL": "web", "WHY": [], "NPS": "dk", "IMPROVE": "更快一点"},
-    {"SAT": "2", "CHANNEL": "web", "WHY": ["speed"], "NPS": "3", "IMPROVE": ""},
+    {"SAT": "2", "CHANNEL": "web", "WHY": ["speed"], "NPS": "3", "IMPROVE": FORMULA},
 ]
 
 
@@ -92,12 +93,12 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, store: Store):  # type: ignore[no-untyped-def]
+def app(settings: Settings, store: Store):
     return create_app(settings, store=store)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app) -> Iterator[TestClient]:
     """A browser-like client (asks for HTML); API tests send their own Accept."""
     with TestClient(app, raise_server_exceptions=False, headers={"accept": "text/html"}) as c:
         yield c

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.staff.conftest import PASSWORD, csrf_from, login
 
 
-def test_it_signs_in_and_shows_the_dashboard(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_it_signs_in_and_shows_the_dashboard(client, users) -> None:
     r = login(client, "alice")
     assert r.status_code == 303 and r.headers["location"] == "/staff/"
     cookie = r.headers["set-cookie"]
@@ -15,14 +15,14 @@ def test_it_signs_in_and_shows_the_dashboard(client, users) -> None:  # type: ig
     assert "alice" in page.text
 
 
-def test_it_refuses_a_wrong_password(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_wrong_password(client, users) -> None:
     r = login(client, "alice", "not the password")
     assert r.status_code == 401
     assert "Wrong user name or password" in r.text
     assert client.get("/staff/", follow_redirects=False).status_code == 303
 
 
-def test_it_refuses_a_login_without_csrf_token(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_login_without_csrf_token(client, users) -> None:
     client.get("/staff/login")
     r = client.post(
         "/staff/login", data={"name": "alice", "password": PASSWORD}, follow_redirects=False
@@ -30,7 +30,7 @@ def test_it_refuses_a_login_without_csrf_token(client, users) -> None:  # type: 
     assert r.status_code == 403
 
 
-def test_it_refuses_a_csrf_token_from_another_session(client, app, users) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_csrf_token_from_another_session(client, app, users) -> None:
     from tests.staff.conftest import TestClient
 
     with TestClient(app) as other:
@@ -44,7 +44,7 @@ def test_it_refuses_a_csrf_token_from_another_session(client, app, users) -> Non
     assert r.status_code == 403
 
 
-def test_logout_needs_the_csrf_token(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_logout_needs_the_csrf_token(client, users) -> None:
     login(client, "alice")
     assert client.post("/staff/logout", follow_redirects=False).status_code == 403
     page = client.get("/staff/")
@@ -55,7 +55,7 @@ def test_logout_needs_the_csrf_token(client, users) -> None:  # type: ignore[no-
     assert client.get("/staff/", follow_redirects=False).status_code == 303
 
 
-def test_it_throttles_repeated_failures_with_429(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_it_throttles_repeated_failures_with_429(client, users) -> None:
     for _ in range(5):
         assert login(client, "alice", "wrong password!").status_code == 401
     r = login(client, "alice", PASSWORD)  # even the right password waits now
@@ -63,7 +63,7 @@ def test_it_throttles_repeated_failures_with_429(client, users) -> None:  # type
     assert int(r.headers["retry-after"]) > 0
 
 
-def test_the_throttle_counts_per_account_across_addresses(app, users) -> None:  # type: ignore[no-untyped-def]
+def test_the_throttle_counts_per_account_across_addresses(app, users) -> None:
     from tests.staff.conftest import TestClient
 
     for n in range(5):
@@ -74,7 +74,7 @@ def test_the_throttle_counts_per_account_across_addresses(app, users) -> None:  
         assert login(c, "alice", PASSWORD).status_code == 303  # other accounts unaffected
 
 
-def test_next_cannot_send_you_to_another_site(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_next_cannot_send_you_to_another_site(client, users) -> None:
     form = client.get("/staff/login")
     r = client.post(
         "/staff/login",
@@ -89,6 +89,6 @@ def test_next_cannot_send_you_to_another_site(client, users) -> None:  # type: i
     assert r.headers["location"] == "/staff/"
 
 
-def test_a_forged_session_cookie_is_ignored(client, users) -> None:  # type: ignore[no-untyped-def]
+def test_a_forged_session_cookie_is_ignored(client, users) -> None:
     client.cookies.set("cxm_session", "eyJ1aWQiOjF9.forged.signature")
     assert client.get("/staff/", follow_redirects=False).status_code == 303

@@ -149,7 +149,7 @@ def _customers(session: Session, refs: set[str]) -> dict[str, int]:
                 select(Customer.external_id, Customer.id).where(
                     Customer.external_id.in_(ordered[i : i + 5000])
                 )
-            ).tuples()
+            ).all()
         )
     return found
 
@@ -280,7 +280,7 @@ def _existing_invitations(
         select(Invitation.customer_id, Invitation.id, Response.id)
         .outerjoin(Response, Response.invitation_id == Invitation.id)
         .where(Invitation.wave_id == wave_id, Invitation.customer_id.in_(sorted(customer_ids)))
-    ).tuples()
+    ).all()
     return {int(c): (inv, resp is not None) for c, inv, resp in rows if c is not None}
 
 
