@@ -115,3 +115,17 @@ def test_a_missing_column_names_the_model_line(cxm, tmp_path: Path) -> None:  # 
 def test_errors_are_translated(cxm, mobi_csv: Path) -> None:  # type: ignore[no-untyped-def]
     r = cxm("analyze", str(mobi_csv), "--model", "nsci", lang="zh-CN")
     assert "既不是模板" in r.stderr
+
+
+def test_statistical_warnings_are_reported_not_raised(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = pd.read_csv(MOBI)
+    data["PERQ2"] = 11 - data["PERQ2"]  # reversed items pull a weight below zero
+    data["PERQ5"] = 11 - data["PERQ5"]
+    data["PERQ7"] = 11 - data["PERQ7"]
+    path = tmp_path / "reversed.csv"
+    data.to_csv(path, index=False)
+    r = cxm("analyze", str(path), "--model", "ecsi", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert any("negative indicator weight" in w for w in doc["warnings"])
+    assert "Warning: Construct" in r.stderr

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cxm.errors import InputError, ModelSpecError
+from cxm.errors import InputError, ModelSpecError, StatisticalWarning
 from cxm.i18n import _
 
 if TYPE_CHECKING:
@@ -173,24 +174,32 @@ def analyze(
 ) -> None:
     """Estimate a PLS path model (satisfaction index) on a survey file."""
     from cxm.analytics.pls import PLSPM
-    from cxm.cli.output import print_json, progress_bar
+    from cxm.cli.output import err_console, print_json, progress_bar
     from cxm.files import read_table
 
     spec = resolve_model(model)
     df = read_table(file)
     fit = PLSPM(spec, scheme=scheme, missing=missing, scale=_parse_scale(scale))  # type: ignore[arg-type]
-    fit.fit(df)
-    if bootstrap:
-        with progress_bar(transient=True) as bar:
-            task = bar.add_task(_("Bootstrap"), total=bootstrap)
-            fit.bootstrap(
-                bootstrap, seed=seed, progress=lambda done, _total: bar.update(task, completed=done)
-            )
-    doc = result_document(fit)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StatisticalWarning)
+        fit.fit(df)
+        if bootstrap:
+            with progress_bar(transient=True) as bar:
+                task = bar.add_task(_("Bootstrap"), total=bootstrap)
+                fit.bootstrap(
+                    bootstrap,
+                    seed=seed,
+                    progress=lambda done, _total: bar.update(task, completed=done),
+                )
+        doc = result_document(fit)
+    notes = [str(w.message) for w in caught if issubclass(w.category, StatisticalWarning)]
+    doc["warnings"] = notes
     if as_json:
         print_json(doc)
     else:
         _render(doc)
+    for note in notes:
+        err_console.print(f"{_('Warning')}: {note}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
