@@ -51,7 +51,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         rates, reasons = churn_report(session, name=name)
         out["rates"] = rates.to_dict("records")
         out["reasons"] = reasons.to_dict("records")
-        out["reasons_chi2_p"] = reasons.attrs.get("chi2_p")
+        out["chi2_p"] = reasons.attrs.get("chi2_p")
         out["reasons_n"] = reasons.attrs.get("n")
         for by in ("segment", "satisfaction"):
             try:
@@ -76,7 +76,8 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         except ValueError:
             return _("not recorded") if code == "unrecorded" else code
 
-    src = "cxm churn report --json"
+    seg = f" --segments {d['definition']}" if d.get("definition") else ""
+    src = f"cxm churn report{seg} --json"
     s = Section(KEY, title())
     reasons = [r for r in d["reasons"] if fmt.is_num(r.get("benchmark_share"))]
     s.charts.append(
@@ -121,7 +122,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             src,
             note=_(
                 "Goodness of fit to the benchmark: {p}",
-                p=fmt.p_text(d.get("reasons_chi2_p")) or "—",
+                p=fmt.p_text(d.get("chi2_p")) or "—",
             ),
         )
     )
@@ -146,7 +147,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     )
                     for g, rows in groups.items()
                 ),
-                f"cxm churn survival --by {by} --json",
+                f"cxm churn survival{seg} --by {by} --json",
                 x_title=_("months since acquisition"),
                 y_title=_("still a customer"),
                 percent=True,

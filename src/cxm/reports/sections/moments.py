@@ -44,8 +44,8 @@ def moments_frame(ctx: ReportContext) -> pd.DataFrame:
         frame: pd.DataFrame = responses_frame(session, questionnaire_id=qid)
         if frame.empty or ITEM not in frame.columns:
             raise NoData(_("No moment-of-truth surveys yet."))
-        stages = dict(session.execute(select(Touchpoint.id, Touchpoint.stage)).tuples().all())
-        teams = dict(session.execute(select(Team.id, Team.name)).tuples().all())
+        stages = {r[0]: r[1] for r in session.execute(select(Touchpoint.id, Touchpoint.stage))}
+        teams = {r[0]: r[1] for r in session.execute(select(Team.id, Team.name))}
     frame["stage"] = frame["touchpoint_id"].map(
         lambda t: None if pd.isna(t) else str(stages.get(int(t), ""))
     )

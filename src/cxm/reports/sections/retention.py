@@ -2,7 +2,7 @@
 cut in churn would earn, and which improvements pay most.
 
 Data: :func:`cxm.management.economics.segment_economics`, ``simulate`` and ``invest`` —
-what ``cxm churn simulate --json`` and ``cxm invest --json`` print.
+what ``cxm clv``, ``cxm retention simulate`` and ``cxm invest`` with ``--json`` print.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     )
                     for r in econ
                 ),
-                f"cxm churn economics {name} --json",
+                f"cxm clv --segments {name} --json",
             )
         )
         with_clv = [r for r in econ if fmt.is_num(r.get("clv"))]
@@ -90,7 +90,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                         tuple(r["clv"] for r in with_clv),
                     ),
                 ),
-                f"cxm churn economics {name} --json",
+                f"cxm clv --segments {name} --json",
             )
         )
     sim = d["simulation"]
@@ -107,7 +107,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     )
                     for r in sim
                 ),
-                f"cxm churn simulate {name} --cut {CUT} --json",
+                f"cxm retention simulate --segments {name} --cut {CUT} --json",
             )
         )
     ranking = d["invest"]["ranking"]
@@ -124,7 +124,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     )
                     for r in ranking[:12]
                 ),
-                f"cxm invest {name} --json",
+                f"cxm invest --segments {name} --json",
             )
         )
         top = ranking[0]
@@ -136,7 +136,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                         str(top.get(k)) for k in ("segment", "driver") if top.get(k) is not None
                     ),
                 ),
-                f"cxm invest {name} --json",
+                f"cxm invest --segments {name} --json",
             )
         )
     return s

@@ -3,7 +3,7 @@
 Data: :func:`cxm.management.targets.report` (actual against target per segment, KPI and
 wave, with interval, status and trend) and :func:`cxm.management.segments.summary`
 (customers and profit per segment) — what ``cxm targets report NAME --json`` and
-``cxm segments summary NAME --json`` print.
+``cxm segments show NAME --json`` print.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     )
                     for r in d["segments"]
                 ),
-                f"cxm segments summary {name} --json",
+                f"cxm segments show {name} --json",
             )
         )
     missed = [r for r in last.values() if r.get("status") == "missed"]
