@@ -27,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "customers",
     "scores",
     "management",
+    "users",
+    "surveys",
 )
 
 

@@ -152,3 +152,18 @@ def waves_overview(session: Session) -> list[WaveSummary]:
 
 
 __all__ += ["WaveSummary", "waves_overview"]
+
+
+def resolve_wave(session: Session, *, ref: str) -> Wave:
+    """A wave by its id (digits) or its name."""
+    from cxm.errors import NotFound
+
+    if ref.isdigit():
+        return get_wave(session, wave_id=int(ref))
+    wave = session.scalar(select(Wave).where(Wave.name == ref))
+    if wave is None:
+        raise NotFound(_("No survey wave named {wave}.", wave=ref))
+    return wave
+
+
+__all__ += ["resolve_wave"]

@@ -1,0 +1,104 @@
+"""``cxm users``: staff accounts and their API tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxm.cli.context import open_store
+from cxm.cli.output import console, print_json, print_table
+from cxm.errors import InputError
+from cxm.i18n import _
+
+__all__ = ["register"]
+
+
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                _("Cannot read {path}: {reason}", path=str(password_file), reason=str(exc))
+            ) from None
+        return text.rstrip("\r\n")
+    return str(typer.prompt(_("Password"), hide_input=True, confirmation_prompt=True))
+
+
+def create(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst or agent.")],
+    password_file: Annotated[
+        Path | None,
+        typer.Option("--password-file", help="Read the password from this file (else prompt)."),
+    ] = None,
+) -> None:
+    """Add a staff member (the password is asked for without echo)."""
+    from cxm.accounts import create_user
+
+    password = _read_password(password_file)
+    with open_store() as store, store.session() as s:
+        user = create_user(s, name=name, role=role, password=password)
+        console.print(_("Created user {name} ({role}).", name=user.name, role=user.role.value))
+
+
+def token(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
+) -> None:
+    """Issue an API token; it is printed once and only its hash is kept."""
+    from cxm.accounts import create_token
+
+    with open_store() as store, store.session() as s:
+        issued = create_token(s, name=name, label=label)
+    typer.echo(issued.secret)
+    console.print(
+        _("Token {id} issued; keep it secret, it is not shown again.", id=issued.id), style="dim"
+    )
+
+
+def revoke(token_id: Annotated[int, typer.Argument(help="Token id.")]) -> None:
+    """Revoke an API token."""
+    from cxm.accounts import revoke_token
+
+    with open_store() as store, store.session() as s:
+        revoke_token(s, token_id=token_id)
+    console.print(_("Token {id} revoked.", id=token_id))
+
+
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List staff members."""
+    from cxm.accounts import list_users
+
+    with open_store() as store, store.session() as s:
+        rows = [
+            {
+                "name": u.name,
+                "role": u.role.value,
+                "active": u.active,
+                "last_login_at": u.last_login_at,
+                "tokens": sum(1 for t in u.tokens if t.revoked_at is None),
+            }
+            for u in list_users(s)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        _("Staff users"),
+        [_("Name"), _("Role"), _("Active"), _("Last sign-in"), _("API tokens")],
+        [[r["name"], r["role"], r["active"], r["last_login_at"] or "", r["tokens"]] for r in rows],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
+    users.command("create")(create)
+    users.command("token")(token)
+    users.command("revoke")(revoke)
+    users.command("list")(list_)
+    app.add_typer(users, name="users")
