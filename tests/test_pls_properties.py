@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import numpy as np
 import pytest
@@ -84,10 +85,15 @@ def test_a_negative_weight_is_warned_about() -> None:
         PLSPM(SPEC).fit(df)
 
 
-@SLOW
+@cache
+def _small_fit() -> PLSPM:
+    return PLSPM(SPEC).fit(simulate(SPEC, 80, seed=1))
+
+
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_bootstrap_is_reproducible_for_a_seed(seed: int) -> None:
-    fit = PLSPM(SPEC).fit(simulate(SPEC, 80, seed=1))
+    fit = _small_fit()
     a = pls.bootstrap(fit, 20, seed=seed, bca=False)
     b = pls.bootstrap(fit, 20, seed=seed, bca=False)
     assert np.array_equal(a.draws, b.draws)
