@@ -67,3 +67,17 @@ def test_templates_ship_as_package_data() -> None:
 def test_an_unknown_template_lists_the_known_ones() -> None:
     with pytest.raises(ModelSpecError, match="acsi, ecsi, ccsi"):
         load_template("scsi")
+
+
+def test_summary_and_print_summary_show_paths_and_bootstrap(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = load_template("acsi")
+    fit = PLSPM(spec).fit(simulate(spec, 200, seed=4))
+    assert list(fit.summary.columns) == ["source", "target", "estimate", "f2"]
+    fit.bootstrap(50, seed=1)
+    assert {"se", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high"} <= set(fit.summary.columns)
+    fit.print_summary()
+    out = capsys.readouterr().out
+    assert "PLS path model: 200 observations, 6 constructs" in out
+    assert "Satisfaction" in out and "rho_c" in out
