@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     args = parser.parse_args()
     spec = load_template("ecsi")
+    print(f"load average at start (2-core machine shared with other work): {os.getloadavg()}")
     big = 100_000 if args.quick else 1_000_000
     boot_b = 500 if args.quick else 5000
     seminr_b = 20 if args.quick else 200
@@ -99,6 +100,7 @@ def main() -> None:
         f"(B={boot_b:,} would take {boot_b / ref:,.0f} s)"
     )
     print(f"speed-up over the seminr port at N=10,000: {rates[10_000] / ref:,.0f}x")
+    print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
