@@ -9,14 +9,16 @@ from sqlalchemy import func, select
 
 from cxm.customers.models import Purchase
 from cxm.customers.profile import customer_file
-from cxm.demo import run_demo
+from cxm.demo import STEPS, run_demo
 from cxm.errors import NotFound
 from cxm.store import Store
+
+COMPANY = tuple(s for s in STEPS if s.name == "company")
 
 
 @pytest.fixture
 def demo_store(store: Store) -> Store:
-    run_demo(store, customers=120, seed=8)
+    run_demo(store, customers=120, seed=8, steps=COMPANY)
     return store
 
 

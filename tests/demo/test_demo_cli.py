@@ -1,4 +1,5 @@
-"""``cxm demo`` from the command line, in-process and as a new user runs it."""
+"""``cxm demo`` from the command line, in-process and as a new user runs it. These run
+every step of the demo (the report included), so they are few and marked slow."""
 
 from __future__ import annotations
 
@@ -11,32 +12,31 @@ from pathlib import Path
 import pytest
 
 
-def test_demo_json_has_the_summary_keys(cxm) -> None:  # type: ignore[no-untyped-def]
-    r = cxm("demo", "--customers", "300", "--seed", "4", "--json")
+@pytest.fixture(autouse=True)
+def _report_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXM_REPORT_DIR", str(tmp_path / "reports"))
+
+
+@pytest.mark.slow
+def test_demo_prints_json_refuses_a_filled_database_and_replaces_it(cxm) -> None:  # type: ignore[no-untyped-def]
+    r = cxm("demo", "--customers", "200", "--seed", "4", "--json")
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["customers"] == 300
+    assert data["customers"] == 200
     assert {"top20_profit_share", "churn_reasons", "teams", "profit", "churned_share"} <= set(data)
     assert data["churn_reasons"]["staff_indifference"]["benchmark"] == 0.68
     assert 0 < data["top20_profit_share"] < 1
 
-
-def test_demo_refuses_a_filled_database_unless_told_to_replace(cxm) -> None:  # type: ignore[no-untyped-def]
-    assert cxm("demo", "--customers", "200", "--json").exit_code == 0
     refused = cxm("demo", "--customers", "200")
     assert refused.exit_code == 1
     assert "already holds 200 customers" in refused.stderr
+    assert "--replace" in refused.stderr
     assert "Traceback" not in refused.stderr
-    again = cxm("demo", "--customers", "200", "--replace", "--json")
+
+    again = cxm("demo", "--customers", "200", "--seed", "4", "--replace", lang="zh-CN")
     assert again.exit_code == 0, again.stderr
-    assert json.loads(again.stdout)["customers"] == 200
-
-
-def test_demo_prints_its_summary_in_chinese(cxm) -> None:  # type: ignore[no-untyped-def]
-    r = cxm("demo", "--customers", "200", lang="zh-CN")
-    assert r.exit_code == 0, r.stderr
     for text in ("示例公司", "前 20% 客户的利润占比", "客户流失原因", "员工冷漠", "文献基准"):
-        assert text in r.stdout
+        assert text in again.stdout
 
 
 @pytest.mark.slow
@@ -51,7 +51,7 @@ def test_a_new_user_runs_the_demo_console_script(tmp_path: Path) -> None:
         text=True,
         env=env,
         cwd=tmp_path,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -14,6 +14,9 @@ from cxm.errors import InputError
 from cxm.i18n import language
 from cxm.store import Store
 
+#: Only the company (the step this file is about): later steps have their own tests.
+COMPANY = tuple(s for s in STEPS if s.name == "company")
+
 
 def _count(store: Store, model: type) -> int:
     with store.engine.connect() as conn:
@@ -21,17 +24,18 @@ def _count(store: Store, model: type) -> int:
 
 
 def test_the_same_seed_builds_the_same_company(store: Store) -> None:
-    first = run_demo(store, customers=400, seed=5)
-    again = run_demo(store, customers=400, seed=5, replace=True)
+    first = run_demo(store, customers=400, seed=5, steps=COMPANY)
+    again = run_demo(store, customers=400, seed=5, replace=True, steps=COMPANY)
     assert first == again
-    other = run_demo(store, customers=400, seed=6, replace=True)
+    other = run_demo(store, customers=400, seed=6, replace=True, steps=COMPANY)
     assert other != first
 
 
+@pytest.mark.slow
 def test_the_stored_company_shows_the_80_20_rule_and_poorer_teams_churn_more(
     store: Store,
 ) -> None:
-    summary = run_demo(store, customers=3_000, seed=0)
+    summary = run_demo(store, customers=3_000, seed=0, steps=COMPANY)
     assert summary.customers == 3_000
     assert 0.75 <= summary.top20_profit_share <= 0.85
     assert summary.unprofitable_customers > 0
@@ -51,10 +55,10 @@ def test_the_stored_company_shows_the_80_20_rule_and_poorer_teams_churn_more(
 
 
 def test_it_refuses_a_store_that_already_holds_customers(store: Store) -> None:
-    run_demo(store, customers=200, seed=1)
+    run_demo(store, customers=200, seed=1, steps=COMPANY)
     before = _count(store, Purchase)
     with pytest.raises(StoreNotEmpty, match="--replace"):
-        run_demo(store, customers=200, seed=2)
+        run_demo(store, customers=200, seed=2, steps=COMPANY)
     assert _count(store, Purchase) == before
     assert _count(store, Customer) == 200
 
@@ -64,7 +68,7 @@ def test_replace_deletes_all_data_first(store: Store) -> None:
         team = Team(name="外部团队")
         s.add(team)
         s.add(Customer(external_id="OUTSIDER", name="外部客户", acquired_on=date(2020, 1, 1)))
-    run_demo(store, customers=200, seed=1, replace=True)
+    run_demo(store, customers=200, seed=1, replace=True, steps=COMPANY)
     with store.engine.connect() as conn:
         ids = conn.execute(select(Customer.external_id)).scalars().all()
         teams = conn.execute(select(Team.name)).scalars().all()
@@ -76,7 +80,7 @@ def test_replace_deletes_all_data_first(store: Store) -> None:
 
 def test_it_rejects_a_too_small_company(store: Store) -> None:
     with language("en"), pytest.raises(InputError, match="at least 50"):
-        run_demo(store, customers=10)
+        run_demo(store, customers=10, steps=COMPANY)
     assert _count(store, Customer) == 0
 
 
@@ -89,7 +93,7 @@ def test_a_step_appended_to_the_demo_runs_after_the_company_is_built(store: Stor
         ctx.results["example"] = {"customers_seen": len(ctx.customer_ids)}
 
     progress: list[tuple[str, float]] = []
-    steps = (*STEPS[:1], DemoStep("example", lambda: "Example step", count_customers))
+    steps = (*COMPANY, DemoStep("example", lambda: "Example step", count_customers))
     summary = run_demo(
         store, customers=150, seed=3, steps=steps, progress=lambda *a: progress.append(a)
     )
