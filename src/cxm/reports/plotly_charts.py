@@ -96,7 +96,7 @@ def plotly_figure(chart: Chart) -> dict[str, Any]:
         value_axis["tickformat"] = ".0%"
     cat_axis: dict[str, Any] = {"title": {"text": chart.x_title}}
     if chart.kind == "hbar":
-        xaxis, yaxis = value_axis, {**cat_axis, "autorange": "reversed"}
+        xaxis, yaxis = value_axis, {**cat_axis, "autorange": "reversed", "automargin": True}
         xaxis["title"] = {"text": chart.y_title}
         yaxis["title"] = {"text": chart.x_title}
     else:

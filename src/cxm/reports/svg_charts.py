@@ -89,14 +89,15 @@ def _rect(x: float, y: float, w: float, h: float, fill: str) -> str:
 
 def svg_chart(chart: Chart) -> str:
     """An SVG document fragment for ``chart`` (categorical bars or numeric x–y)."""
-    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+    horizontal = chart.kind == "hbar"
+    left = 170 if horizontal else LEFT
+    pw, ph = W - left - RIGHT, H - TOP - BOTTOM
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" '
         f'font-family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif" role="img" '
         f'aria-label="{escape(chart.title)}">',
         _text(W / 2, 18, chart.title, size=13, font_weight="bold"),
     ]
-    horizontal = chart.kind == "hbar"
     values: list[float] = []
     for s in chart.series:
         for i, y in enumerate(s.y):
@@ -114,7 +115,7 @@ def svg_chart(chart: Chart) -> str:
         xlo, xhi = _range(xs, chart.x_range, zero=False)
 
         def px(v: float) -> float:
-            return LEFT + (v - xlo) / (xhi - xlo) * pw
+            return left + (v - xlo) / (xhi - xlo) * pw
 
         for t in _ticks(xlo, xhi):
             parts.append(_text(px(t), TOP + ph + 14, _fmt(t, False)))
@@ -129,7 +130,7 @@ def svg_chart(chart: Chart) -> str:
 
     def pv(v: float) -> float:  # value → pixel along the value axis
         if horizontal:
-            return LEFT + (v - vlo) / (vhi - vlo) * pw
+            return left + (v - vlo) / (vhi - vlo) * pw
         return TOP + ph - (v - vlo) / (vhi - vlo) * ph
 
     # value grid
@@ -138,10 +139,10 @@ def svg_chart(chart: Chart) -> str:
             parts.append(_line(pv(t), TOP, pv(t), TOP + ph, "#e5e5e5"))
             parts.append(_text(pv(t), TOP + ph + 14, _fmt(t, chart.percent)))
         else:
-            parts.append(_line(LEFT, pv(t), LEFT + pw, pv(t), "#e5e5e5"))
-            parts.append(_text(LEFT - 6, pv(t) + 3, _fmt(t, chart.percent), anchor="end"))
+            parts.append(_line(left, pv(t), left + pw, pv(t), "#e5e5e5"))
+            parts.append(_text(left - 6, pv(t) + 3, _fmt(t, chart.percent), anchor="end"))
     parts.append(
-        f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>'
+        f'<rect x="{left}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="#999"/>'
     )
 
     if chart.kind == "xy":
@@ -176,10 +177,10 @@ def svg_chart(chart: Chart) -> str:
         n_bar = max(len(bar_series), 1)
         inner = band * 0.8 / n_bar
         for ci, cat in enumerate(cats):
-            pos = (TOP if horizontal else LEFT) + ci * band
+            pos = (TOP if horizontal else left) + ci * band
             label_at = pos + band / 2
             if horizontal:
-                parts.append(_text(LEFT - 6, label_at + 3, cat[:28], anchor="end", size=9))
+                parts.append(_text(left - 6, label_at + 3, cat[:28], anchor="end", size=9))
             else:
                 parts.append(_text(label_at, TOP + ph + 14, cat[:18], size=9))
         for si, s in enumerate(chart.series):
@@ -191,7 +192,7 @@ def svg_chart(chart: Chart) -> str:
                 if fy is None:
                     continue
                 ci = cats.index(str(x))
-                start = (TOP if horizontal else LEFT) + ci * band
+                start = (TOP if horizontal else left) + ci * band
                 err = _num(s.error[i]) if s.error else None
                 if s.mode == "bar":
                     a = start + band * 0.1 + bi * inner
@@ -226,19 +227,19 @@ def svg_chart(chart: Chart) -> str:
         if horizontal:
             parts.append(_line(pv(v), TOP, pv(v), TOP + ph, "#888", dash=True))
         else:
-            parts.append(_line(LEFT, pv(v), LEFT + pw, pv(v), "#888", dash=True))
+            parts.append(_line(left, pv(v), left + pw, pv(v), "#888", dash=True))
             if label:
-                parts.append(_text(LEFT + pw - 4, pv(v) - 3, label, anchor="end", size=9))
+                parts.append(_text(left + pw - 4, pv(v) - 3, label, anchor="end", size=9))
     # axis titles and legend
     if chart.x_title:
-        parts.append(_text(LEFT + pw / 2, H - 30, chart.x_title, size=10))
+        parts.append(_text(left + pw / 2, H - 30, chart.x_title, size=10))
     if chart.y_title and not horizontal:
         parts.append(
             f'<text x="14" y="{TOP + ph / 2:.1f}" font-size="10" text-anchor="middle" '
             f'transform="rotate(-90 14 {TOP + ph / 2:.1f})">{escape(chart.y_title)}</text>'
         )
     if len(chart.series) > 1:
-        lx = LEFT
+        lx = left
         for si, s in enumerate(chart.series):
             color = PALETTE[si % len(PALETTE)]
             parts.append(f'<rect x="{lx}" y="{H - 14}" width="10" height="10" fill="{color}"/>')

@@ -12,6 +12,7 @@ from typing import Any
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import ReportContext
+from cxm.reports.labels import column_label
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.segments import definition_name
 from cxm.reports.survey_data import need
@@ -49,32 +50,51 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     }
 
 
+def _cell(column: str, value: Any) -> str:
+    if column in (
+        "churn_rate",
+        "new_churn_rate",
+        "change_pct",
+        "lifetime_change_pct",
+        "budget_share",
+    ):
+        return fmt.pct(value)
+    if column in ("segment", "driver", "claim", "rank"):
+        return str(value)
+    if column in ("importance", "performance", "gain_points"):
+        return fmt.num(value, 2)
+    return fmt.money(value)
+
+
+def _table(title: str, rows: list[dict[str, Any]], columns: list[str], source: str) -> Table:
+    cols = [c for c in columns if not rows or c in rows[0]]
+    return Table(
+        title,
+        tuple(column_label(c) for c in cols),
+        tuple(tuple(_cell(c, r.get(c)) for c in cols) for r in rows),
+        source,
+    )
+
+
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     name = d["definition"]
-    s = Section(KEY, title())
+    s = Section(
+        KEY,
+        title(),
+        intro=_(
+            "Keeping a customer is cheaper than winning one (the documents: 5 times). What each "
+            "segment's customers are worth, what cutting churn would earn, and where to invest."
+        ),
+    )
     econ = d["economics"]
+    clv_src = f"cxm clv --segments {name} --json"
     if econ:
-        cols = [
-            c
-            for c in ("segment", "customers", "margin_per_customer_year", "churn_rate", "clv")
-            if c in econ[0]
-        ]
         s.tables.append(
-            Table(
+            _table(
                 _("Customer value per segment"),
-                tuple(cols),
-                tuple(
-                    tuple(
-                        fmt.pct(r.get(c))
-                        if c == "churn_rate"
-                        else fmt.money(r.get(c))
-                        if c != "segment"
-                        else str(r[c])
-                        for c in cols
-                    )
-                    for r in econ
-                ),
-                f"cxm clv --segments {name} --json",
+                econ,
+                ["segment", "customers", "margin_per_customer_year", "churn_rate", "clv"],
+                clv_src,
             )
         )
         with_clv = [r for r in econ if fmt.is_num(r.get("clv"))]
@@ -85,58 +105,76 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 "bar",
                 (
                     Series(
-                        "CLV",
+                        column_label("clv"),
                         tuple(str(r["segment"]) for r in with_clv),
                         tuple(r["clv"] for r in with_clv),
                     ),
                 ),
-                f"cxm clv --segments {name} --json",
+                clv_src,
             )
         )
     sim = d["simulation"]
     if sim:
-        cols = list(sim[0])[:8]
         s.tables.append(
-            Table(
-                _("Cut churn by {cut}: profit change", cut=fmt.pct(CUT, 0)),
-                tuple(cols),
-                tuple(
-                    tuple(
-                        fmt.num(r.get(c), 2) if fmt.is_num(r.get(c)) else str(r.get(c))
-                        for c in cols
-                    )
-                    for r in sim
-                ),
+            _table(
+                _("Cut churn by {cut} points: profit change", cut=fmt.num(CUT * 100, 0)),
+                sim,
+                [
+                    "segment",
+                    "churn_rate",
+                    "new_churn_rate",
+                    "baseline_profit",
+                    "net_change",
+                    "change_pct",
+                    "lifetime_change_pct",
+                    "claim",
+                ],
                 f"cxm retention simulate --segments {name} --cut {CUT} --json",
             )
         )
+    inv_src = f"cxm invest --segments {name} --json"
     ranking = d["invest"]["ranking"]
     if ranking:
-        cols = list(ranking[0])[:8]
         s.tables.append(
-            Table(
+            _table(
                 _("Where to invest: improvements ranked by expected profit"),
-                tuple(cols),
-                tuple(
-                    tuple(
-                        fmt.num(r.get(c), 2) if fmt.is_num(r.get(c)) else str(r.get(c))
-                        for c in cols
-                    )
-                    for r in ranking[:12]
-                ),
-                f"cxm invest --segments {name} --json",
+                ranking[:12],
+                [
+                    "rank",
+                    "segment",
+                    "driver",
+                    "importance",
+                    "performance",
+                    "gain_points",
+                    "effect",
+                    "budget_share",
+                ],
+                inv_src,
             )
         )
         top = ranking[0]
         s.decisions.append(
             Decision(
                 _(
-                    "Invest first in {what}: it has the largest expected profit effect.",
-                    what=" / ".join(
-                        str(top.get(k)) for k in ("segment", "driver") if top.get(k) is not None
-                    ),
+                    "Invest first in {driver} for {segment}: the largest expected profit effect "
+                    "({effect}), {share} of the budget.",
+                    driver=top.get("driver"),
+                    segment=top.get("segment"),
+                    effect=fmt.money(top.get("effect")),
+                    share=fmt.pct(top.get("budget_share")),
                 ),
-                f"cxm invest --segments {name} --json",
+                inv_src,
+            )
+        )
+    else:
+        s.decisions.append(
+            Decision(
+                _(
+                    "No improvement is expected to pay here: in these data satisfaction does not "
+                    "predict churn (churn changes by {b} per point).",
+                    b=fmt.num(d["invest"].get("churn_per_point"), 3),
+                ),
+                inv_src,
             )
         )
     return s

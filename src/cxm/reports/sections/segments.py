@@ -13,6 +13,7 @@ from typing import Any
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
+from cxm.reports.labels import column_label, kpi_label
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import need
 
@@ -86,7 +87,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         table_rows.append(
             (
                 seg,
-                kpi,
+                kpi_label(kpi),
                 str(r.get("wave") or ""),
                 _value(kpi, r.get("value")),
                 fmt.ci_text(r.get("ci_low"), r.get("ci_high"), percent=kpi in PERCENT_KPIS),
@@ -121,7 +122,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         s.charts.append(
             Chart(
                 f"segments-{kpi}",
-                _("{kpi}: actual (with interval) and target per segment", kpi=kpi),
+                _("{kpi}: actual (with interval) and target per segment", kpi=kpi_label(kpi)),
                 "bar",
                 (
                     Series(
@@ -155,7 +156,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         s.tables.append(
             Table(
                 _("Segment sizes and profit"),
-                tuple(_(c.replace("_", " ")) for c in cols),
+                tuple(column_label(c) for c in cols),
                 tuple(
                     tuple(
                         fmt.pct(r.get(c))
@@ -178,7 +179,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                     "{segment} misses its {kpi} target ({actual} against {target}, beyond the "
                     "interval): act on this segment's service level.",
                     segment=r["segment"],
-                    kpi=r["kpi"],
+                    kpi=kpi_label(r["kpi"]),
                     actual=_value(r["kpi"], r.get("value")),
                     target=_value(r["kpi"], r.get("target")),
                 ),

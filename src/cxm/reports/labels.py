@@ -1,0 +1,48 @@
+"""Translated names of the columns and KPIs that report tables show."""
+
+from __future__ import annotations
+
+from cxm.i18n import _
+
+__all__ = ["column_label", "kpi_label"]
+
+
+def column_label(name: str) -> str:
+    labels = {
+        "segment": _("segment"),
+        "customers": _("customers"),
+        "share_customers": _("share of customers"),
+        "profit": _("profit"),
+        "share_profit": _("share of profit"),
+        "margin_per_customer_year": _("margin per customer-year"),
+        "churn_rate": _("churn rate"),
+        "new_churn_rate": _("new churn rate"),
+        "clv": _("lifetime value"),
+        "baseline_profit": _("profit now"),
+        "net_change": _("net change"),
+        "change_pct": _("change %"),
+        "lifetime_change_pct": _("lifetime change %"),
+        "claim": _("“5 % less churn, 25–85 % more profit”"),
+        "driver": _("improvement"),
+        "expected_profit": _("expected profit"),
+        "budget_share": _("budget share"),
+        "construct": _("construct"),
+        "mode": _("mode"),
+        "alpha": "α",
+        "rho_a": "ρA",
+        "rho_c": "ρc",
+        "ave": "AVE",
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+def kpi_label(kpi: str) -> str:
+    labels = {
+        "csat": _("CSAT"),
+        "score100": _("100-point score"),
+        "index": _("satisfaction index"),
+        "nps": "NPS",
+        "churn_rate": _("churn rate"),
+        "response_hours": _("complaint response time (hours)"),
+    }
+    return labels.get(kpi, kpi)
