@@ -44,12 +44,14 @@ def reliability(model: PLSPM) -> pd.DataFrame:
     weights and the indicator correlations. α is the standardised Cronbach's α. Single-
     indicator blocks get 1 for all four, and mode B blocks ρA = 1, as seminr reports them.
     """
-    layout, r = model._layout, model._r
+    layout, r = model._layout, model._prepared.corr
+    # weights and loadings of standardised indicators (the same numbers when standardize=True)
+    to_std = model._prepared.sds / model._unit
     rows = []
     for k, block in enumerate(model.spec_.blocks):
         ix = layout.block_index[k]
-        lam = model._solution.loadings[0, ix, k]
-        w = model._solution.weights[0, ix, k]
+        lam = model._solution.loadings[0, ix, k] / to_std[ix]
+        w = model._solution.weights[0, ix, k] * to_std[ix]
         if len(ix) == 1:
             alpha = rho_a = rho_c = ave = 1.0
         else:
