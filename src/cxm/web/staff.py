@@ -38,7 +38,12 @@ def safe_next(target: str | None) -> str:
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     context = {"csrf": csrf_token(request), "lang": request.state.lang, **context}
-    return templates().TemplateResponse(request, name, context, status_code=status)
+    response = templates().TemplateResponse(request, name, context, status_code=status)
+    if "lang" in request.query_params:  # the language switch sticks for later pages
+        response.set_cookie(
+            "lang", request.state.lang, max_age=365 * 86400, samesite="lax", httponly=True
+        )
+    return response
 
 
 def _client(request: Request) -> str:
