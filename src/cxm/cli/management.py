@@ -242,6 +242,9 @@ def propose(
     cost_per_contact: Annotated[float, typer.Option("--cost-per-contact")] = 0.0,
     cost: Annotated[list[str], typer.Option("--cost", help="Cost to serve SEGMENT=VALUE.")] = [],  # noqa: B006
     headroom: Annotated[float | None, typer.Option("--headroom")] = None,
+    item: Annotated[
+        list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
+    ] = [],  # noqa: B006
     save: Annotated[
         bool, typer.Option("--save", help="Save the proposals as the targets.")
     ] = False,
@@ -264,6 +267,7 @@ def propose(
             cost_per_contact=cost_per_contact,
             cost_to_serve=_costs(cost),
             headroom=headroom,
+            items=item or None,
         )
         if save:
             for row in table.to_dict("records"):

@@ -134,8 +134,9 @@ def _cost_to_serve(session: Session, name: str, cost_per_contact: float) -> pd.S
         ).all(),
         columns=["customer_id", "contacts"],
     )
-    m = m.merge(counts, on="customer_id", how="left").fillna({"contacts": 0})
-    return m.groupby("segment")["contacts"].mean() * cost_per_contact
+    m = m.merge(counts.astype({"contacts": float}), on="customer_id", how="left")
+    contacts = pd.to_numeric(m["contacts"], errors="coerce").fillna(0.0)
+    return contacts.groupby(m["segment"]).mean() * cost_per_contact
 
 
 def propose(
@@ -146,7 +147,7 @@ def propose(
     cost_per_contact: float = 0.0,
     cost_to_serve: dict[str, float] | None = None,
     headroom: float | None = None,
-    min_n: int = 30,
+    items: list[str] | None = None,
 ) -> pd.DataFrame:
     """Proposed target per segment (see :func:`cxm.analytics.targets.propose_targets` for
     the rule). Cost to serve per customer = contacts per customer × ``cost_per_contact``,
@@ -161,7 +162,7 @@ def propose(
     seg = seg.assign(cost_to_serve=seg["segment"].map(cts).fillna(0.0))
     for s, v in (cost_to_serve or {}).items():
         seg.loc[seg["segment"] == s, "cost_to_serve"] = float(v)
-    actual = kpi_actuals(session, name, kpi, min_n=1)
+    actual = kpi_actuals(session, name, kpi, items=items, min_n=1)
     current = _overall(actual)
     if current is None:
         raise InputError(
