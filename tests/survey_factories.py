@@ -144,3 +144,87 @@ def make_app(store: Store) -> Any:
     from cxm.web.app import create_app
 
     return create_app(load_settings(database_url=str(store.engine.url)), store=store)
+
+
+class LiveServer:
+    """The real app served by uvicorn on a free loopback port, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        import threading
+        import time
+
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+class ServedProcess:
+    """``cxm serve`` in a child process on a free loopback port, on ``database_url``."""
+
+    def __init__(self, database_url: str, *, workers: int = 1) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.database_url = database_url
+        self.workers = workers
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServedProcess:
+        import os
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        env = {**os.environ, "CXM_DATABASE_URL": self.database_url, "CXM_ENV": "development"}
+        cmd = [sys.executable, "-c", "from cxm.cli import main; main()", "serve"]
+        cmd += ["--port", str(self.port), "--workers", str(self.workers)]
+        self.proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                err = self.proc.stderr.read() if self.proc.stderr else ""
+                self.proc.kill()
+                raise RuntimeError(f"cxm serve did not start: {err[-2000:]}")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()

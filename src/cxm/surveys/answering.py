@@ -4,38 +4,135 @@ claim of an invitation (one response per invitation) and which pages are visible
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from cxm.surveys.models import Answer, Invitation, QuestionnaireVersion, Response
+from cxm.errors import NotFound
+from cxm.i18n import _
+from cxm.surveys.invitations import LinkInvalid, as_utc
+from cxm.surveys.models import Answer, Invitation, InvitationLink, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef
+from cxm.surveys.tokens import hash_token, looks_like_token
 from cxm.surveys.validation import AnswerValue, is_shown
 
 __all__ = [
+    "ANSWERS",
+    "INVITATIONS",
+    "LINKS",
+    "RESPONSES",
+    "Lookup",
     "answer_rows",
     "claim_response",
     "definition_of",
+    "lookup",
     "missing_required",
     "saved_answers",
+    "version_of",
     "visible_pages",
 ]
+
+#: The tables, for Core statements on the hot path (less ORM work per request).
+RESPONSES = cast(Table, Response.__table__)
+ANSWERS = cast(Table, Answer.__table__)
+INVITATIONS = cast(Table, Invitation.__table__)
+LINKS = cast(Table, InvitationLink.__table__)
 
 _cache: dict[tuple[int, Any], QuestionnaireDef] = {}
 _cache_lock = Lock()
 
 
-def definition_of(session: Session, version_id: int) -> QuestionnaireDef:
-    """The parsed definition of a version; cached (a version is edited in place only while
-    unanswered, and the cache key includes its ``updated_at``)."""
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What one query tells about a token: its invitation and the response, if any."""
+
+    invitation_id: int
+    questionnaire_id: int
+    wave_id: int | None
+    customer_id: int | None
+    touchpoint_id: int | None
+    employee_id: int | None
+    team_id: int | None
+    response_id: int | None
+    version_id: int | None
+    completed: bool
+    page_reached: int
+
+
+def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
+    """The invitation behind ``token`` and its response, in one query; :class:`LinkInvalid`
+    for an unknown or expired token."""
+    if not looks_like_token(token):
+        raise LinkInvalid()
+    inv = INVITATIONS.c
+    resp = RESPONSES.c
+    link = LINKS.c
     row = session.execute(
-        select(QuestionnaireVersion.updated_at).where(QuestionnaireVersion.id == version_id)
-    ).one()
-    key = (version_id, row.updated_at)
+        select(
+            inv.id,
+            inv.questionnaire_id,
+            inv.wave_id,
+            inv.customer_id,
+            inv.touchpoint_id,
+            inv.employee_id,
+            inv.team_id,
+            inv.expires_at,
+            resp.id.label("response_id"),
+            resp.version_id,
+            resp.completed_at,
+            resp.page_reached,
+        )
+        .select_from(
+            LINKS.join(INVITATIONS, inv.id == link.invitation_id).outerjoin(
+                RESPONSES, resp.invitation_id == inv.id
+            )
+        )
+        .where(link.token_hash == hash_token(token))
+    ).one_or_none()
+    if row is None or as_utc(row.expires_at) <= now:
+        raise LinkInvalid()
+    return Lookup(
+        row.id,
+        row.questionnaire_id,
+        row.wave_id,
+        row.customer_id,
+        row.touchpoint_id,
+        row.employee_id,
+        row.team_id,
+        row.response_id,
+        row.version_id,
+        row.completed_at is not None,
+        -1 if row.page_reached is None else row.page_reached,
+    )
+
+
+def version_of(session: Session, found: Lookup) -> tuple[int, QuestionnaireDef]:
+    """The version a response answers (the latest one for a new response) and its parsed
+    definition; cached, keyed by the version's ``updated_at`` (a version is edited in place
+    only while nobody has answered it)."""
+    ver = QuestionnaireVersion.__table__.c
+    query = select(ver.id, ver.updated_at)
+    if found.version_id is not None:
+        query = query.where(ver.id == found.version_id)
+    else:
+        query = (
+            query.where(ver.questionnaire_id == found.questionnaire_id)
+            .order_by(ver.number.desc())
+            .limit(1)
+        )
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(_("The questionnaire has no version."))
+    return row.id, _parsed(session, row.id, row.updated_at)
+
+
+def _parsed(session: Session, version_id: int, stamp: Any) -> QuestionnaireDef:
+    key = (version_id, stamp)
     found = _cache.get(key)
     if found is None:
         data = session.scalar(
@@ -49,16 +146,30 @@ def definition_of(session: Session, version_id: int) -> QuestionnaireDef:
     return found
 
 
+def definition_of(session: Session, version_id: int) -> QuestionnaireDef:
+    """The parsed definition of a version (cached)."""
+    stamp = session.scalar(
+        select(QuestionnaireVersion.updated_at).where(QuestionnaireVersion.id == version_id)
+    )
+    return _parsed(session, version_id, stamp)
+
+
 def saved_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
-    out: dict[str, AnswerValue] = {}
-    for a in session.scalars(select(Answer).where(Answer.response_id == response_id)):
-        out[a.question_code] = AnswerValue(
-            number=a.number,
-            text=a.text,
-            choices=None if a.choices is None else tuple(a.choices),
-            dont_know=a.dont_know,
+    a = ANSWERS.c
+    rows = session.execute(
+        select(a.question_code, a.number, a.text, a.choices, a.dont_know).where(
+            a.response_id == response_id
         )
-    return out
+    )
+    return {
+        code: AnswerValue(
+            number=number,
+            text=text,
+            choices=None if choices is None else tuple(choices),
+            dont_know=bool(dont_know),
+        )
+        for code, number, text, choices, dont_know in rows
+    }
 
 
 def answer_rows(response_id: int, values: Mapping[str, AnswerValue]) -> list[dict[str, Any]]:
@@ -78,12 +189,12 @@ def answer_rows(response_id: int, values: Mapping[str, AnswerValue]) -> list[dic
 def _insert_ignoring_duplicate(session: Session, values: dict[str, Any]) -> Insert:
     if session.get_bind().dialect.name == "postgresql":
         return (
-            postgresql.insert(Response)
+            postgresql.insert(RESPONSES)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["invitation_id"])
         )
     return (
-        sqlite.insert(Response)
+        sqlite.insert(RESPONSES)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["invitation_id"])
     )
@@ -91,27 +202,27 @@ def _insert_ignoring_duplicate(session: Session, values: dict[str, Any]) -> Inse
 
 def claim_response(
     session: Session,
-    inv: Invitation,
+    found: Lookup,
     *,
     version_id: int,
     language: str,
     source: str,
     now: datetime,
 ) -> tuple[int, bool]:
-    """The response of invitation ``inv``, made now if there is none: ``(id, created)``.
+    """The response of the invitation, made now if there is none: ``(id, created)``.
 
     ``INSERT … ON CONFLICT DO NOTHING`` on the unique, NOT NULL ``invitation_id``: two
     requests racing here make one row; the loser waits for the winner's commit and reads it.
     """
     values = {
-        "invitation_id": inv.id,
+        "invitation_id": found.invitation_id,
         "version_id": version_id,
-        "questionnaire_id": inv.questionnaire_id,
-        "wave_id": inv.wave_id,
-        "customer_id": inv.customer_id,
-        "touchpoint_id": inv.touchpoint_id,
-        "employee_id": inv.employee_id,
-        "team_id": inv.team_id,
+        "questionnaire_id": found.questionnaire_id,
+        "wave_id": found.wave_id,
+        "customer_id": found.customer_id,
+        "touchpoint_id": found.touchpoint_id,
+        "employee_id": found.employee_id,
+        "team_id": found.team_id,
         "language": language,
         "page_reached": -1,
         "started_at": now,
@@ -121,9 +232,11 @@ def claim_response(
     }
     result = session.execute(_insert_ignoring_duplicate(session, values))
     created = bool(result.rowcount)  # type: ignore[attr-defined]
-    rid = session.scalar(select(Response.id).where(Response.invitation_id == inv.id))
+    rid = session.scalar(
+        select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == found.invitation_id)
+    )
     assert rid is not None  # inserted or there already
-    return rid, created
+    return int(rid), created
 
 
 def visible_pages(definition: QuestionnaireDef, answers: Mapping[str, AnswerValue]) -> list[int]:

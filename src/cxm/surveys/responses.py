@@ -12,23 +12,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy import case, delete, insert, update
 from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
 from cxm.i18n import _
 from cxm.store.base import utcnow
 from cxm.surveys.answering import (
+    ANSWERS,
+    INVITATIONS,
+    RESPONSES,
     answer_rows,
     claim_response,
-    definition_of,
+    lookup,
     missing_required,
     saved_answers,
+    version_of,
     visible_pages,
 )
-from cxm.surveys.invitations import LinkInvalid, resolve_link
-from cxm.surveys.models import Answer, Invitation, InvitationStatus, Response
-from cxm.surveys.questionnaires import latest_version
+from cxm.surveys.invitations import LinkInvalid
+from cxm.surveys.models import InvitationStatus
 from cxm.surveys.schema import QuestionnaireDef
 from cxm.surveys.validation import AnswerValue, PageCheck, is_shown, validate_answers
 
@@ -92,32 +95,22 @@ class SaveResult:
     next_page: int | None
 
 
-def _existing(session: Session, invitation_id: int) -> Any:
-    return session.execute(
-        select(
-            Response.id, Response.version_id, Response.completed_at, Response.page_reached
-        ).where(Response.invitation_id == invitation_id)
-    ).one_or_none()
-
-
 def open_form(session: Session, *, token: str, now: datetime | None = None) -> FormState:
     """The state of the form behind ``token``; :class:`LinkInvalid` if it cannot be used
     (unknown, expired — or completed, since a used link says no more than a bad one)."""
-    inv = resolve_link(session, token=token, now=now)
-    row = _existing(session, inv.id)
-    if row is not None and row.completed_at is not None:
+    found = lookup(session, token=token, now=now or utcnow())
+    if found.completed:
         raise LinkInvalid()
-    if row is None:
-        version_id = latest_version(session, questionnaire_id=inv.questionnaire_id).id
-        return FormState(inv.id, version_id, definition_of(session, version_id), None, -1, False)
+    version_id, definition = version_of(session, found)
+    answers = saved_answers(session, found.response_id) if found.response_id else {}
     return FormState(
-        inv.id,
-        row.version_id,
-        definition_of(session, row.version_id),
-        row.id,
-        row.page_reached,
+        found.invitation_id,
+        version_id,
+        definition,
+        found.response_id,
+        found.page_reached,
         False,
-        saved_answers(session, row.id),
+        answers,
     )
 
 
@@ -140,84 +133,70 @@ def save_page(
     racing this one; :class:`LinkInvalid` for a bad token.
     """
     now = now or utcnow()
-    inv = resolve_link(session, token=token, now=now)
-    row = _existing(session, inv.id)
-    if row is not None and row.completed_at is not None:
+    found = lookup(session, token=token, now=now)
+    if found.completed:
         raise AlreadyAnswered()
-    version_id = (
-        row.version_id
-        if row is not None
-        else latest_version(session, questionnaire_id=inv.questionnaire_id).id
-    )
-    definition = definition_of(session, version_id)
+    version_id, definition = version_of(session, found)
     if not 0 <= page < len(definition.pages):
         raise InputError(_("There is no page {n}.", n=page + 1))
-    saved = saved_answers(session, row.id) if row is not None else {}
+    saved = saved_answers(session, found.response_id) if found.response_id else {}
     check = validate_answers(definition.pages[page], raw, earlier=saved, require=action == "next")
     if check.errors or check.form_errors:
         raise PageRejected(check, page=page)
+    page_codes = {q.code for q in definition.pages[page].questions}
 
     response_id, created = claim_response(
-        session, inv, version_id=version_id, language=language, source=source, now=now
+        session, found, version_id=version_id, language=language, source=source, now=now
     )
-    if created:
-        session.execute(
-            update(Invitation)
-            .where(Invitation.id == inv.id, Invitation.status != InvitationStatus.COMPLETED)
-            .values(status=InvitationStatus.STARTED)
-        )
-    # The guard: lock the response row (PostgreSQL) / take the write lock (SQLite) and stop
-    # if a request racing this one completed it meanwhile.
-    guard = session.execute(
-        update(Response)
-        .where(Response.id == response_id, Response.completed_at.is_(None))
-        .values(
-            page_reached=case((Response.page_reached < page, page), else_=Response.page_reached),
-            language=language,
-            updated_at=now,
-        )
-    )
-    if not guard.rowcount:  # type: ignore[attr-defined]
-        raise AlreadyAnswered()
-    if not created and row is None:
+    if not created and found.response_id is None:
         saved = saved_answers(session, response_id)  # another tab made it a moment ago
-    page_codes = [q.code for q in definition.pages[page].questions]
-    session.execute(
-        delete(Answer).where(
-            Answer.response_id == response_id, Answer.question_code.in_(page_codes)
-        )
-    )
-    if check.values:
-        session.execute(insert(Answer), answer_rows(response_id, check.values))
     answers = {k: v for k, v in saved.items() if k not in page_codes} | check.values
-
     pages = visible_pages(definition, answers)
     if action == "back":
         before = [p for p in pages if p < page]
-        return SaveResult(response_id, False, before[-1] if before else page)
-    after = [p for p in pages if p > page]
-    if after:
-        return SaveResult(response_id, False, after[0])
-    missing = missing_required(definition, answers)
-    if missing:
-        return SaveResult(response_id, False, min(missing.values()))
-    hidden = [
-        q.code for q in definition.questions() if q.code in answers and not is_shown(q, answers)
-    ]
-    if hidden:
+        next_page: int | None = before[-1] if before else page
+    else:
+        after = [p for p in pages if p > page]
+        missing = missing_required(definition, answers)
+        next_page = after[0] if after else (min(missing.values()) if missing else None)
+    completing = next_page is None
+
+    # The guard: lock the response row (PostgreSQL) / take the write lock (SQLite) and stop
+    # if a request racing this one completed it meanwhile. A completing save sets
+    # ``completed_at`` in the same statement.
+    r = RESPONSES.c
+    values: dict[str, Any] = {
+        "page_reached": case((r.page_reached < page, page), else_=r.page_reached),
+        "language": language,
+        "updated_at": now,
+    }
+    if completing:
+        values["completed_at"] = now
+    guard = session.execute(
+        update(RESPONSES).where(r.id == response_id, r.completed_at.is_(None)).values(**values)
+    )
+    if not guard.rowcount:  # type: ignore[attr-defined]
+        raise AlreadyAnswered()
+    # Every code of the page (not only those read before the lock): another tab may have
+    # saved this page a moment ago.
+    stale = set() if created else set(page_codes)
+    if completing:  # answers to questions that an earlier answer has since hidden
+        stale |= {q.code for q in definition.questions() if q.code in answers} - {
+            q.code for q in definition.questions() if is_shown(q, answers)
+        }
+    if stale:
         session.execute(
-            delete(Answer).where(
-                Answer.response_id == response_id, Answer.question_code.in_(hidden)
+            delete(ANSWERS).where(
+                ANSWERS.c.response_id == response_id, ANSWERS.c.question_code.in_(stale)
             )
         )
-    done = session.execute(
-        update(Response)
-        .where(Response.id == response_id, Response.completed_at.is_(None))
-        .values(completed_at=now)
-    )
-    if not done.rowcount:  # type: ignore[attr-defined]
-        raise AlreadyAnswered()
-    session.execute(
-        update(Invitation).where(Invitation.id == inv.id).values(status=InvitationStatus.COMPLETED)
-    )
-    return SaveResult(response_id, True, None)
+    if check.values:
+        session.execute(insert(ANSWERS), answer_rows(response_id, check.values))
+    if completing or created:
+        status = InvitationStatus.COMPLETED if completing else InvitationStatus.STARTED
+        session.execute(
+            update(INVITATIONS)
+            .where(INVITATIONS.c.id == found.invitation_id)
+            .values(status=status.value)
+        )
+    return SaveResult(response_id, completing, next_page)
