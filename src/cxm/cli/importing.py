@@ -27,7 +27,8 @@ def _run(kind: str, path: Path, *, as_json: bool, dry_run: bool, sheet: str | No
     from cxm.customers import importing
 
     run: Callable[..., Any] = getattr(importing, f"import_{kind}")
-    with open_store() as store, progress_bar(transient=True, disable=as_json) as bar:
+    quiet = as_json or not err_console.is_terminal
+    with open_store() as store, progress_bar(transient=True, disable=quiet) as bar:
         task = bar.add_task(_("Importing {file}", file=path.name), total=None)
 
         def progress(done: int, total: int) -> None:

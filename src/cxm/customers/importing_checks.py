@@ -17,9 +17,10 @@ import pandas as pd
 from cxm.customers.importing_columns import ColumnMap
 from cxm.errors import Problem
 from cxm.files.parsing import normalise_text_fast, parse_unique
+from cxm.files.safe import FORMULA_TRIGGERS
 from cxm.i18n import _
 
-__all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState"]
+__all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState", "unescape"]
 
 T = TypeVar("T")
 
@@ -47,6 +48,13 @@ class ImportState:
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             text = None if value is None else str(value)
             self.problems.append(Problem(row, column, text, reason))
+
+
+def unescape(text: str) -> str:
+    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
+    if text[:1] == "'" and text[1:2] and text[1:2] in FORMULA_TRIGGERS:
+        return text[1:]
+    return text
 
 
 class Chunk:
@@ -86,7 +94,7 @@ class Chunk:
         for value in self.raw(name).tolist():
             text = normalised.get(value, missing)
             if text is missing:
-                text = normalised[value] = normalise_text_fast(str(value)) or None
+                text = normalised[value] = normalise_text_fast(unescape(str(value))) or None
             out.append(text)  # type: ignore[arg-type]
         values = pd.Series(out, index=self.frame.index, dtype=object)
         if required and None in normalised.values():
@@ -109,7 +117,7 @@ class Chunk:
     ) -> list[T | None]:
         """The column parsed value by value (once per distinct value)."""
         raw = self.raw(name)
-        values, failures = parse_unique(raw, parse)
+        values, failures = parse_unique(raw, lambda text: parse(unescape(text)))
         if failures:
             for row, reason in failures.items():
                 self.state.add(int(row), self.header(name), raw.at[row], reason)

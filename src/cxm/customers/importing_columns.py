@@ -99,10 +99,13 @@ PURCHASE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "date",
         ("date", "purchase_date", "purchased_on", "order_date", "购买日期", "下单日期", "日期"),
+        required=True,
     ),
-    FieldSpec("product", ("product", "product_name", "item", "产品", "产品名称", "商品")),
+    FieldSpec(
+        "product", ("product", "product_name", "item", "产品", "产品名称", "商品"), required=True
+    ),
     FieldSpec("quantity", ("quantity", "qty", "数量")),
-    FieldSpec("revenue", ("revenue", "amount", "sales", "金额", "收入", "销售额")),
+    FieldSpec("revenue", ("revenue", "amount", "sales", "金额", "收入", "销售额"), required=True),
     FieldSpec("cost", ("cost", "成本")),
 )
 
@@ -124,9 +127,10 @@ TOUCHPOINT_FIELDS: tuple[FieldSpec, ...] = (
             "接触时间",
             "日期",
         ),
+        required=True,
     ),
     FieldSpec("channel", ("channel", "渠道")),
-    FieldSpec("stage", ("stage", "journey_stage", "环节", "阶段")),
+    FieldSpec("stage", ("stage", "journey_stage", "环节", "阶段"), required=True),
     FieldSpec("employee_id", ("employee_id", "staff_id", "员工编号", "工号")),
     FieldSpec("employee_name", ("employee_name", "staff_name", "employee", "员工姓名", "员工")),
     FieldSpec("team", ("team", "team_name", "团队", "班组")),
