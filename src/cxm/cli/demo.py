@@ -62,6 +62,11 @@ def _print_human(summary: DemoSummary, seconds: float) -> None:
             for t in s.teams
         ],
     )
+    for name, result in s.steps.items():
+        if name == "report" and isinstance(result, dict) and "path" in result:
+            console.print(_("The demo company's report: {path}", path=result["path"]))
+        elif isinstance(result, dict):
+            console.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
     console.print(_("Built in {seconds:.1f} s.", seconds=seconds))
 
 

@@ -9,9 +9,14 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, func, select
+from sqlalchemy import Float, case, func, select
 
-from cxm.customers.codes import CHURN_REASON_BENCHMARK, ChurnReason, CustomerStatus
+from cxm.customers.codes import (
+    CHURN_REASON_BENCHMARK,
+    ChurnReason,
+    CustomerStatus,
+    JourneyStage,
+)
 from cxm.customers.models import Customer, Employee, Purchase, Team, Touchpoint
 from cxm.store import Store
 
@@ -61,27 +66,27 @@ class DemoSummary:
 
 def _team_table(store: Store, status: pd.Series) -> list[dict[str, Any]]:
     """Churn per team; a customer belongs to the team that served most of their contacts."""
+    is_complaint = case((Touchpoint.stage == JourneyStage.COMPLAINT, 1), else_=0)
     with store.engine.connect() as conn:
-        tp = pd.DataFrame(
+        counts = pd.DataFrame(
             conn.execute(
-                select(Touchpoint.customer_id, Touchpoint.team_id, Touchpoint.stage).where(
-                    Touchpoint.team_id.is_not(None)
+                select(
+                    Touchpoint.customer_id,
+                    Touchpoint.team_id,
+                    func.count(),
+                    func.sum(is_complaint),
                 )
+                .where(Touchpoint.team_id.is_not(None))
+                .group_by(Touchpoint.customer_id, Touchpoint.team_id)
             ).all(),
-            columns=["customer_id", "team_id", "stage"],
+            columns=["customer_id", "team_id", "n", "complaints"],
         )
         names = {row[0]: row[1] for row in conn.execute(select(Team.id, Team.name))}
-    if tp.empty:
+    if counts.empty:
         return []
-    counts = tp.groupby(["customer_id", "team_id"]).size().rename("n").reset_index()
     counts = counts.sort_values(["customer_id", "n", "team_id"], ascending=[True, False, True])
     home = counts.drop_duplicates("customer_id").set_index("customer_id")["team_id"]
-    complaints = (
-        tp[tp["stage"] == "complaint"]
-        .groupby("customer_id")
-        .size()
-        .reindex(home.index, fill_value=0)
-    )
+    complaints = counts.groupby("customer_id")["complaints"].sum().reindex(home.index)
     frame = pd.DataFrame(
         {
             "team_id": home,
