@@ -111,3 +111,18 @@ def test_purchases_need_a_revenue_column(customers: Store, tmp_path: Path) -> No
     path.write_text("customer_id,date,product\nC001,2024-03-01,茶\n", encoding="utf-8")
     with pytest.raises(InputError, match="revenue"):
         import_purchases(customers, path)
+
+
+def test_content_keys_ignore_how_the_same_values_are_written(
+    customers: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "customer_id,date,product,quantity,revenue\nC001,2024-03-01,茶,2,100\n", "utf-8"
+    )
+    import_purchases(customers, path)
+    path.write_text(
+        "客户编号,购买日期,产品,数量,金额\nＣ００１,2024/3/1,茶,2.00,¥100.00\n", encoding="utf-8"
+    )
+    again = import_purchases(customers, path)
+    assert (again.inserted, again.unchanged) == (0, 1)

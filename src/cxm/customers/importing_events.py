@@ -89,7 +89,8 @@ def touchpoint_update_columns(columns: ColumnMap) -> list[str]:
     return sorted(out)
 
 
-def _customers(chunk: Chunk, conn: Connection) -> pd.Series:
+def _customers(chunk: Chunk, conn: Connection) -> tuple[pd.Series, pd.Series]:
+    """The rows' customer ids (normalised) and the primary keys they refer to."""
     ids = chunk.text("customer_id", max_length=100, required=True)
     known = lookup_ids(conn, Customer.__table__, ids.dropna())  # type: ignore[arg-type]
     pks = ids.map(lambda e: known.get(e) if e else None)
@@ -98,7 +99,16 @@ def _customers(chunk: Chunk, conn: Connection) -> pd.Series:
         "customer_id",
         _("no customer has this id; import the customers first"),
     )
-    return pks.astype(object).where(pks.notna(), None)
+    return ids, pks.astype(object).where(pks.notna(), None)
+
+
+def _canonical(value: Any) -> str:
+    """The text of a value for a content key: ``2``, ``2.0`` and ``2.00`` are one amount."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def _keys(chunk: Chunk, id_field: str, kind: str, content: Sequence[pd.Series]) -> pd.Series:
@@ -112,7 +122,7 @@ def _keys(chunk: Chunk, id_field: str, kind: str, content: Sequence[pd.Series]) 
             keys.append(given_id)
             continue
         digest = hashlib.sha1(
-            "\x1f".join("" if v is None else str(v) for v in values).encode(), usedforsecurity=False
+            "\x1f".join(_canonical(v) for v in values).encode(), usedforsecurity=False
         ).hexdigest()[:32]
         counts[digest] = n = counts.get(digest, 0) + 1
         keys.append(f"auto:{digest}:{n}")
@@ -133,7 +143,7 @@ def _amount(chunk: Chunk, name: str, *, required: bool, negative_ok: bool) -> pd
 
 def validate_purchases(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     state = chunk.state
-    customers = _customers(chunk, conn)
+    customer_ids, customers = _customers(chunk, conn)
     days = pd.Series(
         chunk.parsed("date", lambda t: parse_date(t, today=state.today), required=True),
         index=chunk.frame.index,
@@ -148,7 +158,7 @@ def validate_purchases(chunk: Chunk, conn: Connection) -> pd.DataFrame:
         chunk,
         "order_id",
         "purchase",
-        [chunk.raw("customer_id").str.strip(), days, product, quantity, revenue, cost],
+        [customer_ids, days, product, quantity, revenue, cost],
     )
     return pd.DataFrame(
         {
@@ -166,7 +176,7 @@ def validate_purchases(chunk: Chunk, conn: Connection) -> pd.DataFrame:
 
 def validate_touchpoints(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     state = chunk.state
-    customers = _customers(chunk, conn)
+    customer_ids, customers = _customers(chunk, conn)
 
     def moment(text: str) -> Any:
         return parse_datetime(text, now=state.now)
@@ -189,7 +199,7 @@ def validate_touchpoints(chunk: Chunk, conn: Connection) -> pd.DataFrame:
         "touchpoint_id",
         "touchpoint",
         [
-            chunk.raw("customer_id").str.strip(),
+            customer_ids,
             occurred.map(lambda d: d.isoformat() if d else None),
             stage,
             channel,
