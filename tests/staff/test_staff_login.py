@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.staff.conftest import PASSWORD, csrf_from, login
 
 
@@ -55,6 +57,7 @@ def test_logout_needs_the_csrf_token(client, users) -> None:
     assert client.get("/staff/", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.slow
 def test_it_throttles_repeated_failures_with_429(client, users) -> None:
     for _ in range(5):
         assert login(client, "alice", "wrong password!").status_code == 401
@@ -63,6 +66,7 @@ def test_it_throttles_repeated_failures_with_429(client, users) -> None:
     assert int(r.headers["retry-after"]) > 0
 
 
+@pytest.mark.slow
 def test_the_throttle_counts_per_account_across_addresses(app, users) -> None:
     from tests.staff.conftest import TestClient
 

@@ -92,6 +92,7 @@ def render_error(
                     "message": message,
                     "problems": [p for p in problems if isinstance(p, dict)][:50],
                     "status": status,
+                    "staff": request.url.path.startswith(("/staff", "/api", "/reports")),
                 },
                 status_code=status,
                 headers=headers,
