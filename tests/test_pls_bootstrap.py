@@ -143,3 +143,25 @@ def test_bootstrap_se_is_stable_across_seeds(fitted: PLSPM) -> None:
     a = fitted.bootstrap(300, seed=1, bca=False).paths["se"].to_numpy()
     b = fitted.bootstrap(300, seed=2, bca=False).paths["se"].to_numpy()
     assert np.all(np.abs(a - b) / b < 0.25)
+
+
+def test_row_blocked_moments_give_the_same_bootstrap(
+    fitted: PLSPM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large n builds the per-row products block by block; the numbers must not change."""
+    from cxm.analytics.pls import _resample
+
+    whole = fitted.bootstrap(30, seed=2)
+    monkeypatch.setattr(_resample, "ROW_PRODUCTS_BUDGET", 8 * 324 * 37)  # 37-row blocks
+    blocked = fitted.bootstrap(30, seed=2)
+    assert np.abs(whole.draws - blocked.draws).max() < 1e-10
+    cols = ["se", "ci_low", "ci_high", "bca_low", "bca_high"]
+    assert np.allclose(whole.paths[cols], blocked.paths[cols], atol=1e-10)
+
+
+def test_grouped_jackknife_is_close_to_leave_one_out(fitted: PLSPM) -> None:
+    loo = fitted.bootstrap(400, seed=3)  # n = 250 ≤ 1000 groups: leave-one-out
+    grouped = fitted.bootstrap(400, seed=3, jackknife_groups=50)
+    assert np.allclose(loo.paths["ci_low"], grouped.paths["ci_low"])  # percentile: same draws
+    assert np.abs(loo.paths["bca_low"] - grouped.paths["bca_low"]).max() < 0.03
+    assert np.abs(loo.paths["bca_high"] - grouped.paths["bca_high"]).max() < 0.03
