@@ -54,6 +54,12 @@ def _when(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _chinese() -> bool:
+    from cxm.i18n import current_language
+
+    return current_language().startswith("zh")
+
+
 def _plain(value: Any, labels: dict[str, str]) -> str:
     """A JSON value as one line a person reads."""
     if isinstance(value, bool):
@@ -61,9 +67,16 @@ def _plain(value: Any, labels: dict[str, str]) -> str:
     if value is None:
         return "—"
     if isinstance(value, dict):
-        return "，".join(f"{labels.get(k, k)} {_plain(v, labels)}" for k, v in value.items())
+        parts = []
+        for k, v in value.items():
+            if k == "married" and isinstance(v, bool):
+                parts.append(labels["married"] if v else _("not married"))
+            else:
+                parts.append(f"{labels.get(k, k)} {_plain(v, labels)}")
+        return ("，" if _chinese() else ", ").join(parts)
     if isinstance(value, list):
-        return "、".join(_plain(v, labels) for v in value) if value else "—"
+        joined = ("、" if _chinese() else ", ").join(_plain(v, labels) for v in value)
+        return joined if value else "—"
     return str(value)
 
 
@@ -108,7 +121,9 @@ def _print_human(cf: CustomerFile) -> None:
             [_("Product"), _("Purchases"), _("Revenue")],
             [(x.product, x.purchases, f"¥{x.revenue:,.2f}") for x in s.top_products],
         )
-    stages = "，".join(f"{stage_label(k)} {v}" for k, v in cf.touchpoints_by_stage.items())
+    stages = ("，" if _chinese() else ", ").join(
+        f"{stage_label(k)} {v}" for k, v in cf.touchpoints_by_stage.items()
+    )
     console.print(_("Touchpoints: {n} ({stages})", n=cf.touchpoints_total, stages=stages or "—"))
     if cf.touchpoints:
         print_table(
