@@ -1,0 +1,227 @@
+"""Collecting answers under load: concurrent respondents against a real ``cxm serve``.
+
+For each database (a SQLite file; PostgreSQL when a URL is given) the script makes a fresh
+database with one wave of a one-page questionnaire and one personal link per respondent,
+starts ``cxm serve`` in a child process on a free loopback port, and lets ``--clients``
+concurrent clients submit one completed response per link (10 % of them submitted twice,
+like a double click) until ``--seconds`` pass or the links run out. It prints acknowledged
+submissions per second and p50/p99 latency, then checks that the database holds exactly the
+acknowledged responses: zero lost, zero duplicated.
+
+    .venv/bin/python benchmarks/collect.py --seconds 15 --clients 32
+    .venv/bin/python benchmarks/collect.py --postgres postgresql+psycopg://postgres@127.0.0.1/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from cxm.customers.models import Customer
+from cxm.store import Store, make_engine
+from cxm.surveys.invitations import issue_links
+from cxm.surveys.loader import parse_definition
+from cxm.surveys.models import Response
+from cxm.surveys.questionnaires import save_questionnaire
+from cxm.surveys.waves import create_wave, sample_wave
+
+QUESTIONNAIRE = {
+    "code": "bench",
+    "title": {"en": "Benchmark", "zh-CN": "压测"},
+    "pages": [
+        {
+            "questions": [
+                {"code": "SAT", "type": "satisfaction5", "text": {"en": "Satisfied?"}},
+                {"code": "NPS", "type": "nps", "text": {"en": "Recommend?"}},
+                {"code": "CES", "type": "ces", "text": {"en": "Easy?"}},
+            ]
+        }
+    ],
+}
+
+
+def prepare(url: str, links: int) -> dict[str, int]:
+    """A wave with ``links`` invitations; returns token → invitation id."""
+    store = Store.open(url)
+    try:
+        with store.session() as s:
+            s.execute(
+                insert(Customer),
+                [{"external_id": f"B{i:07d}", "attributes": {}} for i in range(links)],
+            )
+            q = save_questionnaire(s, definition=parse_definition(QUESTIONNAIRE))
+            wave = create_wave(
+                s,
+                questionnaire_id=q.questionnaire_id,
+                name="bench",
+                opens_on=date.today() - timedelta(days=1),
+                closes_on=date.today() + timedelta(days=7),
+                quiet_days=0,
+            )
+            result = sample_wave(s, wave_id=wave.id)
+            tokens = issue_links(s, invitation_ids=result.invitation_ids)
+        return {t: i for i, t in tokens.items()}
+    finally:
+        store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CXM_DATABASE_URL": url, "CXM_ENV": "development"}
+    cmd = [sys.executable, "-c", "from cxm.cli import main; main()", "serve"]
+    cmd += ["--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("cxm serve did not start")
+
+
+async def load(port: int, tokens: list[str], clients: int, seconds: float) -> dict[str, object]:
+    base = f"http://127.0.0.1:{port}"
+    queue = list(reversed(tokens))
+    acked: set[str] = set()
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    stop_at = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+
+        async def one(token: str, n: int) -> None:
+            data = {"page": "0", "q_SAT": str(1 + n % 5), "q_NPS": str(n % 11), "q_CES": "6"}
+            began = time.perf_counter()
+            try:
+                r = await client.post(f"/r/{token}", data=data)
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                return
+            latencies.append(time.perf_counter() - began)
+            if r.status_code == 200 and 'class="lead"' in r.text:
+                acked.add(token)
+            else:
+                errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+
+        async def worker() -> None:
+            n = 0
+            while queue and time.monotonic() < stop_at:
+                token = queue.pop()
+                await one(token, n)
+                n += 1
+                if n % 10 == 0:  # a double click: the same link again
+                    await one(token, n)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    return {"acked": acked, "latencies": latencies, "errors": errors, "elapsed": elapsed}
+
+
+def check(url: str, ids: dict[str, int], acked: set[str]) -> tuple[int, int, int]:
+    """(lost, duplicated, committed but unacknowledged)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Response.invitation_id, func.count())
+                .where(Response.completed_at.is_not(None))
+                .group_by(Response.invitation_id)
+            ).all()
+    finally:
+        engine.dispose()
+    done: dict[int, int] = dict(rows)  # type: ignore[arg-type]
+    acked_ids = {ids[t] for t in acked}
+    lost = len(acked_ids - set(done))
+    duplicated = sum(n - 1 for n in done.values() if n > 1)
+    extra = len(set(done) - acked_ids)
+    return lost, duplicated, extra
+
+
+def run(label: str, url: str, args: argparse.Namespace) -> None:
+    ids = prepare(url, args.links)
+    port = free_port()
+    server = start_server(url, port, args.workers)
+    try:
+        result = asyncio.run(load(port, list(ids), args.clients, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    acked: set[str] = result["acked"]  # type: ignore[assignment]
+    lat = sorted(result["latencies"])  # type: ignore[call-overload]
+    elapsed: float = result["elapsed"]  # type: ignore[assignment]
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else float("nan")
+    lost, dup, extra = check(url, ids, acked)
+    print(
+        f"{label:<10} clients={args.clients} workers={args.workers} "
+        f"acknowledged={len(acked)} in {elapsed:.1f}s -> {len(acked) / elapsed:.0f} submissions/s; "
+        f"requests={len(lat)} p50={p50:.1f} ms p99={p99:.1f} ms; errors={result['errors'] or 0}"
+    )
+    print(
+        f"{'':<10} database check: lost={lost} duplicated={dup} "
+        f"committed-but-unacknowledged={extra} -> {'OK' if lost == dup == 0 else 'FAIL'}"
+    )
+    if lost or dup:
+        raise SystemExit(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--links", type=int, default=6000, help="Most submissions (links made).")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("CXM_BENCH_POSTGRES_URL")
+        or os.environ.get("CXM_TEST_POSTGRES_URL", ""),
+        help="PostgreSQL server URL (a scratch database cxm_bench_collect is made on it).",
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 256))
+    args.seconds = max(1.0, min(args.seconds, 120.0))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run("sqlite", f"sqlite:///{Path(tmp) / 'collect.db'}", args)
+    if args.postgres:
+        name = "cxm_bench_collect"
+        admin = make_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        try:
+            run("postgresql", url, args)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    else:
+        print("postgresql skipped: give --postgres URL or set CXM_TEST_POSTGRES_URL")
+
+
+if __name__ == "__main__":
+    main()
