@@ -133,24 +133,35 @@ def count_answers(
             )
         )
     k = scale_arr.size
+    consecutive = bool(np.array_equal(scale_arr, scale_arr[0] + np.arange(k)))
     n_groups = len(keys)
     bins = k + 2  # answers on the scale, then don't know, then missing
     counts = np.empty((len(items), n_groups, k), dtype=np.int64)
     dk_counts = np.empty((len(items), n_groups), dtype=np.int64)
+    base = codes * bins  # bin of answer a in group g is g·bins + a
     for i, item in enumerate(items):
         column = data[item]
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             raise InputError(_("Column {column} is not numeric.", column=item))
         x = column.to_numpy(dtype=float, na_value=np.nan)
-        pos = np.minimum(np.searchsorted(scale_arr, x), k - 1)
+        if consecutive:  # 1..5, 0..10: direct arithmetic, ~10× faster than searchsorted
+            # fmin/fmax map NaN to a bound, so the cast is defined; the check below rejects it
+            pos = np.fmax(np.fmin(x - scale_arr[0], k - 1), 0).astype(np.int64)
+        else:
+            pos = np.minimum(np.searchsorted(scale_arr, x), k - 1)
         on_scale = scale_arr[pos] == x
-        is_dk = np.isin(x, dk) if dk.size else np.zeros(x.shape, dtype=bool)
-        bad = ~(on_scale | is_dk | np.isnan(x))
-        if bad.any():
-            raise _off_scale(item, x, bad, scale_arr)
-        answer = np.where(on_scale, pos, np.where(is_dk, k, k + 1))
-        table = np.bincount(codes * bins + answer, minlength=n_groups * bins)
-        table = table.reshape(n_groups, bins)
+        valid = on_scale
+        if dk.size:
+            is_dk = np.isin(x, dk)
+            pos[is_dk] = k
+            valid = on_scale | is_dk
+        if not valid.all():
+            bad = ~(valid | np.isnan(x))
+            if bad.any():
+                raise _off_scale(item, x, bad, scale_arr)
+            pos[~valid] = k + 1
+        pos += base
+        table = np.bincount(pos, minlength=n_groups * bins).reshape(n_groups, bins)
         counts[i] = table[:, :k]
         dk_counts[i] = table[:, k]
     return AnswerCounts(keys, tuple(items), scale_arr, counts, dk_counts)
