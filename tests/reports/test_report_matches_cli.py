@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cxm.store import Store
@@ -71,6 +72,47 @@ def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) ->
         assert (mine["from"], mine["to"]) == (theirs["from"], theirs["to"])
         assert mine["estimate"] == pytest.approx(theirs["estimate"], abs=1e-9)
         assert mine["p"] == pytest.approx(theirs["p"], abs=1e-9)
+
+    # Headline scores and NPS = `cxm scores` on both waves' responses, by wave.
+    head = doc["headline"]
+    with store.session() as s:
+        frames = []
+        for name in (head["compare"], head["wave"]):
+            wid = s.query(Wave.id).filter(Wave.name == name).scalar()
+            frames.append(responses_frame(s, wave_id=wid).assign(wave=name))
+    pd.concat(frames).to_csv(tmp_path / "waves.csv", index=False)
+    scores = _json(
+        cxm(
+            "scores",
+            str(tmp_path / "waves.csv"),
+            "--items",
+            head["item"],
+            "--by",
+            "wave",
+            "--nps",
+            "NPS",
+            "--json",
+        )
+    )
+    assert head["scores"] == scores["scores"]
+    assert head["nps"] == scores["nps"]
+
+    # Key drivers = `cxm drivers` on the wave's responses.
+    drivers_doc = doc["drivers"]
+    items = [r["item"] for r in drivers_doc["drivers"]]
+    drivers = _json(
+        cxm(
+            "drivers",
+            str(tmp_path / "responses.csv"),
+            "--outcome",
+            drivers_doc["outcome"],
+            "--items",
+            ",".join(items),
+            "--json",
+        )
+    )
+    assert drivers_doc["drivers"] == drivers["drivers"]
+    assert drivers_doc["priorities"] == drivers["priorities"]
 
     # The page shows those same numbers.
     out = tmp_path / "report.html"

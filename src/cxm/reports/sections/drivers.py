@@ -68,7 +68,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "n": result.n,
         "r2": result.r2,
         "labels": {c: items.labels.get(c, c) for c in codes},
-        "summary": result.summary.to_dict("records"),
+        "drivers": result.summary.to_dict("records"),
         "priorities": result.priorities.to_dict("records"),
         "constructs": _construct_ipma(ctx),
     }
@@ -76,7 +76,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     labels = d.get("labels", {})
-    src = f"cxm drivers RESPONSES.csv --outcome {d['outcome']} --json"
+    src = f"cxm drivers RESPONSES.csv --outcome {d['outcome']} --items … --json"
     s = Section(
         KEY,
         title(),
@@ -88,7 +88,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             n=d["n"],
         ),
     )
-    rows = d["summary"]
+    rows = d["drivers"]
     imp = [r.get("relative_weight_pct") for r in rows]
     perf = [r.get("performance") for r in rows]
     valid_imp = [v for v in imp if fmt.is_num(v)]
