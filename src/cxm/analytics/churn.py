@@ -59,6 +59,14 @@ def _windows(
         first, last = stop - step, stop - pd.Timedelta(days=1)
         out.append((f"{first:%Y-%m-%d}/{last:%Y-%m-%d}", np.datetime64(first), np.datetime64(last)))
         stop = first
+    if not out:  # less than one full period observed: one shorter window, dated honestly
+        out.append(
+            (
+                f"{lo:%Y-%m-%d}/{hi:%Y-%m-%d}",
+                np.datetime64(lo.normalize()),
+                np.datetime64(hi.normalize()),
+            )
+        )
     return out[::-1]
 
 
@@ -79,7 +87,8 @@ def churn_rates(
     Periods are calendar years, quarters or months (``align="calendar"``), or windows of
     that length counted back from ``end`` (``align="end"``: e.g. the last 12 months, the 12
     before…, so that a file ending in September gives full years); windows that would start
-    before ``start`` are dropped.
+    before ``start`` are dropped (when none is left, one shorter window from ``start`` to
+    ``end`` is used, its dates in its label).
 
     For a period ``[s, e]``: customers at risk ``N`` = acquired before ``s`` (or with no
     acquisition date) and not churned before ``s``; churned ``k`` = at risk and churned in
