@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from cxm.customers.codes import CHURN_REASON_BENCHMARK, ChurnReason
 from cxm.demo import top_share, truth
 from cxm.demo.activity import draw_purchases, draw_touchpoints
-from cxm.demo.company import CHURN_SHARE, draw_customers
+from cxm.demo.company import CHURN_SHARE, draw_customers, exact_counts
+from cxm.demo.vocabulary import END, START
 
 SIZE = 3_000
 SEEDS = (0, 1, 2, 3, 4)
@@ -102,3 +105,31 @@ def test_the_generator_is_deterministic() -> None:
             assert x == y
         else:
             assert x.equals(y)  # type: ignore[attr-defined]
+
+
+def test_employee_satisfaction_goes_with_the_service_they_give() -> None:
+    staff = truth(2, 100).employees_frame()
+    assert len(staff) == 60 and staff["external_id"].iloc[0] == "E001"
+    assert staff["quality"].corr(staff["satisfaction"]) > 0.3
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shares=st.lists(st.floats(0.01, 1.0), min_size=1, max_size=8),
+    total=st.integers(0, 10_000),
+)
+def test_exact_counts_split_a_total_without_losing_any(shares: list[float], total: int) -> None:
+    w = np.asarray(shares)
+    counts = exact_counts(w, total)
+    assert counts.sum() == total
+    assert np.all(np.abs(counts - w / w.sum() * total) < 1.0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(50, 400))
+def test_every_churned_customer_has_one_reason_and_a_date_in_the_window(seed: int, n: int) -> None:
+    customers = draw_customers(truth(seed, n))
+    churned = customers["status"] == "churned"
+    assert customers.loc[churned, "churn_reason"].notna().all()
+    days = customers.loc[churned, "churned_on"]
+    assert ((days >= START) & (days <= END)).all()

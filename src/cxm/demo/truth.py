@@ -16,6 +16,7 @@ Model (all latent variables on a z-score scale)::
     process experience r_i   = channel effect + N(0, 0.95²)
     satisfaction       s_i   = standardise(0.5·p + 0.3·d + 0.2·r + N(0, 0.5²))
     loyalty propensity l_i   = 0.3·s_i + √(1 − 0.3²)·N(0, 1)
+    employee satisfaction    = 0.6·standardise(e_j) + 0.8·N(0, 1)   (drawn last)
 
 People weigh most because the documents find two thirds of lost customers leave
 over staff indifference.
@@ -86,10 +87,23 @@ class DemoTruth:
     process: np.ndarray
     satisfaction: np.ndarray
     loyalty: np.ndarray
+    employee_satisfaction: np.ndarray
 
     def teams_frame(self) -> pd.DataFrame:
         """One row per team: ``team``, ``quality`` (higher is better)."""
         return pd.DataFrame({"team": list(self.team_names), "quality": self.team_quality})
+
+    def employees_frame(self) -> pd.DataFrame:
+        """One row per employee: ``external_id`` (E001…), ``team``, ``quality`` of the
+        service they give, and their own ``satisfaction`` (for an employee survey)."""
+        return pd.DataFrame(
+            {
+                "external_id": [f"E{i + 1:03d}" for i in range(self.employee_team.size)],
+                "team": np.asarray(self.team_names, dtype=object)[self.employee_team],
+                "quality": self.employee_quality,
+                "satisfaction": self.employee_satisfaction,
+            }
+        )
 
     def customers_frame(self) -> pd.DataFrame:
         """One row per customer: ``external_id``, ``team``, the latent experiences,
@@ -154,6 +168,9 @@ def truth(seed: int, n: int) -> DemoTruth:
     satisfaction = _standardise(raw + rng.normal(0.0, 0.5, n))
     b = LOYALTY_ON_SATISFACTION
     loyalty = b * satisfaction + np.sqrt(1.0 - b * b) * rng.normal(0.0, 1.0, n)
+    # Satisfied staff serve better (DOMAIN.md §1): drawn last, so nothing above changes.
+    noise = rng.normal(0.0, 1.0, employee_team.size)
+    staff_sat = 0.6 * _standardise(employee_quality) + 0.8 * noise
     return DemoTruth(
         seed=int(seed),
         customers=int(n),
@@ -170,4 +187,5 @@ def truth(seed: int, n: int) -> DemoTruth:
         process=process,
         satisfaction=satisfaction,
         loyalty=loyalty,
+        employee_satisfaction=staff_sat,
     )
