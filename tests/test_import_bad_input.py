@@ -173,3 +173,14 @@ def test_problems_beyond_the_report_limit_are_counted(store: Store, tmp_path: Pa
         import_customers(store, path)
     assert len(info.value.problems) == MAX_PROBLEMS_KEPT
     assert f"{n} problems found" in info.value.message
+
+
+def test_an_id_that_matches_a_stored_customer_only_by_case_is_reported(
+    store: Store, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("customer_id,name\nC001,Alice\n", encoding="utf-8")
+    import_customers(store, first)
+    problems = _problems(store, tmp_path / "second.csv", "customer_id,name\nC002,Bob\nｃ001,Al\n")
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "customer_id", "ｃ001")]
+    assert "already has customer 'C001'" in problems[0].reason

@@ -97,7 +97,7 @@ _CUSTOMERS = _Kind(
     Customer.__table__,  # type: ignore[arg-type]
     CUSTOMER_FIELDS,
     CUSTOMER_COLUMNS,
-    lambda chunk, _conn: validate_customers(chunk),
+    validate_customers,
     customer_update_columns,
     attributes=True,
 )
@@ -151,7 +151,7 @@ def _run(
         with store.engine.connect() as conn:
             tx = conn.begin()
             try:
-                before = count_rows(conn, kind.table)
+                before = state.rows_before = count_rows(conn, kind.table)
                 writer = UpsertWriter(
                     conn, kind.table, kind.columns, kind.update_columns(columns), stamp=utcnow()
                 )

@@ -42,6 +42,10 @@ class ImportState:
     #: content key → times seen, for rows keyed by their content (no id column)
     occurrences: dict[str, int] = field(default_factory=dict)
     rows: int = 0
+    #: rows in the table when the import began
+    rows_before: int = 0
+    #: case-folded external id → external id of the rows already stored (loaded when needed)
+    stored_keys: dict[str, str] | None = None
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
+from sqlalchemy import Connection, Table, select
 
 from cxm.customers.codes import CustomerStatus
 from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_churn_reason, read_status
 from cxm.customers.importing_columns import ColumnMap
-from cxm.files.parsing import is_valid_email, parse_date
+from cxm.customers.models import Customer
+from cxm.files.parsing import is_valid_email, normalise_id, parse_date
 from cxm.i18n import _
 
 __all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
@@ -31,6 +33,7 @@ CUSTOMER_COLUMNS = (
     "churn_note",
     "attributes",
 )
+_TABLE = cast(Table, Customer.__table__)
 _PHONE = re.compile(r"(?=(?:\D*\d){3})\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?")
 
 
@@ -48,11 +51,38 @@ def customer_update_columns(columns: ColumnMap) -> list[str]:
     return out
 
 
-def validate_customers(chunk: Chunk) -> pd.DataFrame:
+def _stored_case_twins(chunk: Chunk, conn: Connection, ids: pd.Series) -> None:
+    """Report ids that match a stored customer's id only once case is ignored."""
+    state = chunk.state
+    if not state.rows_before:
+        return
+    if state.stored_keys is None:
+        state.stored_keys = {}
+        result = conn.execution_options(yield_per=50_000).execute(select(_TABLE.c.external_id))
+        for (stored,) in result:
+            state.stored_keys.setdefault(stored.casefold(), stored)
+    keys = state.stored_keys
+    twins = {
+        i: keys[i.casefold()] for i in set(ids.dropna().tolist()) if keys.get(i.casefold(), i) != i
+    }
+    if twins:
+        chunk.fail(
+            ids.isin(twins),
+            "customer_id",
+            lambda value: _(
+                "the database already has customer {stored!r}, the same id in another case; "
+                "write it exactly as stored",
+                stored=twins.get(normalise_id(value), ""),
+            ),
+        )
+
+
+def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     """The chunk as rows for ``customers`` (columns :data:`CUSTOMER_COLUMNS`)."""
     state = chunk.state
     ids = chunk.text("customer_id", max_length=100, required=True)
     chunk.unique_ids("customer_id", ids, kind="customer")
+    _stored_case_twins(chunk, conn, ids)
     out = pd.DataFrame({"external_id": ids}, index=chunk.frame.index)
     out["name"] = chunk.text("name", max_length=200)
     phone = chunk.text("phone", max_length=50)
