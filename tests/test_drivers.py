@@ -4,7 +4,8 @@ References: no published Johnson (2000) table was at hand, so relative weights a
 an independent brute-force implementation of Johnson's construction (SVD of the standardised
 data, then two OLS regressions with numpy.linalg.lstsq) AND to the known properties that they
 sum to the OLS R² (statsmodels) and equal the squared correlations for orthogonal items.
-Shapley R² is pinned to a direct enumeration of all subsets with statsmodels OLS.
+Shapley R² is pinned to a direct enumeration of all subsets with statsmodels OLS and to
+pingouin's LMG decomposition (``pingouin.linear_regression(relimp=True)``, after relaimpo).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from math import factorial
 
 import numpy as np
 import pandas as pd
+import pingouin
 import pytest
 import statsmodels.api as sm
 
@@ -92,6 +94,16 @@ def test_shapley_matches_direct_enumeration_with_statsmodels(survey: pd.DataFram
     out = shapley_r2(survey, "overall", ITEMS)
     assert out["shapley"].to_numpy() == pytest.approx(want, abs=1e-12)
     assert out["shapley"].sum() == pytest.approx(_ols_r2(complete, ITEMS), abs=1e-12)
+
+
+def test_shapley_matches_pingouin_lmg(survey: pd.DataFrame) -> None:
+    # Reference: pingouin.linear_regression(X, y, relimp=True)["relimp"] (LMG, as R relaimpo)
+    complete = survey.dropna()
+    ref = pingouin.linear_regression(complete[ITEMS], complete["overall"], relimp=True)
+    want = ref.set_index("names").loc[ITEMS, "relimp"].to_numpy()
+    assert shapley_r2(survey, "overall", ITEMS)["shapley"].to_numpy() == pytest.approx(
+        want, abs=1e-12
+    )
 
 
 def test_shapley_refuses_more_than_15_items_with_a_clear_message() -> None:

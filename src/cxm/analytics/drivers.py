@@ -190,7 +190,8 @@ def shapley_r2(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> pd.Dat
     the average gain in R² from adding item :math:`j` over all orders of entry (Lindeman,
     Merenda & Gold 1980; Grömping 2006 "lmg"). All :math:`2^p` subset R² come from the
     correlation matrix, :math:`R^2_S = r_S' R_{SS}^{-1} r_S`, solved in batches. Checked
-    against a direct enumeration with statsmodels OLS in ``tests/test_drivers.py``.
+    against a direct enumeration with statsmodels OLS and against pingouin's LMG
+    (``linear_regression(relimp=True)``) in ``tests/test_drivers.py``.
 
     References
     ----------
