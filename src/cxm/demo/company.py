@@ -3,8 +3,6 @@ acquisition, churn with date and reason), drawn from the hidden truth."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pandas as pd
 
@@ -127,25 +125,28 @@ def _attributes(rng: np.random.Generator, t: DemoTruth) -> list[dict[str, object
     # The less loyal shop around more.
     p_comp = 1.0 / (1.0 + np.exp(0.8 + 0.9 * t.loyalty))
     comp = rng.random((n, len(COMPETITORS))) < p_comp[:, None]
+    # Plain Python lists: indexing numpy arrays element by element is slow.
+    months = (np.datetime64(START, "D") + event_day.astype("timedelta64[D]")).astype("M8[M]")
+    month_txt = months.astype(str).tolist()
+    event_l, pref_l, hob_l, comp_l = event.tolist(), pref.tolist(), hob.tolist(), comp.tolist()
+    n_ev, n_pr, n_hb = np.minimum(n_events, 2).tolist(), n_pref.tolist(), n_hob.tolist()
+    genders = np.where(gender, "女", "男").tolist()
+    ages, wed, kids = age.tolist(), married.tolist(), children.tolist()
     out: list[dict[str, object]] = []
     for i in range(n):
-        events = [
-            {
-                "event": FAMILY_EVENTS[event[i, k]],
-                "month": (START + timedelta(days=int(event_day[i, k]))).strftime("%Y-%m"),
-            }
-            for k in range(min(int(n_events[i]), 2))
-        ]
         out.append(
             {
-                "gender": "女" if gender[i] else "男",
-                "age": int(age[i]),
-                "family": {"married": bool(married[i]), "children": int(children[i])},
-                "preferences": [PREFERENCES[j] for j in pref[i, : n_pref[i]]],
-                "hobbies": [HOBBIES[j] for j in hob[i, : n_hob[i]]],
-                "life_events": events,
+                "gender": genders[i],
+                "age": ages[i],
+                "family": {"married": wed[i], "children": kids[i]},
+                "preferences": [PREFERENCES[j] for j in pref_l[i][: n_pr[i]]],
+                "hobbies": [HOBBIES[j] for j in hob_l[i][: n_hb[i]]],
+                "life_events": [
+                    {"event": FAMILY_EVENTS[event_l[i][k]], "month": month_txt[i][k]}
+                    for k in range(n_ev[i])
+                ],
                 "competitors_used": [
-                    c for c, used in zip(COMPETITORS, comp[i], strict=True) if used
+                    c for c, used in zip(COMPETITORS, comp_l[i], strict=True) if used
                 ],
             }
         )
