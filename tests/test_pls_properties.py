@@ -82,7 +82,8 @@ def test_a_negative_weight_is_warned_about() -> None:
     df["q3"] = 11 - df["q3"]  # a reversed item
     df["q2"] = 11 - df["q2"]
     with pytest.warns(StatisticalWarning, match="Quality has a negative indicator weight"):
-        PLSPM(SPEC).fit(df)
+        fit = PLSPM(SPEC).fit(df)
+    assert any("Quality" in w for w in fit.warnings_)
 
 
 @cache

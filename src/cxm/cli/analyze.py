@@ -91,6 +91,7 @@ def result_document(fit: PLSPM) -> dict[str, Any]:
             {"source": "from", "target": "to"},
         ),
         "indices": fit.construct_indices_.to_dict(),
+        "warnings": list(fit.warnings_),
         "reliability": _records(fit.reliability()),
         "htmt": _records(fit.htmt()),
         "indicator_vif": _records(fit.indicator_vif()),
@@ -171,6 +172,9 @@ def analyze(
         str | None, typer.Option("--scale", help="Answer scale for the indices, e.g. 1,10.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write an HTML report to this file.")
+    ] = None,
 ) -> None:
     """Estimate a PLS path model (satisfaction index) on a survey file."""
     from cxm.analytics.pls import PLSPM
@@ -192,14 +196,23 @@ def analyze(
                     progress=lambda done, _total: bar.update(task, completed=done),
                 )
         doc = result_document(fit)
-    notes = [str(w.message) for w in caught if issubclass(w.category, StatisticalWarning)]
-    doc["warnings"] = notes
+    del caught  # shown below, from the document
+    notes: list[str] = doc["warnings"]
     if as_json:
         print_json(doc)
     else:
         _render(doc)
     for note in notes:
         err_console.print(f"{_('Warning')}: {note}", markup=False, highlight=False)
+    if report is not None:
+        from cxm.reports.file_report import build_file_report, write_file_report
+
+        source = f"cxm analyze {file.name} --model {model} --json"
+        built = build_file_report(
+            fit, doc, data=df, file_name=file.name, model=model, source=source
+        )
+        for path in write_file_report(report, built):
+            err_console.print(_("Report written: {path}", path=str(path)), markup=False)
 
 
 def register(app: typer.Typer) -> None:

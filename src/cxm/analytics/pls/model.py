@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -14,7 +15,7 @@ import pandas as pd
 from cxm.analytics.pls import _engine, _tidy, indices, quality
 from cxm.analytics.pls.data import Missing, prepare
 from cxm.analytics.pls.syntax import ModelSpec, parse_model
-from cxm.errors import ConvergenceError, ModelSpecError
+from cxm.errors import ConvergenceError, ModelSpecError, StatisticalWarning
 from cxm.i18n import _
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class PLSPM:
     scores_ : DataFrame, latent scores (unit variance) for the rows used.
     construct_indices_ : Series, 0–100 per construct (ACSI method).
     n_iter_, converged_, missing_report_, n_ : fit bookkeeping.
+    warnings_ : list of str, the statistical warnings of the fit (e.g. negative weights).
 
     Notes
     -----
@@ -154,9 +156,15 @@ class PLSPM:
         self.scores_ = pd.DataFrame(
             self._z @ sol.weights[0], index=self._prepared.index, columns=list(spec.constructs)
         )
-        self.construct_indices_ = indices.construct_indices(
-            layout, sol.weights[0], self._prepared.raw, self._unit, self.scale
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StatisticalWarning)
+            self.construct_indices_ = indices.construct_indices(
+                layout, sol.weights[0], self._prepared.raw, self._unit, self.scale
+            )
+        #: Statistical warnings of this fit (also raised as :class:`StatisticalWarning`).
+        self.warnings_ = [str(w.message) for w in caught]
+        for message in self.warnings_:
+            warnings.warn(message, StatisticalWarning, stacklevel=4)
         self.missing_report_ = self._prepared.missing_report
         self._index_params(pairs)
         self.__dict__.pop("f2_", None)
