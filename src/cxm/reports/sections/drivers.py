@@ -51,9 +51,19 @@ def _construct_ipma(ctx: ReportContext) -> list[dict[str, Any]]:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    if "drivers" in ctx.extra:  # a file report passes the drivers it computed
-        given: dict[str, Any] = ctx.extra["drivers"]
-        return given
+    if ctx.store is None:  # a file report: the model's constructs only
+        constructs = _construct_ipma(ctx)
+        if not constructs:
+            raise NoData(_("The model has no satisfaction construct to map importance on."))
+        return {
+            "outcome": "Satisfaction",
+            "n": None,
+            "r2": None,
+            "labels": {},
+            "drivers": [],
+            "priorities": [],
+            "constructs": constructs,
+        }
     key_drivers = need("cxm.analytics.drivers", "key_drivers")
     cur, _prev = waves(ctx)
     items = survey_items(ctx, cur.id)
@@ -74,9 +84,56 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     }
 
 
+def _constructs_chart(s: Section, d: dict[str, Any]) -> None:
+    cons = d.get("constructs") or []
+    if not cons:
+        return
+    s.charts.append(
+        Chart(
+            "drivers-ipma",
+            _("Importance–performance map of the model's constructs"),
+            "xy",
+            (
+                Series(
+                    _("constructs"),
+                    tuple(r["importance"] for r in cons),
+                    tuple(r["performance"] for r in cons),
+                    labels=tuple(str(r["item"]) for r in cons),
+                    mode="marker",
+                ),
+            ),
+            "cxm analyze FILE --model MODEL --json → total_effects, indices",
+            x_title=_("total effect on satisfaction"),
+            y_title=_("index (0–100)"),
+        )
+    )
+    ranked = sorted(cons, key=lambda r: r.get("priority_rank") or 0)
+    s.tables.append(
+        Table(
+            _("Constructs to improve first"),
+            (_("rank"), _("construct"), _("total effect"), _("index"), _("quadrant")),
+            tuple(
+                (
+                    str(r.get("priority_rank")),
+                    str(r["item"]),
+                    fmt.num(r["importance"], 3),
+                    fmt.num(r["performance"]),
+                    str(r.get("quadrant_label") or ""),
+                )
+                for r in ranked
+            ),
+            "cxm analyze FILE --model MODEL --json → total_effects, indices",
+        )
+    )
+
+
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     labels = d.get("labels", {})
     src = f"cxm drivers RESPONSES.csv --outcome {d['outcome']} --items … --json"
+    if not d["drivers"]:
+        s = Section(KEY, title())
+        _constructs_chart(s, d)
+        return s
     s = Section(
         KEY,
         title(),
@@ -139,27 +196,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             src,
         )
     )
-    cons = d.get("constructs") or []
-    if cons:
-        s.charts.append(
-            Chart(
-                "drivers-ipma",
-                _("Importance–performance map of the model's constructs"),
-                "xy",
-                (
-                    Series(
-                        _("constructs"),
-                        tuple(r["importance"] for r in cons),
-                        tuple(r["performance"] for r in cons),
-                        labels=tuple(str(r["item"]) for r in cons),
-                        mode="marker",
-                    ),
-                ),
-                "cxm analyze RESPONSES.csv --model MODEL.lavaan --json → total_effects, indices",
-                x_title=_("total effect on satisfaction"),
-                y_title=_("index (0–100)"),
-            )
-        )
+    _constructs_chart(s, d)
     focus = [r for r in d["priorities"] if r.get("quadrant") == "concentrate_here"][:3]
     if focus:
         names = ", ".join(labels.get(r["item"], r["item"]) for r in focus)
