@@ -165,3 +165,12 @@ def test_grouped_jackknife_is_close_to_leave_one_out(fitted: PLSPM) -> None:
     assert np.allclose(loo.paths["ci_low"], grouped.paths["ci_low"])  # percentile: same draws
     assert np.abs(loo.paths["bca_low"] - grouped.paths["bca_low"]).max() < 0.03
     assert np.abs(loo.paths["bca_high"] - grouped.paths["bca_high"]).max() < 0.03
+
+
+def test_it_refuses_an_unfitted_model_and_bad_settings(fitted: PLSPM) -> None:
+    with pytest.raises(ModelSpecError, match="Fit the model before"):
+        PLSPM(load_template("ecsi")).bootstrap(10)
+    with pytest.raises(ModelSpecError, match="at least 2"):
+        fitted.bootstrap(1)
+    with pytest.raises(ModelSpecError, match="between 0 and 1"):
+        fitted.bootstrap(10, level=95)

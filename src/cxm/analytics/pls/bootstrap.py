@@ -201,6 +201,10 @@ def bootstrap(
         n_boot = idx_all.shape[0]
     if n_boot < 2:
         raise ModelSpecError(_("Use at least 2 bootstrap resamples (got {n}).", n=n_boot))
+    if not 0 < level < 1:
+        raise ModelSpecError(
+            _("The confidence level must lie between 0 and 1 (got {level}).", level=level)
+        )
     rng = np.random.Generator(np.random.PCG64(seed))
     chunk = chunk_size or max(1, min(n_boot, CHUNK_BUDGET // (12 * n)))
     draws = np.empty((n_boot, len(model._param_names)))
