@@ -31,6 +31,13 @@ DAYS = (END - START).days + 1
 #: Churn hazard = exp(-a·satisfaction − b·loyalty): the less satisfied leave sooner.
 _HAZARD_SATISFACTION = 0.9
 _HAZARD_LOYALTY = 0.5
+#: Reasons given first to the churners low on a latent trait: (reason, trait, strength).
+#: The remaining reasons (died, moved away, other relationship) fall at random.
+_REASON_DRIVERS = (
+    (ChurnReason.STAFF_INDIFFERENCE, "people", 1.5),
+    (ChurnReason.PRODUCT_DISSATISFACTION, "product", 1.5),
+    (ChurnReason.WON_BY_COMPETITOR, "loyalty", 1.0),
+)
 
 
 def exact_counts(shares: np.ndarray, total: int) -> np.ndarray:
@@ -85,17 +92,8 @@ def _churn_reasons(rng: np.random.Generator, t: DemoTruth, churned: np.ndarray) 
         )
     )
     pool = idx
-    for code, weight in (
-        (ChurnReason.STAFF_INDIFFERENCE, np.exp(-1.5 * t.people[pool])),
-        (ChurnReason.PRODUCT_DISSATISFACTION, None),
-        (ChurnReason.WON_BY_COMPETITOR, None),
-    ):
-        if weight is None:
-            weight = (
-                np.exp(-1.5 * t.product[pool])
-                if code is ChurnReason.PRODUCT_DISSATISFACTION
-                else np.exp(-1.0 * t.loyalty[pool])
-            )
+    for code, latent, strength in _REASON_DRIVERS:
+        weight = np.exp(-strength * getattr(t, latent)[pool])
         order = _weighted_order(rng, weight)
         take = counts[code]
         reasons[pool[order[:take]]] = code.value
