@@ -102,3 +102,13 @@ def test_a_step_appended_to_the_demo_runs_after_the_company_is_built(store: Stor
     assert any(label == "Example step" for label, _ in progress)
     done = [d for _, d in progress]
     assert done == sorted(done) and done[-1] == 1.0
+
+
+def test_the_hidden_truth_lines_up_with_the_stored_customers(store: Store) -> None:
+    run_demo(store, customers=400, seed=12, steps=COMPANY)
+    with store.engine.connect() as conn:
+        stored = dict(conn.execute(select(Customer.external_id, Customer.status)).all())
+    hidden = truth(12, 400).customers_frame()
+    assert set(hidden["external_id"]) == set(stored)
+    churned = hidden["external_id"].map(lambda e: str(stored[e]) == "churned")
+    assert hidden.loc[churned, "satisfaction"].mean() < hidden.loc[~churned, "satisfaction"].mean()
