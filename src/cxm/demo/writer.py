@@ -85,8 +85,13 @@ def insert_rows(
         return n
     for k, key in enumerate(keys):
         process = table.c[key].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if process is not None:
-            values[k] = [None if v is None else process(v) for v in values[k]]
+        if process is None:
+            continue
+        col = values[k]
+        if col and col[0] is not None and all(v is col[0] for v in col):
+            values[k] = [process(col[0])] * len(col)  # a stamp shared by every row
+        else:
+            values[k] = [None if v is None else process(v) for v in col]
     ordered = [values[keys.index(name)] for name in order]
     for lo in range(0, n, BATCH_ROWS):
         hi = min(lo + BATCH_ROWS, n)
