@@ -90,7 +90,7 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
     names = list(spec.indicators)
     sub = df[names]
     if all(pd.api.types.is_numeric_dtype(sub[c]) for c in names):
-        values = np.ascontiguousarray(sub.to_numpy(dtype=np.float64, na_value=np.nan))
+        values = sub.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         values = np.column_stack(
             [_numeric(df, i, b.name, b.line).to_numpy() for b in spec.blocks for i in b.indicators]
