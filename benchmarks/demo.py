@@ -1,6 +1,6 @@
 """Time ``run_demo`` (all its steps) and its peak memory, on SQLite and on PostgreSQL.
 
-    .venv/bin/python benchmarks/demo.py [--customers 20000] [--url URL ...]
+    .venv/bin/python benchmarks/demo.py [--customers 20000] [--url URL ...] [--only company]
 
 Without ``--url`` it uses a fresh SQLite file, plus a scratch database created (and dropped)
 on the server of ``$CXM_TEST_POSTGRES_URL`` when set. WARNING: the demo deletes all data in
@@ -21,23 +21,25 @@ import time
 from pathlib import Path
 
 
-def _one(url: str, customers: int) -> dict[str, object]:
-    from cxm.demo import run_demo
+def _one(url: str, customers: int, only: str) -> dict[str, object]:
+    from cxm.demo import STEPS, run_demo
     from cxm.store import Store
 
-    steps: dict[str, float] = {}
+    timings: dict[str, float] = {}
     last = [time.perf_counter(), ""]
 
     def progress(label: str, _done: float) -> None:
         now = time.perf_counter()
         if last[1]:
-            steps[str(last[1])] = steps.get(str(last[1]), 0.0) + now - float(last[0])
+            timings[str(last[1])] = timings.get(str(last[1]), 0.0) + now - float(last[0])
         last[0], last[1] = now, label
 
     started = time.perf_counter()
     with Store.open(url) as store:
         opened = time.perf_counter()
-        summary = run_demo(store, customers=customers, replace=True, progress=progress)
+        wanted = set(only.split(",")) if only else {s.name for s in STEPS}
+        steps = tuple(s for s in STEPS if s.name in wanted)
+        summary = run_demo(store, customers=customers, replace=True, progress=progress, steps=steps)
     total = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
@@ -48,7 +50,7 @@ def _one(url: str, customers: int) -> dict[str, object]:
         "top20_profit_share": summary.top20_profit_share,
         "open_and_migrate_s": round(opened - started, 2),
         "demo_s": round(total - (opened - started), 2),
-        "steps_s": {k: round(v, 2) for k, v in steps.items()},
+        "steps_s": {k: round(v, 2) for k, v in timings.items()},
         "peak_rss_mb": round(peak_mb),
     }
 
@@ -58,9 +60,10 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--url", action="append", default=[])
     parser.add_argument("--one", default="")
+    parser.add_argument("--only", default="", help="Comma-separated step names (default: all).")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(_one(args.one, args.customers)))
+        print(json.dumps(_one(args.one, args.customers, args.only)))
         return
     urls = list(args.url)
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,6 +73,7 @@ def main() -> None:
                 urls.append(_scratch_postgres(os.environ["CXM_TEST_POSTGRES_URL"], create=True))
         for url in urls:
             cmd = [sys.executable, __file__, "--one", url, "--customers", str(args.customers)]
+            cmd += ["--only", args.only] if args.only else []
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode:
                 print(f"{url.split(':', 1)[0]}: failed\n{done.stderr[-2000:]}")
