@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -94,3 +95,26 @@ def test_an_unknown_id_gets_one_clear_line(demo_store: Store, cxm) -> None:  # t
     assert "Traceback" not in r.stderr
     with pytest.raises(NotFound):
         customer_file(demo_store, "NOPE-404")
+
+
+def recent_answers(session: object, customer_id: int) -> list[dict[str, object]]:
+    """A further section as another area would add it (here: a fixed list of answers)."""
+    return [{"wave": "2026-Q1", "csat": 4, "answered_on": date(2026, 2, 3)}]
+
+
+def test_another_area_adds_a_section_with_one_line(
+    demo_store: Store,
+    cxm,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cxm.customers.profile as profile
+
+    extra = (("Survey answers", "tests.test_customer_file_show:recent_answers"),)
+    monkeypatch.setattr(profile, "EXTRA_SECTIONS", extra)
+    cf = customer_file(demo_store, "C000002")
+    assert cf.sections["Survey answers"][0]["csat"] == 4
+    r = cxm("customers", "show", "C000002")
+    assert r.exit_code == 0, r.stderr
+    assert "Survey answers" in r.stdout and "2026-Q1" in r.stdout and "2026-02-03" in r.stdout
+    data = json.loads(cxm("customers", "show", "C000002", "--json").stdout)
+    assert data["sections"]["Survey answers"][0]["answered_on"] == "2026-02-03"

@@ -135,7 +135,29 @@ def _print_human(cf: CustomerFile) -> None:
             ],
         )
     for name, value in cf.sections.items():
-        console.print(Panel(_plain(value, labels), title=name, title_align="left"))
+        _print_section(_(name), value, labels)
+
+
+def _print_section(title: str, value: Any, labels: dict[str, str]) -> None:
+    """A further section (survey answers, cases…): rows of records as a table, anything
+    else as text."""
+    from rich.panel import Panel
+
+    from cxm.cli.output import console, print_table
+
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        cols = list(dict.fromkeys(k for v in value for k in v))
+        rows = [
+            [_plain(_when(v.get(c)) if _is_time(v.get(c)) else v.get(c), labels) for c in cols]
+            for v in value
+        ]
+        print_table(title, [labels.get(c, c) for c in cols], rows)
+    else:
+        console.print(Panel(_plain(value, labels), title=title, title_align="left"))
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, date | datetime)
 
 
 def show(

@@ -33,8 +33,10 @@ __all__ = [
     "find_customer",
 ]
 
-#: Further sections of the file: ``(name, "package.module:function")``; the function is
-#: called as ``function(session, customer_id)`` and returns a JSON-able value.
+#: Further sections of the file: ``(title, "package.module:function")``. The function is
+#: called as ``function(session, customer_id)`` and returns a JSON-able value (a list of
+#: records shows as a table). ``title`` is English, translated at display: add it to your
+#: locale file. Example: ``("Survey answers", "cxm.surveys.profile:answers_of")``.
 EXTRA_SECTIONS: tuple[tuple[str, str], ...] = ()
 
 
