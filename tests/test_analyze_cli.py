@@ -129,3 +129,29 @@ def test_statistical_warnings_are_reported_not_raised(cxm, tmp_path: Path) -> No
     doc = json.loads(r.stdout)
     assert any("negative indicator weight" in w for w in doc["warnings"])
     assert "Warning: Construct" in r.stderr
+
+
+def test_scheme_and_missing_options_reach_the_estimator(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = pd.read_csv(MOBI).astype(float)
+    data.loc[[3, 9], "CUSA2"] = None
+    path = tmp_path / "holes.csv"
+    data.to_csv(path, index=False)
+    r = cxm(
+        "analyze",
+        str(path),
+        "--model",
+        "ecsi",
+        "--scheme",
+        "factorial",
+        "--missing",
+        "casewise",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    direct = PLSPM(load_template("ecsi"), scheme="factorial", missing="casewise").fit(data)
+    assert doc["scheme"] == "factorial" and doc["n"] == 248
+    assert doc["missing"]["indicators"][0]["indicator"] == "CUSA2"
+    assert doc["paths"][0]["estimate"] == pytest.approx(direct.path_coefficients_["estimate"][0])
+    bad = cxm("analyze", str(path), "--model", "ecsi", "--scheme", "magic")
+    assert bad.exit_code == 1 and "Unknown scheme magic" in bad.stderr
