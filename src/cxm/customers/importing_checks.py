@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxm.customers.importing_columns import ColumnMap
 from cxm.errors import Problem
-from cxm.files.parsing import normalise_text_fast, parse_unique
+from cxm.files.parsing import is_clean_text, normalise_text_fast, parse_unique
 from cxm.files.safe import FORMULA_TRIGGERS
 from cxm.i18n import _
 
@@ -90,20 +90,31 @@ class Chunk:
         self.bad |= mask
 
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
-        """The column as normalised text (``None`` where empty), length-checked. Each
-        distinct value is normalised and checked once."""
+        """The column as normalised text (``None`` where empty), length-checked. A column
+        already clean is taken as it is; otherwise each distinct value is normalised once."""
+        raw: list[str] = self.raw(name).tolist()
         normalised: dict[str, str | None] = {}
-        out: list[str | None] = []
-        missing = object()
-        for value in self.raw(name).tolist():
-            text = normalised.get(value, missing)
-            if text is missing:
-                text = normalised[value] = normalise_text_fast(unescape(str(value))) or None
-            out.append(text)  # type: ignore[arg-type]
+        out: list[str | None]
+        if is_clean_text(raw):
+            out = [value or None for value in raw]
+            lengths = max(map(len, raw), default=0)
+            empty = "" in raw if required else False
+            too_long: set[str | None] = (
+                {t for t in raw if len(t) > max_length} if lengths > max_length else set()
+            )
+        else:
+            out = []
+            missing = object()
+            for value in raw:
+                text = normalised.get(value, missing)
+                if text is missing:
+                    text = normalised[value] = normalise_text_fast(unescape(str(value))) or None
+                out.append(text)  # type: ignore[arg-type]
+            empty = None in normalised.values()
+            too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
         values = pd.Series(out, index=self.frame.index, dtype=object)
-        if required and None in normalised.values():
+        if required and empty:
             self.fail(values.isna(), name, _("a value is required"))
-        too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
         if too_long:
             self.fail(values.isin(too_long), name, _("longer than {n} characters", n=max_length))
         return values
@@ -138,7 +149,20 @@ class Chunk:
         changed = int(((raw != ids) & ids.notna()).sum())
         self.state.normalised_ids += changed
         header = self.header(name)
-        for row, value, written in zip(ids.index, ids, raw, strict=True):
+        rows, values, written_as = ids.index.tolist(), ids.tolist(), raw.tolist()
+        keys = [v.casefold() for v in values if v is not None]
+        distinct = set(keys)
+        if len(distinct) == len(keys) and distinct.isdisjoint(seen):  # the usual case
+            pairs = zip(rows, written_as, strict=True)
+            seen.update(
+                zip(
+                    keys,
+                    (p for p, v in zip(pairs, values, strict=True) if v is not None),
+                    strict=True,
+                )
+            )
+            return
+        for row, value, written in zip(rows, values, written_as, strict=True):
             if value is None:
                 continue
             key = value.casefold()

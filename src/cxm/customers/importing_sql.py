@@ -104,6 +104,7 @@ class UpsertWriter:
         self.converters = {
             c: f for c in self.columns if (f := _converter(table.c[c].type, self.dialect))
         }
+        self.memoised = {c for c in self.converters if isinstance(table.c[c].type, Date | DateTime)}
         if self.dialect == "sqlite":
             ins: Any = sqlite.insert(table).values({c: bindparam(c) for c in self.columns})
             self.sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
@@ -151,7 +152,13 @@ class UpsertWriter:
         for name in self.columns[:-2]:
             column = rows[name].tolist()
             convert = self.converters.get(name)
-            values.append([convert(v) for v in column] if convert else column)
+            if convert is None:
+                values.append(column)
+            elif name in self.memoised:  # dates repeat: convert each distinct one once
+                memo = {v: convert(v) for v in set(column)}
+                values.append([memo[v] for v in column])
+            else:
+                values.append([convert(v) for v in column])
         stamp = (
             self.converters["created_at"](self.stamp)
             if "created_at" in self.converters
