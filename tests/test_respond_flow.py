@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cxm.customers.models import Customer
@@ -215,3 +215,28 @@ def test_a_response_needs_an_invitation_and_only_one(store: Store) -> None:
     for invitation_id in (None, row.invitation_id):
         with pytest.raises(IntegrityError), store.session() as s:
             s.add(Response(invitation_id=invitation_id, **values))
+
+
+def test_going_back_and_forth_keeps_one_answer_per_question(store: Store) -> None:
+    _wave, (token, *_rest) = wave_with_links(store)
+    client = _client(store)
+    first = {"page": "0", "q_SAT": "2", "q_NPS": "3", "q_AGE": "41"}
+    assert client.post(f"/r/{token}", data=first, follow_redirects=False).status_code == 303
+    back = client.post(f"/r/{token}", data={"page": "1", "action": "back"}, follow_redirects=False)
+    assert back.headers["location"].startswith(f"/r/{token}?page=0")
+    changed = {**first, "q_SAT": "1"}
+    again = client.post(f"/r/{token}", data=changed, follow_redirects=False)
+    assert again.status_code == 303 and "page=1" in again.headers["location"]
+    with store.session() as s:
+        rows = s.execute(select(Answer.question_code, Answer.number, Answer.choices)).all()
+    assert sorted((code, number) for code, number, _c in rows) == [
+        ("AGE", 41.0),
+        ("NPS", 3.0),
+        ("SAT", 1.0),
+    ]
+    assert all(c is None for _code, _n, c in rows)
+    with store.engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT COUNT(*) FROM survey_answers WHERE choices IS NULL")).scalar()
+            == 3
+        )

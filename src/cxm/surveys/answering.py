@@ -230,11 +230,14 @@ def claim_response(
         "updated_at": now,
         "source": source,
     }
-    result = session.execute(_insert_ignoring_duplicate(session, values))
-    created = bool(result.rowcount)  # type: ignore[attr-defined]
-    rid = session.scalar(
-        select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == found.invitation_id)
-    )
+    # RETURNING gives the id only when this request inserted the row (rowcount is not
+    # reliable with RETURNING on every driver).
+    rid = session.scalar(_insert_ignoring_duplicate(session, values).returning(RESPONSES.c.id))
+    created = rid is not None
+    if rid is None:
+        rid = session.scalar(
+            select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == found.invitation_id)
+        )
     assert rid is not None  # inserted or there already
     return int(rid), created
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -19,7 +20,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 from cxm.store.base import Base, TimestampMixin, json_type, utcnow
 
@@ -45,6 +48,11 @@ def _enum(cls: type[Any], name: str) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+def _json_or_null() -> TypeEngine[Any]:
+    """Like :func:`json_type`, but Python ``None`` is stored as SQL NULL, not JSON null."""
+    return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class InvitationKind(StrEnum):
@@ -204,7 +212,7 @@ class Answer(Base):
     question_code: Mapped[str] = mapped_column(String(64))
     number: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
-    choices: Mapped[list[str] | None] = mapped_column(json_type())
+    choices: Mapped[list[str] | None] = mapped_column(_json_or_null())
     dont_know: Mapped[bool] = mapped_column(Boolean, default=False)
 
     response: Mapped[Response] = relationship(back_populates="answers")
