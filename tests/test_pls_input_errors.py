@@ -82,3 +82,9 @@ def test_it_rejects_unknown_settings() -> None:
 def test_non_convergence_says_what_to_try(data: pd.DataFrame) -> None:
     with pytest.raises(ConvergenceError, match=r"did not converge in 1 iterations. Try: more"):
         PLSPM(MODEL, max_iter=1, tol=1e-15).fit(data)
+
+
+def test_a_collinear_formative_block_is_a_clear_error(data: pd.DataFrame) -> None:
+    data["s4"] = data["s1"] + data["s2"]
+    with pytest.raises(ModelSpecError, match="line 1: the indicators of formative block Sat"):
+        PLSPM("Sat <~ s1 + s2 + s4\nLoy =~ l1 + l2\nLoy ~ Sat").fit(data)

@@ -118,11 +118,38 @@ class PLSPM:
         self._prepared = prepared
         self.n_ = z.shape[0]
         self._r = prepared.corr if self.standardize else prepared.cov
+        self._check_formative_blocks()
         self._fit_matrix()
         return self
 
+    def _check_formative_blocks(self) -> None:
+        """Mode B regresses on the block's indicators: they must not be collinear."""
+        corr = self._prepared.corr
+        for k in self._layout.mode_b:
+            ix = self._layout.block_index[k]
+            if len(ix) > 1 and np.linalg.cond(corr[np.ix_(ix, ix)]) > 1e10:
+                block = self.spec_.blocks[k]
+                raise ModelSpecError(
+                    _(
+                        "Model line {line}: the indicators of formative block {construct} are "
+                        "(almost) perfectly collinear. Remove duplicated or summed indicators, "
+                        "or use =~ for that block.",
+                        line=block.line,
+                        construct=block.name,
+                    )
+                )
+
     def _fit_matrix(self) -> None:
-        sol = _engine.solve(self._r[None], self._layout, self.scheme, self.max_iter, self.tol)
+        try:
+            sol = _engine.solve(self._r[None], self._layout, self.scheme, self.max_iter, self.tol)
+        except np.linalg.LinAlgError:
+            raise ModelSpecError(
+                _(
+                    "The model cannot be estimated: the indicators of a formative (<~) block or "
+                    "the predictors of a construct are perfectly collinear. Remove duplicated "
+                    "indicators, or use =~ for that block."
+                )
+            ) from None
         self.n_iter_ = int(sol.n_iter[0])
         self.converged_ = bool(sol.converged[0])
         if not self.converged_:
