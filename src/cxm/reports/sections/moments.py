@@ -79,8 +79,13 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         title(),
         intro=_("{n} contacts were rated right after they happened.", n=d["responses"]),
     )
+    from cxm.customers.codes import JourneyStage
+
+    order = {stage.value: i for i, stage in enumerate(JourneyStage)}
     for key, group, label in (("by_stage", "stage", _("stage")), ("by_team", "team", _("team"))):
         rows = [r for r in d[key] if r.get(group) is not None]
+        if group == "stage":  # in the order of the customer journey
+            rows.sort(key=lambda r: order.get(str(r["stage"]), len(order)))
         src = f"cxm scores MOMENTS.csv --items {d['item']} --by {group} --json"
         name = _stage_label if group == "stage" else str
         shown = [r for r in rows if fmt.is_num(r.get("csat"))]
