@@ -11,6 +11,7 @@ from cxm.i18n import _
 
 if TYPE_CHECKING:
     from cxm.demo import DemoSummary
+    from cxm.store import Store
 
 __all__ = ["register"]
 
@@ -86,19 +87,13 @@ def demo(
     """Build a realistic demo company (customers, purchases, touchpoints, teams) and
     summarise it."""
     from cxm.cli.context import open_store
-    from cxm.cli.output import print_json, progress_bar
-    from cxm.demo import run_demo
+    from cxm.cli.output import print_json
+    from cxm.demo.run import check_request
 
     started = time.perf_counter()
-    with open_store() as store, progress_bar(transient=as_json) as bar:
-        task = bar.add_task(_("Preparing"), total=100)
-
-        def progress(label: str, done: float) -> None:
-            bar.update(task, description=label, completed=round(100 * done, 1))
-
-        summary = run_demo(
-            store, customers=customers, seed=seed, replace=replace, progress=progress
-        )
+    with open_store() as store:
+        check_request(store, customers=customers, seed=seed, replace=replace)
+        summary = _run_with_progress(store, customers, seed, replace, transient=as_json)
     seconds = time.perf_counter() - started
     if as_json:
         data: dict[str, Any] = summary.to_dict()
@@ -106,6 +101,21 @@ def demo(
         print_json(data)
         return
     _print_human(summary, seconds)
+
+
+def _run_with_progress(
+    store: Store, customers: int, seed: int, replace: bool, *, transient: bool
+) -> DemoSummary:
+    from cxm.cli.output import progress_bar
+    from cxm.demo import run_demo
+
+    with progress_bar(transient=transient) as bar:
+        task = bar.add_task(_("Preparing"), total=100)
+
+        def progress(label: str, done: float) -> None:
+            bar.update(task, description=label, completed=round(100 * done, 1))
+
+        return run_demo(store, customers=customers, seed=seed, replace=replace, progress=progress)
 
 
 def register(app: typer.Typer) -> None:

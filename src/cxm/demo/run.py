@@ -13,12 +13,29 @@ from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.store import Store
 
-__all__ = ["DEFAULT_CUSTOMERS", "DEFAULT_SEED", "run_demo"]
+__all__ = ["DEFAULT_CUSTOMERS", "DEFAULT_SEED", "MIN_CUSTOMERS", "check_request", "run_demo"]
 
 DEFAULT_CUSTOMERS = 20_000
 DEFAULT_SEED = 2024
 #: Fewest customers the demo builds (below this the 80/20 structure is noise).
 MIN_CUSTOMERS = 50
+
+
+def check_request(store: Store, *, customers: int, seed: int, replace: bool) -> None:
+    """Refuse a demo that cannot run (too small, bad seed, a filled store without
+    ``replace``) before any work starts."""
+    if customers < MIN_CUSTOMERS:
+        raise InputError(
+            _(
+                "--customers must be at least {min}, got {n}.",
+                min=MIN_CUSTOMERS,
+                n=customers,
+            )
+        )
+    if seed < 0:
+        raise InputError(_("--seed must be zero or positive, got {seed}.", seed=seed))
+    if not replace:
+        refuse_if_not_empty(store)
 
 
 def run_demo(
@@ -35,23 +52,12 @@ def run_demo(
     The store must hold no customers unless ``replace`` is set, which first deletes ALL
     data in every table. The same ``customers`` and ``seed`` give the same company.
     """
-    if customers < MIN_CUSTOMERS:
-        raise InputError(
-            _(
-                "--customers must be at least {min}, got {n}.",
-                min=MIN_CUSTOMERS,
-                n=customers,
-            )
-        )
-    if seed < 0:
-        raise InputError(_("--seed must be zero or positive, got {seed}.", seed=seed))
+    check_request(store, customers=customers, seed=seed, replace=replace)
     report = progress or (lambda _label, _done: None)
     if replace:
         report(_("Deleting the old data"), 0.0)
         with store.engine.begin() as conn:
             clear_store(conn)
-    else:
-        refuse_if_not_empty(store)
 
     ctx = DemoContext(store=store, customers=customers, seed=seed, truth=truth(seed, customers))
     # The summary counts as one more unit of work after the steps.
