@@ -3,6 +3,7 @@ questionnaire's order (a multiple-choice question gives one 0/1 column per choic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxm.surveys.labels import DONT_KNOW, answer_options
-from cxm.surveys.models import Answer, QuestionnaireVersion
+from cxm.surveys.models import QuestionnaireVersion
 from cxm.surveys.schema import QuestionDef, QuestionnaireDef, QuestionType, pick_text
 
 __all__ = ["META_COLUMNS", "Column", "answer_cells", "questionnaire_columns"]
@@ -87,8 +88,9 @@ def questionnaire_columns(session: Session, *, questionnaire_id: int, lang: str)
     return cols
 
 
-def answer_cells(columns: list[Column], answers: list[Answer]) -> dict[str, Any]:
-    """The cells of one response: number, text, choice code, 1/0 per choice, or ``"dk"``."""
+def answer_cells(columns: list[Column], answers: Sequence[Any]) -> dict[str, Any]:
+    """The cells of one response: number, text, choice code, 1/0 per choice, or ``"dk"``.
+    ``answers`` are :class:`~cxm.surveys.models.Answer` rows (or rows with its columns)."""
     by_code = {a.question_code: a for a in answers}
     cells: dict[str, Any] = {}
     for col in columns:

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from cxm.customers.models import Customer
 from cxm.files.safe import safe_cell
 from cxm.responses_io.columns import Column, answer_cells, questionnaire_columns
 from cxm.store import Store
-from cxm.surveys.models import Invitation, Response
+from cxm.surveys.models import Answer, Invitation, Response
 from cxm.surveys.waves import get_wave
 
 __all__ = ["BATCH", "ExportPlan", "csv_chunks", "iter_rows", "plan_export", "response_page"]
@@ -50,17 +49,24 @@ def plan_export(store: Store, *, wave_id: int, lang: str) -> ExportPlan:
         return ExportPlan(wave.id, wave.name, cols, int(total or 0))
 
 
-def _meta(resp: Response, wave: str, customer: str | None, stratum: str | None) -> list[Any]:
-    return [
-        resp.id,
-        wave,
-        customer,
-        stratum,
-        resp.language,
-        resp.source,
-        resp.started_at.isoformat() if resp.started_at else None,
-        resp.completed_at.isoformat() if resp.completed_at else None,
-    ]
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _answers(session: Any, ids: list[int]) -> dict[int, list[Any]]:
+    by_response: dict[int, list[Any]] = {i: [] for i in ids}
+    for a in session.execute(
+        select(
+            Answer.response_id,
+            Answer.question_code,
+            Answer.number,
+            Answer.text,
+            Answer.choices,
+            Answer.dont_know,
+        ).where(Answer.response_id.in_(ids))
+    ):
+        by_response[a.response_id].append(a)
+    return by_response
 
 
 def _batches(
@@ -71,37 +77,49 @@ def _batches(
     after: int = 0,
     limit: int | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
+    """Rows as dicts, ``BATCH`` at a time (plain column reads: no ORM objects to build)."""
     last = after
     left = limit
     while left is None or left > 0:
         size = BATCH if left is None else min(BATCH, left)
         with store.session() as session:
             query = (
-                select(Response, Customer.external_id, Invitation.stratum)
+                select(
+                    Response.id,
+                    Customer.external_id,
+                    Invitation.stratum,
+                    Response.language,
+                    Response.source,
+                    Response.started_at,
+                    Response.completed_at,
+                )
                 .join(Invitation, Invitation.id == Response.invitation_id)
                 .outerjoin(Customer, Customer.id == Response.customer_id)
                 .where(Response.wave_id == plan.wave_id, Response.id > last)
-                .options(selectinload(Response.answers))
                 .order_by(Response.id)
                 .limit(size)
             )
             if completed_only:
                 query = query.where(Response.completed_at.is_not(None))
             batch = session.execute(query).all()
-            rows = []
-            for resp, customer, stratum in batch:
-                cells = answer_cells(plan.columns, list(resp.answers))
-                meta = dict(
-                    zip(
-                        [c.name for c in plan.columns if c.kind == "meta"],
-                        _meta(resp, plan.wave_name, customer, stratum),
-                        strict=True,
-                    )
-                )
-                rows.append({**meta, **cells})
+            answers = _answers(session, [r.id for r in batch]) if batch else {}
+        rows = []
+        for r in batch:
+            row: dict[str, Any] = {
+                "response_id": r.id,
+                "wave": plan.wave_name,
+                "customer_external_id": r.external_id,
+                "stratum": r.stratum,
+                "language": r.language,
+                "source": r.source,
+                "started_at": _iso(r.started_at),
+                "completed_at": _iso(r.completed_at),
+            }
+            row.update(answer_cells(plan.columns, answers[r.id]))
+            rows.append(row)
         if not batch:
             return
-        last = batch[-1][0].id
+        last = batch[-1].id
         if left is not None:
             left -= len(batch)
         yield rows

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxm.customers.models import Customer
@@ -23,15 +23,9 @@ from cxm.files.parsing import parse_datetime
 from cxm.files.tables import iter_chunks
 from cxm.i18n import _
 from cxm.responses_io.mapping import ColumnMap, map_columns
+from cxm.responses_io.writing import existing_invitations, write_responses
 from cxm.store.base import utcnow
 from cxm.surveys.labels import DONT_KNOW
-from cxm.surveys.models import (
-    Answer,
-    Invitation,
-    InvitationKind,
-    InvitationStatus,
-    Response,
-)
 from cxm.surveys.questionnaires import get_questionnaire, latest_version, load_version
 from cxm.surveys.schema import QuestionDef, QuestionnaireDef, QuestionType
 from cxm.surveys.validation import AnswerError, AnswerValue, coerce_answer
@@ -174,7 +168,7 @@ def _conflicts(
         return []
     seen: set[str] = set()
     out: list[Problem] = []
-    existing = _existing_invitations(session, wave_id, set(known.values()))
+    existing = existing_invitations(session, wave_id, set(known.values()))
     for row_no, _a, _t, ref in parsed:
         if not ref or ref not in known:
             continue
@@ -266,95 +260,17 @@ def import_responses(
             _("{file}: {n} problems; nothing was imported.", file=p.name, n=len(problems)),
             problems[:MAX_PROBLEMS],
         )
-    _write(session, parsed, known, q.id, version.id, wave_id, definition, language, source)
-    return ImportResult(imported=len(parsed), skipped_incomplete=skipped, source=source)
-
-
-def _existing_invitations(
-    session: Session, wave_id: int | None, customer_ids: set[int]
-) -> dict[int, tuple[int, bool]]:
-    """customer id → (invitation id, has a response) for invitations already in the wave."""
-    if wave_id is None or not customer_ids:
-        return {}
-    rows = session.execute(
-        select(Invitation.customer_id, Invitation.id, Response.id)
-        .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.wave_id == wave_id, Invitation.customer_id.in_(sorted(customer_ids)))
-    ).all()
-    return {int(c): (inv, resp is not None) for c, inv, resp in rows if c is not None}
-
-
-def _write(
-    session: Session,
-    parsed: list[tuple[int, dict[str, AnswerValue], datetime, str]],
-    known: dict[str, int],
-    questionnaire_id: int,
-    version_id: int,
-    wave_id: int | None,
-    definition: QuestionnaireDef,
-    language: str,
-    source: str,
-) -> None:
-    """Insert invitations (or complete the wave's existing ones), responses and answers."""
-    now = utcnow()
-    last_page = len(definition.pages) - 1
-    invitations: list[Invitation] = []
-    for _row_no, _answers, _completed, ref in parsed:
-        customer_id = known.get(ref) if ref else None
-        invitation = Invitation(
-            kind=InvitationKind.WAVE if wave_id is not None else InvitationKind.PUBLIC,
-            questionnaire_id=questionnaire_id,
-            wave_id=wave_id,
-            customer_id=customer_id,
-            status=InvitationStatus.COMPLETED,
-            expires_at=now,
-        )
-        invitations.append(invitation)
-    reuse = _existing_invitations(
-        session, wave_id, {i.customer_id for i in invitations if i.customer_id is not None}
+    write_responses(
+        session,
+        rows=[
+            (answers, completed, known.get(ref) if ref else None)
+            for _n, answers, completed, ref in parsed
+        ],
+        questionnaire_id=q.id,
+        version_id=version.id,
+        wave_id=wave_id,
+        last_page=len(definition.pages) - 1,
+        language=language,
+        source=f"import:{source}",
     )
-    ids: list[int | None] = []
-    fresh = []
-    for inv in invitations:
-        if inv.customer_id is not None and inv.customer_id in reuse:
-            ids.append(reuse[inv.customer_id][0])
-        else:
-            ids.append(None)
-            fresh.append(inv)
-    session.add_all(fresh)
-    session.flush()
-    if reuse:
-        session.execute(
-            update(Invitation)
-            .where(Invitation.id.in_([v[0] for v in reuse.values()]))
-            .values(status=InvitationStatus.COMPLETED)
-        )
-    fresh_ids = iter(i.id for i in fresh)
-    for (_row_no, answers, completed, _ref), inv, known_id in zip(
-        parsed, invitations, ids, strict=True
-    ):
-        session.add(
-            Response(
-                invitation_id=known_id if known_id is not None else next(fresh_ids),
-                version_id=version_id,
-                questionnaire_id=questionnaire_id,
-                wave_id=wave_id,
-                customer_id=inv.customer_id,
-                language=language,
-                page_reached=last_page,
-                started_at=completed,
-                completed_at=completed,
-                source=f"import:{source}",
-                answers=[
-                    Answer(
-                        question_code=code,
-                        number=v.number,
-                        text=v.text,
-                        choices=list(v.choices) if v.choices is not None else None,
-                        dont_know=v.dont_know,
-                    )
-                    for code, v in answers.items()
-                ],
-            )
-        )
-    session.flush()
+    return ImportResult(imported=len(parsed), skipped_incomplete=skipped, source=source)

@@ -1,0 +1,148 @@
+"""Writing imported responses in bulk: three multi-row INSERTs per batch (invitations with
+RETURNING, responses with RETURNING, answers), inside the caller's one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from cxm.store.base import utcnow
+from cxm.surveys.models import (
+    Answer,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
+    Response,
+)
+from cxm.surveys.validation import AnswerValue
+
+__all__ = ["BATCH", "existing_invitations", "write_responses"]
+
+BATCH = 2000
+
+#: (answers by question code, completed at, customer id or None)
+Row = tuple[dict[str, AnswerValue], datetime, int | None]
+
+
+def existing_invitations(
+    session: Session, wave_id: int | None, customer_ids: set[int]
+) -> dict[int, tuple[int, bool]]:
+    """customer id → (invitation id, has a response) for invitations already in the wave."""
+    if wave_id is None or not customer_ids:
+        return {}
+    found: dict[int, tuple[int, bool]] = {}
+    ordered = sorted(customer_ids)
+    for i in range(0, len(ordered), 5000):
+        rows = session.execute(
+            select(Invitation.customer_id, Invitation.id, Response.id)
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .where(
+                Invitation.wave_id == wave_id,
+                Invitation.customer_id.in_(ordered[i : i + 5000]),
+            )
+        ).all()
+        found.update({int(c): (inv, r is not None) for c, inv, r in rows if c is not None})
+    return found
+
+
+def _invitation_ids(
+    session: Session,
+    rows: Sequence[Row],
+    *,
+    questionnaire_id: int,
+    wave_id: int | None,
+    reuse: dict[int, tuple[int, bool]],
+) -> list[int]:
+    """An invitation per row: the wave's existing one for a sampled customer (marked
+    completed), else a new one."""
+    now = utcnow()
+    fresh = [
+        {
+            "kind": InvitationKind.WAVE if wave_id is not None else InvitationKind.PUBLIC,
+            "questionnaire_id": questionnaire_id,
+            "wave_id": wave_id,
+            "customer_id": customer,
+            "status": InvitationStatus.COMPLETED,
+            "expires_at": now,
+            "reminder_count": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for _a, _t, customer in rows
+        if customer is None or customer not in reuse
+    ]
+    new_ids = iter(
+        session.scalars(
+            insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True), fresh
+        ).all()
+        if fresh
+        else []
+    )
+    reused = [reuse[c][0] for _a, _t, c in rows if c is not None and c in reuse]
+    if reused:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(reused))
+            .values(status=InvitationStatus.COMPLETED, updated_at=now)
+        )
+    return [reuse[c][0] if c is not None and c in reuse else next(new_ids) for _a, _t, c in rows]
+
+
+def write_responses(
+    session: Session,
+    *,
+    rows: Sequence[Row],
+    questionnaire_id: int,
+    version_id: int,
+    wave_id: int | None,
+    last_page: int,
+    language: str,
+    source: str,
+) -> int:
+    """Insert one completed response (with its answers) per row; returns the count."""
+    reuse = existing_invitations(session, wave_id, {c for _a, _t, c in rows if c is not None})
+    now = utcnow()
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        invitations = _invitation_ids(
+            session, batch, questionnaire_id=questionnaire_id, wave_id=wave_id, reuse=reuse
+        )
+        response_rows: list[dict[str, Any]] = [
+            {
+                "invitation_id": inv,
+                "version_id": version_id,
+                "questionnaire_id": questionnaire_id,
+                "wave_id": wave_id,
+                "customer_id": customer,
+                "language": language,
+                "page_reached": last_page,
+                "started_at": completed,
+                "completed_at": completed,
+                "source": source,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for inv, (_a, completed, customer) in zip(invitations, batch, strict=True)
+        ]
+        response_ids = session.scalars(
+            insert(Response).returning(Response.id, sort_by_parameter_order=True), response_rows
+        ).all()
+        answer_rows = [
+            {
+                "response_id": rid,
+                "question_code": code,
+                "number": v.number,
+                "text": v.text,
+                "choices": list(v.choices) if v.choices is not None else None,
+                "dont_know": v.dont_know,
+            }
+            for rid, (answers, _t, _c) in zip(response_ids, batch, strict=True)
+            for code, v in answers.items()
+        ]
+        if answer_rows:
+            session.execute(insert(Answer), answer_rows)
+    return len(rows)
