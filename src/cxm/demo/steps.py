@@ -7,6 +7,7 @@ from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.report_step import write_demo_report
+from cxm.demo.waves import fill_survey_waves
 from cxm.demo.writer import write_company
 from cxm.i18n import _
 
@@ -48,6 +49,12 @@ def build_company(ctx: DemoContext) -> None:
 #: The demo, in order. Append a step with one line: ``DemoStep("name", lambda: _("…"), fn)``.
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
+    DemoStep(
+        "survey_waves",
+        lambda: _("Collecting four quarterly survey waves"),
+        fill_survey_waves,
+        weight=4.0,
+    ),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

@@ -16,6 +16,7 @@ from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer
 from cxm.errors import InputError, NotFound
 from cxm.i18n import _
+from cxm.store.base import utcnow
 from cxm.surveys.models import Invitation, InvitationKind, Wave
 from cxm.surveys.tokens import hash_token, new_token
 
@@ -142,12 +143,14 @@ def sample_wave(
     stratum: Stratum = None,
     quotas: Mapping[str, int] | int | None = None,
     seed: int | None = None,
+    now: datetime | None = None,
 ) -> SampleResult:
     """Invite a random sample of customers to the wave, ``quotas[s]`` from each stratum ``s``
     (all eligible when ``quotas`` is None; the same number from each when it is an int).
 
     Customers invited to any survey in the ``quiet_days`` before the wave opens, and those
-    invited to this wave already, are skipped. One invitation per customer.
+    invited to this wave already, are skipped. One invitation per customer. ``now`` is the
+    invitations' creation time (a wave recorded after the fact passes its opening time).
     """
     wave = get_wave(session, wave_id=wave_id)
     strata = _strata(session, stratum)
@@ -170,6 +173,7 @@ def sample_wave(
     skipped = 0
     rows: list[dict[str, Any]] = []
     expires = wave_expiry(wave)
+    created = now or utcnow()
     taken: set[int] = set()
     for key in sorted(strata):
         eligible = [c for c in strata[key] if c not in quiet and c not in taken]
@@ -195,6 +199,8 @@ def sample_wave(
                 "customer_id": cid,
                 "stratum": key[:200],
                 "expires_at": expires,
+                "created_at": created,
+                "updated_at": created,
             }
             for cid in sorted(chosen)
         )
