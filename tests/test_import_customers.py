@@ -138,3 +138,18 @@ def test_it_imports_an_xlsx_workbook(store: Store, tmp_path: Path) -> None:
     got = _customers(store)
     assert got["X1"].acquired_on == date(2024, 1, 5)
     assert got["X1"].phone == "13800000000"
+
+
+def test_it_imports_an_spss_file(store: Store, tmp_path: Path) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    path = tmp_path / "customers.sav"
+    frame = pd.DataFrame(
+        {"customer_id": ["S1", "S2"], "region": ["华东", "华北"], "age": [31.0, 45.0]}
+    )
+    pyreadstat.write_sav(frame, str(path))
+    result = import_customers(store, path)
+    assert result.inserted == 2
+    assert result.warnings == ("Column 'age' is not a known field and was ignored.",)
+    assert _customers(store)["S2"].region == "华北"
