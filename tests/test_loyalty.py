@@ -89,6 +89,8 @@ def test_it_shows_many_satisfied_but_few_loyal(customers: pd.DataFrame) -> None:
     assert five["loyal_rate"] == pytest.approx(sub.mean())
     assert (five["ci_low"], five["ci_high"]) == pytest.approx((lo, hi))
     assert out["share"].sum() == pytest.approx(1.0)
+    few = out[out["n"] < 30]  # levels 1–2 have about 10–20 answers: no rate is shown
+    assert len(few) > 0 and few["suppressed"].all() and few["loyal_rate"].isna().all()
 
 
 def test_satisfied_not_loyal_share_and_profile(customers: pd.DataFrame) -> None:

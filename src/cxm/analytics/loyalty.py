@@ -17,6 +17,7 @@ from scipy import stats
 
 from cxm.analytics._intervals import wilson, z_value
 from cxm.analytics.index import _rescaled, _weighted_mean
+from cxm.analytics.scores import suppress
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -175,13 +176,15 @@ def loyalty_by_satisfaction(
     loyal_at: float | None = None,
     levels: Sequence[float] = (1, 2, 3, 4, 5),
     satisfied_at: float = 4,
+    min_n: int = 30,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Loyalty rate at each satisfaction level (1..5), with Wilson intervals.
 
     ``loyalty`` is a yes/no column (e.g. repurchased) or, with ``loyal_at``, a score where
     ``loyalty >= loyal_at`` counts as loyal. Returns ``level``, ``n``, ``share`` (of
-    respondents), ``loyal_rate``, ``ci_low``, ``ci_high``; ``attrs`` hold
+    respondents), ``loyal_rate``, ``ci_low``, ``ci_high``, ``suppressed``, ``reason`` (a
+    level with fewer than ``min_n`` respondents shows no rate); ``attrs`` hold
     ``satisfied_share`` (answers ≥ ``satisfied_at``) and ``loyal_rate`` overall — the
     documents' "> 90 % satisfied, < 30 % loyal".
 
@@ -189,7 +192,7 @@ def loyalty_by_satisfaction(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"sat": [5, 5, 4, 4, 2], "back": [1, 0, 0, 0, 0]})
-    >>> out = loyalty_by_satisfaction(df, "sat", "back")
+    >>> out = loyalty_by_satisfaction(df, "sat", "back", min_n=1)
     >>> out.attrs["satisfied_share"], out.attrs["loyal_rate"]
     (0.8, 0.2)
     """
@@ -214,6 +217,7 @@ def loyalty_by_satisfaction(
                 "ci_high": high,
             }
         )
+    out = suppress(out, n, min_n, ["loyal_rate", "ci_low", "ci_high"])
     out.attrs["satisfied_share"] = float((sat >= satisfied_at).mean())
     out.attrs["loyal_rate"] = float(loyal.mean())
     return out
