@@ -32,11 +32,10 @@ def _max_id(conn, table) -> int:  # type: ignore[no-untyped-def]
     return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
 
 
-def _fill_surveys(store, rng) -> None:  # type: ignore[no-untyped-def]
+def _fill_waves(store, rng) -> None:  # type: ignore[no-untyped-def]
     """Bulk-insert answered invitations (the respondent path is timed by collect.py)."""
-    from cxm.customers.models import Customer, Touchpoint
+    from cxm.customers.models import Customer
     from cxm.surveys.models import Answer, Invitation, Response
-    from cxm.surveys.moments import moment_questionnaire_id
     from cxm.surveys.questionnaires import install_template, latest_version, load_version
     from cxm.surveys.waves import create_wave
 
@@ -54,8 +53,6 @@ def _fill_surveys(store, rng) -> None:  # type: ignore[no-untyped-def]
             ).id
             for name, d in WAVES
         ]
-        mq = moment_questionnaire_id(s)
-        mversion = latest_version(s, questionnaire_id=mq).id
     now = datetime.now(UTC)
     expires = now + timedelta(days=60)
     inv_t, resp_t, ans_t = Invitation.__table__, Response.__table__, Answer.__table__
@@ -141,6 +138,23 @@ def _fill_surveys(store, rng) -> None:  # type: ignore[no-untyped-def]
                 conn.execute(insert(ans_t), rows[start : start + 50_000])
             inv_id += n
             resp_id += n
+
+
+def _fill_moments(store, rng) -> None:  # type: ignore[no-untyped-def]
+    """Moment-of-truth ratings of the first touchpoints."""
+    from cxm.customers.models import Touchpoint
+    from cxm.surveys.models import Answer, Invitation, Response
+    from cxm.surveys.moments import moment_questionnaire_id
+    from cxm.surveys.questionnaires import latest_version
+
+    with store.session() as s:
+        mq = moment_questionnaire_id(s)
+        mversion = latest_version(s, questionnaire_id=mq).id
+    now = datetime.now(UTC)
+    expires = now + timedelta(days=60)
+    inv_t, resp_t, ans_t = Invitation.__table__, Response.__table__, Answer.__table__
+    with store.engine.begin() as conn:
+        inv_id, resp_id = _max_id(conn, inv_t), _max_id(conn, resp_t)
         tps = conn.execute(
             select(
                 Touchpoint.id, Touchpoint.customer_id, Touchpoint.team_id, Touchpoint.employee_id
@@ -230,7 +244,7 @@ def _segments(store) -> None:  # type: ignore[no-untyped-def]
 def build(path: Path, customers: int) -> float:
     from cxm.demo import STEPS, run_demo
     from cxm.store import Store
-    from cxm.surveys.models import Wave
+    from cxm.surveys.models import Response, Wave
 
     started = time.perf_counter()
     store = Store.open(f"sqlite:///{path}")
@@ -240,8 +254,17 @@ def build(path: Path, customers: int) -> float:
         )
         with store.session() as s:
             has_waves = bool(s.scalar(select(func.count()).select_from(Wave)))
+            has_moments = bool(
+                s.scalar(
+                    select(func.count())
+                    .select_from(Response)
+                    .where(Response.touchpoint_id.is_not(None))
+                )
+            )
         if not has_waves:
-            _fill_surveys(store, np.random.default_rng(1))
+            _fill_waves(store, np.random.default_rng(1))
+        if not has_moments:
+            _fill_moments(store, np.random.default_rng(2))
         _segments(store)
     finally:
         store.close()

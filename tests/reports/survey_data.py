@@ -180,13 +180,17 @@ def _segments(store: Store) -> None:
             set_target(s, "value", segment=segment, kpi="nps", value=nps)
 
 
-def build_report_company(store: Store, *, customers: int = 600, per_wave: int = 300) -> None:
+def build_report_company(store: Store, *, customers: int = 2000, per_wave: int = 300) -> None:
     """The demo company with survey waves, moments of truth, segments and targets."""
     run_demo(store, customers=customers, seed=11, steps=[s for s in STEPS if s.name != "report"])
     rng = np.random.default_rng(5)
     with store.session() as s:
         has_waves = s.scalar(select(func.count()).select_from(Wave)) or 0
+        has_moments = s.scalar(
+            select(func.count()).select_from(Response).where(Response.touchpoint_id.is_not(None))
+        )
     if not has_waves:
         _waves(store, per_wave, rng)
+    if not has_moments:
         _moments(store, min(customers, 800), rng)
     _segments(store)

@@ -9,8 +9,10 @@ file report (``cxm analyze --report``) it is the user's model.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+from cxm.errors import StatisticalWarning
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
@@ -66,8 +68,12 @@ def fitted_model(ctx: ReportContext) -> tuple[Any, str]:
         cur, _prev = waves(ctx)
         items = survey_items(ctx, cur.id)
         text = model_text(items.constructs)
-        fit = plspm(text).fit(wave_frame(ctx, cur.id))
-        fit.bootstrap(BOOTSTRAP, seed=SEED)
+        frame = wave_frame(ctx, cur.id)
+        with warnings.catch_warnings():
+            # Kept on the fit (``warnings_``) and shown in the section, not raised.
+            warnings.simplefilter("ignore", StatisticalWarning)
+            fit = plspm(text).fit(frame)
+            fit.bootstrap(BOOTSTRAP, seed=SEED)
         return fit, text
 
     return ctx.memo("pls", compute)
@@ -151,6 +157,8 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 src,
             )
         )
+    for note in doc.get("warnings") or []:
+        s.decisions.append(Decision(_("Caution: {note}", note=note), src))
     strongest = max(
         (
             p
