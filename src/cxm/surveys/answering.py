@@ -9,7 +9,7 @@ from datetime import datetime
 from threading import Lock
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Insert, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ __all__ = [
     "INVITATIONS",
     "LINKS",
     "RESPONSES",
+    "VERSIONS",
     "Lookup",
     "answer_rows",
     "claim_response",
@@ -42,6 +43,7 @@ RESPONSES = cast(Table, Response.__table__)
 ANSWERS = cast(Table, Answer.__table__)
 INVITATIONS = cast(Table, Invitation.__table__)
 LINKS = cast(Table, InvitationLink.__table__)
+VERSIONS = cast(Table, QuestionnaireVersion.__table__)
 
 _cache: dict[tuple[int, Any], QuestionnaireDef] = {}
 _cache_lock = Lock()
@@ -62,6 +64,8 @@ class Lookup:
     version_id: int | None
     completed: bool
     page_reached: int
+    #: ``updated_at`` of the version (the cache key of its parsed definition).
+    version_stamp: Any = None
 
 
 def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
@@ -72,6 +76,15 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
     inv = INVITATIONS.c
     resp = RESPONSES.c
     link = LINKS.c
+    ver = VERSIONS.c
+    newest = VERSIONS.alias("newest")
+    latest = (
+        select(newest.c.id)
+        .where(newest.c.questionnaire_id == inv.questionnaire_id)
+        .order_by(newest.c.number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     row = session.execute(
         select(
             inv.id,
@@ -83,14 +96,16 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
             inv.team_id,
             inv.expires_at,
             resp.id.label("response_id"),
-            resp.version_id,
             resp.completed_at,
             resp.page_reached,
+            ver.id.label("version_id"),
+            ver.updated_at.label("version_stamp"),
         )
         .select_from(
-            LINKS.join(INVITATIONS, inv.id == link.invitation_id).outerjoin(
-                RESPONSES, resp.invitation_id == inv.id
-            )
+            LINKS.join(INVITATIONS, inv.id == link.invitation_id)
+            .outerjoin(RESPONSES, resp.invitation_id == inv.id)
+            # The response's version, or the questionnaire's latest for a new response.
+            .outerjoin(VERSIONS, ver.id == func.coalesce(resp.version_id, latest))
         )
         .where(link.token_hash == hash_token(token))
     ).one_or_none()
@@ -108,27 +123,17 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
         row.version_id,
         row.completed_at is not None,
         -1 if row.page_reached is None else row.page_reached,
+        row.version_stamp,
     )
 
 
 def version_of(session: Session, found: Lookup) -> tuple[int, QuestionnaireDef]:
-    """The version a response answers (the latest one for a new response) and its parsed
-    definition; cached, keyed by the version's ``updated_at`` (a version is edited in place
-    only while nobody has answered it)."""
-    ver = QuestionnaireVersion.__table__.c
-    query = select(ver.id, ver.updated_at)
-    if found.version_id is not None:
-        query = query.where(ver.id == found.version_id)
-    else:
-        query = (
-            query.where(ver.questionnaire_id == found.questionnaire_id)
-            .order_by(ver.number.desc())
-            .limit(1)
-        )
-    row = session.execute(query).one_or_none()
-    if row is None:
+    """The version a response answers (the latest one for a new response, as found by
+    :func:`lookup`) and its parsed definition; cached, keyed by the version's
+    ``updated_at`` (a version is edited in place only while nobody has answered it)."""
+    if found.version_id is None:
         raise NotFound(_("The questionnaire has no version."))
-    return row.id, _parsed(session, row.id, row.updated_at)
+    return found.version_id, _parsed(session, found.version_id, found.version_stamp)
 
 
 def _parsed(session: Session, version_id: int, stamp: Any) -> QuestionnaireDef:
@@ -208,6 +213,8 @@ def claim_response(
     language: str,
     source: str,
     now: datetime,
+    page_reached: int = -1,
+    completed: bool = False,
 ) -> tuple[int, bool]:
     """The response of the invitation, made now if there is none: ``(id, created)``.
 
@@ -224,8 +231,9 @@ def claim_response(
         "employee_id": found.employee_id,
         "team_id": found.team_id,
         "language": language,
-        "page_reached": -1,
+        "page_reached": page_reached,
         "started_at": now,
+        "completed_at": now if completed else None,
         "created_at": now,
         "updated_at": now,
         "source": source,

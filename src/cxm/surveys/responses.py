@@ -114,6 +114,25 @@ def open_form(session: Session, *, token: str, now: datetime | None = None) -> F
     )
 
 
+def _plan(
+    definition: QuestionnaireDef,
+    saved: Mapping[str, AnswerValue],
+    values: Mapping[str, AnswerValue],
+    page: int,
+    action: str,
+) -> tuple[dict[str, AnswerValue], int | None]:
+    """All answers after this save, and the page to show next (``None``: complete)."""
+    codes = {q.code for q in definition.pages[page].questions}
+    answers = {k: v for k, v in saved.items() if k not in codes} | dict(values)
+    pages = visible_pages(definition, answers)
+    if action == "back":
+        before = [p for p in pages if p < page]
+        return answers, before[-1] if before else page
+    after = [p for p in pages if p > page]
+    missing = missing_required(definition, answers)
+    return answers, after[0] if after else (min(missing.values()) if missing else None)
+
+
 def save_page(
     session: Session,
     *,
@@ -144,39 +163,40 @@ def save_page(
     if check.errors or check.form_errors:
         raise PageRejected(check, page=page)
     page_codes = {q.code for q in definition.pages[page].questions}
+    answers, next_page = _plan(definition, saved, check.values, page, action)
 
+    # A new response is inserted already at this page (and completed, when this page ends
+    # the survey): the unique key on the invitation is then the only guard needed.
     response_id, created = claim_response(
-        session, found, version_id=version_id, language=language, source=source, now=now
+        session,
+        found,
+        version_id=version_id,
+        language=language,
+        source=source,
+        now=now,
+        page_reached=page,
+        completed=next_page is None,
     )
-    if not created and found.response_id is None:
-        saved = saved_answers(session, response_id)  # another tab made it a moment ago
-    answers = {k: v for k, v in saved.items() if k not in page_codes} | check.values
-    pages = visible_pages(definition, answers)
-    if action == "back":
-        before = [p for p in pages if p < page]
-        next_page: int | None = before[-1] if before else page
-    else:
-        after = [p for p in pages if p > page]
-        missing = missing_required(definition, answers)
-        next_page = after[0] if after else (min(missing.values()) if missing else None)
+    if not created:
+        if found.response_id is None:  # another tab made it a moment ago
+            saved = saved_answers(session, response_id)
+            answers, next_page = _plan(definition, saved, check.values, page, action)
+        # The guard: lock the response row (PostgreSQL) / take the write lock (SQLite) and
+        # stop if a request racing this one completed it meanwhile.
+        r = RESPONSES.c
+        values: dict[str, Any] = {
+            "page_reached": case((r.page_reached < page, page), else_=r.page_reached),
+            "language": language,
+            "updated_at": now,
+        }
+        if next_page is None:
+            values["completed_at"] = now
+        guard = session.execute(
+            update(RESPONSES).where(r.id == response_id, r.completed_at.is_(None)).values(**values)
+        )
+        if not guard.rowcount:  # type: ignore[attr-defined]
+            raise AlreadyAnswered()
     completing = next_page is None
-
-    # The guard: lock the response row (PostgreSQL) / take the write lock (SQLite) and stop
-    # if a request racing this one completed it meanwhile. A completing save sets
-    # ``completed_at`` in the same statement.
-    r = RESPONSES.c
-    values: dict[str, Any] = {
-        "page_reached": case((r.page_reached < page, page), else_=r.page_reached),
-        "language": language,
-        "updated_at": now,
-    }
-    if completing:
-        values["completed_at"] = now
-    guard = session.execute(
-        update(RESPONSES).where(r.id == response_id, r.completed_at.is_(None)).values(**values)
-    )
-    if not guard.rowcount:  # type: ignore[attr-defined]
-        raise AlreadyAnswered()
     # Every code of the page (not only those read before the lock): another tab may have
     # saved this page a moment ago.
     stale = set() if created else set(page_codes)
