@@ -124,7 +124,8 @@ def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) ->
     now = next(r for r in doc["headline"]["scores"] if r["wave"] == doc["headline"]["wave"])
     assert f"{now['csat'] * 100:.1f}%" in text
     for row in targets["rows"]:
-        if row["kpi"] == "csat" and row["wave"] == doc["headline"]["wave"]:
+        latest = row["kpi"] == "csat" and row["wave"] == doc["headline"]["wave"]
+        if latest and row["value"] is not None:  # None: too few answers, shown as such
             assert f"{row['value'] * 100:.1f}%" in text
     for r in churn["reasons"]:
         if r["share"] is not None:
