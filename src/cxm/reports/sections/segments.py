@@ -47,7 +47,13 @@ def definition_name(ctx: ReportContext) -> str:
         with ctx.require_store().session() as session:
             names = [d.name for d in list_definitions(session)]
             if not names:
-                raise NoData(_("No segments defined yet."))
+                raise NoData(
+                    _(
+                        "No segments defined yet. Define value tiers with: cxm segments "
+                        "define value --kind pareto --cuts 0.2 --labels key,other; then cxm "
+                        "segments recompute value and set targets with cxm targets set."
+                    )
+                )
             with_targets = [n for n in names if not targets_frame(session, n).empty]
         return str(with_targets[0] if with_targets else names[0])
 
