@@ -122,3 +122,13 @@ def test_a_column_called_clean_needs_no_normalising(values: list[str]) -> None:
 
     if is_clean_text(values):
         assert all(normalise_text(unescape(v)) == v for v in values)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from("a@.b \x00"), max_size=8))))
+def test_checking_a_column_at_once_agrees_with_checking_each_value(
+    values: list[str | None],
+) -> None:
+    from cxm.files.parsing import EMAIL_PATTERN, all_match, is_valid_email
+
+    if all_match(values, EMAIL_PATTERN):
+        assert all(is_valid_email(v) for v in values if v)

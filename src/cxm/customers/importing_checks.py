@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxm.customers.importing_columns import ColumnMap
 from cxm.errors import Problem
-from cxm.files.parsing import is_clean_text, normalise_text_fast, parse_unique
+from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
 from cxm.files.safe import FORMULA_TRIGGERS
 from cxm.i18n import _
 
@@ -26,6 +26,8 @@ T = TypeVar("T")
 
 #: Problems kept for the report; beyond this they are only counted (bounded memory).
 MAX_PROBLEMS_KEPT = 1000
+#: Distinct values whose parse result is remembered across chunks, per field.
+MAX_MEMO = 100_000
 
 
 @dataclass
@@ -39,6 +41,8 @@ class ImportState:
     #: case-folded id → (row, id as written), per kind of id
     seen: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
     normalised_ids: int = 0
+    #: per field, parsed value or failure reason of each distinct text seen so far
+    parsed: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: content key → times seen, for rows keyed by their content (no id column)
     occurrences: dict[str, int] = field(default_factory=dict)
     rows: int = 0
@@ -120,10 +124,20 @@ class Chunk:
         return values
 
     def check(
-        self, values: pd.Series, name: str, valid: Callable[[str], bool], reason: str
+        self,
+        values: pd.Series,
+        name: str,
+        valid: Callable[[str], bool],
+        reason: str,
+        *,
+        pattern: str | None = None,
     ) -> None:
-        """Report the rows whose non-empty value fails ``valid`` (tested once per value)."""
-        bad = {v for v in set(values.tolist()) if v is not None and not valid(v)}
+        """Report the rows whose non-empty value fails ``valid`` (tested once per value);
+        ``pattern``, equivalent to ``valid``, first lets a clean column pass in one go."""
+        column = values.tolist()
+        if pattern is not None and all_match(column, pattern):
+            return
+        bad = {v for v in set(column) if v is not None and not valid(v)}
         if bad:
             self.fail(values.isin(bad), name, reason)
 
@@ -132,7 +146,10 @@ class Chunk:
     ) -> list[T | None]:
         """The column parsed value by value (once per distinct value)."""
         raw = self.raw(name)
-        values, failures = parse_unique(raw, lambda text: parse(unescape(text)))
+        memo = self.state.parsed.setdefault(name, {})
+        if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed
+            memo.clear()
+        values, failures = parse_unique(raw, lambda text: parse(unescape(text)), memo=memo)
         if failures:
             for row, reason in failures.items():
                 self.state.add(int(row), self.header(name), raw.at[row], reason)

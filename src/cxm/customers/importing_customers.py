@@ -13,7 +13,7 @@ from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_churn_reason, read_status
 from cxm.customers.importing_columns import ColumnMap
 from cxm.customers.models import Customer
-from cxm.files.parsing import is_valid_email, normalise_id, parse_date
+from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, normalise_id, parse_date
 from cxm.i18n import _
 
 __all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
@@ -34,7 +34,8 @@ CUSTOMER_COLUMNS = (
     "attributes",
 )
 _TABLE = cast(Table, Customer.__table__)
-_PHONE = re.compile(r"(?=(?:\D*\d){3})\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?")
+_PHONE_PATTERN = r"(?=(?:[^\d\x00]*\d){3})\+?[\d(][\d ()\-./]*(?:\s*(?:ext|x|转|分机)\.?\s*\d+)?"
+_PHONE = re.compile(_PHONE_PATTERN)
 
 
 def _is_phone(text: str) -> bool:
@@ -86,10 +87,10 @@ def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     out = pd.DataFrame({"external_id": ids}, index=chunk.frame.index)
     out["name"] = chunk.text("name", max_length=200)
     phone = chunk.text("phone", max_length=50)
-    chunk.check(phone, "phone", _is_phone, _("not a phone number"))
+    chunk.check(phone, "phone", _is_phone, _("not a phone number"), pattern=_PHONE_PATTERN)
     out["phone"] = phone
     email = chunk.text("email", max_length=254)
-    chunk.check(email, "email", is_valid_email, _("not an e-mail address"))
+    chunk.check(email, "email", is_valid_email, _("not an e-mail address"), pattern=EMAIL_PATTERN)
     out["email"] = email
     out["region"] = chunk.text("region", max_length=100)
     out["channel"] = chunk.text("channel", max_length=100)

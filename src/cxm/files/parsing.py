@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -33,6 +34,7 @@ __all__ = [
     "EMAIL_PATTERN",
     "EXCEL_EPOCH",
     "id_key",
+    "all_match",
     "is_clean_text",
     "is_valid_email",
     "normalise_id",
@@ -51,7 +53,7 @@ T = TypeVar("T")
 EXCEL_EPOCH = date(1899, 12, 30)
 _SPACES = re.compile(r"\s+")
 #: What an e-mail address must look like (one @, a dot in the domain, no spaces).
-EMAIL_PATTERN = r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+"
+EMAIL_PATTERN = r"[^@\s\x00]+@[^@\s.\x00]+(?:\.[^@\s.\x00]+)+"
 _EMAIL = re.compile(EMAIL_PATTERN)
 _CURRENCY = re.compile(r"^(?:¥|\$|€|£|rmb|cny|usd)\s*|\s*(?:元|rmb|cny|usd)$", re.IGNORECASE)
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$|^\.\d+$")
@@ -114,6 +116,20 @@ def normalise_text_series(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, dtype=object)
 
 
+@cache
+def _all_match(pattern: str) -> re.Pattern[str]:
+    return re.compile(f"(?>(?:{pattern})?)(?:\\x00(?>(?:{pattern})?))*")
+
+
+def all_match(values: list[str | None], pattern: str) -> bool:
+    """Whether every non-empty value matches ``pattern`` in full: one regex pass over the
+    joined text (``pattern`` must not match NUL). ``False`` means: test value by value."""
+    joined = "\x00".join(v or "" for v in values)
+    if joined.count("\x00") != max(len(values) - 1, 0):  # a value holds NUL itself
+        return False
+    return bool(_all_match(pattern).fullmatch(joined))
+
+
 def is_valid_email(value: str) -> bool:
     return bool(_EMAIL.fullmatch(value)) and len(value) <= 254
 
@@ -147,6 +163,11 @@ def parse_amount(text: str) -> Decimal:
 
 
 def _parts(text: str) -> tuple[date, tuple[int, int, int, int] | None, str | None]:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:  # the common case, YYYY-MM-DD, in C
+            return date.fromisoformat(text), None, None
+        except ValueError:
+            pass
     s = normalise_text(str(text))
     if not s:
         raise ValueError(_("empty"))
@@ -204,25 +225,33 @@ def parse_datetime(
 
 
 def parse_unique(
-    values: pd.Series, parse: Callable[[str], T]
+    values: pd.Series,
+    parse: Callable[[str], T],
+    *,
+    memo: dict[str, tuple[T | None, str | None]] | None = None,
 ) -> tuple[list[T | None], dict[Any, str]]:
     """Apply ``parse`` once per distinct non-empty value of ``values``.
 
     Returns the parsed values in order (``None`` for empty cells and failures) and a map
-    from index label to the reason for each failure.
+    from index label to the reason for each failure. ``memo`` (value → (result, reason))
+    carries results from one chunk of a file to the next.
     """
-    parsed: dict[str, T | None] = {}
-    reasons: dict[str, str] = {}
+    seen: dict[str, tuple[T | None, str | None]] = {} if memo is None else memo
+    bad: set[str] = set()
     for raw in values.unique():
-        text = str(raw).strip()
-        if not text:
-            parsed[raw] = None
-            continue
-        try:
-            parsed[raw] = parse(text)
-        except ValueError as exc:
-            parsed[raw] = None
-            reasons[raw] = str(exc)
-    out = [parsed[v] for v in values]
-    failures = {label: reasons[v] for label, v in values.items() if v in reasons} if reasons else {}
+        if raw not in seen:
+            text = str(raw).strip()
+            if not text:
+                seen[raw] = (None, None)
+                continue
+            try:
+                seen[raw] = (parse(text), None)
+            except ValueError as exc:
+                seen[raw] = (None, str(exc))
+        if seen[raw][1] is not None:
+            bad.add(raw)
+    out = [seen[v][0] for v in values.tolist()]
+    failures: dict[Any, str] = {}
+    if bad:
+        failures = {label: str(seen[v][1]) for label, v in values.items() if v in bad}
     return out, failures
