@@ -95,6 +95,8 @@ def plotly_figure(chart: Chart) -> dict[str, Any]:
     if chart.percent:
         value_axis["tickformat"] = ".0%"
     cat_axis: dict[str, Any] = {"title": {"text": chart.x_title}}
+    if chart.kind != "xy":  # "4" and "5" are answer categories, not numbers on a line
+        cat_axis["type"] = "category"
     if chart.kind == "hbar":
         xaxis, yaxis = value_axis, {**cat_axis, "autorange": "reversed", "automargin": True}
         xaxis["title"] = {"text": chart.y_title}
