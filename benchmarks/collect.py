@@ -159,12 +159,32 @@ def check(url: str, ids: dict[str, int], acked: set[str]) -> tuple[int, int, int
     return lost, duplicated, extra
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` and its children so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    try:
+        while todo:
+            p = todo.pop()
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo += [int(c) for c in children]
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 def run(label: str, url: str, args: argparse.Namespace) -> None:
     ids = prepare(url, args.links)
     port = free_port()
     server = start_server(url, port, args.workers)
     try:
+        before = cpu_seconds(server.pid)
         result = asyncio.run(load(port, list(ids), args.clients, args.seconds))
+        after = cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -179,6 +199,13 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         f"acknowledged={len(acked)} in {elapsed:.1f}s -> {len(acked) / elapsed:.0f} submissions/s; "
         f"requests={len(lat)} p50={p50:.1f} ms p99={p99:.1f} ms; errors={result['errors'] or 0}"
     )
+    if before is not None and after is not None and lat:
+        per = (after - before) / len(lat) * 1000
+        print(
+            f"{'':<10} server CPU: {after - before:.1f} s = {per:.1f} ms per request "
+            f"(≈ {1000 / per:.0f} requests/s per free core; the database server not counted); "
+            f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     print(
         f"{'':<10} database check: lost={lost} duplicated={dup} "
         f"committed-but-unacknowledged={extra} -> {'OK' if lost == dup == 0 else 'FAIL'}"

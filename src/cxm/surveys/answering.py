@@ -9,7 +9,7 @@ from datetime import datetime
 from threading import Lock
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -68,11 +68,7 @@ class Lookup:
     version_stamp: Any = None
 
 
-def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
-    """The invitation behind ``token`` and its response, in one query; :class:`LinkInvalid`
-    for an unknown or expired token."""
-    if not looks_like_token(token):
-        raise LinkInvalid()
+def _lookup_statement() -> Select[Any]:
     inv = INVITATIONS.c
     resp = RESPONSES.c
     link = LINKS.c
@@ -85,7 +81,7 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
         .limit(1)
         .scalar_subquery()
     )
-    row = session.execute(
+    return (
         select(
             inv.id,
             inv.questionnaire_id,
@@ -107,8 +103,28 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
             # The response's version, or the questionnaire's latest for a new response.
             .outerjoin(VERSIONS, ver.id == func.coalesce(resp.version_id, latest))
         )
-        .where(link.token_hash == hash_token(token))
-    ).one_or_none()
+        .where(link.token_hash == bindparam("token_hash"))
+    )
+
+
+#: Statements of the hot path, built once (building them per request costs more than
+#: running them).
+_LOOKUP = _lookup_statement()
+_CLAIM = {
+    name: dialect.insert(RESPONSES)
+    .on_conflict_do_nothing(index_elements=["invitation_id"])
+    .returning(RESPONSES.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_RESPONSE_OF = select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == bindparam("inv"))
+
+
+def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
+    """The invitation behind ``token`` and its response, in one query; :class:`LinkInvalid`
+    for an unknown or expired token."""
+    if not looks_like_token(token):
+        raise LinkInvalid()
+    row = session.execute(_LOOKUP, {"token_hash": hash_token(token)}).one_or_none()
     if row is None or as_utc(row.expires_at) <= now:
         raise LinkInvalid()
     return Lookup(
@@ -191,20 +207,6 @@ def answer_rows(response_id: int, values: Mapping[str, AnswerValue]) -> list[dic
     ]
 
 
-def _insert_ignoring_duplicate(session: Session, values: dict[str, Any]) -> Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return (
-            postgresql.insert(RESPONSES)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["invitation_id"])
-        )
-    return (
-        sqlite.insert(RESPONSES)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["invitation_id"])
-    )
-
-
 def claim_response(
     session: Session,
     found: Lookup,
@@ -240,12 +242,10 @@ def claim_response(
     }
     # RETURNING gives the id only when this request inserted the row (rowcount is not
     # reliable with RETURNING on every driver).
-    rid = session.scalar(_insert_ignoring_duplicate(session, values).returning(RESPONSES.c.id))
+    rid = session.scalar(_CLAIM[session.get_bind().dialect.name], values)
     created = rid is not None
     if rid is None:
-        rid = session.scalar(
-            select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == found.invitation_id)
-        )
+        rid = session.scalar(_RESPONSE_OF, {"inv": found.invitation_id})
     assert rid is not None  # inserted or there already
     return int(rid), created
 

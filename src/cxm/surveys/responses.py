@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, insert, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Update,
+    bindparam,
+    case,
+    delete,
+    insert,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
@@ -114,6 +124,36 @@ def open_form(session: Session, *, token: str, now: datetime | None = None) -> F
     )
 
 
+def _guard(*, complete: bool) -> Update:
+    """Lock the response row (PostgreSQL) / take the write lock (SQLite) and touch it,
+    unless a request racing this one completed it meanwhile (then no row matches)."""
+    r = RESPONSES.c
+    page = bindparam("b_page", type_=Integer)
+    now = bindparam("b_now", type_=DateTime(timezone=True))
+    values: dict[str, Any] = {
+        "page_reached": case((r.page_reached < page, page), else_=r.page_reached),
+        "language": bindparam("b_lang", type_=String),
+        "updated_at": now,
+    }
+    if complete:
+        values["completed_at"] = now
+    return (
+        update(RESPONSES)
+        .where(r.id == bindparam("b_id"), r.completed_at.is_(None))
+        .values(**values)
+    )
+
+
+_GUARD = _guard(complete=False)
+_GUARD_COMPLETE = _guard(complete=True)
+_ADD_ANSWERS = insert(ANSWERS)
+_SET_STATUS = (
+    update(INVITATIONS)
+    .where(INVITATIONS.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"))
+)
+
+
 def _plan(
     definition: QuestionnaireDef,
     saved: Mapping[str, AnswerValue],
@@ -183,16 +223,9 @@ def save_page(
             answers, next_page = _plan(definition, saved, check.values, page, action)
         # The guard: lock the response row (PostgreSQL) / take the write lock (SQLite) and
         # stop if a request racing this one completed it meanwhile.
-        r = RESPONSES.c
-        values: dict[str, Any] = {
-            "page_reached": case((r.page_reached < page, page), else_=r.page_reached),
-            "language": language,
-            "updated_at": now,
-        }
-        if next_page is None:
-            values["completed_at"] = now
         guard = session.execute(
-            update(RESPONSES).where(r.id == response_id, r.completed_at.is_(None)).values(**values)
+            _GUARD_COMPLETE if next_page is None else _GUARD,
+            {"b_id": response_id, "b_page": page, "b_lang": language, "b_now": now},
         )
         if not guard.rowcount:  # type: ignore[attr-defined]
             raise AlreadyAnswered()
@@ -211,12 +244,8 @@ def save_page(
             )
         )
     if check.values:
-        session.execute(insert(ANSWERS), answer_rows(response_id, check.values))
+        session.execute(_ADD_ANSWERS, answer_rows(response_id, check.values))
     if completing or created:
         status = InvitationStatus.COMPLETED if completing else InvitationStatus.STARTED
-        session.execute(
-            update(INVITATIONS)
-            .where(INVITATIONS.c.id == found.invitation_id)
-            .values(status=status.value)
-        )
+        session.execute(_SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
     return SaveResult(response_id, completing, next_page)
