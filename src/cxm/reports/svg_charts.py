@@ -1,8 +1,13 @@
-"""Charts as static SVG, for the PDF (WeasyPrint draws SVG; it runs no JavaScript).
+"""Charts as static SVG, for the PDF (WeasyPrint draws SVG; it runs no JavaScript) and for
+the staff page (which works without JavaScript under a strict CSP).
 
-Why our own SVG: Plotly's static export needs kaleido, and kaleido 1.x drives a Chrome it
-downloads or finds at run time — not something a report should depend on offline. These
-charts are plain: axes, bars, lines, markers, error bars and reference lines.
+Why our own SVG rather than Plotly's static export: that needs kaleido. Checked on this
+machine (kaleido 1.5.0 from PyPI): it installs, and works offline only because it finds a
+Chrome — here Debian's /usr/bin/chromium — which it starts for the export (about 8 s for
+the first chart). A report must not need a browser installed on the server, nor spend
+seconds starting one, so the PDF draws these plain charts itself: axes, bars, lines,
+survival steps, markers, error bars and reference lines, from the same chart description
+that the HTML draws with Plotly.
 """
 
 from __future__ import annotations
