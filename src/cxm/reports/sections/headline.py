@@ -52,6 +52,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "wave": cur.name,
         "compare": prev.name if prev else None,
         "item": items.overall,
+        "recommend": items.recommend,
         "min_n": ctx.min_n,
         "scores": scores(frame, [items.overall], by="wave", min_n=ctx.min_n).to_dict("records"),
         "nps": None,
@@ -149,7 +150,10 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     n_now, n_before = _row(d["nps"], d["wave"]), _row(d["nps"], d["compare"])
     if n_now:
-        nsrc = "cxm scores RESPONSES.csv --nps ITEM --by wave --json"
+        nsrc = (
+            f"cxm scores RESPONSES.csv --items {d['item']} --nps {d.get('recommend')} "
+            "--by wave --json"
+        )
         s.figures.append(
             Figure(
                 _("NPS"),
