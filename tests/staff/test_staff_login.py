@@ -96,3 +96,22 @@ def test_next_cannot_send_you_to_another_site(client, users) -> None:
 def test_a_forged_session_cookie_is_ignored(client, users) -> None:
     client.cookies.set("cxm_session", "eyJ1aWQiOjF9.forged.signature")
     assert client.get("/staff/", follow_redirects=False).status_code == 303
+
+
+def test_the_session_cookie_is_secure_over_https(app, users) -> None:
+    from tests.staff.conftest import TestClient
+
+    with TestClient(app, base_url="https://testserver") as c:
+        r = login(c, "alice")
+    assert r.status_code == 303
+    assert "Secure" in r.headers["set-cookie"]
+
+
+def test_a_new_password_ends_old_sessions(client, store, users) -> None:
+    from cxm.accounts import set_password
+
+    login(client, "alice")
+    assert client.get("/staff/", follow_redirects=False).status_code == 200
+    with store.session() as s:
+        set_password(s, name="alice", password="another long password")
+    assert client.get("/staff/", follow_redirects=False).status_code == 303
