@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.models import Customer
 from cxm.errors import CXMError
+from cxm.files.safe import safe_cell
 from cxm.i18n import _
 from cxm.store.base import utcnow
 from cxm.surveys.models import (
@@ -128,13 +129,9 @@ def mark_reminded(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _safe_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
+    return "" if value is None else str(safe_cell(str(value)))
 
 
 EXPORT_COLUMNS = (
