@@ -13,7 +13,14 @@ from cxm.i18n import _
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.waves import WaveRef, resolve_waves
 
-__all__ = ["SurveyItems", "need", "survey_items", "wave_frame", "waves"]
+__all__ = [
+    "SurveyItems",
+    "enough_responses",
+    "need",
+    "survey_items",
+    "wave_frame",
+    "waves",
+]
 
 
 def need(module: str, name: str) -> Any:
@@ -62,6 +69,21 @@ def wave_frame(ctx: ReportContext, wave_id: int) -> pd.DataFrame:
         return frame
 
     return ctx.memo(f"frame:{wave_id}", compute)
+
+
+def enough_responses(ctx: ReportContext, frame: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """``frame`` if it has at least ``ctx.min_n`` responses; otherwise say so (a model or a
+    driver analysis on a handful of answers would be noise)."""
+    if len(frame) < ctx.min_n:
+        raise NoData(
+            _(
+                "Too few responses in wave {wave} ({n}; at least {min} needed).",
+                wave=wave,
+                n=len(frame),
+                min=ctx.min_n,
+            )
+        )
+    return frame
 
 
 def survey_items(ctx: ReportContext, wave_id: int) -> SurveyItems:

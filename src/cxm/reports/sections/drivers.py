@@ -19,7 +19,7 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.model import model_document
-from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title"]
 
@@ -70,7 +70,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     codes = [c for dim in ("product", "process", "people") for c in items.dimensions.get(dim, [])]
     if items.overall is None or len(codes) < 2:
         raise NoData(_("The questionnaire needs an overall satisfaction item and scorecard items."))
-    frame = wave_frame(ctx, cur.id)
+    frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)
     result = key_drivers(frame, items.overall, [c for c in codes if c != items.overall])
     return {
         "wave": cur.name,

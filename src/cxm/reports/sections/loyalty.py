@@ -14,7 +14,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Figure, Section, Series, Table
-from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
 
 __all__ = ["FACETS", "KEY", "LOYAL_AT", "data", "present", "title"]
 
@@ -41,7 +41,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     gap = need("cxm.analytics.loyalty", "satisfied_not_loyal")
     cur, _prev = waves(ctx)
     items = survey_items(ctx, cur.id)
-    frame = wave_frame(ctx, cur.id)
+    frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)
     facets = {facet: code for code, facet in FACETS.items() if code in frame.columns}
     if items.overall is None or len(facets) < 2:
         raise NoData(_("The questionnaire has too few loyalty questions."))

@@ -18,7 +18,7 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.diagram import path_diagram_svg
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
 
 __all__ = [
     "KEY",
@@ -68,7 +68,7 @@ def fitted_model(ctx: ReportContext) -> tuple[Any, str]:
         cur, _prev = waves(ctx)
         items = survey_items(ctx, cur.id)
         text = model_text(items.constructs)
-        frame = wave_frame(ctx, cur.id)
+        frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)
         with warnings.catch_warnings():
             # Kept on the fit (``warnings_``) and shown in the section, not raised.
             warnings.simplefilter("ignore", StatisticalWarning)

@@ -1,0 +1,23 @@
+"""A report on too little data says so section by section instead of failing or showing
+noise: an empty store, and a demo company of 200 customers (a handful of answers a wave)."""
+
+from __future__ import annotations
+
+from cxm.demo import STEPS, run_demo
+from cxm.reports import STORE_SECTIONS, build_report
+from cxm.store import Store
+
+
+def test_an_empty_store_gives_a_report_of_plain_sentences(store: Store) -> None:
+    report = build_report(store, lang="zh-CN")
+    assert [s.key for s in report.sections] == list(STORE_SECTIONS)
+    assert report.section("headline").unavailable == "还没有调查轮次。"
+    assert all(s.unavailable for s in report.sections if s.key != "method")
+
+
+def test_a_tiny_company_gets_no_model_from_a_handful_of_answers(store: Store) -> None:
+    run_demo(store, customers=200, seed=4, steps=[s for s in STEPS if s.name != "report"])
+    report = build_report(store, lang="en")
+    assert not report.section("headline").unavailable
+    assert report.section("model").unavailable.startswith("Too few responses in wave")
+    assert not report.section("churn").unavailable
