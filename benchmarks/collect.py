@@ -183,7 +183,9 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     server = start_server(url, port, args.workers)
     try:
         before = cpu_seconds(server.pid)
+        client_before = time.process_time()
         result = asyncio.run(load(port, list(ids), args.clients, args.seconds))
+        client_cpu = time.process_time() - client_before
         after = cpu_seconds(server.pid)
     finally:
         server.terminate()
@@ -204,7 +206,8 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         print(
             f"{'':<10} server CPU: {after - before:.1f} s = {per:.1f} ms per request "
             f"(≈ {1000 / per:.0f} requests/s per free core; the database server not counted); "
-            f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            f"client CPU {client_cpu:.1f} s; load average now {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} cores"
         )
     print(
         f"{'':<10} database check: lost={lost} duplicated={dup} "
