@@ -240,3 +240,21 @@ def test_going_back_and_forth_keeps_one_answer_per_question(store: Store) -> Non
             conn.execute(text("SELECT COUNT(*) FROM survey_answers WHERE choices IS NULL")).scalar()
             == 3
         )
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"page": "7", "q_SAT": "4"}, 422),
+        ({"page": "-1"}, 422),
+        ({"page": "x", "q_SAT": "4"}, 422),
+        ({"page": "0", "q_SAT": "4", "q_NPS": "1" * 5000}, 422),
+        ({"page": "1", "q_COMMENT": "长" * 600_000}, 413),
+    ],
+)
+def test_odd_posts_get_a_4xx_never_a_5xx(store: Store, data: dict[str, str], status: int) -> None:
+    _wave, (token, *_rest) = wave_with_links(store)
+    r = _client(store).post(f"/r/{token}", data=data, headers=HTML)
+    assert r.status_code == status
+    assert "Traceback" not in r.text
+    assert _count(store, Response) == 0
