@@ -80,7 +80,12 @@ def test_a_respondent_leaves_comes_back_and_finishes_on_a_phone(
             page.get_by_role("button", name="上一页").click()
             assert page.locator("#q-SAT").get_by_label("不满意", exact=True).is_checked()
             assert page.locator("#in-AGE").input_value() == "41"
-            page.get_by_role("button", name="下一页").click()
+            # Keyboard only: arrow to another answer, Enter goes forward (not back).
+            page.locator("#q-SAT").get_by_label("不满意", exact=True).focus()
+            page.keyboard.press("ArrowLeft")
+            assert page.locator("#q-SAT").get_by_label("很不满意", exact=True).is_checked()
+            page.keyboard.press("Enter")
+            page.wait_for_url("**page=1**")
             page.locator("#q-WHY").get_by_label("员工", exact=True).check()
             page.locator("#q-CHANNELS").get_by_label("门店", exact=True).check()
             page.locator("#in-COMMENT").fill("希望服务更快一些 <b>谢谢</b>")
@@ -101,5 +106,7 @@ def test_a_respondent_leaves_comes_back_and_finishes_on_a_phone(
         assert response is not None and response.completed_at is not None
         assert response.language == "zh-CN"
         comment = s.scalar(select(Answer.text).where(Answer.question_code == "COMMENT"))
+        sat = s.scalar(select(Answer.number).where(Answer.question_code == "SAT"))
+    assert sat == 1.0
     assert comment == "希望服务更快一些 <b>谢谢</b>"
     assert problems == [], problems
