@@ -138,6 +138,7 @@ def test_it_imports_an_xlsx_workbook(store: Store, tmp_path: Path) -> None:
     got = _customers(store)
     assert got["X1"].acquired_on == date(2024, 1, 5)
     assert got["X1"].phone == "13800000000"
+    assert got["X1"].attributes == {}  # no attr: columns: an empty object, never null
 
 
 def test_it_imports_an_spss_file(store: Store, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ row 900,000 names its twin on row 3. A :class:`Chunk` wraps one DataFrame of tex
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -170,14 +170,10 @@ class Chunk:
         keys = [v.casefold() for v in values if v is not None]
         distinct = set(keys)
         if len(distinct) == len(keys) and distinct.isdisjoint(seen):  # the usual case
-            pairs = zip(rows, written_as, strict=True)
-            seen.update(
-                zip(
-                    keys,
-                    (p for p, v in zip(pairs, values, strict=True) if v is not None),
-                    strict=True,
-                )
-            )
+            pairs: Iterable[tuple[int, str]] = zip(rows, written_as, strict=True)
+            if len(keys) < len(values):  # skip the empty ids (reported as required)
+                pairs = (p for p, v in zip(pairs, values, strict=True) if v is not None)
+            seen.update(zip(keys, pairs, strict=True))
             return
         for row, value, written in zip(rows, values, written_as, strict=True):
             if value is None:

@@ -126,9 +126,10 @@ def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:
 
 
 def _attributes(chunk: Chunk) -> pd.Series:
+    """Each row's ``attr:`` values; ``None`` (stored as ``{}``) when the file has none."""
     index = chunk.frame.index
     if not chunk.columns.attributes:
-        return pd.Series([{} for _row in index], index=index, dtype=object)
+        return pd.Series([None] * len(index), index=index, dtype=object)
     columns = {
         name: chunk.frame[header].astype(str).str.strip()
         for name, header in chunk.columns.attributes.items()

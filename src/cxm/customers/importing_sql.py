@@ -61,18 +61,23 @@ def lookup_ids(
     return found
 
 
+def _json_object(value: Any) -> str:
+    """A JSON object column (attributes): ``None`` and empty are ``{}``, never null."""
+    return json.dumps(value) if value else "{}"
+
+
 def _converter(column_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     """How a value of this type is handed to the driver (``None``: as it is)."""
     if dialect != "sqlite":
         if isinstance(column_type, JSON):
-            return lambda v: None if v is None else (json.dumps(v) if v else "{}")
+            return _json_object
         return None
     if isinstance(column_type, DateTime):
         return lambda v: None if v is None else v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(column_type, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else (json.dumps(v) if v else "{}")
+        return _json_object
     if isinstance(column_type, Numeric):
         return lambda v: None if v is None else float(v)
     return None
