@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cxm.analytics.segmentation import (
@@ -103,6 +103,32 @@ def assign(session: Session, d: SegmentDefinition) -> tuple[pd.DataFrame, pd.Ser
     return out, profit
 
 
+def _insert_memberships(
+    session: Session, definition_id: int, when: datetime, rows: pd.DataFrame
+) -> None:
+    """Bulk-write new memberships: COPY on PostgreSQL, one executemany of plain tuples on
+    SQLite — the per-row work of the ORM would dominate a million-customer recompute."""
+    conn = session.connection()
+    dialect = conn.dialect
+    column = SegmentMembership.__table__.c.valid_from
+    process = column.type.bind_processor(dialect)
+    moment = process(when) if process else when
+    ids = rows["customer_id"].astype("int64").tolist()
+    labels = rows["segment"].astype(str).tolist()
+    cols = "definition_id, customer_id, segment, valid_from"
+    if dialect.name == "postgresql":
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor().copy(f"COPY segment_memberships ({cols}) FROM STDIN") as copy:
+            for c, s in zip(ids, labels, strict=True):
+                copy.write_row((definition_id, c, s, moment))
+        return
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO segment_memberships ({cols}) VALUES ({mark}, {mark}, {mark}, {mark})",
+        [(definition_id, c, s, moment) for c, s in zip(ids, labels, strict=True)],
+    )
+
+
 def recompute(session: Session, name: str, *, now: datetime | None = None) -> RecomputeResult:
     """Assign every customer of definition ``name`` afresh; close and open memberships for
     the difference only. One transaction: on error nothing changes."""
@@ -130,15 +156,7 @@ def recompute(session: Session, name: str, *, now: datetime | None = None) -> Re
             .values(valid_to=when)
         )
     if len(started):
-        session.execute(
-            insert(SegmentMembership),
-            [
-                {"definition_id": d.id, "customer_id": c, "segment": s, "valid_from": when}
-                for c, s in zip(
-                    started["customer_id"].tolist(), started["segment"].tolist(), strict=True
-                )
-            ],
-        )
+        _insert_memberships(session, d.id, when, started)
     d.computed_at = when
     return RecomputeResult(
         definition=d.name,
