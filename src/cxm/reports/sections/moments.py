@@ -32,7 +32,7 @@ def title() -> str:
 def moments_frame(ctx: ReportContext) -> pd.DataFrame:
     """Moment-of-truth responses with ``stage`` and ``team`` columns."""
     from cxm.customers.models import Team, Touchpoint
-    from cxm.surveys.models import Questionnaire
+    from cxm.surveys.models import Questionnaire, Response
 
     responses_frame = need("cxm.surveys.frames", "responses_frame")
     with ctx.require_store().session() as session:
@@ -44,7 +44,13 @@ def moments_frame(ctx: ReportContext) -> pd.DataFrame:
         frame: pd.DataFrame = responses_frame(session, questionnaire_id=qid)
         if frame.empty or ITEM not in frame.columns:
             raise NoData(_("No moment-of-truth surveys yet."))
-        stages = {r[0]: r[1] for r in session.execute(select(Touchpoint.id, Touchpoint.stage))}
+        rated = select(Response.touchpoint_id).where(Response.questionnaire_id == qid)
+        stages = {
+            r[0]: r[1]
+            for r in session.execute(
+                select(Touchpoint.id, Touchpoint.stage).where(Touchpoint.id.in_(rated))
+            )
+        }
         teams = {r[0]: r[1] for r in session.execute(select(Team.id, Team.name))}
     frame["stage"] = frame["touchpoint_id"].map(
         lambda t: None if pd.isna(t) else str(stages.get(int(t), ""))
