@@ -6,31 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cxm import __version__
 from cxm.config import Settings, load_settings
-from cxm.i18n import _, language, normalise_language
+from cxm.i18n import _
 from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
+from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_security
 from cxm.web.staff import router as staff_router
 
 __all__ = ["create_app"]
-
-
-def _request_language(request: Request) -> str:
-    chosen = request.query_params.get("lang") or request.cookies.get("lang")
-    if chosen:
-        return normalise_language(chosen)
-    accept = request.headers.get("accept-language", "")
-    first = accept.split(",")[0].split(";")[0].strip()
-    return normalise_language(first) if first else "en"
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -53,13 +44,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = the_store
 
-    @app.middleware("http")
-    async def _language(request: Request, call_next):  # type: ignore[no-untyped-def]
-        with language(_request_language(request)) as lang:
-            request.state.lang = lang
-            response: Response = await call_next(request)
-        return response
-
+    app.add_middleware(LanguageMiddleware)
     install_security(app, settings)  # headers, body limits, one error renderer
     app.include_router(staff_router)
     app.include_router(api_router)

@@ -17,6 +17,7 @@ from starlette.types import Scope
 
 from cxm.errors import CXMError
 from cxm.i18n import _, language
+from cxm.web.language import request_language
 
 __all__ = [
     "NotAuthenticated",
@@ -107,9 +108,10 @@ def render_error(
 
 
 def _language_of(request: Request) -> str:
-    from cxm.web.app import _request_language
-
-    return _request_language(request)
+    lang = request.scope.get("state", {}).get("lang")
+    if isinstance(lang, str):
+        return lang
+    return request_language(request.scope.get("query_string", b""), dict(request.scope["headers"]))
 
 
 def _login_redirect(request: Request) -> Response:
