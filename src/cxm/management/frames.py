@@ -40,9 +40,12 @@ def _money(expr: Any) -> Any:
     return type_coerce(expr, Float)
 
 
-def customers_frame(session: Session, *, attributes: bool = False) -> pd.DataFrame:
+def customers_frame(
+    session: Session, *, attributes: bool = False, dates_only: bool = False
+) -> pd.DataFrame:
     """One row per customer: id, region, channel, acquired_on, status, churned_on,
-    churn_reason (code) and, when asked, the JSON ``attributes``."""
+    churn_reason (code) and, when asked, the JSON ``attributes``; with ``dates_only`` just
+    id, acquired_on and churned_on (what churn rates need)."""
     # type_coerce skips SQLAlchemy's per-row Date/Enum conversion: dates come back as ISO
     # strings (SQLite) or dates (PostgreSQL) and are parsed once, vectorised, by pandas.
     cols: list[Any] = [
@@ -56,6 +59,9 @@ def customers_frame(session: Session, *, attributes: bool = False) -> pd.DataFra
     ]
     names = ["customer_id", "region", "channel", "acquired_on", "status", "churned_on"]
     names.append("churn_reason")
+    if dates_only:
+        keep = [0, 3, 5]
+        cols, names = [cols[i] for i in keep], [names[i] for i in keep]
     if attributes:
         cols.append(Customer.attributes)
         names.append("attributes")

@@ -188,10 +188,13 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     return df
 
 
-def summary(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
-    """Customers and profit (the definition's period) per segment, as kept in the store."""
+def summary(
+    session: Session, name: str, *, at: Any = None, membership: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Customers and profit (the definition's period) per segment, as kept in the store
+    (``membership``: the current members when the caller already read them)."""
     d = get_definition(session, name)
     start, end = profit_period(session, d)
-    m = members(session, name, at=at)
+    m = membership if membership is not None else members(session, name, at=at)
     profit = profit_by_customer(session, start=start, end=end)
     return segment_summary(m, profit, segments=segment_labels(d))

@@ -99,14 +99,17 @@ def kpi_actuals(
     wave_ids: list[int] | None = None,
     items: list[str] | None = None,
     min_n: int = 30,
+    membership: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Actual value of ``kpi`` per segment and wave (or year, for churn) with its interval:
     ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``."""
     if kpi not in KPIS:
         check_target(kpi, 0)  # raises the clear "unknown KPI" error
     if kpi == "churn_rate":
-        seg = members(session, name)
-        customers = customers_frame(session).merge(seg, on="customer_id", how="inner")
+        seg = membership if membership is not None else members(session, name)
+        customers = customers_frame(session, dates_only=True).merge(
+            seg, on="customer_id", how="inner"
+        )
         if customers.empty:
             return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
         rates = churn_rates(
@@ -125,9 +128,10 @@ def kpi_actuals(
     return _survey_actuals(session, name, kpi, wave_ids, items, min_n)
 
 
-def _cost_to_serve(session: Session, name: str, cost_per_contact: float) -> pd.Series:
-    """Touchpoints per customer in each segment × the cost of one contact."""
-    m = members(session, name)
+def _cost_to_serve(m: pd.DataFrame, session: Session, cost_per_contact: float) -> pd.Series:
+    """Touchpoints per customer in each segment (members ``m``) × the cost of one contact."""
+    if cost_per_contact == 0:
+        return pd.Series(0.0, index=pd.Index(m["segment"].unique()))
     counts = pd.DataFrame(
         session.execute(
             select(Touchpoint.customer_id, func.count()).group_by(Touchpoint.customer_id)
@@ -152,17 +156,18 @@ def propose(
     """Proposed target per segment (see :func:`cxm.analytics.targets.propose_targets` for
     the rule). Cost to serve per customer = contacts per customer × ``cost_per_contact``,
     overridden per segment by ``cost_to_serve``; the floor is the latest overall actual."""
-    seg = summary(session, name)
+    current_members = members(session, name)
+    seg = summary(session, name, membership=current_members)
     seg = seg[seg["customers"] > 0]
     if seg.empty:
         raise InputError(
             _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
         )
-    cts = _cost_to_serve(session, name, cost_per_contact)
+    cts = _cost_to_serve(current_members, session, cost_per_contact)
     seg = seg.assign(cost_to_serve=seg["segment"].map(cts).fillna(0.0))
     for s, v in (cost_to_serve or {}).items():
         seg.loc[seg["segment"] == s, "cost_to_serve"] = float(v)
-    actual = kpi_actuals(session, name, kpi, items=items, min_n=1)
+    actual = kpi_actuals(session, name, kpi, items=items, min_n=1, membership=current_members)
     current = _overall(actual)
     if current is None:
         raise InputError(
