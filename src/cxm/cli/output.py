@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
 
 #: How many row problems to print before summarising the rest.
 MAX_PROBLEMS_SHOWN = 50
