@@ -67,7 +67,9 @@ def assign(session: Session, d: SegmentDefinition) -> tuple[pd.DataFrame, pd.Ser
     """``(membership, profit)``: one row per (customer_id, segment); profit per customer
     over the definition's period (0 for customers without purchases)."""
     start, end = profit_period(session, d)
-    ids = pd.Index(session.scalars(select(Customer.id).order_by(Customer.id)).all())
+    ids = pd.Index(
+        session.connection().execute(select(Customer.id).order_by(Customer.id)).scalars().all()
+    )
     profit = profit_by_customer(session, start=start, end=end).reindex(ids, fill_value=0.0)
     p = d.parameters
     if d.kind == SegmentKind.PARETO:
@@ -136,19 +138,23 @@ def recompute(session: Session, name: str, *, now: datetime | None = None) -> Re
     when = now or utcnow()
     new, profit = assign(session, d)
     old = pd.DataFrame(
-        session.execute(
+        session.connection()
+        .execute(
             select(SegmentMembership.id, SegmentMembership.customer_id, SegmentMembership.segment)
             .where(SegmentMembership.definition_id == d.id)
             .where(SegmentMembership.valid_to.is_(None))
-        ).all(),
+        )
+        .all(),
         columns=["id", "customer_id", "segment"],
     )
-    new = new.astype({"customer_id": "int64", "segment": object})
-    merged = old.astype({"customer_id": "int64"}).merge(
-        new, on=["customer_id", "segment"], how="outer", indicator=True
-    )
-    ended = merged.loc[merged["_merge"] == "left_only", "id"].astype(int).tolist()
-    started = merged.loc[merged["_merge"] == "right_only", ["customer_id", "segment"]]
+    # (customer, segment) pairs as one integer each: set differences of a million pairs by
+    # np.isin instead of a two-column outer merge.
+    labels = pd.Index(pd.unique(np.concatenate([old["segment"], new["segment"]]).astype(object)))
+    width = len(labels) + 1
+    old_key = old["customer_id"].to_numpy(np.int64) * width + labels.get_indexer(old["segment"])
+    new_key = new["customer_id"].to_numpy(np.int64) * width + labels.get_indexer(new["segment"])
+    ended = old["id"].to_numpy()[~np.isin(old_key, new_key)].astype(int).tolist()
+    started = new.loc[~np.isin(new_key, old_key), ["customer_id", "segment"]]
     for i in range(0, len(ended), _CHUNK):
         session.execute(
             update(SegmentMembership)
@@ -182,7 +188,7 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
         q = q.where(SegmentMembership.valid_from <= moment).where(
             or_(SegmentMembership.valid_to.is_(None), SegmentMembership.valid_to > moment)
         )
-    rows = session.execute(q).all()
+    rows = session.connection().execute(q).all()
     df = pd.DataFrame(rows, columns=["customer_id", "segment"])
     df["customer_id"] = df["customer_id"].astype(np.int64)
     return df
