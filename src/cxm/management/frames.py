@@ -6,6 +6,7 @@ Aggregations (profit per customer, RFM totals, complaint counts) run in the data
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -26,13 +27,22 @@ __all__ = [
     "profit_by_customer",
     "purchase_totals",
     "purchases_frame",
+    "raw_rows",
 ]
 
 
+def raw_rows(session: Session, query: Any) -> list[Any]:
+    """All rows of ``query`` as the driver returns them (tuples): a million rows without
+    SQLAlchemy's per-row objects. Callers convert types themselves, vectorised."""
+    result = session.connection().execute(query)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
 def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
-    # Core (not ORM) execution: a million rows without per-row ORM bookkeeping.
-    rows = session.connection().execute(query).all()
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(raw_rows(session, query), columns=columns)
 
 
 def _money(expr: Any) -> Any:
@@ -68,6 +78,10 @@ def customers_frame(
     df = _frame(session, select(*cols).order_by(Customer.id), names)
     for c in ("acquired_on", "churned_on"):
         df[c] = pd.to_datetime(df[c].astype(object).where(df[c].notna(), None))
+    if attributes:  # SQLite hands JSON over as text; PostgreSQL's driver already parsed it
+        df["attributes"] = df["attributes"].map(
+            lambda v: json.loads(v) if isinstance(v, str | bytes) else (v or {})
+        )
     return df
 
 

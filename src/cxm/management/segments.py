@@ -31,6 +31,7 @@ from cxm.management.frames import (
     last_activity_date,
     profit_by_customer,
     purchase_totals,
+    raw_rows,
 )
 from cxm.management.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store.base import utcnow
@@ -68,7 +69,10 @@ def assign(session: Session, d: SegmentDefinition) -> tuple[pd.DataFrame, pd.Ser
     over the definition's period (0 for customers without purchases)."""
     start, end = profit_period(session, d)
     ids = pd.Index(
-        session.connection().execute(select(Customer.id).order_by(Customer.id)).scalars().all()
+        np.fromiter(
+            (r[0] for r in raw_rows(session, select(Customer.id).order_by(Customer.id))),
+            dtype=np.int64,
+        )
     )
     profit = profit_by_customer(session, start=start, end=end).reindex(ids, fill_value=0.0)
     p = d.parameters
@@ -138,13 +142,12 @@ def recompute(session: Session, name: str, *, now: datetime | None = None) -> Re
     when = now or utcnow()
     new, profit = assign(session, d)
     old = pd.DataFrame(
-        session.connection()
-        .execute(
+        raw_rows(
+            session,
             select(SegmentMembership.id, SegmentMembership.customer_id, SegmentMembership.segment)
             .where(SegmentMembership.definition_id == d.id)
-            .where(SegmentMembership.valid_to.is_(None))
-        )
-        .all(),
+            .where(SegmentMembership.valid_to.is_(None)),
+        ),
         columns=["id", "customer_id", "segment"],
     )
     # (customer, segment) pairs as one integer each: set differences of a million pairs by
@@ -188,7 +191,7 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
         q = q.where(SegmentMembership.valid_from <= moment).where(
             or_(SegmentMembership.valid_to.is_(None), SegmentMembership.valid_to > moment)
         )
-    rows = session.connection().execute(q).all()
+    rows = raw_rows(session, q)
     df = pd.DataFrame(rows, columns=["customer_id", "segment"])
     df["customer_id"] = df["customer_id"].astype(np.int64)
     return df
