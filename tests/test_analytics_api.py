@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 import types
 
 import cxm.analytics as analytics
 
 
 def test_the_public_api_is_exactly_all() -> None:
+    for name in analytics.__all__:  # most names are imported on first use
+        assert getattr(analytics, name) is not None
     exported = set(analytics.__all__)
     assert len(exported) == len(analytics.__all__), "a name is listed twice in __all__"
     public = {
@@ -19,8 +23,13 @@ def test_the_public_api_is_exactly_all() -> None:
         and name != "annotations"
     }
     assert public == exported - {"pls"}
-    for name in analytics.__all__:
-        assert getattr(analytics, name) is not None
+
+
+def test_importing_analytics_does_not_import_scipy_stats() -> None:
+    """``cxm`` commands start fast: scipy.stats (0.5 s) loads only when a function needs it."""
+    code = "import sys, cxm.analytics; print('scipy.stats' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_star_import_gives_all() -> None:

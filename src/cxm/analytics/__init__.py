@@ -15,26 +15,10 @@ from __future__ import annotations
 
 from importlib import import_module as _import_module
 from importlib.util import find_spec as _find_spec
-from types import ModuleType as _ModuleType
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from cxm.analytics.drivers import KeyDrivers, key_drivers, relative_weights, shapley_r2
-from cxm.analytics.index import SatisfactionIndex, importance_index, pca_index
-from cxm.analytics.ipa import QUADRANTS, importance_performance
-from cxm.analytics.loyalty import (
-    LOYALTY_FACETS,
-    SatisfiedNotLoyal,
-    loyalty_by_satisfaction,
-    loyalty_index,
-    satisfaction_loyalty_correlation,
-    satisfied_not_loyal,
-)
-from cxm.analytics.reliability import (
-    cronbach_alpha,
-    fornell_larcker,
-    htmt,
-    scale_reliability,
-    vif,
-)
+# Eager: cheap (numpy, pandas), and the function ``scores`` must shadow its module.
 from cxm.analytics.scores import (
     FIVE_POINT,
     HUNDRED_POINT_WEIGHTS,
@@ -43,8 +27,51 @@ from cxm.analytics.scores import (
     score_100,
     scores,
 )
-from cxm.analytics.scores_change import compare_waves
-from cxm.analytics.scores_nps import effort_score, nps
+
+if _TYPE_CHECKING:  # imported on first use: they need scipy.stats (``cxm`` starts fast)
+    from cxm.analytics.drivers import KeyDrivers, key_drivers, relative_weights, shapley_r2
+    from cxm.analytics.index import SatisfactionIndex, importance_index, pca_index
+    from cxm.analytics.ipa import QUADRANTS, importance_performance
+    from cxm.analytics.loyalty import (
+        LOYALTY_FACETS,
+        SatisfiedNotLoyal,
+        loyalty_by_satisfaction,
+        loyalty_index,
+        satisfaction_loyalty_correlation,
+        satisfied_not_loyal,
+    )
+    from cxm.analytics.reliability import (
+        cronbach_alpha,
+        fornell_larcker,
+        htmt,
+        scale_reliability,
+        vif,
+    )
+    from cxm.analytics.scores_change import compare_waves
+    from cxm.analytics.scores_nps import effort_score, nps
+
+#: public name → the module that defines it (imported lazily by :func:`__getattr__`).
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(("KeyDrivers", "key_drivers", "relative_weights", "shapley_r2"), "drivers"),
+    **dict.fromkeys(("SatisfactionIndex", "importance_index", "pca_index"), "index"),
+    **dict.fromkeys(("QUADRANTS", "importance_performance"), "ipa"),
+    **dict.fromkeys(
+        (
+            "LOYALTY_FACETS",
+            "SatisfiedNotLoyal",
+            "loyalty_by_satisfaction",
+            "loyalty_index",
+            "satisfaction_loyalty_correlation",
+            "satisfied_not_loyal",
+        ),
+        "loyalty",
+    ),
+    **dict.fromkeys(
+        ("cronbach_alpha", "fornell_larcker", "htmt", "scale_reliability", "vif"), "reliability"
+    ),
+    "compare_waves": "scores_change",
+    **dict.fromkeys(("effort_score", "nps"), "scores_nps"),
+}
 
 __all__ = [
     "FIVE_POINT",
@@ -84,7 +111,12 @@ if _find_spec("cxm.analytics.pls") is not None:
     __all__ += ["pls"]
 
 
-def __getattr__(name: str) -> _ModuleType:
+def __getattr__(name: str) -> _Any:
     if name == "pls":
         return _import_module("cxm.analytics.pls")
-    raise AttributeError(f"module 'cxm.analytics' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'cxm.analytics' has no attribute {name!r}")
+    value = getattr(_import_module(f"cxm.analytics.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
