@@ -85,3 +85,29 @@ def test_engine_is_not_built_at_import() -> None:
 
     assert not any(type(v).__name__ == "Engine" for v in vars(engine_module).values())
     assert make_engine  # the factory is the only way in
+
+
+def test_the_migration_history_has_one_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'heads.db'}")
+    assert head_revisions(engine) == {"0005"}
+    engine.dispose()
+
+
+def test_a_database_at_the_three_branch_heads_upgrades_to_the_merge(database_url: str) -> None:
+    """A database made by the release before the merge (heads 0002, 0003, 0004) is refused
+    as outdated, then ``upgrade`` brings it to the single head without touching its tables."""
+    from cxm.store.migrate import upgrade
+
+    engine = make_engine(database_url)
+    with engine.begin() as conn:  # the fixture's database may already be migrated
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    metadata.drop_all(engine)
+    for head in ("0002", "0003", "0004"):
+        upgrade(engine, head)
+    assert current_revisions(engine) == {"0002", "0003", "0004"}
+    with pytest.raises(SchemaOutdated, match="cxm db upgrade"):
+        Store.open(database_url).close()
+    upgrade(engine)
+    assert current_revisions(engine) == {"0005"}
+    Store.open(database_url).close()
+    engine.dispose()
