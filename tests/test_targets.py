@@ -28,6 +28,19 @@ def test_it_proposes_higher_targets_for_more_valuable_segments() -> None:
     assert churn.loc["key", "target"] == pytest.approx(0.15)  # lower is better
 
 
+def test_a_proposal_near_the_top_of_the_scale_keeps_half_the_gap() -> None:
+    """Nobody is asked for 100 % CSAT or zero churn: the default headroom is at most half
+    the distance left to the end of the scale."""
+    seg = pd.DataFrame({"segment": ["key", "rest"], "profit_per_customer": [500.0, 0.0]})
+    csat = propose_targets(seg, kpi="csat", current=0.95).set_index("segment")
+    assert csat.loc["key", "target"] == pytest.approx(0.975)
+    assert csat.loc["rest", "target"] == pytest.approx(0.95)
+    churn = propose_targets(seg, kpi="churn_rate", current=0.04).set_index("segment")
+    assert churn.loc["key", "target"] == pytest.approx(0.02)
+    explicit = propose_targets(seg, kpi="csat", current=0.95, headroom=0.2).set_index("segment")
+    assert explicit.loc["key", "target"] == pytest.approx(1.0)  # asked for: kept on the scale
+
+
 def test_it_rejects_targets_outside_the_scale() -> None:
     with pytest.raises(InputError, match="outside its scale"):
         check_target("csat", 1.2)

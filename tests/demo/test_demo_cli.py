@@ -58,3 +58,24 @@ def test_a_new_user_runs_the_demo_console_script(tmp_path: Path) -> None:
     data = json.loads(done.stdout)
     assert data["customers"] == 500
     assert "churn_reasons" in data and "top20_profit_share" in data
+    # the management step: value tiers kept in the store, targets set per tier
+    segments = data["steps"]["segments"]
+    key = next(t for t in segments["value"] if t["segment"] == "key")
+    assert key["share_customers"] == pytest.approx(0.2, abs=0.01)
+    assert key["share_profit"] == pytest.approx(data["top20_profit_share"], abs=0.01)
+    kpis = {(t["segment"], t["kpi"]) for t in segments["targets"]}
+    assert {("key", "csat"), ("other", "csat"), ("key", "churn_rate")} <= kpis
+    target = {(t["segment"], t["kpi"]): t["target"] for t in segments["targets"]}
+    assert target["key", "csat"] >= target["other", "csat"]  # the valuable tier is asked more
+    assert target["key", "churn_rate"] <= target["other", "churn_rate"]
+    report = subprocess.run(
+        [str(script), "targets", "report", "value", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout), "targets against actuals after the demo"

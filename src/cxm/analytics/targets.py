@@ -83,14 +83,21 @@ def propose_targets(
        ``w_s = clip(v_s / max_s v_s, 0, 1)`` (the most valuable segment has 1).
     2. Floor = ``current`` (today's overall actual: no segment should fall below today's
        level — the "good enough" service of the other 80 %); ceiling = ``current ±
-       headroom`` (default the KPI's step, e.g. +10 points CSAT), kept on the scale.
+       headroom``, kept on the scale. The default headroom is the KPI's step (e.g. +10
+       points CSAT) but at most half the distance left to the end of the scale: at 95 %
+       CSAT the most valuable segment is asked for 97.5 %, never for 100 % — no firm can
+       satisfy every customer fully at any cost (DOMAIN.md §1).
     3. ``target_s = floor + (ceiling − floor) · w_s``: the more a segment earns net of its
        cost to serve, the more of the headroom it is asked (and funded) to reach.
     4. Service level: ``w ≥ 0.5`` premium, ``0.1 ≤ w < 0.5`` standard, else basic.
     """
     s = _scale(kpi)
     check_target(kpi, current)
-    step = s.step if headroom is None else float(headroom)
+    if headroom is None:
+        room = (s.high - current) if s.higher_is_better else (current - s.low)
+        step = min(s.step, 0.5 * room)
+    else:
+        step = float(headroom)
     if step < 0:
         raise InputError(_("Headroom must not be negative."))
     net = pd.to_numeric(segments["profit_per_customer"], errors="coerce").fillna(0.0)

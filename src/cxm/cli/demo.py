@@ -66,9 +66,44 @@ def _print_human(summary: DemoSummary, seconds: float) -> None:
     for name, result in s.steps.items():
         if name == "report" and isinstance(result, dict) and "path" in result:
             console.print(_("The demo company's report: {path}", path=result["path"]))
+        elif name == "segments" and isinstance(result, dict):
+            _print_segments(result)
         elif isinstance(result, dict):
             console.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
     console.print(_("Built in {seconds:.1f} s.", seconds=seconds))
+    console.print(
+        _(
+            "Next: `cxm targets report value` (targets against actuals), `cxm churn report`, "
+            "`cxm invest --segments value`, `cxm users create NAME --role admin` then `cxm serve`."
+        )
+    )
+
+
+def _print_segments(result: dict[str, Any]) -> None:
+    from cxm.cli.output import print_table
+
+    print_table(
+        _("Value segments (Pareto on profit)"),
+        [_("Segment"), _("Customers"), _("Share of customers"), _("Share of profit")],
+        [
+            (
+                t["segment"],
+                f"{t['customers']:,}",
+                _pct(t["share_customers"]),
+                _pct(t["share_profit"]),
+            )
+            for t in result.get("value", [])
+        ],
+    )
+    if result.get("targets"):
+        print_table(
+            _("Targets per value segment (proposed from profit net of cost to serve)"),
+            [_("Segment"), _("KPI"), _("Target"), _("Service level")],
+            [
+                (t["segment"], t["kpi"], f"{t['target']:g}", t["service_level"])
+                for t in result["targets"]
+            ],
+        )
 
 
 def demo(

@@ -7,6 +7,7 @@ from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.report_step import write_demo_report
+from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.waves import fill_survey_waves
 from cxm.demo.writer import write_company
 from cxm.i18n import _
@@ -54,6 +55,12 @@ STEPS: tuple[DemoStep, ...] = (
         lambda: _("Collecting four quarterly survey waves"),
         fill_survey_waves,
         weight=4.0,
+    ),
+    DemoStep(
+        "segments",
+        lambda: _("Segmenting customers and setting targets"),
+        define_demo_segments,
+        weight=2.0,
     ),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
