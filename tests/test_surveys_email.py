@@ -98,3 +98,44 @@ def test_an_unreachable_smtp_server_is_one_clear_error(store: Store) -> None:
     settings = load_settings(smtp_host="127.0.0.1", smtp_port=_free_port())
     with pytest.raises(MailUnavailable, match="127.0.0.1"):
         send_wave_emails(store, settings, wave_id=wave_id)
+
+
+def test_from_the_cli_links_go_out_as_csv_by_mail_and_as_reminders(
+    store: Store,
+    smtp: tuple[_Inbox, int],
+    cxm: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    import csv
+
+    inbox, port = smtp
+    wave_id, _tokens = wave_with_links(store, customers=3, definition=ONE_PAGE)
+    monkeypatch.setenv("CXM_BASE_URL", "http://survey.test")
+
+    out = tmp_path / "links.csv"
+    r = cxm("waves", "invitations", str(wave_id), "--out", str(out))
+    assert r.exit_code == 0, r.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel opens it right
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert len(rows) == 3
+    links = [v for row in rows for v in row.values() if v.startswith("http://survey.test/r/")]
+    with store.session() as s:
+        assert len({resolve_link(s, token=link.rsplit("/", 1)[1]).id for link in links}) == 3
+
+    no_server = cxm("waves", "send", str(wave_id))
+    assert no_server.exit_code == 1 and "CXM_SMTP_HOST" in no_server.stderr
+
+    monkeypatch.setenv("CXM_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CXM_SMTP_PORT", str(port))
+    sent = cxm("waves", "send", str(wave_id), "--json")
+    assert sent.exit_code == 0, sent.stderr
+    assert '"sent": 3' in sent.stdout
+    assert len(inbox.messages) == 3
+    # Nobody has answered; a reminder right away (--min-days 0) reaches all three, in Chinese.
+    reminded = cxm("waves", "remind", str(wave_id), "--min-days", "0", lang="zh-CN")
+    assert reminded.exit_code == 0, reminded.stderr
+    assert "3" in reminded.stdout
+    assert len(inbox.messages) == 6
+    assert all(m["Content-Language"] == "zh-CN" for m in inbox.messages[3:])

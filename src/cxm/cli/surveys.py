@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cxm.cli.context import open_store
+from cxm.cli.invitations import register_wave_commands
 from cxm.cli.output import console, print_json, print_table, progress_bar
 from cxm.errors import InputError
 from cxm.i18n import _
@@ -238,6 +239,7 @@ def register(app: typer.Typer) -> None:
     waves.command("create")(create_wave)
     waves.command("list")(list_waves)
     waves.command("rates")(rates)
+    register_wave_commands(waves)
     app.add_typer(waves, name="waves")
     responses = typer.Typer(help="Export and import responses.", no_args_is_help=True)
     responses.command("export")(export)
