@@ -26,6 +26,7 @@ from cxm.management.frames import (
     purchases_frame,
 )
 from cxm.management.segments import members
+from cxm.store.reads import read_once
 
 __all__ = [
     "DRIVER_ITEMS",
@@ -40,6 +41,7 @@ __all__ = [
 DRIVER_ITEMS = [f"PERQ{i}" for i in range(1, 8)] + ["SC_PROC1", "SC_PROC2", "SC_PEOP1", "SC_PEOP2"]
 
 
+@read_once
 def segment_economics(
     session: Session, name: str, *, discount: float = 0.1, horizon: int | None = None
 ) -> pd.DataFrame:

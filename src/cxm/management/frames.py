@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Purchase, Touchpoint
+from cxm.store.reads import raw_rows, read_once
 
 __all__ = [
     "complaint_counts",
@@ -31,16 +32,6 @@ __all__ = [
 ]
 
 
-def raw_rows(session: Session, query: Any) -> list[Any]:
-    """All rows of ``query`` as the driver returns them (tuples): a million rows without
-    SQLAlchemy's per-row objects. Callers convert types themselves, vectorised."""
-    result = session.connection().execute(query)
-    try:
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
-    finally:
-        result.close()
-
-
 def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(raw_rows(session, query), columns=columns)
 
@@ -50,6 +41,7 @@ def _money(expr: Any) -> Any:
     return type_coerce(expr, Float)
 
 
+@read_once
 def customers_frame(
     session: Session, *, attributes: bool = False, dates_only: bool = False
 ) -> pd.DataFrame:
@@ -102,6 +94,7 @@ def _period(query: Any, start: date | None, end: date | None) -> Any:
     return query
 
 
+@read_once
 def profit_by_customer(
     session: Session, *, start: date | None = None, end: date | None = None
 ) -> pd.Series:
@@ -115,6 +108,7 @@ def profit_by_customer(
     )
 
 
+@read_once
 def purchase_totals(
     session: Session, *, start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
@@ -138,6 +132,7 @@ def purchase_totals(
     return df
 
 
+@read_once
 def purchases_frame(session: Session, *, end: date | None = None) -> pd.DataFrame:
     """Every purchase (customer, date, revenue, cost) up to ``end`` — for purchase-history
     models (BG/NBD) that need each transaction."""
@@ -153,6 +148,7 @@ def purchases_frame(session: Session, *, end: date | None = None) -> pd.DataFram
     return df
 
 
+@read_once
 def complaint_counts(
     session: Session, *, start: datetime | None = None, end: datetime | None = None
 ) -> pd.Series:
@@ -170,6 +166,7 @@ def complaint_counts(
     return pd.Series(df["complaints"].to_numpy(), index=df["customer_id"].to_numpy(), dtype=float)
 
 
+@read_once
 def last_activity_date(session: Session) -> pd.Timestamp | None:
     """The latest purchase or churn date in the file: the natural 'as of' of an analysis."""
     last_buy = session.execute(select(func.max(Purchase.purchased_on))).scalar()
@@ -178,6 +175,7 @@ def last_activity_date(session: Session) -> pd.Timestamp | None:
     return max(known) if known else None
 
 
+@read_once
 def observation_start(session: Session) -> pd.Timestamp | None:
     """The first purchase or churn date in the file: where churn can first be observed."""
     first_buy = session.execute(select(func.min(Purchase.purchased_on))).scalar()

@@ -31,10 +31,10 @@ from cxm.management.frames import (
     last_activity_date,
     profit_by_customer,
     purchase_totals,
-    raw_rows,
 )
 from cxm.management.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store.base import utcnow
+from cxm.store.reads import raw_rows, read_once
 
 __all__ = ["RecomputeResult", "assign", "members", "profit_period", "recompute", "summary"]
 
@@ -177,6 +177,7 @@ def recompute(session: Session, name: str, *, now: datetime | None = None) -> Re
     )
 
 
+@read_once
 def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     """Memberships of definition ``name`` valid at ``at`` (default: now)."""
     d = get_definition(session, name)

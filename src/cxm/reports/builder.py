@@ -21,6 +21,7 @@ from cxm.i18n import _, language
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Report, Section
 from cxm.store import Store
+from cxm.store.reads import shared_reads
 
 __all__ = [
     "FILE_SECTIONS",
@@ -81,7 +82,7 @@ def build_report(
     extra: dict[str, Any] | None = None,
 ) -> Report:
     """Build the report in ``lang``; every text in it is already translated."""
-    with language(lang) as use:
+    with language(lang) as use, shared_reads():
         ctx = ReportContext(store=store, wave=wave, compare=compare, lang=use, extra=extra or {})
         built = [build_section(key, ctx) for key in sections]
         subtitle = ctx.extra.get("subtitle") or _("Customer satisfaction and loyalty")

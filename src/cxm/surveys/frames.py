@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxm.store.reads import raw_rows, read_once
 from cxm.surveys.models import Answer, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef, QuestionType
 
@@ -39,6 +41,14 @@ def _choice_values(definition: QuestionnaireDef) -> dict[str, dict[str, float]]:
     return out
 
 
+def _joined(choices: Any) -> Any:
+    """A multiple choice's codes joined by ``;`` (SQLite hands the JSON over as text)."""
+    if isinstance(choices, str | bytes):
+        choices = json.loads(choices)
+    return None if choices is None else ";".join(choices)
+
+
+@read_once
 def responses_frame(
     session: Session, *, wave_id: int | None = None, questionnaire_id: int | None = None
 ) -> pd.DataFrame:
@@ -49,7 +59,20 @@ def responses_frame(
     is its codes joined by ``;``; free text is text; "don't know" and unanswered are NaN.
     """
     query = (
-        select(Response, QuestionnaireVersion.number)
+        select(
+            Response.id,
+            Response.customer_id,
+            Response.wave_id,
+            Response.questionnaire_id,
+            QuestionnaireVersion.number,
+            Response.touchpoint_id,
+            Response.employee_id,
+            Response.team_id,
+            Response.language,
+            Response.source,
+            Response.completed_at,
+            Response.version_id,
+        )
         .join(QuestionnaireVersion, QuestionnaireVersion.id == Response.version_id)
         .where(Response.completed_at.is_not(None))
     )
@@ -57,32 +80,15 @@ def responses_frame(
         query = query.where(Response.wave_id == wave_id)
     if questionnaire_id is not None:
         query = query.where(Response.questionnaire_id == questionnaire_id)
-    rows = session.execute(query.order_by(Response.id)).all()
-    base = pd.DataFrame(
-        [
-            [
-                r.id,
-                r.customer_id,
-                r.wave_id,
-                r.questionnaire_id,
-                number,
-                r.touchpoint_id,
-                r.employee_id,
-                r.team_id,
-                r.language,
-                r.source,
-                r.completed_at,
-            ]
-            for r, number in rows
-        ],
-        columns=RESPONSE_COLUMNS,
-    )
-    base["completed_at"] = pd.to_datetime(base["completed_at"], utc=True)
+    rows = raw_rows(session, query.order_by(Response.id))
+    base = pd.DataFrame(rows, columns=[*RESPONSE_COLUMNS, "version_id"])
+    versions = set(base.pop("version_id").tolist())
+    # SQLite hands timestamps over as ISO text, PostgreSQL as aware datetimes.
+    base["completed_at"] = pd.to_datetime(base["completed_at"], utc=True, format="ISO8601")
     for col in ("customer_id", "wave_id", "touchpoint_id", "employee_id", "team_id"):
         base[col] = base[col].astype("Int64")
     if base.empty:
         return base
-    versions = {r.version_id for r, _n in rows}
     order: list[str] = []
     numeric_choice: dict[str, dict[str, float]] = {}
     for _vid, data in session.execute(
@@ -110,26 +116,52 @@ def responses_frame(
         answer_query = answer_query.where(Response.wave_id == wave_id)
     if questionnaire_id is not None:
         answer_query = answer_query.where(Response.questionnaire_id == questionnaire_id)
-    cells: dict[str, dict[int, Any]] = {code: {} for code in order}
-    for rid, code, number, text, choices, dont_know in session.execute(answer_query):
-        if dont_know:
-            value: Any = np.nan
-        elif number is not None:
-            value = float(number)
-        elif choices is not None:
-            value = ";".join(choices)
-        elif code in numeric_choice and text in numeric_choice[code]:
-            value = numeric_choice[code][text]
-        else:
-            value = text
-        cells.setdefault(code, {})[rid] = value
-    index = pd.Index(base["response_id"])
     answers = pd.DataFrame(
-        {code: pd.Series(vals, dtype=object).reindex(index) for code, vals in cells.items()},
-        index=index,
+        raw_rows(session, answer_query),
+        columns=["response_id", "code", "number", "text", "choices", "dont_know"],
     )
-    for code in answers.columns:
-        converted = pd.to_numeric(answers[code], errors="coerce")
-        if converted.notna().sum() == answers[code].notna().sum():
-            answers[code] = converted.astype(float)
-    return pd.concat([base.set_index("response_id"), answers], axis=1).reset_index()
+    ids = base["response_id"].to_numpy(np.int64)
+    rid = answers["response_id"].to_numpy(np.int64)
+    pos = np.minimum(np.searchsorted(ids, rid), len(ids) - 1)
+    answers = answers[ids[pos] == rid]  # a response completed between the two reads
+    pos = pos[ids[pos] == rid]
+    # The value of each answer, by the first rule that applies: "don't know" → NaN, a
+    # number, a multiple choice's codes, a numeric single choice's value, else the text.
+    dont_know = answers["dont_know"].fillna(False).astype(bool).to_numpy()
+    number = pd.to_numeric(answers["number"], errors="coerce").to_numpy(float)
+    has_number = ~np.isnan(number) & ~dont_know
+    texts = answers["text"].to_numpy(dtype=object)
+    choices = answers["choices"].to_numpy(dtype=object)
+    has_choices = pd.notna(choices) & ~dont_know & ~has_number
+    codes = list(dict.fromkeys([*order, *pd.unique(answers["code"]).tolist()]))
+    by_code = answers.groupby("code", sort=False).indices
+    columns: dict[str, np.ndarray] = {}
+    for code in codes:
+        at = by_code.get(code)
+        column = np.full(len(ids), np.nan)
+        if at is None:
+            columns[code] = column
+            continue
+        if (dont_know[at] | has_number[at]).all():
+            column[pos[at]] = np.where(dont_know[at], np.nan, number[at])
+            columns[code] = column
+            continue
+        values = texts[at].copy()
+        scale = numeric_choice.get(code)
+        if scale:
+            mapped = pd.Series(values, dtype=object).map(scale).to_numpy(dtype=object)
+            known = pd.notna(mapped)
+            values[known] = mapped[known]
+        picked = has_choices[at]
+        if picked.any():
+            values[picked] = [_joined(c) for c in choices[at][picked]]
+        values[has_number[at]] = number[at][has_number[at]]
+        values[dont_know[at]] = np.nan
+        column = column.astype(object)
+        column[pos[at]] = values
+        converted = pd.to_numeric(pd.Series(column), errors="coerce")
+        if converted.notna().sum() == pd.notna(column).sum():
+            column = converted.to_numpy(float)
+        columns[code] = column
+    frame = pd.DataFrame(columns, index=base.index)
+    return pd.concat([base, frame], axis=1)

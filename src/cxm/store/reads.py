@@ -1,0 +1,90 @@
+"""Reading big results from the store, and reading each of them once per report.
+
+:func:`raw_rows` hands over a query's rows as the driver returns them (tuples), so a
+million rows cost no per-row SQLAlchemy objects; callers convert types vectorised.
+
+:func:`shared_reads` and :func:`read_once`: the manager's report calls a dozen service
+functions (the very ones the CLI prints with ``--json``), and many of them read the same
+frames — the customers, the segment members, a wave's responses. Inside
+``with shared_reads():`` a reader decorated with ``@read_once`` runs once per database and
+arguments and every later call gets a copy of that result. Outside the block (the CLI, the
+web app, tests) the decorator does nothing: each call reads afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+__all__ = ["raw_rows", "read_once", "shared_reads"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("cxm_shared_reads", default=None)
+
+
+def raw_rows(session: Session, query: Any) -> list[Any]:
+    """All rows of ``query`` as the driver returns them (tuples): a million rows without
+    SQLAlchemy's per-row objects. Callers convert types themselves, vectorised."""
+    result = session.connection().execute(query)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this block, ``@read_once`` readers compute each result once (nested blocks
+    share the outer one). Only for code that does not write to the store meanwhile."""
+    if _SHARED.get() is not None:
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _copy(value: Any) -> Any:
+    """What a caller gets: frames and series copied (callers may add or set columns),
+    other results (numbers, dates, frozen dataclasses of frames) as they are."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    return value
+
+
+def read_once(fn: Callable[P, T]) -> Callable[P, T]:
+    """Decorate a reader ``fn(session, *args, **kwargs)`` whose result depends only on the
+    database and its arguments: inside :func:`shared_reads` it runs once per database and
+    arguments. Arguments that cannot be a dictionary key (a frame) skip the memo."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        memo = _SHARED.get()
+        if memo is None or not args or not isinstance(args[0], Session):
+            return fn(*args, **kwargs)
+        session = args[0]
+        bind = id(session.get_bind())
+        key: tuple[Any, ...] = (fn.__qualname__, fn.__module__, bind, args[1:])
+        key += (tuple(sorted(kwargs.items())),)
+        try:
+            hit = key in memo
+        except TypeError:  # an unhashable argument
+            return fn(*args, **kwargs)
+        if not hit:
+            memo[key] = fn(*args, **kwargs)
+        result: T = _copy(memo[key])
+        return result
+
+    return wrapper
