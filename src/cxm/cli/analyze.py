@@ -12,11 +12,9 @@ from cxm.errors import InputError, ModelSpecError, StatisticalWarning
 from cxm.i18n import _
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from cxm.analytics.pls import ModelSpec
 
-    from cxm.analytics.pls import PLSPM, ModelSpec
-
-__all__ = ["analyze", "register", "resolve_model", "result_document"]
+__all__ = ["analyze", "register", "resolve_model"]
 
 
 def resolve_model(model: str) -> ModelSpec:
@@ -47,65 +45,6 @@ def _parse_scale(scale: str | None) -> tuple[float, float] | None:
             _("--scale must be two numbers like 1,10 (got {value}).", value=scale)
         ) from None
     return lo, hi
-
-
-def _records(frame: pd.DataFrame, rename: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    records = frame.rename(columns=rename or {}).to_dict(orient="records")
-    return [{str(k): v for k, v in r.items()} for r in records]
-
-
-def result_document(fit: PLSPM) -> dict[str, Any]:
-    """Everything a report needs, as one JSON-able dict (the ``--json`` document)."""
-    boot = fit.bootstrap_
-    stat_cols = ["se", "t", "p", "ci_low", "ci_high", "bca_low", "bca_high"]
-
-    def with_boot(base: pd.DataFrame, table: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
-        if table is None:
-            return base.assign(**dict.fromkeys(stat_cols))
-        return base.merge(table[[*keys, *stat_cols]], on=keys, how="left")
-
-    paths = with_boot(fit.path_coefficients_, boot.paths if boot else None, ["source", "target"])
-    paths = paths.merge(fit.f2_, on=["source", "target"])
-    keys = ["construct", "indicator"]
-    report = fit.missing_report_
-    return {
-        "n": fit.n_,
-        "iterations": fit.n_iter_,
-        "converged": fit.converged_,
-        "scheme": fit.scheme,
-        "missing": {
-            "method": report.attrs["method"],
-            "rows": report.attrs["n_rows"],
-            "rows_used": report.attrs["n_used"],
-            "indicators": _records(report[report["n_missing"] > 0]),
-        },
-        "paths": _records(paths, {"source": "from", "target": "to"}),
-        "r2": fit.r2_.to_dict(),
-        "r2_adj": fit.r2_adj_.to_dict(),
-        "loadings": _records(with_boot(fit.outer_loadings_, boot.loadings if boot else None, keys)),
-        "weights": _records(with_boot(fit.outer_weights_, boot.weights if boot else None, keys)),
-        "total_effects": _records(
-            with_boot(
-                fit.total_effects_, boot.total_effects if boot else None, ["source", "target"]
-            ),
-            {"source": "from", "target": "to"},
-        ),
-        "indices": fit.construct_indices_.to_dict(),
-        "warnings": list(fit.warnings_),
-        "reliability": _records(fit.reliability()),
-        "htmt": _records(fit.htmt()),
-        "indicator_vif": _records(fit.indicator_vif()),
-        "inner_vif": _records(fit.inner_vif(), {"source": "from", "target": "to"}),
-        "bootstrap": None
-        if boot is None
-        else {
-            "resamples": boot.n_boot,
-            "failed": boot.n_failed,
-            "seed": boot.seed,
-            "level": boot.level,
-            "p_value": "two-sided, Student t with n-1 df on estimate/se",
-        },
-    }
 
 
 def _fmt(value: Any) -> str:
@@ -177,7 +116,7 @@ def analyze(
     ] = None,
 ) -> None:
     """Estimate a PLS path model (satisfaction index) on a survey file."""
-    from cxm.analytics.pls import PLSPM
+    from cxm.analytics.pls import PLSPM, result_document
     from cxm.cli.output import err_console, print_json, progress_bar
     from cxm.files import read_table
 

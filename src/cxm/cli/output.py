@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -23,6 +20,7 @@ from rich.table import Table
 
 from cxm.errors import CXMError, ValidationFailed
 from cxm.i18n import _
+from cxm.jsonable import to_jsonable
 
 __all__ = [
     "console",
@@ -39,29 +37,6 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error
 
 #: How many row problems to print before summarising the rest.
 MAX_PROBLEMS_SHOWN = 50
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn numpy/pandas/decimal/date values into plain JSON values (NaN → null)."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return to_jsonable(value.item())
-    if hasattr(value, "to_dict"):
-        return to_jsonable(value.to_dict())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def print_json(data: Any) -> None:

@@ -15,9 +15,9 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any
 
-from cxm.cli.output import to_jsonable
 from cxm.errors import CXMError
 from cxm.i18n import _, language
+from cxm.jsonable import to_jsonable
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Report, Section
 from cxm.store import Store

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cxm.analytics.pls.bootstrap import BootstrapResult, bootstrap
 from cxm.analytics.pls.catalog import TEMPLATES, load_template, template_text
+from cxm.analytics.pls.document import result_document
 from cxm.analytics.pls.model import PLSPM
 from cxm.analytics.pls.simulate import simulate
 from cxm.analytics.pls.syntax import Block, ModelSpec, StructuralPath, parse_model
@@ -24,6 +25,7 @@ __all__ = [
     "bootstrap",
     "load_template",
     "parse_model",
+    "result_document",
     "simulate",
     "template_text",
 ]

@@ -87,7 +87,7 @@ def model_document(ctx: ReportContext) -> dict[str, Any]:
             given: dict[str, Any] = ctx.extra["document"]
             return given
         # The very function that prints ``cxm analyze --json``.
-        result_document = need("cxm.cli.analyze", "result_document")
+        result_document = need("cxm.analytics.pls", "result_document")
         fit, _text = fitted_model(ctx)
         doc: dict[str, Any] = result_document(fit)
         return doc
