@@ -78,7 +78,8 @@ def test_proposed_targets_ask_more_of_the_valuable_segment(store: Store) -> None
     with store.session() as s:
         out = propose(s, "regions", "csat", items=["SAT"]).set_index("segment")
     assert out.attrs["current"] == pytest.approx((30 + 21) / 60)
-    assert out.loc["north", "target"] == pytest.approx(0.85 + 0.10)
+    # headroom: the 10-point step, at most half the 15 points left to 100 %
+    assert out.loc["north", "target"] == pytest.approx(0.85 + 0.075)
     assert out.loc["south", "target"] == pytest.approx(0.85)
     assert out.loc["north", "service_level"] == "premium"
 

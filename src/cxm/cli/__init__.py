@@ -77,10 +77,20 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors: a missing argument, an unknown command
+        if isinstance(exc, _click_exceptions()):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _click_exceptions() -> tuple[type[Exception], ...]:
+    """Click's exception base class, in each place it lives: typer ≥ 0.2x carries its own
+    copy of click (``typer._click``), older typer uses the ``click`` package."""
+    found: list[type[Exception]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(import_module(module).ClickException)
+        except ImportError:
+            continue
+    return tuple(found)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 import typer
@@ -97,8 +96,8 @@ def propose(
 def set_(
     name: NameArg,
     segment: Annotated[str, typer.Argument(help="Segment name.")],
+    value: Annotated[float, typer.Option("--value", help="The target, on the KPI's scale.")],
     kpi: Annotated[str, typer.Option("--kpi")] = "csat",
-    value: Annotated[float, typer.Option("--value")] = math.nan,
     wave: Annotated[int | None, typer.Option("--wave", help="Only for this wave id.")] = None,
     period: Annotated[str | None, typer.Option("--period")] = None,
     service_level: Annotated[str | None, typer.Option("--service-level")] = None,
