@@ -109,3 +109,42 @@ def test_a_wave_cannot_close_before_it_opens(store: Store) -> None:
                 opens_on=TODAY,
                 closes_on=TODAY - timedelta(days=1),
             )
+
+
+def test_a_wave_is_stratified_by_a_saved_segment_definition(store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    """``--stratum segment:NAME``: per-segment quotas over the current memberships, churned
+    customers left out (rule segments on the region, kept by the management domain)."""
+    import json
+
+    from cxm.customers.codes import CustomerStatus
+    from cxm.management.definitions import define_segments
+    from cxm.management.segments import recompute
+
+    ids = add_customers(store, 30)
+    with store.session() as s:
+        s.get(Customer, ids[0]).status = CustomerStatus.CHURNED  # a north customer
+        rules = [
+            {"name": "N", "conditions": [{"field": "region", "value": "north"}]},
+            {"name": "S", "conditions": [{"field": "region", "value": "south"}]},
+        ]
+        define_segments(s, name="geo", kind="rule", parameters={"segments": rules})
+    with store.session() as s:
+        recompute(s, "geo")
+        save_questionnaire(s, definition=parse_definition(SHORT))
+    empty = cxm(
+        "waves", "create", "W0", "--questionnaire", SHORT["code"], "--opens", "2026-11-01",
+        "--closes", "2026-11-30", "--stratum", "segment:nosuch",
+    )  # fmt: skip
+    assert empty.exit_code == 1 and "nosuch" in empty.stderr
+    r = cxm(
+        "waves", "create", "W1", "--questionnaire", SHORT["code"], "--opens", "2026-11-01",
+        "--closes", "2026-11-30", "--stratum", "segment:geo", "--quota", "N=20",
+        "--quota", "S=4", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["invited"] == {"N": 14, "S": 4}  # 15 north customers, one churned
+    assert out["shortfall"] == {"N": 6}
+    with store.session() as s:
+        invited = set(s.scalars(select(Invitation.customer_id)))
+    assert ids[0] not in invited

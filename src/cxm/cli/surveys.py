@@ -80,7 +80,11 @@ def create_wave(
     closes: Annotated[str, typer.Option("--closes", help="Last day (YYYY-MM-DD).")],
     quiet_days: Annotated[int, typer.Option("--quiet-days", min=0)] = 90,
     stratum: Annotated[
-        str | None, typer.Option("--stratum", help="Customer column or attribute.")
+        str | None,
+        typer.Option(
+            "--stratum",
+            help="Customer column or attribute, or segment:NAME for a segment definition.",
+        ),
     ] = None,
     quota: Annotated[
         list[str] | None, typer.Option("--quota", help="STRATUM=N (repeatable).")

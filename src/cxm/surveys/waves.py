@@ -106,6 +106,29 @@ def wave_expiry(wave: Wave) -> datetime:
     return datetime.combine(wave.closes_on + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+#: ``stratum="segment:value"`` stratifies by the current segments of a saved definition.
+SEGMENT_PREFIX = "segment:"
+
+
+def _segment_strata(session: Session, name: str) -> dict[str, list[int]]:
+    """Active customers by their current segment of definition ``name`` (management)."""
+    from cxm.management.segments import members
+
+    current = members(session, name)
+    if current.empty:
+        raise InputError(
+            _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
+        )
+    active = set(
+        session.scalars(select(Customer.id).where(Customer.status == CustomerStatus.ACTIVE))
+    )
+    out: dict[str, list[int]] = {}
+    for cid, segment in zip(current["customer_id"].tolist(), current["segment"], strict=True):
+        if cid in active:
+            out.setdefault(str(segment), []).append(int(cid))
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def _strata(session: Session, stratum: Stratum) -> dict[str, list[int]]:
     active = Customer.status == CustomerStatus.ACTIVE
     if stratum is None:
@@ -113,6 +136,8 @@ def _strata(session: Session, stratum: Stratum) -> dict[str, list[int]]:
         return {"all": list(ids)}
     if isinstance(stratum, Mapping):
         return {str(k): sorted({int(i) for i in v}) for k, v in stratum.items()}
+    if isinstance(stratum, str) and stratum.startswith(SEGMENT_PREFIX):
+        return _segment_strata(session, stratum.removeprefix(SEGMENT_PREFIX).strip())
     out: dict[str, list[int]] = {}
     if callable(stratum):
         for c in session.scalars(select(Customer).where(active).order_by(Customer.id)):

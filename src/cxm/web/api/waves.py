@@ -34,7 +34,10 @@ class WaveIn(BaseModel):
     closes_on: date
     quiet_days: int = Field(default=90, ge=0, le=3650)
     stratum: str | None = Field(
-        default=None, max_length=100, description="Customer column or attribute to stratify by."
+        default=None,
+        max_length=100,
+        description="Customer column or attribute to stratify by, or segment:NAME (the "
+        "current segments of a saved definition).",
     )
     quotas: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] | int | None = Field(
         default=None, description="Per-stratum quotas, one quota for all, or none (everyone)."
