@@ -122,7 +122,7 @@ def test_a_wave_is_stratified_by_a_saved_segment_definition(store: Store, cxm) -
 
     ids = add_customers(store, 30)
     with store.session() as s:
-        s.get(Customer, ids[0]).status = CustomerStatus.CHURNED  # a north customer
+        s.get_one(Customer, ids[0]).status = CustomerStatus.CHURNED  # a north customer
         rules = [
             {"name": "N", "conditions": [{"field": "region", "value": "north"}]},
             {"name": "S", "conditions": [{"field": "region", "value": "south"}]},
