@@ -14,9 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer, Touchpoint
 from cxm.demo.context import DemoContext
 from cxm.surveys.models import Invitation
@@ -223,6 +222,18 @@ def _moments(ctx: DemoContext, rng: np.random.Generator) -> int:
     return len(items)
 
 
+def _customers_at(people: Any, opens: date, closes: date) -> dict[str, list[int]]:
+    """Customers by region who were customers while the wave ran: acquired before it
+    opened and not churned before it closed. The demo writes history after the fact, so the
+    sample cannot use today's status: some of those asked in 2025 have left since — which is
+    how their answers can tell who leaves (survival by satisfaction, churn risk, invest)."""
+    out: dict[str, list[int]] = {}
+    for cid, region, acquired, churned in people:
+        if (acquired is None or acquired <= opens) and (churned is None or churned > closes):
+            out.setdefault(str(region), []).append(int(cid))
+    return out
+
+
 def fill_survey_waves(ctx: DemoContext) -> None:
     """Four quarterly CCSI waves over a regional sample, then moment-of-truth ratings."""
     rng = ctx.rng("survey_waves")
@@ -230,26 +241,25 @@ def fill_survey_waves(ctx: DemoContext) -> None:
     index_of = {int(db): i for i, db in enumerate(ctx.customer_ids.tolist())}
     with ctx.store.session() as s:
         qid = install_template(s, name="ccsi").questionnaire_id
-        sizes = dict(
-            s.execute(
-                select(Customer.region, func.count(Customer.id))
-                .where(Customer.status == CustomerStatus.ACTIVE, Customer.region.is_not(None))
-                .group_by(Customer.region)
-            ).all()
-        )
-    total = sum(sizes.values()) or 1
-    share = min(SAMPLE_SHARE, MAX_PER_WAVE / total)
+        people = s.execute(
+            select(Customer.id, Customer.region, Customer.acquired_on, Customer.churned_on)
+            .where(Customer.region.is_not(None))
+            .order_by(Customer.id)
+        ).all()
     summary: dict[str, Any] = {"waves": []}
     for w, (name, opens, closes) in enumerate(WAVES):
+        strata = _customers_at(people, opens, closes)
+        total = sum(len(v) for v in strata.values()) or 1
+        share = min(SAMPLE_SHARE, MAX_PER_WAVE / total)
         with ctx.store.session() as s:
             wave = create_wave(
                 s, questionnaire_id=qid, name=name, opens_on=opens, closes_on=closes,
                 quiet_days=QUIET_DAYS,
             )  # fmt: skip
-            quotas = {str(k): max(1, round(v * share)) for k, v in sizes.items()}
+            quotas = {k: max(1, round(len(v) * share)) for k, v in strata.items()}
             opened = datetime.combine(opens, time(9), UTC)
             sample_wave(
-                s, wave_id=wave.id, stratum="region", quotas=quotas, seed=ctx.seed + w, now=opened
+                s, wave_id=wave.id, stratum=strata, quotas=quotas, seed=ctx.seed + w, now=opened
             )
             invited = s.execute(
                 select(Invitation.id, Invitation.customer_id)
