@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cxm.store.base import Base, TimestampMixin
+from cxm.store.base import Base, TimestampMixin, code_enum
 
 __all__ = ["ROLE_RANK", "ApiToken", "Role", "StaffUser"]
 
@@ -30,16 +30,7 @@ class StaffUser(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="staff_role",
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-            validate_strings=True,
-        )
-    )
+    role: Mapped[Role] = mapped_column(code_enum(Role, "staff_role", length=16))
     #: argon2id hash in PHC string form ($argon2id$v=19$m=…); never the password.
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

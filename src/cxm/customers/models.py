@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,21 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxm.customers.codes import ChurnReason, CustomerStatus, JourneyStage
-from cxm.store.base import Base, TimestampMixin, json_type
+from cxm.store.base import Base, TimestampMixin, code_enum, json_type
 
 __all__ = ["Customer", "Employee", "Purchase", "Team", "Touchpoint"]
-
-
-def _enum(cls: type[Any], name: str) -> Enum:
-    # Stored as the code string (portable; a new code needs no ALTER TYPE on PostgreSQL).
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 class Team(TimestampMixin, Base):
@@ -69,10 +56,10 @@ class Customer(TimestampMixin, Base):
     channel: Mapped[str | None] = mapped_column(String(100), index=True)
     acquired_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[CustomerStatus] = mapped_column(
-        _enum(CustomerStatus, "customer_status"), default=CustomerStatus.ACTIVE
+        code_enum(CustomerStatus, "customer_status"), default=CustomerStatus.ACTIVE
     )
     churned_on: Mapped[date | None] = mapped_column(Date)
-    churn_reason: Mapped[ChurnReason | None] = mapped_column(_enum(ChurnReason, "churn_reason"))
+    churn_reason: Mapped[ChurnReason | None] = mapped_column(code_enum(ChurnReason, "churn_reason"))
     churn_note: Mapped[str | None] = mapped_column(Text)
     #: Preferences, family, life events, hobbies, competitors used, suggestions…
     attributes: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
@@ -109,7 +96,7 @@ class Touchpoint(TimestampMixin, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str | None] = mapped_column(String(100))
-    stage: Mapped[JourneyStage] = mapped_column(_enum(JourneyStage, "journey_stage"))
+    stage: Mapped[JourneyStage] = mapped_column(code_enum(JourneyStage, "journey_stage"))
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cxm.store.base import Base, TimestampMixin, json_type, utcnow
+from cxm.store.base import Base, TimestampMixin, code_enum, json_type, utcnow
 
 __all__ = ["SegmentDefinition", "SegmentKind", "SegmentMembership", "Target"]
 
@@ -38,16 +37,7 @@ class SegmentDefinition(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[SegmentKind] = mapped_column(
-        Enum(
-            SegmentKind,
-            name="segment_kind",
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-            validate_strings=True,
-        )
-    )
+    kind: Mapped[SegmentKind] = mapped_column(code_enum(SegmentKind, "segment_kind", length=16))
     parameters: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
     exclusive: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(Text)

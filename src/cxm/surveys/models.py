@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
-from cxm.store.base import Base, TimestampMixin, json_type, utcnow
+from cxm.store.base import Base, TimestampMixin, code_enum, json_type, utcnow
 
 __all__ = [
     "Answer",
@@ -37,17 +36,6 @@ __all__ = [
     "Response",
     "Wave",
 ]
-
-
-def _enum(cls: type[Any], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
 
 
 def _json_or_null() -> TypeEngine[Any]:
@@ -129,7 +117,7 @@ class Invitation(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[InvitationKind] = mapped_column(_enum(InvitationKind, "invitation_kind"))
+    kind: Mapped[InvitationKind] = mapped_column(code_enum(InvitationKind, "invitation_kind"))
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("survey_questionnaires.id"))
     wave_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True
@@ -142,7 +130,7 @@ class Invitation(TimestampMixin, Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     stratum: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[InvitationStatus] = mapped_column(
-        _enum(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
+        code_enum(InvitationStatus, "invitation_status"), default=InvitationStatus.PENDING
     )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
