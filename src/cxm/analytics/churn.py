@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxm.analytics._intervals import wilson
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -25,20 +26,9 @@ __all__ = ["churn_rates", "churn_reasons", "survival_curves", "wilson_interval"]
 def wilson_interval(
     successes: Any, n: Any, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion (vectorised; NaN where ``n == 0``).
-
-    ``(p̂ + z²/2n ± z √(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`` — Wilson (1927), JASA 22:209;
-    agrees with ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
-    """
-    k = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / m
-        denom = 1 + z**2 / m
-        centre = (p + z**2 / (2 * m)) / denom
-        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / denom
-    return centre - half, centre + half
+    """Wilson score interval for a proportion (vectorised; NaN where ``n == 0``): the one
+    the score modules use (:func:`cxm.analytics._intervals.wilson`), for any array-like."""
+    return wilson(np.asarray(successes, dtype=float), np.asarray(n, dtype=float), confidence)
 
 
 def _windows(
