@@ -39,6 +39,7 @@ from cxm.customers.importing_events import (
     validate_purchases,
     validate_touchpoints,
 )
+from cxm.customers.importing_ids import stored_ids, written_cells
 from cxm.customers.importing_sql import UpsertWriter, count_rows
 from cxm.customers.models import Customer, Purchase, Touchpoint
 from cxm.errors import InputError, ValidationFailed
@@ -167,6 +168,14 @@ def _run(
                 if state.rows == 0:
                     raise InputError(_("{file} has a header but no data rows.", file=name))
                 if state.problem_count:
+                    state.resolve(
+                        {
+                            "file": lambda column, rows: written_cells(
+                                path, column, rows, chunk_rows=chunk_rows, sheet=sheet
+                            ),
+                            "stored": lambda _name, keys: stored_ids(conn, kind.table, keys),
+                        }
+                    )
                     raise ValidationFailed(
                         _(
                             "{file}: {n} problems found; nothing was imported. "

@@ -1,20 +1,27 @@
 """Checks shared by every import: required values, lengths, dates, duplicate ids.
 
 A :class:`ImportState` lives for one file and collects every problem (keeping the first
-:data:`MAX_PROBLEMS_KEPT`, counting all) and the ids seen so far, so that a duplicate on
-row 900,000 names its twin on row 3. A :class:`Chunk` wraps one DataFrame of text cells.
+:data:`MAX_PROBLEMS_KEPT`, counting all) and the ids seen so far, as 128-bit hashes with
+the row they were first seen on (:class:`~cxm.customers.importing_ids.HashRuns`, 24 bytes
+per id), so that a duplicate on row 9,000,000 names its twin on row 3. A twin's text is
+not kept: a problem that quotes it is *deferred* and worded at the end, when the import
+has failed anyway, from the file read again. A :class:`Chunk` wraps one DataFrame of text
+cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from cxm.customers.importing_columns import ColumnMap
+from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes
 from cxm.errors import Problem
 from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
 from cxm.files.safe import FORMULA_TRIGGERS
@@ -30,6 +37,18 @@ MAX_PROBLEMS_KEPT = 1000
 MAX_MEMO = 100_000
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A kept problem whose reason quotes a text not held in memory: ``source`` says where
+    to read it (``("file", header)``: the cell of row ``ref``; ``("stored", "")``: the
+    stored id that case-folds to ``ref``) and ``reason`` words the problem with it."""
+
+    index: int
+    source: tuple[str, str]
+    ref: int | str
+    reason: Callable[[str | None], str]
+
+
 @dataclass
 class ImportState:
     """What one import remembers across chunks."""
@@ -38,24 +57,64 @@ class ImportState:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
-    #: case-folded id → (row, id as written), per kind of id
-    seen: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    #: per kind of id, hash of the case-folded id → data row it was first seen on
+    seen: dict[str, HashRuns] = field(default_factory=dict)
     normalised_ids: int = 0
     #: per field, parsed value or failure reason of each distinct text seen so far
     parsed: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: content key → times seen, for rows keyed by their content (no id column)
-    occurrences: dict[str, int] = field(default_factory=dict)
+    #: content hash → times seen, for rows keyed by their content (no id column)
+    occurrences: HashRuns = field(default_factory=HashRuns)
     rows: int = 0
     #: rows in the table when the import began
     rows_before: int = 0
-    #: case-folded external id → external id of the rows already stored (loaded when needed)
-    stored_keys: dict[str, str] | None = None
+    #: hash of each stored case-folded external id → hash of the stored id as written
+    #: (loaded when needed)
+    stored_keys: HashRuns | None = None
+    #: kept problems whose reason is worded at the end (see :meth:`resolve`)
+    deferred: list[Deferred] = field(default_factory=list)
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             text = None if value is None else str(value)
             self.problems.append(Problem(row, column, text, reason))
+
+    def defer(
+        self,
+        row: int,
+        column: str,
+        value: Any,
+        *,
+        source: tuple[str, str],
+        ref: int | str,
+        reason: Callable[[str | None], str],
+    ) -> None:
+        """Record a problem whose reason needs the text found at ``source`` / ``ref``."""
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.deferred.append(Deferred(len(self.problems), source, ref, reason))
+        self.add(row, column, value, "")
+
+    def resolve(self, read: Mapping[str, Callable[[str, set[Any]], Mapping[Any, str]]]) -> None:
+        """Word the deferred problems; ``read[source kind](name, refs)`` finds the texts."""
+        wanted: dict[tuple[str, str], set[Any]] = {}
+        for d in self.deferred:
+            wanted.setdefault(d.source, set()).add(d.ref)
+        texts = {source: read[source[0]](source[1], refs) for source, refs in wanted.items()}
+        for d in self.deferred:
+            reason = d.reason(texts[d.source].get(d.ref))
+            self.problems[d.index] = replace(self.problems[d.index], reason=reason)
+        self.deferred.clear()
+
+
+def _duplicate_reason(other_row: int, other: str | None, written: str) -> str:
+    if other is None or other == written:
+        return _("duplicate id: row {other} has the same id", other=other_row)
+    return _(
+        "duplicate id: row {other} has {value!r}, which is the same id once case, "
+        "spaces and full-width characters are ignored",
+        other=other_row,
+        value=other,
+    )
 
 
 def unescape(text: str) -> str:
@@ -160,38 +219,38 @@ class Chunk:
 
     def unique_ids(self, name: str, ids: pd.Series, *, kind: str) -> None:
         """Report ids seen before in this file (also when they differ only by case,
-        spaces or full-width characters)."""
-        seen = self.state.seen.setdefault(kind, {})
+        spaces or full-width characters), naming the row that had the id first."""
+        seen = self.state.seen.setdefault(kind, HashRuns())
         raw = self.raw(name)
-        changed = int(((raw != ids) & ids.notna()).sum())
-        self.state.normalised_ids += changed
-        header = self.header(name)
-        rows, values, written_as = ids.index.tolist(), ids.tolist(), raw.tolist()
-        keys = [v.casefold() for v in values if v is not None]
-        distinct = set(keys)
-        if len(distinct) == len(keys) and distinct.isdisjoint(seen):  # the usual case
-            pairs: Iterable[tuple[int, str]] = zip(rows, written_as, strict=True)
-            if len(keys) < len(values):  # skip the empty ids (reported as required)
-                pairs = (p for p, v in zip(pairs, values, strict=True) if v is not None)
-            seen.update(zip(keys, pairs, strict=True))
+        present = ids.notna().to_numpy()
+        self.state.normalised_ids += int(((raw != ids).to_numpy() & present).sum())
+        if not present.any():  # empty ids are reported as required
             return
-        for row, value, written in zip(rows, values, written_as, strict=True):
-            if value is None:
-                continue
-            key = value.casefold()
-            first = seen.get(key)
-            if first is None:
-                seen[key] = (int(row), written)
-                continue
-            other_row, other = first
-            if other == written:
-                reason = _("duplicate id: row {other} has the same id", other=other_row)
+        rows = ids.index.to_numpy(dtype=np.int64)[present]
+        keys = [value.casefold() for value in ids.to_numpy()[present]]
+        codes, first = first_positions(keys)
+        hashes = key_hashes([keys[i] for i in first])
+        found, earlier = seen.get(hashes)
+        new = ~found
+        seen.put((hashes[0][new], hashes[1][new]), rows[first[new]])
+        twin = np.where(found, earlier, rows[first])[codes]
+        duplicate = twin != rows
+        if not duplicate.any():  # the usual case
+            return
+        header = self.header(name)
+        here = set(ids.index.tolist())
+        for row, other_row in zip(rows[duplicate].tolist(), twin[duplicate].tolist(), strict=True):
+            written = str(raw.at[row])
+            if other_row in here:
+                reason = _duplicate_reason(other_row, str(raw.at[other_row]), written)
+                self.state.add(row, header, written, reason)
             else:
-                reason = _(
-                    "duplicate id: row {other} has {value!r}, which is the same id once case, "
-                    "spaces and full-width characters are ignored",
-                    other=other_row,
-                    value=other,
+                self.state.defer(
+                    row,
+                    header,
+                    written,
+                    source=("file", header),
+                    ref=other_row,
+                    reason=partial(_duplicate_reason, other_row, written=written),
                 )
-            self.state.add(int(row), header, written, reason)
-            self.bad.at[row] = True
+        self.bad.loc[rows[duplicate]] = True

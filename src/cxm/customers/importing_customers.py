@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, select
 
@@ -12,8 +13,9 @@ from cxm.customers.codes import CustomerStatus
 from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_churn_reason, read_status
 from cxm.customers.importing_columns import ColumnMap
+from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, single_hash
 from cxm.customers.models import Customer
-from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, normalise_id, parse_date
+from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, parse_date
 from cxm.i18n import _
 
 __all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
@@ -52,30 +54,58 @@ def customer_update_columns(columns: ColumnMap) -> list[str]:
     return out
 
 
+def _stored_keys(conn: Connection) -> HashRuns:
+    """Hash of each stored case-folded customer id → hash of the first stored id with that
+    key as written, read in batches."""
+    keys = HashRuns()
+    result = conn.execution_options(yield_per=50_000).execute(select(_TABLE.c.external_id))
+    for batch in result.partitions():
+        stored = [str(e) for (e,) in batch]
+        folded = [e.casefold() for e in stored]
+        codes, first = first_positions(folded)
+        hashes = key_hashes([folded[i] for i in first])
+        found, _written = keys.get(hashes)
+        new = ~found
+        keys.put((hashes[0][new], hashes[1][new]), single_hash([stored[i] for i in first[new]]))
+    return keys
+
+
 def _stored_case_twins(chunk: Chunk, conn: Connection, ids: pd.Series) -> None:
     """Report ids that match a stored customer's id only once case is ignored."""
     state = chunk.state
     if not state.rows_before:
         return
     if state.stored_keys is None:
-        state.stored_keys = {}
-        result = conn.execution_options(yield_per=50_000).execute(select(_TABLE.c.external_id))
-        for (stored,) in result:
-            state.stored_keys.setdefault(stored.casefold(), stored)
-    keys = state.stored_keys
-    twins = {
-        i: keys[i.casefold()] for i in set(ids.dropna().tolist()) if keys.get(i.casefold(), i) != i
-    }
-    if twins:
-        chunk.fail(
-            ids.isin(twins),
-            "customer_id",
-            lambda value: _(
-                "the database already has customer {stored!r}, the same id in another case; "
-                "write it exactly as stored",
-                stored=twins.get(normalise_id(value), ""),
-            ),
+        state.stored_keys = _stored_keys(conn)
+    distinct = ids.dropna().unique().tolist()
+    if not distinct:
+        return
+    folded = [i.casefold() for i in distinct]
+    found, stored_as = state.stored_keys.get(key_hashes(folded))
+    twin = found & (stored_as != single_hash(distinct))
+    if not twin.any():
+        return
+    twins = {distinct[i]: folded[i] for i in np.flatnonzero(twin).tolist()}
+    mask = ids.isin(twins)
+    raw, header = chunk.raw("customer_id"), chunk.header("customer_id")
+    for row in mask.index[mask.to_numpy()].tolist():
+        state.defer(
+            int(row),
+            header,
+            raw.at[row],
+            source=("stored", ""),
+            ref=twins[ids.at[row]],
+            reason=_stored_twin_reason,
         )
+    chunk.bad |= mask
+
+
+def _stored_twin_reason(stored: str | None) -> str:
+    return _(
+        "the database already has customer {stored!r}, the same id in another case; "
+        "write it exactly as stored",
+        stored=stored or "",
+    )
 
 
 def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_stage
 from cxm.customers.importing_columns import ColumnMap
+from cxm.customers.importing_ids import first_positions
 from cxm.customers.importing_sql import lookup_ids
 from cxm.customers.importing_staff import resolve_staff
 from cxm.customers.models import Customer
@@ -115,17 +117,29 @@ def _keys(chunk: Chunk, id_field: str, kind: str, content: Sequence[pd.Series]) 
     """The external id of each row: the file's id, else content hash + occurrence."""
     given = chunk.text(id_field, max_length=100)
     chunk.unique_ids(id_field, given, kind=kind)
-    keys: list[str | None] = []
-    counts = chunk.state.occurrences
-    for given_id, *values in zip(given, *content, strict=True):
-        if given_id is not None:
-            keys.append(given_id)
-            continue
-        digest = hashlib.sha1(
+    keys: list[str | None] = given.tolist()
+    keyless = [i for i, k in enumerate(keys) if k is None]
+    if not keyless:
+        return given
+    rows = zip(*(column.tolist() for column in content), strict=True)
+    digests = [
+        hashlib.sha1(
             "\x1f".join(_canonical(v) for v in values).encode(), usedforsecurity=False
         ).hexdigest()[:32]
-        counts[digest] = n = counts.get(digest, 0) + 1
-        keys.append(f"auto:{digest}:{n}")
+        for i, values in enumerate(rows)
+        if keys[i] is None
+    ]
+    # The occurrence number of each row among identical rows of the file so far.
+    codes, first = first_positions(digests)
+    halves = np.frombuffer(bytes.fromhex("".join(digests[i] for i in first)), dtype=">u8")
+    hashes = (halves[0::2].astype(np.uint64), halves[1::2].astype(np.uint64))
+    counts = chunk.state.occurrences
+    _found, before = counts.get(hashes)
+    within = pd.Series(codes).groupby(codes).cumcount().to_numpy() + 1
+    occurrence = before[codes] + within
+    counts.put(hashes, before + np.bincount(codes, minlength=len(first)))
+    for i, digest, n in zip(keyless, digests, occurrence.tolist(), strict=True):
+        keys[i] = f"auto:{digest}:{n}"
     return pd.Series(keys, index=given.index, dtype=object)
 
 
