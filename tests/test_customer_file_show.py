@@ -118,3 +118,43 @@ def test_another_area_adds_a_section_with_one_line(
     assert "Survey answers" in r.stdout and "2026-Q1" in r.stdout and "2026-02-03" in r.stdout
     data = json.loads(cxm("customers", "show", "C000002", "--json").stdout)
     assert data["sections"]["Survey answers"][0]["answered_on"] == "2026-02-03"
+
+
+def test_the_file_shows_the_customers_survey_answers_and_segments(store: Store, cxm) -> None:  # type: ignore[no-untyped-def]
+    """The sections the survey and management areas add: what the customer answered (newest
+    first; overall satisfaction, recommend, comment) and their current segments."""
+    from datetime import UTC, datetime
+
+    from cxm.customers.models import Customer
+    from cxm.management.definitions import define_segments
+    from cxm.management.segments import recompute
+    from cxm.surveys.models import Invitation
+    from cxm.surveys.recording import CompletedResponse, record_responses
+    from tests.survey_factories import ONE_PAGE, wave_with_links
+
+    wave_id, _tokens = wave_with_links(store, customers=2, definition=ONE_PAGE)
+    with store.session() as s:
+        inv_id, customer_id = s.execute(
+            select(Invitation.id, Invitation.customer_id)
+            .where(Invitation.wave_id == wave_id)
+            .order_by(Invitation.id)
+        ).first()  # type: ignore[misc]
+        external = s.get_one(Customer, customer_id).external_id
+        when = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+        answers = {"SAT": 2, "NPS": 3}
+        record_responses(s, items=[CompletedResponse(inv_id, answers, when)], source="test")
+        rules = [{"name": "everyone", "conditions": []}]
+        define_segments(s, name="all", kind="rule", parameters={"segments": rules})
+    with store.session() as s:
+        recompute(s, "all")
+
+    cf = customer_file(store, external)
+    (answer,) = cf.sections["Survey answers"]
+    assert answer["survey"] == "2026 Q4"
+    assert (answer["satisfaction"], answer["nps"]) == (2.0, 3.0)
+    assert cf.sections["Segments"] == [
+        {"definition": "all", "segment": "everyone", "since": cf.sections["Segments"][0]["since"]}
+    ]
+    r = cxm("customers", "show", external, lang="zh-CN")
+    assert r.exit_code == 0, r.stderr
+    assert "调查回答" in r.stdout and "2026-11-20" in r.stdout and "everyone" in r.stdout

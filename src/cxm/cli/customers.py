@@ -41,6 +41,15 @@ def _field_labels() -> dict[str, str]:
         "month": _("month"),
         "competitors_used": _("Competitors used"),
         "suggestions": _("Suggestions"),
+        "definition": _("Segmentation"),
+        "segment": _("Segment"),
+        "since": _("Since"),
+        "completed_at": _("Answered"),
+        "survey": _("Survey"),
+        "satisfaction": _("Satisfaction (1–5)"),
+        "nps": _("Recommend (0–10)"),
+        "effort": _("Effort (1–7)"),
+        "comment": _("Comment"),
     }
 
 

@@ -37,7 +37,10 @@ __all__ = [
 #: called as ``function(session, customer_id)`` and returns a JSON-able value (a list of
 #: records shows as a table). ``title`` is English, translated at display: add it to your
 #: locale file. Example: ``("Survey answers", "cxm.surveys.profile:answers_of")``.
-EXTRA_SECTIONS: tuple[tuple[str, str], ...] = ()
+EXTRA_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("Segments", "cxm.management.profile:segments_of"),
+    ("Survey answers", "cxm.surveys.profile:answers_of"),
+)
 
 
 @dataclass(frozen=True)
