@@ -185,6 +185,11 @@ class TableChunks:
         return next(self._chunks)
 
     def close(self) -> None:
+        # The chunks first: a reader stopped early still holds its file (openpyxl keeps the
+        # workbook's file open while a sheet's rows are being read).
+        close_chunks = getattr(self._chunks, "close", None)
+        if close_chunks is not None:
+            close_chunks()
         while self._closers:
             self._closers.pop().close()
 
