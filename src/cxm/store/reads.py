@@ -55,8 +55,8 @@ def shared_reads() -> Iterator[None]:
 
 
 def _copy(value: Any) -> Any:
-    """What a caller gets: frames and series copied (callers may add or set columns),
-    other results (numbers, dates, frozen dataclasses of frames) as they are."""
+    """Frames and series copied (a caller may add or set columns), other results (numbers,
+    dates) as they are."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy()
     if isinstance(value, tuple):
@@ -83,8 +83,10 @@ def read_once(fn: Callable[P, T]) -> Callable[P, T]:
         except TypeError:  # an unhashable argument
             return fn(*args, **kwargs)
         if not hit:
-            memo[key] = fn(*args, **kwargs)
-        result: T = _copy(memo[key])
-        return result
+            result = fn(*args, **kwargs)
+            memo[key] = _copy(result)  # a consolidated copy: later copies of it are cheap
+            return result
+        kept: T = _copy(memo[key])
+        return kept
 
     return wrapper

@@ -1,0 +1,72 @@
+"""Shared reads: inside one report a reader runs once per database and arguments, each
+caller gets its own copy, and outside the block every call reads the store afresh."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cxm.management.frames import customers_frame, profit_by_customer
+from cxm.store import Store
+from cxm.store.reads import shared_reads
+from tests.management_factories import add_customer
+
+
+def _count_selects(store: Store) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", on_execute)
+    return seen
+
+
+def test_a_reader_runs_once_per_arguments_inside_shared_reads(store: Store) -> None:
+    add_customer(store, "a", profit=10.0)
+    add_customer(store, "b", profit=5.0, bought_on=date(2025, 7, 1))
+    selects = _count_selects(store)
+    with shared_reads(), store.session() as s:
+        first = customers_frame(s)
+        n_after_first = len(selects)
+        second = customers_frame(s)
+        assert len(selects) == n_after_first  # no second read
+        assert first.equals(second)
+        assert first is not second
+        # Other arguments are another read.
+        july = profit_by_customer(s, start=date(2025, 7, 1))
+        assert len(selects) > n_after_first
+        assert sorted(july.tolist()) == [5.0]
+        assert sorted(profit_by_customer(s).tolist()) == [5.0, 10.0]
+
+
+def test_each_caller_gets_its_own_copy(store: Store) -> None:
+    add_customer(store, "a", profit=10.0, region="north")
+    with shared_reads(), store.session() as s:
+        mine = customers_frame(s)
+        mine["region"] = "changed"
+        mine.loc[:, "status"] = "changed"
+        mine["extra"] = 1
+        theirs = customers_frame(s)
+    assert theirs["region"].tolist() == ["north"]
+    assert theirs["status"].tolist() == ["active"]
+    assert "extra" not in theirs
+
+
+def test_outside_shared_reads_every_call_reads_the_store(store: Store) -> None:
+    add_customer(store, "a")
+    with store.session() as s:
+        assert len(customers_frame(s)) == 1
+    add_customer(store, "b")
+    with store.session() as s:
+        assert len(customers_frame(s)) == 2
+    with shared_reads():
+        with store.session() as s:
+            assert len(customers_frame(s)) == 2
+        add_customer(store, "c")
+        with store.session() as s:  # the same report: the frame read once
+            assert len(customers_frame(s)) == 2
+    with store.session() as s:
+        assert len(customers_frame(s)) == 3
