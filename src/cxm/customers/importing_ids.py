@@ -17,6 +17,7 @@ stored id's exact case) are not kept: they are read back for the few problems re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,24 @@ def first_positions(values: Sequence[str]) -> tuple[Int64s, Int64s]:
     return codes, np.flatnonzero(codes > before).astype(np.int64)
 
 
+@dataclass
+class _Run:
+    """Hashes sorted by ``hi``, with their ``lo`` halves and values alongside."""
+
+    hi: UInt64s
+    lo: UInt64s
+    values: Int64s
+
+    def merge(self, newer: _Run) -> None:
+        """Take in ``newer``'s hashes, keeping the order: each column is rebuilt by
+        :func:`numpy.insert` at positions found once, in linear time, and the old column
+        let go before the next is built (the peak is one column more than the data)."""
+        at = np.searchsorted(self.hi, newer.hi)
+        self.hi = np.insert(self.hi, at, newer.hi)
+        self.lo = np.insert(self.lo, at, newer.lo)
+        self.values = np.insert(self.values, at, newer.values)
+
+
 class HashRuns:
     """A map from 128-bit hashes to one ``int64`` each, in sorted runs (see module notes).
 
@@ -83,10 +102,10 @@ class HashRuns:
     """
 
     def __init__(self) -> None:
-        self._runs: list[tuple[UInt64s, UInt64s, Int64s]] = []
+        self._runs: list[_Run] = []
 
     def __len__(self) -> int:
-        return sum(len(hi) for hi, _lo, _values in self._runs)
+        return sum(len(run.hi) for run in self._runs)
 
     @property
     def runs(self) -> int:
@@ -95,7 +114,7 @@ class HashRuns:
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
-        return sum(hi.nbytes + lo.nbytes + v.nbytes for hi, lo, v in self._runs)
+        return sum(run.hi.nbytes + run.lo.nbytes + run.values.nbytes for run in self._runs)
 
     def _locate(self, hashes: Hashes) -> tuple[Int64s, Int64s]:
         """Per hash, the run holding it and its position there (run ``-1``: absent)."""
@@ -104,7 +123,8 @@ class HashRuns:
         position = np.zeros(len(hi), dtype=np.int64)
         # Sorted needles walk each run in order (several times faster than random ones).
         by_hi = np.argsort(hi)
-        for number, (run_hi, run_lo, _values) in enumerate(self._runs):
+        for number, run in enumerate(self._runs):
+            run_hi, run_lo = run.hi, run.lo
             todo = by_hi[run_of[by_hi] < 0]
             if not len(todo):
                 break
@@ -130,10 +150,10 @@ class HashRuns:
         """``(found, values)`` per hash; ``values`` is 0 where not found."""
         run_of, position = self._locate(hashes)
         values = np.zeros(len(run_of), dtype=np.int64)
-        for number, (_hi, _lo, run_values) in enumerate(self._runs):
+        for number, run in enumerate(self._runs):
             here = run_of == number
             if here.any():
-                values[here] = run_values[position[here]]
+                values[here] = run.values[position[here]]
         return run_of >= 0, values
 
     def put(self, hashes: Hashes, values: Int64s | Iterable[int]) -> None:
@@ -144,34 +164,20 @@ class HashRuns:
             return
         run_of, position = self._locate(hashes) if self._runs else (np.full(len(hi), -1), None)
         if position is not None:
-            for number, (_hi, _lo, run_values) in enumerate(self._runs):
+            for number, run in enumerate(self._runs):
                 here = run_of == number
                 if here.any():
-                    run_values[position[here]] = values[here]
+                    run.values[position[here]] = values[here]
         new = run_of < 0
         if new.any():
             self._push(hi[new], lo[new], values[new])
 
     def _push(self, hi: UInt64s, lo: UInt64s, values: Int64s) -> None:
         order = np.argsort(hi, kind="stable")
-        self._runs.append((hi[order], lo[order], values[order]))
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
+        self._runs.append(_Run(hi[order], lo[order], values[order]))
+        while len(self._runs) > 1 and len(self._runs[-2].hi) <= len(self._runs[-1].hi):
             newer = self._runs.pop()
-            older = self._runs.pop()
-            self._runs.append(_merge(older, newer))
-
-
-def _merge(
-    older: tuple[UInt64s, UInt64s, Int64s], newer: tuple[UInt64s, UInt64s, Int64s]
-) -> tuple[UInt64s, UInt64s, Int64s]:
-    """Two sorted runs as one; column by column so that little more than one column is
-    copied at a time (timsort merges the two sorted halves in linear time)."""
-    hi = np.concatenate([older[0], newer[0]])
-    order = np.argsort(hi, kind="stable")
-    hi = hi[order]
-    lo = np.concatenate([older[1], newer[1]])[order]
-    values = np.concatenate([older[2], newer[2]])[order]
-    return hi, lo, values
+            self._runs[-1].merge(newer)
 
 
 def written_cells(
