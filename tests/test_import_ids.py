@@ -21,7 +21,7 @@ def test_it_finds_every_id_put_and_no_other_among_many() -> None:
         ids = _ids(start, start + size)
         found, _values = runs.get(key_hashes(ids))
         assert not found.any()
-        runs.put(key_hashes(ids), np.arange(start, start + size) * 3)
+        runs.add(key_hashes(ids), np.arange(start, start + size) * 3)
         start += size
     assert len(runs) == start == 200_000
     assert runs.runs <= math.log2(start) + 1

@@ -232,7 +232,7 @@ class Chunk:
         hashes = key_hashes([keys[i] for i in first])
         found, earlier = seen.get(hashes)
         new = ~found
-        seen.put((hashes[0][new], hashes[1][new]), rows[first[new]])
+        seen.add((hashes[0][new], hashes[1][new]), rows[first[new]])
         twin = np.where(found, earlier, rows[first])[codes]
         duplicate = twin != rows
         if not duplicate.any():  # the usual case

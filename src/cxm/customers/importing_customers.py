@@ -66,7 +66,7 @@ def _stored_keys(conn: Connection) -> HashRuns:
         hashes = key_hashes([folded[i] for i in first])
         found, _written = keys.get(hashes)
         new = ~found
-        keys.put((hashes[0][new], hashes[1][new]), single_hash([stored[i] for i in first[new]]))
+        keys.add((hashes[0][new], hashes[1][new]), single_hash([stored[i] for i in first[new]]))
     return keys
 
 
@@ -86,7 +86,7 @@ def _stored_case_twins(chunk: Chunk, conn: Connection, ids: pd.Series) -> None:
     if not twin.any():
         return
     twins = {distinct[i]: folded[i] for i in np.flatnonzero(twin).tolist()}
-    mask = ids.isin(twins)
+    mask = ids.isin(list(twins))
     raw, header = chunk.raw("customer_id"), chunk.header("customer_id")
     for row in mask.index[mask.to_numpy()].tolist():
         state.defer(

@@ -172,6 +172,11 @@ class HashRuns:
         if new.any():
             self._push(hi[new], lo[new], values[new])
 
+    def add(self, hashes: Hashes, values: Int64s | Iterable[int]) -> None:
+        """Add hashes known to be new (distinct, and not found by :meth:`get`)."""
+        if len(hashes[0]):
+            self._push(hashes[0], hashes[1], np.asarray(values, dtype=np.int64))
+
     def _push(self, hi: UInt64s, lo: UInt64s, values: Int64s) -> None:
         order = np.argsort(hi, kind="stable")
         self._runs.append(_Run(hi[order], lo[order], values[order]))
