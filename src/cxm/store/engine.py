@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxm.errors import ConfigError, DatabaseUnavailable
 from cxm.i18n import _
 
-__all__ = ["Store", "make_engine", "redact_url"]
+__all__ = ["POOL_SIZE", "Store", "make_engine", "redact_url"]
 
 
 def redact_url(url: str) -> str:
@@ -23,6 +25,12 @@ def redact_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<invalid URL>"
+
+
+#: Connections each pool keeps open (a web worker runs at most 8 respondent saves at once).
+POOL_SIZE = 10
+#: Seconds a pooled connection may stay idle before it is pinged at its next use.
+PING_AFTER_IDLE_S = 5.0
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,7 +43,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _ping_when_idle(engine: Engine, after_s: float) -> None:
+    """Ping a pooled connection before use only when it has been idle a while (a server
+    restart or an idle timeout may have closed it). A ping at every checkout would cost a
+    round trip per request; a connection in steady use has just proved itself."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < after_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError() from exc  # the pool retries with a new one
+            raise
+
+
+def make_engine(url: str, *, ping_after_idle_s: float = PING_AFTER_IDLE_S, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` with the settings CXM relies on."""
     try:
         parsed = make_url(url)
@@ -46,16 +76,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", POOL_SIZE)
         engine = create_engine(
             parsed, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_pre_ping", True)
-        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("pool_size", POOL_SIZE)
         kwargs.setdefault("max_overflow", 20)
-        return create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        _ping_when_idle(engine, ping_after_idle_s)
+        return engine
     raise ConfigError(
         _(
             "Unsupported database {backend}: use sqlite:///path or postgresql+psycopg://…",
@@ -85,6 +118,11 @@ class Store:
             store.close()
             raise
         return store
+
+    @cached_property
+    def autocommit(self) -> Engine:
+        """The engine in autocommit mode (same pool): each statement its own transaction."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:

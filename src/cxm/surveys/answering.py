@@ -9,7 +9,7 @@ from datetime import datetime
 from threading import Lock
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,10 +22,13 @@ from cxm.surveys.tokens import hash_token, looks_like_token
 from cxm.surveys.validation import AnswerValue, is_shown
 
 __all__ = [
+    "ADD_ANSWERS",
     "ANSWERS",
+    "CLAIM",
     "INVITATIONS",
     "LINKS",
     "RESPONSES",
+    "SET_STATUS",
     "VERSIONS",
     "Lookup",
     "answer_rows",
@@ -110,16 +113,22 @@ def _lookup_statement() -> Select[Any]:
 #: Statements of the hot path, built once (building them per request costs more than
 #: running them).
 _LOOKUP = _lookup_statement()
-_CLAIM = {
+CLAIM = {
     name: dialect.insert(RESPONSES)
     .on_conflict_do_nothing(index_elements=["invitation_id"])
     .returning(RESPONSES.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 _RESPONSE_OF = select(RESPONSES.c.id).where(RESPONSES.c.invitation_id == bindparam("inv"))
+ADD_ANSWERS = insert(ANSWERS)
+SET_STATUS = (
+    update(INVITATIONS)
+    .where(INVITATIONS.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"))
+)
 
 
-def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
+def lookup(session: Session | Connection, *, token: str, now: datetime) -> Lookup:
     """The invitation behind ``token`` and its response, in one query; :class:`LinkInvalid`
     for an unknown or expired token."""
     if not looks_like_token(token):
@@ -143,7 +152,7 @@ def lookup(session: Session, *, token: str, now: datetime) -> Lookup:
     )
 
 
-def version_of(session: Session, found: Lookup) -> tuple[int, QuestionnaireDef]:
+def version_of(session: Session | Connection, found: Lookup) -> tuple[int, QuestionnaireDef]:
     """The version a response answers (the latest one for a new response, as found by
     :func:`lookup`) and its parsed definition; cached, keyed by the version's
     ``updated_at`` (a version is edited in place only while nobody has answered it)."""
@@ -152,7 +161,7 @@ def version_of(session: Session, found: Lookup) -> tuple[int, QuestionnaireDef]:
     return found.version_id, _parsed(session, found.version_id, found.version_stamp)
 
 
-def _parsed(session: Session, version_id: int, stamp: Any) -> QuestionnaireDef:
+def _parsed(session: Session | Connection, version_id: int, stamp: Any) -> QuestionnaireDef:
     key = (version_id, stamp)
     found = _cache.get(key)
     if found is None:
@@ -242,7 +251,7 @@ def claim_response(
     }
     # RETURNING gives the id only when this request inserted the row (rowcount is not
     # reliable with RETURNING on every driver).
-    rid = session.scalar(_CLAIM[session.get_bind().dialect.name], values)
+    rid = session.scalar(CLAIM[session.get_bind().dialect.name], values)
     created = rid is not None
     if rid is None:
         rid = session.scalar(_RESPONSE_OF, {"inv": found.invitation_id})

@@ -20,18 +20,19 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    insert,
     update,
 )
 from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
 from cxm.i18n import _
+from cxm.store import Store
 from cxm.store.base import utcnow
 from cxm.surveys.answering import (
+    ADD_ANSWERS,
     ANSWERS,
-    INVITATIONS,
     RESPONSES,
+    SET_STATUS,
     answer_rows,
     claim_response,
     lookup,
@@ -40,6 +41,7 @@ from cxm.surveys.answering import (
     version_of,
     visible_pages,
 )
+from cxm.surveys.first_save import insert_first_page
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.models import InvitationStatus
 from cxm.surveys.schema import QuestionnaireDef
@@ -52,6 +54,7 @@ __all__ = [
     "SaveResult",
     "open_form",
     "save_page",
+    "submit_page",
 ]
 
 
@@ -146,12 +149,21 @@ def _guard(*, complete: bool) -> Update:
 
 _GUARD = _guard(complete=False)
 _GUARD_COMPLETE = _guard(complete=True)
-_ADD_ANSWERS = insert(ANSWERS)
-_SET_STATUS = (
-    update(INVITATIONS)
-    .where(INVITATIONS.c.id == bindparam("b_id"))
-    .values(status=bindparam("b_status"))
-)
+
+
+def _checked(
+    definition: QuestionnaireDef,
+    page: int,
+    raw: Mapping[str, Any],
+    saved: Mapping[str, AnswerValue],
+    action: str,
+) -> PageCheck:
+    if not 0 <= page < len(definition.pages):
+        raise InputError(_("There is no page {n}.", n=page + 1))
+    check = validate_answers(definition.pages[page], raw, earlier=saved, require=action == "next")
+    if check.errors or check.form_errors:
+        raise PageRejected(check, page=page)
+    return check
 
 
 def _plan(
@@ -196,12 +208,8 @@ def save_page(
     if found.completed:
         raise AlreadyAnswered()
     version_id, definition = version_of(session, found)
-    if not 0 <= page < len(definition.pages):
-        raise InputError(_("There is no page {n}.", n=page + 1))
     saved = saved_answers(session, found.response_id) if found.response_id else {}
-    check = validate_answers(definition.pages[page], raw, earlier=saved, require=action == "next")
-    if check.errors or check.form_errors:
-        raise PageRejected(check, page=page)
+    check = _checked(definition, page, raw, saved, action)
     page_codes = {q.code for q in definition.pages[page].questions}
     answers, next_page = _plan(definition, saved, check.values, page, action)
 
@@ -244,8 +252,87 @@ def save_page(
             )
         )
     if check.values:
-        session.execute(_ADD_ANSWERS, answer_rows(response_id, check.values))
+        session.execute(ADD_ANSWERS, answer_rows(response_id, check.values))
     if completing or created:
         status = InvitationStatus.COMPLETED if completing else InvitationStatus.STARTED
-        session.execute(_SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
+        session.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
     return SaveResult(response_id, completing, next_page)
+
+
+def submit_page(
+    store: Store,
+    *,
+    token: str,
+    page: int,
+    raw: Mapping[str, Any],
+    action: Literal["next", "back"] = "next",
+    language: str = "en",
+    source: str = "web",
+    now: datetime | None = None,
+) -> SaveResult:
+    """:func:`save_page` in transactions of its own: the first save of a response takes the
+    short path of :mod:`cxm.surveys.first_save`, anything else a session."""
+    now = now or utcnow()
+    first = _first_save(
+        store,
+        token=token,
+        page=page,
+        raw=raw,
+        action=action,
+        language=language,
+        source=source,
+        now=now,
+    )
+    if first is not None:
+        return first
+    with store.session() as s:
+        return save_page(
+            s,
+            token=token,
+            page=page,
+            raw=raw,
+            action=action,
+            language=language,
+            source=source,
+            now=now,
+        )
+
+
+def _first_save(
+    store: Store,
+    *,
+    token: str,
+    page: int,
+    raw: Mapping[str, Any],
+    action: str,
+    language: str,
+    source: str,
+    now: datetime,
+) -> SaveResult | None:
+    """The save when the invitation has no response yet; ``None`` (nothing written) when
+    it has one, also when a request racing this one made it a moment ago."""
+    # PostgreSQL: autocommit, the write is one statement. SQLite: one transaction.
+    postgres = store.dialect == "postgresql"
+    with store.autocommit.connect() if postgres else store.engine.begin() as conn:
+        found = lookup(conn, token=token, now=now)
+        if found.completed:
+            raise AlreadyAnswered()
+        if found.response_id is not None:
+            return None
+        version_id, definition = version_of(conn, found)
+        check = _checked(definition, page, raw, {}, action)
+        _answers, next_page = _plan(definition, {}, check.values, page, action)
+        response_id = insert_first_page(
+            conn,
+            found,
+            version_id=version_id,
+            values=check.values,
+            page=page,
+            completed=next_page is None,
+            language=language,
+            source=source,
+            now=now,
+        )
+    if response_id is None:
+        return None
+    return SaveResult(response_id, next_page is None, next_page)
