@@ -46,11 +46,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     app.add_middleware(LanguageMiddleware)
     install_security(app, settings)  # headers, body limits, one error renderer
+    # Respondents' saves are the busiest route: matched first (each route tried costs).
+    app.include_router(respond_router)
     app.include_router(staff_router)
     app.include_router(api_router)
     app.include_router(management_router)
     app.include_router(reports_router)
-    app.include_router(respond_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])

@@ -9,13 +9,17 @@ personal invitation. No JavaScript: everything works with it off.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+import asyncio
+import contextvars
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any, Literal, TypeVar
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
 from cxm.errors import InputError
 from cxm.i18n import language
@@ -23,7 +27,7 @@ from cxm.store import Store
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.labels import DONT_KNOW, answer_options
 from cxm.surveys.public import TooManyRequests, open_public_link
-from cxm.surveys.responses import AlreadyAnswered, FormState, PageRejected, open_form, save_page
+from cxm.surveys.responses import AlreadyAnswered, FormState, PageRejected, open_form, submit_page
 from cxm.surveys.schema import QuestionDef, QuestionType, pick_text
 from cxm.surveys.tokens import hash_token, keyed_hash
 from cxm.surveys.validation import AnswerValue, is_shown
@@ -31,16 +35,29 @@ from cxm.web.templating import templates
 
 __all__ = ["router"]
 
+T = TypeVar("T")
+
 router = APIRouter(tags=["respondent pages"], include_in_schema=False)
 
 #: Form fields holding answers are named ``q_<question code>``.
 _FIELD_PREFIX = "q_"
+_MAX_FIELDS = 1000
+#: Threads for the respondents' database work: fewer than the connections the pool keeps
+#: (10), so that a busy hour never opens and closes connections, and few enough that
+#: threads do not queue for the interpreter lock.
+_DB_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cxm-respond")
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _browser_cookie(public_token: str) -> str:
     """One cookie per public link, named by a hash so the link itself is not revealed."""
     return "cxm_p_" + hash_token(public_token)[:16]
+
+
+async def _in_db_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` on one of :data:`_DB_THREADS`, in this request's context (language)."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_DB_THREADS, context.run, work)
 
 
 def _store(request: Request) -> Store:
@@ -61,8 +78,15 @@ def _invalid(request: Request) -> Response:
     return _render(request, "respond/invalid.html", {"message": LinkInvalid().message}, 404)
 
 
+@cache
+def _thanks_page(lang: str) -> bytes:
+    """The thank-you page is the same for everyone in a language: rendered once."""
+    with language(lang):
+        return templates().get_template("respond/thanks.html").render(lang=lang).encode()
+
+
 def _thanks(request: Request) -> Response:
-    return _render(request, "respond/thanks.html", {})
+    return HTMLResponse(_thanks_page(request.state.lang), headers=_NO_STORE)
 
 
 def _question_view(
@@ -144,7 +168,7 @@ async def show_page(request: Request, token: str, page: int | None = None) -> Re
             return open_form(s, token=token)
 
     try:
-        state = await run_in_threadpool(load)
+        state = await _in_db_thread(load)
     except LinkInvalid:
         return _invalid(request)
     resume = state.resume_page()
@@ -154,31 +178,47 @@ async def show_page(request: Request, token: str, page: int | None = None) -> Re
     return _page_view(request, token, state, target)
 
 
-def _raw_answers(form: Any) -> dict[str, list[str]]:
-    raw: dict[str, list[str]] = {}
-    for key in form:
-        if key.startswith(_FIELD_PREFIX):
-            raw[key[len(_FIELD_PREFIX) :]] = [v for v in form.getlist(key) if isinstance(v, str)]
-    return raw
+async def _form_fields(request: Request) -> dict[str, list[str]]:
+    """The posted fields. A URL-encoded body (what the form sends) is parsed in one call;
+    anything else (multipart) by Starlette."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", "replace")
+        try:
+            return parse_qs(body, keep_blank_values=True, max_num_fields=_MAX_FIELDS)
+        except ValueError:  # more fields than any page has
+            raise HTTPException(400) from None
+    form = await request.form(max_fields=_MAX_FIELDS)
+    return {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
 
 
-@router.post("/r/{token}", response_class=HTMLResponse)
-async def save(request: Request, token: str) -> Response:
-    form = await request.form()
-    raw = _raw_answers(form)
+def _raw_answers(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        key[len(_FIELD_PREFIX) :]: values
+        for key, values in fields.items()
+        if key.startswith(_FIELD_PREFIX)
+    }
+
+
+async def save(request: Request) -> Response:
+    """Save a page (a plain Starlette route: the busiest one, it skips FastAPI's
+    parameter machinery)."""
+    token: str = request.path_params["token"]
+    fields = await _form_fields(request)
+    raw = _raw_answers(fields)
     try:
-        page = int(str(form.get("page", "")))
+        page = int(fields.get("page", [""])[-1])
     except ValueError:
         page = -1
-    action: Literal["next", "back"] = "back" if form.get("action") == "back" else "next"
+    action: Literal["next", "back"] = "back" if fields.get("action", [""])[-1] == "back" else "next"
     lang: str = request.state.lang
 
     def work() -> Any:
-        with _store(request).session() as s:
-            return save_page(s, token=token, page=page, raw=raw, action=action, language=lang)
+        return submit_page(
+            _store(request), token=token, page=page, raw=raw, action=action, language=lang
+        )
 
     try:
-        result = await run_in_threadpool(work)
+        result = await _in_db_thread(work)
     except LinkInvalid:
         return _invalid(request)
     except (AlreadyAnswered, IntegrityError):
@@ -189,7 +229,7 @@ async def save(request: Request, token: str) -> Response:
             with _store(request).session() as s:
                 return open_form(s, token=token)
 
-        state = await run_in_threadpool(reload)
+        state = await _in_db_thread(reload)
         return _page_view(
             request,
             token,
@@ -209,6 +249,9 @@ async def save(request: Request, token: str) -> Response:
     )
 
 
+router.add_route("/r/{token}", save, methods=["POST"], include_in_schema=False)
+
+
 @router.get("/p/{public_token}", response_class=HTMLResponse)
 async def open_public(request: Request, public_token: str) -> Response:
     settings = request.app.state.settings
@@ -223,7 +266,7 @@ async def open_public(request: Request, public_token: str) -> Response:
             )
 
     try:
-        opened = await run_in_threadpool(work)
+        opened = await _in_db_thread(work)
     except LinkInvalid:
         return _invalid(request)
     except TooManyRequests as exc:
