@@ -146,7 +146,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                         _("target"),
                         tuple(str(r["segment"]) for r in members),
                         tuple(r.get("target") for r in members),
-                        mode="line",
+                        mode="marker",  # one target per segment: nothing to join by a line
                     ),
                 ),
                 src,
