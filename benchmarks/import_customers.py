@@ -1,11 +1,13 @@
 """Benchmark: import 1,000,000 customers from CSV into SQLite and PostgreSQL.
 
-Prints rows/s and peak memory (ru_maxrss of a child process that does only the import),
-for a first import (all rows inserted) and a re-import of the same file (all unchanged).
-Rows per CPU-second of the importing process is printed too: on a shared machine the wall
-clock mostly measures the neighbours (the load average is printed for that reason).
+Prints rows/s and peak memory for a first import (all rows inserted) and a re-import of
+the same file (all unchanged), each in its own child process that does only that import,
+so each peak (ru_maxrss) is that run's own. Rows per CPU-second of the importing process
+is printed too: on a shared machine the wall clock mostly measures the neighbours (the
+load average is printed for that reason). Several ``--rows`` sizes show whether peak
+memory grows with the file (it should stay nearly flat: ids cost 24 bytes each).
 
-    .venv/bin/python benchmarks/import_customers.py [--rows N] [--skip-postgres]
+    .venv/bin/python benchmarks/import_customers.py [--rows N [N ...]] [--skip-postgres]
 
 PostgreSQL comes from CXM_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
 a scratch database is created and dropped. The CSV is written to benchmarks/data/ (git-ignored).
@@ -67,75 +69,78 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     frame.to_csv(path, index=False, encoding="utf-8")
 
 
-def child(url: str, path: str) -> None:
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. ``VmHWM`` where Linux has it: ``ru_maxrss``
+    survives fork and exec, so a child would report its parent's peak (e.g. while
+    generating the CSV)."""
     import resource
 
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(url: str, path: str, run: str) -> None:
     from cxm.customers.importing import import_customers
     from cxm.store import Store
 
     store = Store.open(url)
-    out = {}
-    for run in ("first", "again"):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = import_customers(store, path)
-        seconds = time.perf_counter() - start
-        out[run] = {
-            "seconds": seconds,
-            "cpu": time.process_time() - cpu,
-            "rows": result.rows,
-            "inserted": result.inserted,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        }
+    start, cpu = time.perf_counter(), time.process_time()
+    result = import_customers(store, path)
+    out = {
+        "run": run,
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "rows": result.rows,
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "peak_rss_mib": peak_rss_mib(),
+    }
     store.close()
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stdout.write(json.dumps(out) + "\n")
 
 
 def measure(label: str, url: str, path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(f"{label}: FAILED\n{proc.stderr[-2000:]}")
-        return
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
     for run in ("first", "again"):
-        r = out[run]
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", url, str(path), run],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            print(f"{label}: {run} FAILED\n{proc.stderr[-2000:]}")
+            return
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
             f"{label:<11} {run:<6} {r['rows']:>9,} rows in {r['seconds']:6.1f} s = "
             f"{r['rows'] / r['seconds']:>9,.0f} rows/s wall, "
-            f"{r['rows'] / r['cpu']:>9,.0f} rows per CPU-second of the importer "
+            f"{r['rows'] / r['cpu']:>9,.0f} rows per CPU-second of the importer, "
+            f"peak memory {r['peak_rss_mib']:,.0f} MiB "
             f"(inserted {r['inserted']:,}, updated {r['updated']:,}, unchanged {r['unchanged']:,})"
         )
-    print(f"{label:<11} peak memory of the importing process: {out['peak_rss_mib']:,.0f} MiB")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"))
-    args = parser.parse_args()
-    if args.child:
-        child(*args.child)
-        return
-    path = DATA / f"customers_{args.rows}.csv"
+def run_size(rows: int, *, skip_postgres: bool) -> None:
+    path = DATA / f"customers_{rows}.csv"
     if not path.exists():
         start = time.perf_counter()
-        generate(path, args.rows)
+        generate(path, rows)
         print(f"generated {path.name} in {time.perf_counter() - start:.1f} s")
     size = path.stat().st_size / 2**20
     print(
-        f"file: {path} ({args.rows:,} customers, {size:,.0f} MiB, cpus={os.cpu_count()}, "
+        f"file: {path} ({rows:,} customers, {size:,.0f} MiB, cpus={os.cpu_count()}, "
         f"load average {os.getloadavg()[0]:.1f})"
     )
     with tempfile.TemporaryDirectory() as tmp:
         measure("SQLite", f"sqlite:///{tmp}/bench.db", path)
-    if args.skip_postgres:
+    if skip_postgres:
         return
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
@@ -158,6 +163,19 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "RUN"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    for rows in args.rows:
+        run_size(rows, skip_postgres=args.skip_postgres)
 
 
 if __name__ == "__main__":
