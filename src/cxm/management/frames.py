@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Purchase, Touchpoint
-from cxm.store.reads import raw_rows, read_once
+from cxm.store.reads import raw_rows, read_once, sharing_reads
 
 __all__ = [
     "complaint_counts",
@@ -61,6 +61,9 @@ def customers_frame(
     ]
     names = ["customer_id", "region", "channel", "acquired_on", "status", "churned_on"]
     names.append("churn_reason")
+    if dates_only and sharing_reads() and not attributes:
+        # Inside a report other sections read every column anyway: cut that one frame.
+        return customers_frame(session)[["customer_id", "acquired_on", "churned_on"]]
     if dates_only:
         keep = [0, 3, 5]
         cols, names = [cols[i] for i in keep], [names[i] for i in keep]

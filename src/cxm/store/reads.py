@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 import pandas as pd
 from sqlalchemy.orm import Session
 
-__all__ = ["raw_rows", "read_once", "shared_reads"]
+__all__ = ["raw_rows", "read_once", "shared_reads", "sharing_reads"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,6 +52,11 @@ def shared_reads() -> Iterator[None]:
         yield
     finally:
         _SHARED.reset(token)
+
+
+def sharing_reads() -> bool:
+    """Whether this code runs inside :func:`shared_reads` (one report being built)."""
+    return _SHARED.get() is not None
 
 
 def _copy(value: Any) -> Any:
