@@ -14,6 +14,7 @@ web app, tests) the decorator does nothing: each call reads afresh.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,15 +75,18 @@ def read_once(fn: Callable[P, T]) -> Callable[P, T]:
     database and its arguments: inside :func:`shared_reads` it runs once per database and
     arguments. Arguments that cannot be a dictionary key (a frame) skip the memo."""
 
+    signature = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         memo = _SHARED.get()
         if memo is None or not args or not isinstance(args[0], Session):
             return fn(*args, **kwargs)
-        session = args[0]
-        bind = id(session.get_bind())
-        key: tuple[Any, ...] = (fn.__qualname__, fn.__module__, bind, args[1:])
-        key += (tuple(sorted(kwargs.items())),)
+        # f(s, "x") and f(s, name="x", at=None) are one read: key by every argument's value.
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = tuple(bound.arguments.items())[1:]
+        key = (fn.__module__, fn.__qualname__, id(args[0].get_bind()), given)
         try:
             hit = key in memo
         except TypeError:  # an unhashable argument
