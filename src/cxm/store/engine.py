@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -118,11 +117,6 @@ class Store:
             store.close()
             raise
         return store
-
-    @cached_property
-    def autocommit(self) -> Engine:
-        """The engine in autocommit mode (same pool): each statement its own transaction."""
-        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:

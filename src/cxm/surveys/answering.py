@@ -3,7 +3,7 @@ claim of an invitation (one response per invitation) and which pages are visible
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -30,12 +30,15 @@ __all__ = [
     "RESPONSES",
     "SET_STATUS",
     "VERSIONS",
+    "LOOKUP",
     "Lookup",
     "answer_rows",
     "claim_response",
     "definition_of",
     "lookup",
+    "lookup_from_row",
     "missing_required",
+    "parsed_definition",
     "saved_answers",
     "version_of",
     "visible_pages",
@@ -112,7 +115,7 @@ def _lookup_statement() -> Select[Any]:
 
 #: Statements of the hot path, built once (building them per request costs more than
 #: running them).
-_LOOKUP = _lookup_statement()
+LOOKUP = _lookup_statement()
 CLAIM = {
     name: dialect.insert(RESPONSES)
     .on_conflict_do_nothing(index_elements=["invitation_id"])
@@ -133,22 +136,31 @@ def lookup(session: Session | Connection, *, token: str, now: datetime) -> Looku
     for an unknown or expired token."""
     if not looks_like_token(token):
         raise LinkInvalid()
-    row = session.execute(_LOOKUP, {"token_hash": hash_token(token)}).one_or_none()
-    if row is None or as_utc(row.expires_at) <= now:
+    row = session.execute(LOOKUP, {"token_hash": hash_token(token)}).one_or_none()
+    return lookup_from_row(row, now=now)
+
+
+def lookup_from_row(row: Sequence[Any] | None, *, now: datetime) -> Lookup:
+    """The :class:`Lookup` of a row of :data:`LOOKUP` (columns in its order)."""
+    if row is None:
+        raise LinkInvalid()
+    (iid, qid, wave, customer, touchpoint, employee, team, expires_at, rid, completed_at) = row[:10]
+    page_reached, version_id, version_stamp = row[10:13]
+    if as_utc(expires_at) <= now:
         raise LinkInvalid()
     return Lookup(
-        row.id,
-        row.questionnaire_id,
-        row.wave_id,
-        row.customer_id,
-        row.touchpoint_id,
-        row.employee_id,
-        row.team_id,
-        row.response_id,
-        row.version_id,
-        row.completed_at is not None,
-        -1 if row.page_reached is None else row.page_reached,
-        row.version_stamp,
+        iid,
+        qid,
+        wave,
+        customer,
+        touchpoint,
+        employee,
+        team,
+        rid,
+        version_id,
+        completed_at is not None,
+        -1 if page_reached is None else page_reached,
+        version_stamp,
     )
 
 
@@ -158,17 +170,22 @@ def version_of(session: Session | Connection, found: Lookup) -> tuple[int, Quest
     ``updated_at`` (a version is edited in place only while nobody has answered it)."""
     if found.version_id is None:
         raise NotFound(_("The questionnaire has no version."))
-    return found.version_id, _parsed(session, found.version_id, found.version_stamp)
+    version_id = found.version_id
+    return version_id, parsed_definition(
+        version_id,
+        found.version_stamp,
+        lambda: session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
+        ),
+    )
 
 
-def _parsed(session: Session | Connection, version_id: int, stamp: Any) -> QuestionnaireDef:
+def parsed_definition(version_id: int, stamp: Any, load: Callable[[], Any]) -> QuestionnaireDef:
+    """The parsed definition of a version from the cache, or ``load()``-ed and cached."""
     key = (version_id, stamp)
     found = _cache.get(key)
     if found is None:
-        data = session.scalar(
-            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
-        )
-        found = QuestionnaireDef.model_validate(data)
+        found = QuestionnaireDef.model_validate(load())
         with _cache_lock:
             if len(_cache) > 256:
                 _cache.clear()
@@ -181,7 +198,13 @@ def definition_of(session: Session, version_id: int) -> QuestionnaireDef:
     stamp = session.scalar(
         select(QuestionnaireVersion.updated_at).where(QuestionnaireVersion.id == version_id)
     )
-    return _parsed(session, version_id, stamp)
+    return parsed_definition(
+        version_id,
+        stamp,
+        lambda: session.scalar(
+            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
+        ),
+    )
 
 
 def saved_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:

@@ -1,39 +1,93 @@
 """A response's first save in one short write: the claim of the invitation (one response
 per invitation), the page's answers and the invitation's status.
 
-On PostgreSQL this is one statement run outside an explicit transaction: the statement is
-its own transaction, committed (WAL flushed) before the server answers, so a save costs two
-round trips (the look-up and this) instead of seven (BEGIN, look-up, claim, answers,
-status, COMMIT and a pool ping). On SQLite, where a statement costs no round trip, it is the
-same three statements in one transaction.
+On PostgreSQL the write is one statement run outside an explicit transaction: the
+statement is its own transaction, committed (WAL flushed) before the server answers, so a
+save costs two round trips (the look-up and the write) instead of seven (BEGIN, look-up,
+claim, answers, status, COMMIT and a pool ping). Both go straight to the psycopg
+connection, with SQL compiled once: SQLAlchemy's per-statement work cost more CPU than
+the statements. On SQLite, where a statement costs no round trip, it is the same Core
+statements as :func:`~cxm.surveys.responses.save_page`, in one transaction.
 
 Most respondents answer a one-page survey once, so this is their whole path. Anything else
 (a later page, a response made meanwhile by another tab) is left to
-:func:`cxm.surveys.responses.save_page`.
+:func:`~cxm.surveys.responses.save_page`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Integer, TextualSelect, text
+from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+from sqlalchemy.exc import DBAPIError
 
+from cxm.errors import NotFound
+from cxm.i18n import _
+from cxm.store import Store
 from cxm.surveys.answering import (
     ADD_ANSWERS,
+    ANSWERS,
     CLAIM,
     INVITATIONS,
+    LOOKUP,
     RESPONSES,
     SET_STATUS,
+    VERSIONS,
     Lookup,
     answer_rows,
+    lookup,
+    lookup_from_row,
+    parsed_definition,
+    version_of,
 )
+from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.models import InvitationStatus
+from cxm.surveys.schema import QuestionnaireDef
+from cxm.surveys.tokens import hash_token, looks_like_token
 from cxm.surveys.validation import AnswerValue
 
-__all__ = ["insert_first_page"]
+__all__ = ["FirstSave", "first_save"]
+
+
+class FirstSave(Protocol):
+    """The three steps of a first save, on one connection."""
+
+    def lookup(self, *, token: str, now: datetime) -> Lookup: ...
+
+    def version_of(self, found: Lookup) -> tuple[int, QuestionnaireDef]: ...
+
+    def insert(
+        self,
+        found: Lookup,
+        *,
+        version_id: int,
+        values: Mapping[str, AnswerValue],
+        page: int,
+        completed: bool,
+        language: str,
+        source: str,
+        now: datetime,
+    ) -> int | None:
+        """The new response's id, or ``None`` (nothing written) when the invitation has a
+        response already."""
+
+
+@contextmanager
+def first_save(store: Store) -> Iterator[FirstSave]:
+    """A connection for a first save: autocommit on PostgreSQL (the write commits by
+    itself), a transaction committed on leaving on SQLite."""
+    if store.dialect == "postgresql":
+        with _postgres_cursor(store) as cursor:
+            yield _PostgresFirstSave(cursor)
+    else:
+        with store.engine.begin() as conn:
+            yield _CoreFirstSave(conn)
+
 
 _RESPONSE_COLUMNS = (
     "invitation_id",
@@ -54,59 +108,17 @@ _RESPONSE_COLUMNS = (
 )
 
 
-def _postgres_statement() -> TextualSelect:
-    # The answers come as parallel arrays, so one statement (prepared once per connection by
-    # psycopg) serves pages with any number of answers. The answers and the status are
-    # written only when the claim inserted a row: on a conflict nothing at all is written.
-    columns = ", ".join(_RESPONSE_COLUMNS)
-    values = ", ".join(f":{c}" for c in _RESPONSE_COLUMNS)
-    return text(
-        f"""
-        WITH claimed AS (
-            INSERT INTO {RESPONSES.name} ({columns}) VALUES ({values})
-            ON CONFLICT (invitation_id) DO NOTHING
-            RETURNING id
-        ), answers AS (
-            INSERT INTO survey_answers
-                (response_id, question_code, number, text, choices, dont_know)
-            SELECT claimed.id, a.code, a.number, a.text, CAST(a.choices AS JSONB), a.dont_know
-            FROM claimed, unnest(
-                CAST(:codes AS VARCHAR[]), CAST(:numbers AS FLOAT8[]), CAST(:texts AS TEXT[]),
-                CAST(:choices AS TEXT[]), CAST(:dont_knows AS BOOLEAN[])
-            ) AS a(code, number, text, choices, dont_know)
-        ), status AS (
-            UPDATE {INVITATIONS.name} SET status = :status, updated_at = :updated_at
-            WHERE id = :invitation_id AND EXISTS (SELECT FROM claimed)
-        )
-        SELECT id FROM claimed
-        """
-    ).columns(id=Integer)
-
-
-_POSTGRES = _postgres_statement()
-
-
-def insert_first_page(
-    conn: Connection,
+def _response_row(
     found: Lookup,
     *,
     version_id: int,
-    values: Mapping[str, AnswerValue],
     page: int,
     completed: bool,
     language: str,
     source: str,
     now: datetime,
-) -> int | None:
-    """Insert the response of ``found``'s invitation with the answers ``values`` of page
-    ``page``; the new response's id, or ``None`` (nothing written) when the invitation has
-    a response already.
-
-    On SQLite the caller commits ``conn``'s transaction; on PostgreSQL ``conn`` must be in
-    autocommit mode, and the statement has committed when this returns.
-    """
-    status = InvitationStatus.COMPLETED if completed else InvitationStatus.STARTED
-    row: dict[str, Any] = {
+) -> dict[str, Any]:
+    return {
         "invitation_id": found.invitation_id,
         "version_id": version_id,
         "questionnaire_id": found.questionnaire_id,
@@ -123,27 +135,177 @@ def insert_first_page(
         "updated_at": now,
         "source": source,
     }
-    if conn.dialect.name == "postgresql":
-        answers = list(values.items())
-        rid = conn.scalar(
-            _POSTGRES,
+
+
+def _status(completed: bool) -> str:
+    return (InvitationStatus.COMPLETED if completed else InvitationStatus.STARTED).value
+
+
+class _CoreFirstSave:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def lookup(self, *, token: str, now: datetime) -> Lookup:
+        return lookup(self.conn, token=token, now=now)
+
+    def version_of(self, found: Lookup) -> tuple[int, QuestionnaireDef]:
+        return version_of(self.conn, found)
+
+    def insert(
+        self,
+        found: Lookup,
+        *,
+        version_id: int,
+        values: Mapping[str, AnswerValue],
+        page: int,
+        completed: bool,
+        language: str,
+        source: str,
+        now: datetime,
+    ) -> int | None:
+        row = _response_row(
+            found,
+            version_id=version_id,
+            page=page,
+            completed=completed,
+            language=language,
+            source=source,
+            now=now,
+        )
+        rid = self.conn.scalar(CLAIM[self.conn.dialect.name], row)
+        if rid is None:
+            return None
+        if values:
+            self.conn.execute(ADD_ANSWERS, answer_rows(int(rid), values))
+        self.conn.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": _status(completed)})
+        return int(rid)
+
+
+def _postgres_write() -> str:
+    # The answers come as one JSON array (cheaper to send than one array per column), so
+    # one statement, prepared once per connection by psycopg, serves pages with any number
+    # of answers. The answers and the status are written only when the claim inserted a
+    # row: on a conflict nothing at all is written.
+    columns = _RESPONSE_COLUMNS
+    statement = text(
+        f"""
+        WITH claimed AS (
+            INSERT INTO {RESPONSES.name} ({", ".join(columns)})
+            VALUES ({", ".join(f":{c}" for c in columns)})
+            ON CONFLICT (invitation_id) DO NOTHING
+            RETURNING id
+        ), answers AS (
+            INSERT INTO {ANSWERS.name}
+                (response_id, question_code, number, text, choices, dont_know)
+            SELECT claimed.id, a.code, a.number, a.text, a.choices, a.dont_know
+            FROM claimed, jsonb_to_recordset(CAST(:answers AS JSONB)) AS a(
+                code VARCHAR, number FLOAT8, text TEXT, choices JSONB, dont_know BOOLEAN
+            )
+        ), status AS (
+            UPDATE {INVITATIONS.name} SET status = :status, updated_at = :updated_at
+            WHERE id = :invitation_id AND EXISTS (SELECT FROM claimed)
+        )
+        SELECT id FROM claimed
+        """
+    )
+    return statement.compile(dialect=_PSYCOPG).string
+
+
+_PSYCOPG = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+_LOOKUP_SQL = LOOKUP.compile(dialect=_PSYCOPG)
+_WRITE_SQL = _postgres_write()
+_DEFINITION_SQL = f"SELECT definition FROM {VERSIONS.name} WHERE id = %(id)s"
+
+
+@contextmanager
+def _postgres_cursor(store: Store) -> Iterator[Any]:
+    """A psycopg cursor on a pooled connection in autocommit mode; psycopg's errors come
+    out as SQLAlchemy's (``IntegrityError`` …), as on every other path."""
+    import psycopg
+
+    pooled = store.engine.raw_connection()
+    try:
+        conn = pooled.driver_connection
+        assert isinstance(conn, psycopg.Connection)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                yield cursor
+        except psycopg.Error as exc:
+            lost = conn.closed or isinstance(exc, psycopg.OperationalError)
+            if lost:
+                pooled.invalidate(exc)
+            raise DBAPIError.instance(
+                None, None, exc, psycopg.Error, connection_invalidated=lost
+            ) from exc
+        finally:
+            if not conn.closed:
+                conn.autocommit = False
+    finally:
+        pooled.close()  # back to the pool
+
+
+class _PostgresFirstSave:
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def lookup(self, *, token: str, now: datetime) -> Lookup:
+        if not looks_like_token(token):
+            raise LinkInvalid()
+        self.cursor.execute(
+            _LOOKUP_SQL.string, {**_LOOKUP_SQL.params, "token_hash": hash_token(token)}
+        )
+        return lookup_from_row(self.cursor.fetchone(), now=now)
+
+    def version_of(self, found: Lookup) -> tuple[int, QuestionnaireDef]:
+        version_id = found.version_id
+        if version_id is None:
+            raise NotFound(_("The questionnaire has no version."))
+
+        def load() -> Any:
+            self.cursor.execute(_DEFINITION_SQL, {"id": version_id})
+            return self.cursor.fetchone()[0]
+
+        return version_id, parsed_definition(version_id, found.version_stamp, load)
+
+    def insert(
+        self,
+        found: Lookup,
+        *,
+        version_id: int,
+        values: Mapping[str, AnswerValue],
+        page: int,
+        completed: bool,
+        language: str,
+        source: str,
+        now: datetime,
+    ) -> int | None:
+        self.cursor.execute(
+            _WRITE_SQL,
             {
-                **row,
-                "codes": [code for code, _v in answers],
-                "numbers": [None if v.number is None else float(v.number) for _c, v in answers],
-                "texts": [v.text for _c, v in answers],
-                "choices": [
-                    None if v.choices is None else json.dumps(list(v.choices)) for _c, v in answers
-                ],
-                "dont_knows": [v.dont_know for _c, v in answers],
-                "status": status.value,
+                **_response_row(
+                    found,
+                    version_id=version_id,
+                    page=page,
+                    completed=completed,
+                    language=language,
+                    source=source,
+                    now=now,
+                ),
+                "answers": json.dumps(
+                    [
+                        {
+                            "code": code,
+                            "number": v.number,
+                            "text": v.text,
+                            "choices": v.choices,
+                            "dont_know": v.dont_know,
+                        }
+                        for code, v in values.items()
+                    ]
+                ),
+                "status": _status(completed),
             },
         )
-        return None if rid is None else int(rid)
-    rid = conn.scalar(CLAIM[conn.dialect.name], row)
-    if rid is None:
-        return None
-    if values:
-        conn.execute(ADD_ANSWERS, answer_rows(int(rid), values))
-    conn.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
-    return int(rid)
+        row = self.cursor.fetchone()
+        return None if row is None else int(row[0])

@@ -41,7 +41,7 @@ from cxm.surveys.answering import (
     version_of,
     visible_pages,
 )
-from cxm.surveys.first_save import insert_first_page
+from cxm.surveys.first_save import first_save
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.models import InvitationStatus
 from cxm.surveys.schema import QuestionnaireDef
@@ -311,19 +311,16 @@ def _first_save(
 ) -> SaveResult | None:
     """The save when the invitation has no response yet; ``None`` (nothing written) when
     it has one, also when a request racing this one made it a moment ago."""
-    # PostgreSQL: autocommit, the write is one statement. SQLite: one transaction.
-    postgres = store.dialect == "postgresql"
-    with store.autocommit.connect() if postgres else store.engine.begin() as conn:
-        found = lookup(conn, token=token, now=now)
+    with first_save(store) as step:
+        found = step.lookup(token=token, now=now)
         if found.completed:
             raise AlreadyAnswered()
         if found.response_id is not None:
             return None
-        version_id, definition = version_of(conn, found)
+        version_id, definition = step.version_of(found)
         check = _checked(definition, page, raw, {}, action)
         _answers, next_page = _plan(definition, {}, check.values, page, action)
-        response_id = insert_first_page(
-            conn,
+        response_id = step.insert(
             found,
             version_id=version_id,
             values=check.values,
