@@ -46,11 +46,11 @@ def test_a_reader_runs_once_per_arguments_inside_shared_reads(store: Store) -> N
 def test_each_caller_gets_its_own_copy(store: Store) -> None:
     add_customer(store, "a", profit=10.0, region="north")
     with shared_reads(), store.session() as s:
-        mine = customers_frame(s)
+        mine = customers_frame(s, attributes=True)
         mine["region"] = "changed"
         mine.loc[:, "status"] = "changed"
         mine["extra"] = 1
-        theirs = customers_frame(s)
+        theirs = customers_frame(s, attributes=True)
     assert theirs["region"].tolist() == ["north"]
     assert theirs["status"].tolist() == ["active"]
     assert "extra" not in theirs

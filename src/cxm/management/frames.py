@@ -45,32 +45,31 @@ def _money(expr: Any) -> Any:
 def customers_frame(
     session: Session, *, attributes: bool = False, dates_only: bool = False
 ) -> pd.DataFrame:
-    """One row per customer: id, region, channel, acquired_on, status, churned_on,
-    churn_reason (code) and, when asked, the JSON ``attributes``; with ``dates_only`` just
-    id, acquired_on and churned_on (what churn rates need)."""
+    """One row per customer: id, acquired_on, status, churned_on and churn_reason (code);
+    with ``attributes`` also region, channel and the JSON ``attributes`` (what segment
+    rules test); with ``dates_only`` just id, acquired_on and churned_on (what churn rates
+    need)."""
+    if dates_only and sharing_reads() and not attributes:
+        # Inside a report other sections read the customers anyway: cut that one frame.
+        return customers_frame(session)[["customer_id", "acquired_on", "churned_on"]]
     # type_coerce skips SQLAlchemy's per-row Date/Enum conversion: dates come back as ISO
     # strings (SQLite) or dates (PostgreSQL) and are parsed once, vectorised, by pandas.
-    cols: list[Any] = [
-        Customer.id,
-        Customer.region,
-        Customer.channel,
-        type_coerce(Customer.acquired_on, String),
-        type_coerce(Customer.status, String),
-        type_coerce(Customer.churned_on, String),
-        type_coerce(Customer.churn_reason, String),
-    ]
-    names = ["customer_id", "region", "channel", "acquired_on", "status", "churned_on"]
-    names.append("churn_reason")
-    if dates_only and sharing_reads() and not attributes:
-        # Inside a report other sections read every column anyway: cut that one frame.
-        return customers_frame(session)[["customer_id", "acquired_on", "churned_on"]]
+    cols: dict[str, Any] = {
+        "customer_id": Customer.id,
+        "acquired_on": type_coerce(Customer.acquired_on, String),
+        "status": type_coerce(Customer.status, String),
+        "churned_on": type_coerce(Customer.churned_on, String),
+        "churn_reason": type_coerce(Customer.churn_reason, String),
+    }
     if dates_only:
-        keep = [0, 3, 5]
-        cols, names = [cols[i] for i in keep], [names[i] for i in keep]
+        cols = {k: cols[k] for k in ("customer_id", "acquired_on", "churned_on")}
     if attributes:
-        cols.append(Customer.attributes)
-        names.append("attributes")
-    df = _frame(session, select(*cols).order_by(Customer.id), names)
+        cols |= {
+            "region": Customer.region,
+            "channel": Customer.channel,
+            "attributes": Customer.attributes,
+        }
+    df = _frame(session, select(*cols.values()).order_by(Customer.id), list(cols))
     for c in ("acquired_on", "churned_on"):
         df[c] = pd.to_datetime(df[c].astype(object).where(df[c].notna(), None))
     if attributes:  # SQLite hands JSON over as text; PostgreSQL's driver already parsed it
