@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxm.errors import ConfigError, DatabaseUnavailable
 from cxm.i18n import _
+from cxm.store.writer import WriterLock
 
 __all__ = ["POOL_SIZE", "Store", "make_engine", "redact_url"]
 
@@ -102,6 +104,12 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        database = engine.url.database
+        self._writer = (
+            WriterLock(os.path.abspath(database))
+            if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+            else None
+        )
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -142,11 +150,24 @@ class Store:
         with self.sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Take the writer's turn for a short write transaction: queued behind other
+        writers of this database on SQLite (see :mod:`cxm.store.writer`); nothing to wait
+        for on PostgreSQL, whose writers lock rows, not the database."""
+        if self._writer is None:
+            yield
+            return
+        with self._writer.held():
+            yield
+
     def table_names(self) -> list[str]:
         return inspect(self.engine).get_table_names()
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()
 
     def __enter__(self) -> Store:
         return self

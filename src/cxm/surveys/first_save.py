@@ -85,7 +85,7 @@ def first_save(store: Store) -> Iterator[FirstSave]:
         with _postgres_cursor(store) as cursor:
             yield _PostgresFirstSave(cursor)
     else:
-        with store.engine.begin() as conn:
+        with store.writing(), store.engine.begin() as conn:
             yield _CoreFirstSave(conn)
 
 

@@ -285,7 +285,7 @@ def submit_page(
     )
     if first is not None:
         return first
-    with store.session() as s:
+    with store.writing(), store.session() as s:
         return save_page(
             s,
             token=token,
