@@ -301,12 +301,13 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         db = sum(cpu - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
         db_per = db / len(lat) * 1000
         client_per = client_cpu / len(lat) * 1000
+        cores = os.cpu_count() or 1
         print(
             f"{'':<10} CPU per request: server {per:.2f} ms ({after - before:.1f} s), "
             + (f"PostgreSQL backends {db_per:.2f} ms ({db:.1f} s), " if db_after else "")
             + f"client {client_per:.2f} ms ({client_cpu:.1f} s) -> "
-            f"≈ {1000 / (per + db_per + client_per):.0f} requests/s on 2 free cores "
-            f"(≈ {2000 / (per + db_per):.0f} with the client elsewhere)"
+            f"CPU-bound ceiling ≈ {cores * 1000 / (per + db_per + client_per):.0f} requests/s "
+            f"on {cores} idle cores"
         )
         print(
             f"{'':<10} load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
@@ -324,7 +325,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--links", type=int, default=12000, help="Most submissions (links made).")
+    parser.add_argument("--links", type=int, default=25000, help="Most submissions (links made).")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
     parser.add_argument(
         "--postgres",
