@@ -106,16 +106,17 @@ def churn_rates(
         if segment
         else np.full(len(customers), "all", dtype=object)
     )
-    names = pd.unique(seg)
+    codes, names = pd.factorize(seg)  # segments in order of appearance
     rows = []
     for label, s, e in _windows(lo, hi, pfreq, align):
         at_risk = (np.isnat(acq) | (acq < s)) & (np.isnat(chd) | (chd >= s))
         lost = at_risk & ~np.isnat(chd) & (chd <= e)
-        for name in names:
-            in_seg = seg == name
-            n = int((at_risk & in_seg).sum())
-            k = int((lost & in_seg).sum())
-            rows.append((name, label, pd.Timestamp(s).date(), pd.Timestamp(e).date(), n, k))
+        n_by = np.bincount(codes[at_risk], minlength=len(names))
+        k_by = np.bincount(codes[lost], minlength=len(names))
+        for j, name in enumerate(names):
+            rows.append(
+                (name, label, pd.Timestamp(s).date(), pd.Timestamp(e).date(), n_by[j], k_by[j])
+            )
     out = pd.DataFrame(rows, columns=["segment", "period", "start", "end", "at_risk", "churned"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["churn_rate"] = np.where(out["at_risk"] > 0, out["churned"] / out["at_risk"], np.nan)
