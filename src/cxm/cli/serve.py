@@ -33,6 +33,9 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # Below info level no access line is written, yet uvicorn would still format its
+        # fields for every request.
+        access_log=log_level.lower() in ("trace", "debug", "info"),
         proxy_headers=False,
     )
 
