@@ -169,21 +169,27 @@ def complaint_counts(
 
 
 @read_once
+def _activity_span(session: Session) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and the latest purchase or churn date: one scan of each table."""
+    first_buy, last_buy = session.execute(
+        select(func.min(Purchase.purchased_on), func.max(Purchase.purchased_on))
+    ).one()
+    first_churn, last_churn = session.execute(
+        select(func.min(Customer.churned_on), func.max(Customer.churned_on))
+    ).one()
+    firsts = [pd.Timestamp(d) for d in (first_buy, first_churn) if d is not None]
+    lasts = [pd.Timestamp(d) for d in (last_buy, last_churn) if d is not None]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
 def last_activity_date(session: Session) -> pd.Timestamp | None:
     """The latest purchase or churn date in the file: the natural 'as of' of an analysis."""
-    last_buy = session.execute(select(func.max(Purchase.purchased_on))).scalar()
-    last_churn = session.execute(select(func.max(Customer.churned_on))).scalar()
-    known = [pd.Timestamp(d) for d in (last_buy, last_churn) if d is not None]
-    return max(known) if known else None
+    return _activity_span(session)[1]
 
 
-@read_once
 def observation_start(session: Session) -> pd.Timestamp | None:
     """The first purchase or churn date in the file: where churn can first be observed."""
-    first_buy = session.execute(select(func.min(Purchase.purchased_on))).scalar()
-    first_churn = session.execute(select(func.min(Customer.churned_on))).scalar()
-    known = [pd.Timestamp(d) for d in (first_buy, first_churn) if d is not None]
-    return min(known) if known else None
+    return _activity_span(session)[0]
 
 
 def latest_answers(
