@@ -35,6 +35,23 @@ def test_it_finds_every_id_put_and_no_other_among_many() -> None:
     assert not values[~found].any()
 
 
+def test_runs_stop_merging_at_the_cap_and_still_find_everything() -> None:
+    runs = HashRuns(max_merged=1000)
+    rng = np.random.default_rng(5)
+    hi = rng.integers(0, 2**64 - 1, 10_000, dtype=np.uint64)
+    lo = rng.integers(0, 2**64 - 1, 10_000, dtype=np.uint64)
+    for start in range(0, 10_000, 100):
+        part = slice(start, start + 100)
+        runs.add((hi[part], lo[part]), np.arange(start, start + 100))
+    assert len(runs) == 10_000
+    assert runs.runs == 13  # twelve of 800 (two of 800 would pass the cap), one of 400
+    found, values = runs.get((hi[::-1], lo[::-1]))
+    assert found.all()
+    assert values.tolist() == list(range(9_999, -1, -1))
+    found, _values = runs.get((hi, lo ^ np.uint64(1)))
+    assert not found.any()
+
+
 def test_put_changes_the_value_of_an_id_it_holds() -> None:
     runs = HashRuns()
     runs.put(key_hashes(_ids(0, 100)), np.zeros(100, dtype=np.int64))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from sqlalchemy import Connection, Table, select
 from cxm.files import iter_chunks
 
 __all__ = [
+    "MAX_MERGED",
     "HashRuns",
     "Hashes",
     "first_positions",
@@ -41,6 +43,11 @@ UInt64s = npt.NDArray[np.uint64]
 Int64s = npt.NDArray[np.int64]
 #: Two independent 64-bit hashes per key (``hi`` sorts the runs, ``lo`` confirms a match).
 Hashes = tuple[UInt64s, UInt64s]
+_A = TypeVar("_A", UInt64s, Int64s)
+
+#: Ids in a run beyond which runs are no longer merged: a merge then never copies more
+#: than about 100 MB at once, and a look-up costs one more search per 4 million ids.
+MAX_MERGED = 1 << 22
 
 _KEY_HI = "cxm:import:ids:1"
 _KEY_LO = "cxm:import:ids:2"
@@ -82,13 +89,23 @@ class _Run:
     values: Int64s
 
     def merge(self, newer: _Run) -> None:
-        """Take in ``newer``'s hashes, keeping the order: each column is rebuilt by
-        :func:`numpy.insert` at positions found once, in linear time, and the old column
-        let go before the next is built (the peak is one column more than the data)."""
+        """Take in ``newer``'s hashes, keeping the order, in linear time: the positions of
+        ``newer``'s hashes are found once, then each column is rebuilt and the old one let
+        go before the next (the peak is about one column more than the data)."""
         at = np.searchsorted(self.hi, newer.hi)
-        self.hi = np.insert(self.hi, at, newer.hi)
-        self.lo = np.insert(self.lo, at, newer.lo)
-        self.values = np.insert(self.values, at, newer.values)
+        at += np.arange(len(at))  # where each of newer's hashes lands in the merged run
+        old = np.ones(len(self.hi) + len(at), dtype=np.bool_)
+        old[at] = False
+        self.hi = _interleaved(self.hi, newer.hi, at, old)
+        self.lo = _interleaved(self.lo, newer.lo, at, old)
+        self.values = _interleaved(self.values, newer.values, at, old)
+
+
+def _interleaved(older: _A, newer: _A, at: Int64s, old: npt.NDArray[np.bool_]) -> _A:
+    out = np.empty(len(old), dtype=older.dtype)
+    out[at] = newer
+    out[old] = older
+    return out  # type: ignore[return-value]
 
 
 class HashRuns:
@@ -101,8 +118,9 @@ class HashRuns:
     (array([ True, False]), array([2, 0]))
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_merged: int = MAX_MERGED) -> None:
         self._runs: list[_Run] = []
+        self.max_merged = max_merged
 
     def __len__(self) -> int:
         return sum(len(run.hi) for run in self._runs)
@@ -180,9 +198,14 @@ class HashRuns:
     def _push(self, hi: UInt64s, lo: UInt64s, values: Int64s) -> None:
         order = np.argsort(hi, kind="stable")
         self._runs.append(_Run(hi[order], lo[order], values[order]))
-        while len(self._runs) > 1 and len(self._runs[-2].hi) <= len(self._runs[-1].hi):
-            newer = self._runs.pop()
-            self._runs[-1].merge(newer)
+        runs = self._runs
+        while (
+            len(runs) > 1
+            and len(runs[-2].hi) <= len(runs[-1].hi)
+            and len(runs[-2].hi) + len(runs[-1].hi) <= self.max_merged
+        ):
+            newer = runs.pop()
+            runs[-1].merge(newer)
 
 
 def written_cells(
