@@ -60,7 +60,8 @@ class ImportState:
     #: per kind of id, hash of the case-folded id → data row it was first seen on
     seen: dict[str, HashRuns] = field(default_factory=dict)
     normalised_ids: int = 0
-    #: per field, parsed value or failure reason of each distinct text seen so far
+    #: per field, parsed value or failure reason of each distinct text seen so far (emptied
+    #: past MAX_MEMO values, so bounded however many distinct texts the file has)
     parsed: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: content hash → times seen, for rows keyed by their content (no id column)
     occurrences: HashRuns = field(default_factory=HashRuns)

@@ -9,8 +9,8 @@ that one is no larger), so a look-up is one :func:`numpy.searchsorted` per run, 
 log2(n) runs, and all merging costs O(n log n). Runs stop merging at
 :data:`MAX_MERGED` ids, so a merge never needs more than ~100 MB beside the data; past
 that each further 4 million ids add one search per look-up (few: ten million ids make
-about three such runs). A merge is transient: at its peak the data takes ~1.4 times
-its 24 bytes per id.
+about three such runs). While a merge runs, the memory held is up to about twice the
+24 bytes per id.
 
 Two different keys share a 128-bit hash with probability about n² / 2¹²⁹ (≈ 10⁻²⁵ for ten
 million ids). The texts a problem message quotes (a twin's id as written on its row, a
