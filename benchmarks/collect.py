@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import socket
 import statistics
@@ -160,16 +161,28 @@ def submission(port: int, token: str, n: int) -> bytes:
     ).encode() + body
 
 
-async def load(port: int, tokens: list[str], clients: int, seconds: float) -> dict[str, object]:
+async def load(
+    port: int, tokens: list[str], clients: int, seconds: float, rate: float = 0.0
+) -> dict[str, object]:
+    """Each client submits one link after another. With ``rate`` > 0 the clients share a
+    schedule of ``rate`` requests per second, and a request's latency counts from its
+    scheduled time (a request that waited for a free client is not measured as fast)."""
     queue = list(reversed(tokens))
     acked: set[str] = set()
     latencies: list[float] = []
     errors: dict[str, int] = {}
     stop_at = time.monotonic() + seconds
+    slots = itertools.count()
+    start = time.perf_counter()
 
     async def one(conn: Connection, token: str, n: int) -> None:
         raw = submission(port, token, n)
         began = time.perf_counter()
+        if rate > 0:
+            due = start + next(slots) / rate
+            if due > began:
+                await asyncio.sleep(due - began)
+            began = due
         try:
             status, body = await conn.request(raw)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
@@ -195,9 +208,8 @@ async def load(port: int, tokens: list[str], clients: int, seconds: float) -> di
         finally:
             conn.close()
 
-    began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
-    elapsed = time.perf_counter() - began
+    elapsed = time.perf_counter() - start
     return {"acked": acked, "latencies": latencies, "errors": errors, "elapsed": elapsed}
 
 
@@ -278,7 +290,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         db_before = database_cpu(url)
         client_before = time.process_time()
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            result = runner.run(load(port, list(ids), args.clients, args.seconds))
+            result = runner.run(load(port, list(ids), args.clients, args.seconds, args.rate))
         client_cpu = time.process_time() - client_before
         after = cpu_seconds(server.pid)
         db_after = database_cpu(url)
@@ -293,8 +305,10 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     lost, dup, extra = check(url, ids, acked)
     print(
         f"{label:<10} clients={args.clients} workers={args.workers} "
-        f"acknowledged={len(acked)} in {elapsed:.1f}s -> {len(acked) / elapsed:.0f} submissions/s; "
-        f"requests={len(lat)} p50={p50:.1f} ms p99={p99:.1f} ms; errors={result['errors'] or 0}"
+        + (f"rate={args.rate:.0f}/s " if args.rate > 0 else "")
+        + f"acknowledged={len(acked)} in {elapsed:.1f}s -> "
+        + f"{len(acked) / elapsed:.0f} submissions/s; "
+        + f"requests={len(lat)} p50={p50:.1f} ms p99={p99:.1f} ms; errors={result['errors'] or 0}"
     )
     if before is not None and after is not None and lat:
         per = (after - before) / len(lat) * 1000
@@ -327,6 +341,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--links", type=int, default=25000, help="Most submissions (links made).")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="Requests per second on a fixed schedule (0: each client as fast as it can).",
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get("CXM_BENCH_POSTGRES_URL")
