@@ -150,6 +150,17 @@ class Store:
         with self.sessions() as session, session.begin():
             yield session
 
+    def fill_pool(self) -> None:
+        """Open the connections the pool keeps, now (a server does so before it takes
+        requests, so that its first requests do not each wait for a new connection)."""
+        opened = []
+        try:
+            for _ in range(POOL_SIZE):
+                opened.append(self.engine.connect())
+        finally:
+            for conn in opened:
+                conn.close()
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Take the writer's turn for a short write transaction: queued behind other

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from cxm import __version__
 from cxm.config import Settings, load_settings
@@ -17,6 +18,7 @@ from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
+from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_security
 from cxm.web.staff import router as staff_router
@@ -33,6 +35,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if own_store:
+            # A served app opens its connections and renders its fixed pages before it takes
+            # requests: the first respondents after a start would otherwise queue behind it.
+            await run_in_threadpool(the_store.fill_pool)
+            render_fixed_pages()
         yield
         if own_store:
             the_store.close()

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 
 from cxm.errors import InputError
-from cxm.i18n import language
+from cxm.i18n import LANGUAGES, language
 from cxm.store import Store
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.labels import DONT_KNOW, answer_options
@@ -33,7 +33,7 @@ from cxm.surveys.tokens import hash_token, keyed_hash
 from cxm.surveys.validation import AnswerValue, is_shown
 from cxm.web.templating import templates
 
-__all__ = ["router"]
+__all__ = ["render_fixed_pages", "router"]
 
 T = TypeVar("T")
 
@@ -83,6 +83,12 @@ def _thanks_page(lang: str) -> bytes:
     """The thank-you page is the same for everyone in a language: rendered once."""
     with language(lang):
         return templates().get_template("respond/thanks.html").render(lang=lang).encode()
+
+
+def render_fixed_pages() -> None:
+    """Render now the pages that are the same for every respondent (at server start)."""
+    for lang in LANGUAGES:
+        _thanks_page(lang)
 
 
 def _thanks(request: Request) -> Response:
