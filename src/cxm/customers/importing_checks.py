@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes
+from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
 from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
 from cxm.files.safe import FORMULA_TRIGGERS
@@ -228,9 +228,9 @@ class Chunk:
         if not present.any():  # empty ids are reported as required
             return
         rows = ids.index.to_numpy(dtype=np.int64)[present]
-        keys = [value.casefold() for value in ids.to_numpy()[present]]
+        keys = texts([value.casefold() for value in ids.to_numpy()[present]])
         codes, first = first_positions(keys)
-        hashes = key_hashes([keys[i] for i in first])
+        hashes = key_hashes(keys[first])
         found, earlier = seen.get(hashes)
         new = ~found
         seen.add((hashes[0][new], hashes[1][new]), rows[first[new]])

@@ -7,13 +7,20 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table
 
 from cxm.customers.codes import CustomerStatus
 from cxm.customers.importing_checks import Chunk
 from cxm.customers.importing_codes import read_churn_reason, read_status
 from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, single_hash
+from cxm.customers.importing_ids import (
+    HashRuns,
+    first_positions,
+    key_hashes,
+    single_hash,
+    texts,
+)
+from cxm.customers.importing_sql import external_ids
 from cxm.customers.models import Customer
 from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, parse_date
 from cxm.i18n import _
@@ -58,15 +65,14 @@ def _stored_keys(conn: Connection) -> HashRuns:
     """Hash of each stored case-folded customer id → hash of the first stored id with that
     key as written, read in batches."""
     keys = HashRuns()
-    result = conn.execution_options(yield_per=50_000).execute(select(_TABLE.c.external_id))
-    for batch in result.partitions():
-        stored = [str(e) for (e,) in batch]
-        folded = [e.casefold() for e in stored]
-        codes, first = first_positions(folded)
-        hashes = key_hashes([folded[i] for i in first])
+    for batch in external_ids(conn, _TABLE):
+        stored = texts(batch)
+        folded = texts([e.casefold() for e in batch])
+        _codes, first = first_positions(folded)
+        hashes = key_hashes(folded[first])
         found, _written = keys.get(hashes)
         new = ~found
-        keys.add((hashes[0][new], hashes[1][new]), single_hash([stored[i] for i in first[new]]))
+        keys.add((hashes[0][new], hashes[1][new]), single_hash(stored[first[new]]))
     return keys
 
 

@@ -28,18 +28,21 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table
 
+from cxm.customers.importing_sql import external_ids
 from cxm.files import iter_chunks
 
 __all__ = [
     "MAX_MERGED",
     "HashRuns",
     "Hashes",
+    "Texts",
     "first_positions",
     "key_hashes",
     "single_hash",
     "stored_ids",
+    "texts",
     "written_cells",
 ]
 
@@ -58,25 +61,36 @@ _KEY_LO = "cxm:import:ids:2"
 _KEY_SINGLE = "cxm:import:ids:3"
 
 
-def _hash(values: Sequence[str], key: str) -> UInt64s:
-    array = np.asarray(values, dtype=object)
+#: Texts as a numpy object array (a list is converted once, then indexed by positions).
+Texts = npt.NDArray[np.object_]
+
+
+def texts(values: Sequence[str]) -> Texts:
+    """``values`` as an object array, to take by positions and hash without copying."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _hash(values: Sequence[str] | Texts, key: str) -> UInt64s:
+    array = values if isinstance(values, np.ndarray) else texts(values)
     return pd.util.hash_array(array, encoding="utf8", hash_key=key, categorize=False)
 
 
-def key_hashes(values: Sequence[str]) -> Hashes:
+def key_hashes(values: Sequence[str] | Texts) -> Hashes:
     """The 128-bit hash (two SipHash-2-4 with different keys) of each text."""
     return _hash(values, _KEY_HI), _hash(values, _KEY_LO)
 
 
-def single_hash(values: Sequence[str]) -> Int64s:
+def single_hash(values: Sequence[str] | Texts) -> Int64s:
     """A third, independent 64-bit hash of each text, as a value :class:`HashRuns` can hold."""
     return _hash(values, _KEY_SINGLE).view(np.int64)
 
 
-def first_positions(values: Sequence[str]) -> tuple[Int64s, Int64s]:
+def first_positions(values: Sequence[str] | Texts) -> tuple[Int64s, Int64s]:
     """``(codes, first)``: each value's code (0, 1, … in order of first appearance) and, per
     code, the position of its first appearance, so ``values[first[codes[i]]] == values[i]``."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    codes, _uniques = pd.factorize(values if isinstance(values, np.ndarray) else texts(values))
     codes = codes.astype(np.int64)
     # Codes are numbered in order of appearance: a value is new where its code exceeds
     # every code before it.
@@ -244,12 +258,11 @@ def stored_ids(conn: Connection, table: Table, keys: Iterable[str]) -> dict[str,
     found: dict[str, str] = {}
     if not wanted:
         return found
-    result = conn.execution_options(yield_per=50_000).execute(select(table.c.external_id))
-    for (stored,) in result:
-        key = str(stored).casefold()
-        if key in wanted and key not in found:
-            found[key] = str(stored)
-            if len(found) == len(wanted):
-                break
-    result.close()
+    for batch in external_ids(conn, table):
+        for stored in batch:
+            key = stored.casefold()
+            if key in wanted and key not in found:
+                found[key] = stored
+        if len(found) == len(wanted):
+            break
     return found
