@@ -27,10 +27,10 @@ __all__ = [
     "CLAIM",
     "INVITATIONS",
     "LINKS",
+    "LOOKUP",
     "RESPONSES",
     "SET_STATUS",
     "VERSIONS",
-    "LOOKUP",
     "Lookup",
     "answer_rows",
     "claim_response",
@@ -172,11 +172,13 @@ def version_of(session: Session | Connection, found: Lookup) -> tuple[int, Quest
         raise NotFound(_("The questionnaire has no version."))
     version_id = found.version_id
     return version_id, parsed_definition(
-        version_id,
-        found.version_stamp,
-        lambda: session.scalar(
-            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
-        ),
+        version_id, found.version_stamp, lambda: _stored_definition(session, version_id)
+    )
+
+
+def _stored_definition(session: Session | Connection, version_id: int) -> Any:
+    return session.scalar(
+        select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
     )
 
 
@@ -198,13 +200,7 @@ def definition_of(session: Session, version_id: int) -> QuestionnaireDef:
     stamp = session.scalar(
         select(QuestionnaireVersion.updated_at).where(QuestionnaireVersion.id == version_id)
     )
-    return parsed_definition(
-        version_id,
-        stamp,
-        lambda: session.scalar(
-            select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id)
-        ),
-    )
+    return parsed_definition(version_id, stamp, lambda: _stored_definition(session, version_id))
 
 
 def saved_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
