@@ -22,6 +22,7 @@ from sqlalchemy import (
     delete,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
@@ -271,8 +272,31 @@ def submit_page(
     now: datetime | None = None,
 ) -> SaveResult:
     """:func:`save_page` in transactions of its own: the first save of a response takes the
-    short path of :mod:`cxm.surveys.first_save`, anything else a session."""
+    short path of :mod:`cxm.surveys.first_save`, anything else a session.
+
+    A pooled connection the database closed while it was busy (a PostgreSQL restart) fails
+    the save on it; the save is then tried once more on a fresh connection. That is safe:
+    the write that failed either never reached the database or committed a response
+    whose invitation the retry finds claimed (one response per invitation)."""
     now = now or utcnow()
+    try:
+        return _submit(store, token, page, raw, action, language, source, now)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return _submit(store, token, page, raw, action, language, source, now)
+
+
+def _submit(
+    store: Store,
+    token: str,
+    page: int,
+    raw: Mapping[str, Any],
+    action: Literal["next", "back"],
+    language: str,
+    source: str,
+    now: datetime,
+) -> SaveResult:
     first = _first_save(
         store,
         token=token,
