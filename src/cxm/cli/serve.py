@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from cxm.cli.output import err_console
@@ -13,7 +15,14 @@ __all__ = ["register", "serve"]
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
+    workers: int = typer.Option(
+        min(os.cpu_count() or 1, 4),
+        "--workers",
+        min=1,
+        max=64,
+        help="Worker processes (default: one per core, at most 4; each keeps 10 database "
+        "connections).",
+    ),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve CXM on the configured database (CXM_DATABASE_URL; SQLite file by default)."""
