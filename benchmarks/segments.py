@@ -155,6 +155,12 @@ def main() -> None:
             f"  generation took {generate(a.db, a.customers, a.purchases):.1f} s (not timed below)"
         )
     else:
+        from cxm.store import make_engine
+        from cxm.store.migrate import upgrade
+
+        engine = make_engine(f"sqlite:///{a.db}")
+        upgrade(engine)  # a database kept from an older version of CXM (not timed)
+        engine.dispose()
         con = sqlite3.connect(a.db)
         con.execute("DELETE FROM segment_targets")
         con.execute("DELETE FROM segment_memberships")

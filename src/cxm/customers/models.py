@@ -70,7 +70,10 @@ class Customer(TimestampMixin, Base):
 
 class Purchase(TimestampMixin, Base):
     __tablename__ = "purchases"
-    __table_args__ = (Index("ix_purchases_customer_date", "customer_id", "purchased_on"),)
+    # Covering: per-customer sums read the index alone (migration 0006).
+    __table_args__ = (
+        Index("ix_purchases_customer_date_money", "customer_id", "purchased_on", "revenue", "cost"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: The order id from the source system, or a content key when the file has none.
