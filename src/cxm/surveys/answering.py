@@ -39,6 +39,7 @@ __all__ = [
     "lookup_from_row",
     "missing_required",
     "parsed_definition",
+    "response_row",
     "saved_answers",
     "version_of",
     "visible_pages",
@@ -235,23 +236,19 @@ def answer_rows(response_id: int, values: Mapping[str, AnswerValue]) -> list[dic
     ]
 
 
-def claim_response(
-    session: Session,
+def response_row(
     found: Lookup,
     *,
     version_id: int,
+    page_reached: int,
+    completed: bool,
     language: str,
     source: str,
     now: datetime,
-    page_reached: int = -1,
-    completed: bool = False,
-) -> tuple[int, bool]:
-    """The response of the invitation, made now if there is none: ``(id, created)``.
-
-    ``INSERT … ON CONFLICT DO NOTHING`` on the unique, NOT NULL ``invitation_id``: two
-    requests racing here make one row; the loser waits for the winner's commit and reads it.
-    """
-    values = {
+) -> dict[str, Any]:
+    """The columns of a new response to the invitation ``found`` (one place for every
+    path that makes one: :func:`claim_response` and the first save's short path)."""
+    return {
         "invitation_id": found.invitation_id,
         "version_id": version_id,
         "questionnaire_id": found.questionnaire_id,
@@ -268,6 +265,33 @@ def claim_response(
         "updated_at": now,
         "source": source,
     }
+
+
+def claim_response(
+    session: Session,
+    found: Lookup,
+    *,
+    version_id: int,
+    language: str,
+    source: str,
+    now: datetime,
+    page_reached: int = -1,
+    completed: bool = False,
+) -> tuple[int, bool]:
+    """The response of the invitation, made now if there is none: ``(id, created)``.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the unique, NOT NULL ``invitation_id``: two
+    requests racing here make one row; the loser waits for the winner's commit and reads it.
+    """
+    values = response_row(
+        found,
+        version_id=version_id,
+        page_reached=page_reached,
+        completed=completed,
+        language=language,
+        source=source,
+        now=now,
+    )
     # RETURNING gives the id only when this request inserted the row (rowcount is not
     # reliable with RETURNING on every driver).
     rid = session.scalar(CLAIM[session.get_bind().dialect.name], values)

@@ -43,6 +43,7 @@ from cxm.surveys.answering import (
     lookup,
     lookup_from_row,
     parsed_definition,
+    response_row,
     version_of,
 )
 from cxm.surveys.invitations import LinkInvalid
@@ -108,35 +109,6 @@ _RESPONSE_COLUMNS = (
 )
 
 
-def _response_row(
-    found: Lookup,
-    *,
-    version_id: int,
-    page: int,
-    completed: bool,
-    language: str,
-    source: str,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "invitation_id": found.invitation_id,
-        "version_id": version_id,
-        "questionnaire_id": found.questionnaire_id,
-        "wave_id": found.wave_id,
-        "customer_id": found.customer_id,
-        "touchpoint_id": found.touchpoint_id,
-        "employee_id": found.employee_id,
-        "team_id": found.team_id,
-        "language": language,
-        "page_reached": page,
-        "started_at": now,
-        "completed_at": now if completed else None,
-        "created_at": now,
-        "updated_at": now,
-        "source": source,
-    }
-
-
 def _status(completed: bool) -> str:
     return (InvitationStatus.COMPLETED if completed else InvitationStatus.STARTED).value
 
@@ -163,10 +135,10 @@ class _CoreFirstSave:
         source: str,
         now: datetime,
     ) -> int | None:
-        row = _response_row(
+        row = response_row(
             found,
             version_id=version_id,
-            page=page,
+            page_reached=page,
             completed=completed,
             language=language,
             source=source,
@@ -283,10 +255,10 @@ class _PostgresFirstSave:
         self.cursor.execute(
             _WRITE_SQL,
             {
-                **_response_row(
+                **response_row(
                     found,
                     version_id=version_id,
-                    page=page,
+                    page_reached=page,
                     completed=completed,
                     language=language,
                     source=source,
