@@ -69,6 +69,7 @@ def create_wave(
     quiet_days: int = 90,
     public_rate_limit: int = 20,
     public_one_per_browser: bool = True,
+    actor_id: int | None = None,
 ) -> Wave:
     """A new wave of ``questionnaire_id`` open from ``opens_on`` to ``closes_on``."""
     if closes_on < opens_on:
@@ -89,6 +90,16 @@ def create_wave(
     )
     session.add(wave)
     session.flush()
+    from cxm.audit.service import record, snapshot
+
+    record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="wave",
+        entity_id=wave.id,
+        after=snapshot(wave, ("name", "questionnaire_id", "opens_on", "closes_on", "quiet_days")),
+    )
     return wave
 
 
