@@ -117,7 +117,8 @@ def test_a_cycle_is_refused(store: Store, org: Path) -> None:
 
 
 def test_leaving_before_joining_is_refused(store: Store, org: Path) -> None:
-    bad = "external_id,name,team,hired_on,left_on\nE9,X,north,2024-05-01,2024-04-30\nE10,Y,mars,soon,\n"
+    bad = "external_id,name,team,hired_on,left_on\n" \
+        "E9,X,north,2024-05-01,2024-04-30\nE10,Y,mars,soon,\n"  # fmt: skip
     assert _problems(store, "employees", write(org / "e.csv", bad)) == [
         (1, "left_on", "is before the hire date 2024-05-01"),
         (2, "hired_on", "is not a date (use YYYY-MM-DD)"),

@@ -76,23 +76,22 @@ def org_tree(
         for u in session.scalars(select(OrgUnit).order_by(OrgUnit.code))
         if keep is None or u.id in keep
     }
-    parent_of: dict[int, int | None] = {
-        uid: pid for uid, pid in session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()
-    }
-    members: dict[int | None, int] = {
-        tid: n
-        for tid, n in session.execute(
-            select(Employee.team_id, func.count(Employee.id))
-            .where(
-                Employee.team_id.is_not(None),
-                or_(Employee.left_on.is_(None), Employee.left_on >= today),
-            )
-            .group_by(Employee.team_id)
-        ).all()
-    }
-    leads: dict[int, str] = {
-        eid: ext for eid, ext in session.execute(select(Employee.id, Employee.external_id)).all()
-    }
+    parent_of: dict[int, int | None] = {}
+    for uid, pid in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
+        parent_of[uid] = pid
+    members: dict[int | None, int] = {}
+    for tid, n in session.execute(
+        select(Employee.team_id, func.count(Employee.id))
+        .where(
+            Employee.team_id.is_not(None),
+            or_(Employee.left_on.is_(None), Employee.left_on >= today),
+        )
+        .group_by(Employee.team_id)
+    ):
+        members[tid] = n
+    leads: dict[int, str] = {}
+    for eid, ext in session.execute(select(Employee.id, Employee.external_id)):
+        leads[eid] = ext
     teams: dict[int, tuple[TeamNode, int | None, int | None]] = {}
     for t in session.scalars(select(Team).order_by(Team.name)):
         node = TeamNode(
