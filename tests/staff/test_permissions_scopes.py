@@ -119,3 +119,21 @@ def test_comments_of_a_small_group_stay_hidden(client, store, staff, survey, tmp
     assert bob.status_code == alice.status_code == 200
     assert "更快一点" in alice.text
     assert "更快一点" not in bob.text
+
+
+def test_a_grant_names_the_teams_and_units_in_scope(store, org) -> None:
+    from cxm.accounts.permissions import Capability
+    from cxm.web.permissions import grant_for
+
+    with store.session() as s:
+        units = {u.code: u.id for u in s.scalars(select(OrgUnit))}
+        users = {u.name: u for u in s.scalars(select(StaffUser))}
+        erin = grant_for(s, users["erin"], Capability.ACT_ON_CASES)
+        assert erin is not None and erin.scope.value == "unit"
+        assert erin.unit_ids == {units["N"], units["N1"]}
+        assert erin.team_ids == {org.teams[t] for t in ("north", "north-a", "sibling")}
+        carol = grant_for(s, users["carol"], Capability.ACT_ON_CASES)
+        assert carol is not None and (carol.scope.value, carol.team_ids) == ("own", frozenset())
+        alice = grant_for(s, users["alice"], Capability.ACT_ON_CASES)
+        assert alice is not None and alice.team_ids is None and alice.unit_ids is None
+        assert grant_for(s, users["gina"], Capability.ACT_ON_CASES) is None

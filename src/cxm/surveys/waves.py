@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cxm.audit.service import record, snapshot
 from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer
 from cxm.errors import InputError, NotFound
@@ -90,8 +91,6 @@ def create_wave(
     )
     session.add(wave)
     session.flush()
-    from cxm.audit.service import record, snapshot
-
     record(
         session,
         actor_id=actor_id,
@@ -180,6 +179,7 @@ def sample_wave(
     quotas: Mapping[str, int] | int | None = None,
     seed: int | None = None,
     now: datetime | None = None,
+    actor_id: int | None = None,
 ) -> SampleResult:
     """Invite a random sample of customers to the wave, ``quotas[s]`` from each stratum ``s``
     (all eligible when ``quotas`` is None; the same number from each when it is an int).
@@ -251,4 +251,12 @@ def sample_wave(
         "shortfall": shortfall,
     }
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="sample",
+        entity="wave",
+        entity_id=wave.id,
+        after={**wave.sampling, "invitations": len(ids)},
+    )
     return SampleResult(wave.id, invited, shortfall, skipped, ids)

@@ -34,12 +34,15 @@ __all__ = ["Grant", "Require", "grant_for", "required_capability"]
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """What one user may do with one capability: ``team_ids`` None means every team."""
+    """What one user may do with one capability: ``team_ids`` None means every team;
+    ``unit_ids`` are the org units of a ``unit`` scope (the user's unit and those below it),
+    None for the whole company, empty for the narrower scopes."""
 
     user: StaffUser
     capability: Capability
     scope: Scope
     team_ids: frozenset[int] | None
+    unit_ids: frozenset[int] | None = frozenset()
 
     @property
     def whole_company(self) -> bool:
@@ -56,12 +59,17 @@ class Grant:
 
 def grant_for(session: Session, user: StaffUser, capability: Capability) -> Grant | None:
     """The user's grant for ``capability``, or None when their role lacks it."""
-    from cxm.org.hierarchy import teams_in_scope
+    from cxm.org.hierarchy import subunits, teams_in_scope
 
     scope = effective_scope(user.role, user.scope, capability)
     if scope is None:
         return None
-    return Grant(user, capability, scope, teams_in_scope(session, user, scope))
+    units: frozenset[int] | None = frozenset()
+    if scope is Scope.ALL:
+        units = None
+    elif scope is Scope.UNIT and user.unit_id is not None:
+        units = frozenset(subunits(session, {user.unit_id}))
+    return Grant(user, capability, scope, teams_in_scope(session, user, scope), units)
 
 
 def Require(  # noqa: N802 - reads as a type in signatures

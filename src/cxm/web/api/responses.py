@@ -14,7 +14,6 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from cxm.accounts.permissions import Capability
-from cxm.audit import record
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.responses_io.export import csv_chunks, plan_export, response_page
@@ -125,15 +124,12 @@ def import_file(
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(file.file, out)
         result = import_responses(
-            db, path=name, questionnaire=questionnaire, wave_id=wave_id, language=language
-        )
-        record(
             db,
+            path=name,
+            questionnaire=questionnaire,
+            wave_id=wave_id,
+            language=language,
             actor_id=grant.user.id,
-            action="import",
-            entity="responses",
-            entity_id=wave_id if wave_id is not None else questionnaire,
-            after={"imported": result.imported, "file": Path(file.filename or "").name},
         )
     finally:
         os.unlink(name)

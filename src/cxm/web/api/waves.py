@@ -67,7 +67,12 @@ def create(body: WaveIn, db: DbSession, grant: Configure) -> dict[str, Any]:
         actor_id=grant.user.id,
     )
     result = sample_wave(
-        db, wave_id=wave.id, stratum=body.stratum, quotas=body.quotas, seed=body.seed
+        db,
+        wave_id=wave.id,
+        stratum=body.stratum,
+        quotas=body.quotas,
+        seed=body.seed,
+        actor_id=grant.user.id,
     )
     out: dict[str, Any] = {
         "id": wave.id,
