@@ -105,9 +105,7 @@ def recompute_segments(name: str, db: DbSession, grant: Configure) -> dict[str, 
 
 
 @router.get("/segments/{name}")
-def show_segments(
-    name: str, db: DbSession, grant: Money, at: str | None = None
-) -> dict[str, Any]:
+def show_segments(name: str, db: DbSession, grant: Money, at: str | None = None) -> dict[str, Any]:
     return {"definition": name, "at": at, "segments": _records(segments.summary(db, name, at=at))}
 
 
