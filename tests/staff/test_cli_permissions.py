@@ -47,6 +47,12 @@ def test_users_are_created_with_role_scope_and_team(cxm, tmp_path: Path) -> None
     users = {u["name"]: u for u in json.loads(cxm("users", "list", "--json").stdout)}
     assert (users["carol"]["scope"], users["erin"]["scope"]) == ("team", "unit")
     assert users["carol"]["team_id"] is not None and users["erin"]["unit_id"] is not None
+    moved = cxm("users", "update", "carol", "--role", "lead", "--scope", "teams_led")
+    assert moved.exit_code == 0, moved.stderr
+    assert "User carol: lead, scope teams_led." in moved.stdout
+    assert cxm("users", "update", "carol", "--scope", "unit").exit_code == 1  # no unit given
+    log = json.loads(cxm("audit", "list", "--entity", "staff_user", "--json").stdout)
+    assert log[0]["action"] == "update" and log[0]["after"]["role"] == "lead"
 
 
 @pytest.mark.parametrize(

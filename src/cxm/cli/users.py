@@ -69,6 +69,33 @@ def create(
         )
 
 
+def update(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str | None, typer.Option("--role", help="A new role.")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", help="A new scope.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="A new team.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="A new org unit code.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Allow or stop sign-in.")
+    ] = None,
+) -> None:
+    """Change a staff member's role, scope, team, unit or whether they may sign in."""
+    from cxm.accounts import update_user
+
+    with open_store() as store, store.session() as s:
+        user = update_user(
+            s, name=name, role=role, scope=scope, team=team, unit=unit, active=active
+        )
+        console.print(
+            _(
+                "User {name}: {role}, scope {scope}.",
+                name=user.name,
+                role=user.role.value,
+                scope=user.scope.value,
+            )
+        )
+
+
 def token(
     name: Annotated[str, typer.Argument(help="Login name.")],
     label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "",
@@ -151,6 +178,7 @@ def permissions(
 def register(app: typer.Typer) -> None:
     users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
     users.command("create")(create)
+    users.command("update")(update)
     users.command("token")(token)
     users.command("revoke")(revoke)
     users.command("list")(list_)
