@@ -44,6 +44,23 @@ class TeamOut(BaseModel):
     members: list[MemberOut]
 
 
+class TeamNodeOut(BaseModel):
+    id: int
+    name: str
+    lead: str | None
+    members: int
+    sub_teams: list[TeamNodeOut]
+
+
+class UnitOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    units: list[UnitOut]
+    teams: list[TeamNodeOut]
+
+
 class AuditOut(BaseModel):
     id: int
     at: datetime
@@ -55,10 +72,10 @@ class AuditOut(BaseModel):
     after: dict[str, Any] | None
 
 
-@router.get("/org/tree")
-def tree(db: DbSession, grant: Org) -> list[dict[str, Any]]:
+@router.get("/org/tree", response_model=list[UnitOut])
+def tree(db: DbSession, grant: Org) -> list[UnitOut]:
     """Units with their teams (only those in the caller's scope), leads and member counts."""
-    return [u.to_dict() for u in org_tree(db, team_ids=grant.team_ids)]
+    return [UnitOut.model_validate(u.to_dict()) for u in org_tree(db, team_ids=grant.team_ids)]
 
 
 @router.get("/org/teams/{team_id}", response_model=TeamOut)
