@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "management",
     "users",
     "surveys",
+    "org",
+    "audit",
 )
 
 
