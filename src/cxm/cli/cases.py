@@ -551,19 +551,19 @@ def report(
             {
                 "as_of": rep.as_of,
                 "summary": asdict(rep.summary),
-                "by_type": rep.by_type,
-                "by_fault": rep.by_fault,
-                "by_emotion": rep.by_emotion,
-                "by_stage": rep.by_stage,
-                "sla": rep.sla,
+                "by_type": rep.by_type.to_dict("records"),
+                "by_fault": rep.by_fault.to_dict("records"),
+                "by_emotion": rep.by_emotion.to_dict("records"),
+                "by_stage": rep.by_stage.to_dict("records"),
+                "sla": rep.sla.to_dict("records"),
                 "churn_after_complaint": None
                 if rep.survival is None
                 else {
-                    "summary": rep.survival.summary,
+                    "summary": rep.survival.summary.to_dict("records"),
                     "logrank_p": rep.survival.logrank_p,
                     "landmark": rep.survival.landmark,
                 },
-                "faults_and_churn": rep.faults_and_churn,
+                "faults_and_churn": rep.faults_and_churn.to_dict("records"),
             }
         )
         return
