@@ -94,7 +94,7 @@ def test_moves_are_versioned_and_a_stale_version_is_refused(
 
 def test_a_forbidden_move_is_refused(store: Store, people: dict[str, int]) -> None:
     cid, v = _open(store, people)
-    with pytest.raises(InputError, match="cannot be closed"), store.session() as s:
+    with pytest.raises(InputError, match="cannot take the action close"), store.session() as s:
         act(s, case_id=cid, action="close", version=v, actor_user_id=None)
 
 

@@ -60,7 +60,7 @@ def next_status(current: CaseStatus | str, action: Action | str) -> CaseStatus:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s == key[0])
         raise InputError(
             _(
-                "A case that is {status} cannot be {action}d; allowed: {allowed}.",
+                "A case that is {status} cannot take the action {action}; allowed: {allowed}.",
                 status=key[0].value,
                 action=key[1].value,
                 allowed=", ".join(allowed) or "-",

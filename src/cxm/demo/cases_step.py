@@ -31,17 +31,27 @@ __all__ = ["AGENTS", "draw_demo_cases"]
 #: Login names of the demo's service agents (passwords unusable: set one to log in).
 AGENTS = tuple(f"agent{i:02d}" for i in range(1, 9))
 _PEOPLE_FAULTS = np.array(
-    [ServiceFault.INDIFFERENCE, ServiceFault.COLDNESS, ServiceFault.CONDESCENSION,
-     ServiceFault.PASSING_THE_BUCK, ServiceFault.ROBOTIC],
+    [
+        ServiceFault.INDIFFERENCE,
+        ServiceFault.COLDNESS,
+        ServiceFault.CONDESCENSION,
+        ServiceFault.PASSING_THE_BUCK,
+        ServiceFault.ROBOTIC,
+    ],
     dtype=object,
 )
 _PROCESS_FAULTS = np.array(
-    [ServiceFault.HIDING_BEHIND_RULES, ServiceFault.DEPARTMENT_TO_DEPARTMENT,
-     ServiceFault.ROBOTIC],
+    [ServiceFault.HIDING_BEHIND_RULES, ServiceFault.DEPARTMENT_TO_DEPARTMENT, ServiceFault.ROBOTIC],
     dtype=object,
 )
 _SUBJECTS = {
-    "people": ["店员态度冷淡", "客服不理不睬", "电话被转了好几次", "服务人员说话难听", "没人负责我的问题"],
+    "people": [
+        "店员态度冷淡",
+        "客服不理不睬",
+        "电话被转了好几次",
+        "服务人员说话难听",
+        "没人负责我的问题",
+    ],
     "product": ["商品有质量问题", "收到的货有破损", "产品和描述不符", "用了一周就坏了"],
     "process": ["退款迟迟不到账", "送货晚了两周", "发票一直开不出来", "会员积分没有到账"],
 }
@@ -104,8 +114,11 @@ def draw_demo_cases(ctx: DemoContext) -> None:
         if span < 10:
             continue
         day = row.acquired_on + timedelta(days=int(rng.integers(0, span)))
-        kind = "people" if people[idx] < min(product[idx], 0) else (
-            "product" if product[idx] < 0 else "process")
+        kind = (
+            "people"
+            if people[idx] < min(product[idx], 0)
+            else ("product" if product[idx] < 0 else "process")
+        )
         if kind == "people":
             faults = list({*rng.choice(_PEOPLE_FAULTS, size=int(rng.integers(1, 3)))})
         elif kind == "process":
@@ -147,8 +160,9 @@ def draw_demo_cases(ctx: DemoContext) -> None:
     _write(ctx, rng, cases, datetime.combine(end, datetime.min.time(), tzinfo=UTC))
 
 
-def _write(ctx: DemoContext, rng: np.random.Generator, cases: list[dict[str, Any]],
-           end: datetime) -> None:
+def _write(
+    ctx: DemoContext, rng: np.random.Generator, cases: list[dict[str, Any]], end: datetime
+) -> None:
     events: list[dict[str, Any]] = []
     recovery: list[dict[str, Any]] = []
     followups: list[dict[str, Any]] = []
@@ -159,8 +173,9 @@ def _write(ctx: DemoContext, rng: np.random.Generator, cases: list[dict[str, Any
         opened = c["opened_at"]
         # Response within the target four times in five; resolution time lognormal.
         first = opened + timedelta(hours=float(rng.exponential(policy.first_response_hours / 2.2)))
-        resolved = first + timedelta(hours=float(rng.lognormal(np.log(policy.resolution_hours / 3),
-                                                              0.9)))
+        resolved = first + timedelta(
+            hours=float(rng.lognormal(np.log(policy.resolution_hours / 3), 0.9))
+        )
         still_open = resolved > end or rng.random() < 0.04
         # Handled well: likelier among those who stayed (see the module's docstring).
         well = rng.random() < (0.45 if churned else 0.75)
@@ -178,8 +193,9 @@ def _write(ctx: DemoContext, rng: np.random.Generator, cases: list[dict[str, Any
             handoffs=handoffs,
             reopened=reopened,
             needed_supervisor=False,
-            emotion_out=None if still_open else ("happy" if well else str(
-                rng.choice(["disappointed", "angry"]))),
+            emotion_out=None
+            if still_open
+            else ("happy" if well else str(rng.choice(["disappointed", "angry"]))),
             version=1,
             created_at=opened,
             updated_at=resolved if not still_open else opened,
@@ -188,53 +204,119 @@ def _write(ctx: DemoContext, rng: np.random.Generator, cases: list[dict[str, Any
     with ctx.store.engine.begin() as conn:
         ids = list(conn.scalars(insert(Case).returning(Case.id), final))
     ctx.advance(0.6)
-    from cxm.surveys.models import Invitation, InvitationKind
-
     from cxm.cases.followup import followup_questionnaire_id
+    from cxm.surveys.models import Invitation, InvitationKind
 
     with ctx.store.session() as s:
         qid = followup_questionnaire_id(s)
     invitations: list[dict[str, Any]] = []
     for cid, c in zip(ids, final, strict=True):
         opened, first = c["opened_at"], c["first_response_at"]
-        events.append({"case_id": cid, "at": opened, "kind": "created", "to_status": "new",
-                       "actor_user_id": c["owner_user_id"], "data": {"source": "manual"}})
+        events.append(
+            {
+                "case_id": cid,
+                "at": opened,
+                "kind": "created",
+                "to_status": "new",
+                "actor_user_id": c["owner_user_id"],
+                "data": {"source": "manual"},
+            }
+        )
         if first is not None:
-            events.append({"case_id": cid, "at": first, "kind": "status", "from_status": "new",
-                           "to_status": "in_progress", "actor_user_id": c["owner_user_id"],
-                           "data": {"action": "start"}})
+            events.append(
+                {
+                    "case_id": cid,
+                    "at": first,
+                    "kind": "status",
+                    "from_status": "new",
+                    "to_status": "in_progress",
+                    "actor_user_id": c["owner_user_id"],
+                    "data": {"action": "start"},
+                }
+            )
         if c["resolved_at"] is None:
             continue
         well = c["emotion_out"] == "happy"
-        recovery.append({"case_id": cid, "kind": "apology", "cost": 0, "at": c["resolved_at"],
-                         "granted_by_user_id": c["owner_user_id"]})
+        recovery.append(
+            {
+                "case_id": cid,
+                "kind": "apology",
+                "cost": 0,
+                "at": c["resolved_at"],
+                "granted_by_user_id": c["owner_user_id"],
+            }
+        )
         if well or rng.random() < 0.3:
-            amount = float(np.round(rng.choice([20, 50, 100, 200]) * (2 if c["tier"] == "key"
-                                                                      else 1), 2))
-            recovery.append({"case_id": cid, "kind": "compensation", "amount": amount,
-                             "currency": "CNY", "compensation_kind": "voucher", "cost": amount,
-                             "at": c["resolved_at"], "granted_by_user_id": c["owner_user_id"]})
-        events.append({"case_id": cid, "at": c["resolved_at"], "kind": "status",
-                       "from_status": "in_progress", "to_status": "resolved",
-                       "actor_user_id": c["owner_user_id"], "data": {"action": "resolve"}})
+            amount = float(
+                np.round(rng.choice([20, 50, 100, 200]) * (2 if c["tier"] == "key" else 1), 2)
+            )
+            recovery.append(
+                {
+                    "case_id": cid,
+                    "kind": "compensation",
+                    "amount": amount,
+                    "currency": "CNY",
+                    "compensation_kind": "voucher",
+                    "cost": amount,
+                    "at": c["resolved_at"],
+                    "granted_by_user_id": c["owner_user_id"],
+                }
+            )
+        events.append(
+            {
+                "case_id": cid,
+                "at": c["resolved_at"],
+                "kind": "status",
+                "from_status": "in_progress",
+                "to_status": "resolved",
+                "actor_user_id": c["owner_user_id"],
+                "data": {"action": "resolve"},
+            }
+        )
         answered = rng.random() < 0.7
-        invitations.append({"kind": InvitationKind.FOLLOWUP, "questionnaire_id": qid,
-                            "customer_id": c["customer_id"], "team_id": c["team_id"],
-                            "stratum": "complaint", "status": "completed" if answered else "sent",
-                            "sent_at": c["resolved_at"],
-                            "expires_at": c["resolved_at"] + timedelta(days=14)})
+        invitations.append(
+            {
+                "kind": InvitationKind.FOLLOWUP,
+                "questionnaire_id": qid,
+                "customer_id": c["customer_id"],
+                "team_id": c["team_id"],
+                "stratum": "complaint",
+                "status": "completed" if answered else "sent",
+                "sent_at": c["resolved_at"],
+                "expires_at": c["resolved_at"] + timedelta(days=14),
+            }
+        )
         solved = well or rng.random() < 0.2
-        csat = int(rng.choice([4, 5], p=[0.4, 0.6])) if well else int(rng.choice(
-            [1, 2, 3], p=[0.3, 0.4, 0.3]))
-        followups.append({"case_id": cid, "round": 1, "sent_at": c["resolved_at"],
-                          "answered_at": c["resolved_at"] + timedelta(days=2) if answered else None,
-                          "solved": solved if answered else None,
-                          "handling_csat": csat if answered else None,
-                          "recommend": int(min(10, max(0, csat * 2 + rng.integers(-1, 2))))
-                          if answered else None, "no_email": False})
-        events.append({"case_id": cid, "at": c["closed_at"], "kind": "status",
-                       "from_status": "resolved", "to_status": "closed", "actor_user_id": None,
-                       "data": {"action": "close"}})
+        csat = (
+            int(rng.choice([4, 5], p=[0.4, 0.6]))
+            if well
+            else int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
+        )
+        followups.append(
+            {
+                "case_id": cid,
+                "round": 1,
+                "sent_at": c["resolved_at"],
+                "answered_at": c["resolved_at"] + timedelta(days=2) if answered else None,
+                "solved": solved if answered else None,
+                "handling_csat": csat if answered else None,
+                "recommend": int(min(10, max(0, csat * 2 + rng.integers(-1, 2))))
+                if answered
+                else None,
+                "no_email": False,
+            }
+        )
+        events.append(
+            {
+                "case_id": cid,
+                "at": c["closed_at"],
+                "kind": "status",
+                "from_status": "resolved",
+                "to_status": "closed",
+                "actor_user_id": None,
+                "data": {"action": "close"},
+            }
+        )
     with ctx.store.engine.begin() as conn:
         inv_ids = list(conn.scalars(insert(Invitation).returning(Invitation.id), invitations))
         for fu, iid in zip(followups, inv_ids, strict=True):

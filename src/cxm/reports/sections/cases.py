@@ -71,15 +71,28 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         ),
     )
     s.figures += [
-        Figure(_("cases"), sm["cases"], str(sm["cases"]), SRC,
-               detail=_("{n} open", n=sm["open"])),
-        Figure(_("first-contact resolution"), sm["first_contact_resolution"],
-               fmt.pct(sm["first_contact_resolution"]), SRC,
-               detail=fmt.ci_text(*sm["fcr_ci"], percent=True)),
-        Figure(_("follow-up CSAT"), sm["followup_csat"], fmt.pct(sm["followup_csat"]), SRC,
-               detail=_("{n} answers", n=sm["followups_answered"])),
-        Figure(_("anger turned around"), sm["anger_turned"], fmt.pct(sm["anger_turned"]), SRC,
-               detail=_("of {n} angry customers", n=sm["angry_cases_closed"])),
+        Figure(_("cases"), sm["cases"], str(sm["cases"]), SRC, detail=_("{n} open", n=sm["open"])),
+        Figure(
+            _("first-contact resolution"),
+            sm["first_contact_resolution"],
+            fmt.pct(sm["first_contact_resolution"]),
+            SRC,
+            detail=fmt.ci_text(*sm["fcr_ci"], percent=True),
+        ),
+        Figure(
+            _("follow-up CSAT"),
+            sm["followup_csat"],
+            fmt.pct(sm["followup_csat"]),
+            SRC,
+            detail=_("{n} answers", n=sm["followups_answered"]),
+        ),
+        Figure(
+            _("anger turned around"),
+            sm["anger_turned"],
+            fmt.pct(sm["anger_turned"]),
+            SRC,
+            detail=_("of {n} angry customers", n=sm["angry_cases_closed"]),
+        ),
         Figure(_("recovery cost"), sm["recovery_cost"], fmt.money(sm["recovery_cost"]), SRC),
     ]
     if d["sla"]:
@@ -88,10 +101,13 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 _("Answered and resolved in time, per service tier"),
                 (_("tier"), _("clock"), _("cases"), _("in time"), _("interval")),
                 tuple(
-                    (str(r["tier"]),
-                     _("first response") if r["clock"] == "first_response" else _("resolution"),
-                     str(r["cases"]), fmt.pct(r["attainment"]),
-                     fmt.ci_text(r["ci_low"], r["ci_high"], percent=True))
+                    (
+                        str(r["tier"]),
+                        _("first response") if r["clock"] == "first_response" else _("resolution"),
+                        str(r["cases"]),
+                        fmt.pct(r["attainment"]),
+                        fmt.ci_text(r["ci_low"], r["ci_high"], percent=True),
+                    )
                     for r in d["sla"]
                 ),
                 SRC,
@@ -104,19 +120,34 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 "cases-faults",
                 _("Service faults in complaints"),
                 "hbar",
-                (Series(_("cases"), tuple(label(r["fault"]) for r in faults),
-                        tuple(float(r["cases"]) for r in faults)),),
+                (
+                    Series(
+                        _("cases"),
+                        tuple(label(r["fault"]) for r in faults),
+                        tuple(float(r["cases"]) for r in faults),
+                    ),
+                ),
                 SRC,
             )
         )
         s.tables.append(
             Table(
                 _("Service faults and the customers who left after them"),
-                (_("fault"), _("cases"), _("customers"), _("left afterwards"),
-                 _("share of those who left")),
+                (
+                    _("fault"),
+                    _("cases"),
+                    _("customers"),
+                    _("left afterwards"),
+                    _("share of those who left"),
+                ),
                 tuple(
-                    (label(r["fault"]), str(r["cases"]), str(r["customers"]),
-                     fmt.pct(r["churn_share"]), fmt.pct(r["share_of_churned"]))
+                    (
+                        label(r["fault"]),
+                        str(r["cases"]),
+                        str(r["customers"]),
+                        fmt.pct(r["churn_share"]),
+                        fmt.pct(r["share_of_churned"]),
+                    )
                     for r in faults
                 ),
                 SRC,
@@ -128,11 +159,15 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         s.tables.append(
             Table(
                 _("Still customers after a complaint, by how it was handled (Kaplan–Meier)"),
-                (_("group"), _("customers"), _("left"), _("after 180 days"),
-                 _("after 365 days")),
+                (_("group"), _("customers"), _("left"), _("after 180 days"), _("after 365 days")),
                 tuple(
-                    (group_label(r["group"]), str(r["customers"]), str(r["churned"]),
-                     fmt.pct(r.get("S(180)")), fmt.pct(r.get("S(365)")))
+                    (
+                        group_label(r["group"]),
+                        str(r["customers"]),
+                        str(r["churned"]),
+                        fmt.pct(r.get("S(180)")),
+                        fmt.pct(r.get("S(365)")),
+                    )
                     for r in rows
                 ),
                 SRC,
@@ -150,9 +185,11 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                         "those who never complained {b}: {verdict}",
                         a=fmt.pct(well["S(365)"]),
                         b=fmt.pct(quiet["S(365)"]),
-                        verdict=_("good recovery keeps customers at least as well as no "
-                                  "problem at all.") if better else _(
-                            "good recovery does not (yet) make up for the problem."),
+                        verdict=_(
+                            "good recovery keeps customers at least as well as no problem at all."
+                        )
+                        if better
+                        else _("good recovery does not (yet) make up for the problem."),
                     ),
                     SRC,
                 )
