@@ -300,7 +300,7 @@ def _write(
                 "answered_at": c["resolved_at"] + timedelta(days=2) if answered else None,
                 "solved": solved if answered else None,
                 "handling_csat": csat if answered else None,
-                "recommend": int(min(10, max(0, csat * 2 + rng.integers(-1, 2))))
+                "recommend": int(np.clip(csat * 2 + int(rng.integers(-1, 2)), 0, 10))
                 if answered
                 else None,
                 "no_email": False,
