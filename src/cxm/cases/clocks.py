@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from cxm.cases.calendar import WorkCalendar, china_calendar
+from cxm.surveys.invitations import as_utc
 
 __all__ = [
     "DEFAULT_POLICIES",
@@ -74,6 +75,8 @@ class ClockState:
 def _one(
     opened_at: datetime, due: datetime, done_at: datetime | None, now: datetime, warn_at: float
 ) -> ClockStatus:
+    opened_at, due, now = as_utc(opened_at), as_utc(due), as_utc(now)
+    done_at = None if done_at is None else as_utc(done_at)
     if done_at is not None:
         return "met" if done_at <= due else "breached"
     if now > due:

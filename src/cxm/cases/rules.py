@@ -35,6 +35,7 @@ from cxm.cases.codes import CaseSource, CaseType, Priority
 from cxm.cases.models import CaseRuleSet
 from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _, current_language
+from cxm.surveys.invitations import as_utc
 from cxm.surveys.models import Answer, Invitation, InvitationKind, Response
 
 __all__ = ["RuleSetDef", "evaluate", "load_rules", "run_rules"]
@@ -308,8 +309,7 @@ def run_rules(
                 now=at,
             )
             counts["opened" if new else "existing"] += 1
-        completed = r.completed_at if r.completed_at.tzinfo else r.completed_at.replace(tzinfo=UTC)
-        latest = max(latest if latest.tzinfo else latest.replace(tzinfo=UTC), completed)
+        latest = max(as_utc(latest), as_utc(r.completed_at))
     ruleset.evaluated_until = latest
     session.flush()
     return counts

@@ -36,6 +36,7 @@ from cxm.i18n import _
 __all__ = [
     "KEY_TIER_LABELS",
     "act",
+    "case_summary",
     "add_note",
     "get_case",
     "hand_over",
@@ -388,3 +389,48 @@ def hand_over(
         },
     )
     return case
+
+
+def case_summary(case: Case, now: datetime | None = None) -> dict[str, Any]:
+    """A case as plain values, with where each clock stands (for the CLI and the API)."""
+    from cxm.cases.clocks import clock_state
+
+    now = _now(now)
+    state = clock_state(
+        opened_at=case.opened_at,
+        first_response_due=case.first_response_due,
+        resolution_due=case.resolution_due,
+        first_response_at=case.first_response_at,
+        resolved_at=case.resolved_at,
+        now=now,
+    )
+    return {
+        "id": case.id,
+        "customer_id": case.customer_id,
+        "type": case.type.value,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "subject": case.subject,
+        "text": case.text,
+        "channel": case.channel,
+        "stage": case.stage,
+        "emotion_in": case.emotion_in.value if case.emotion_in else None,
+        "emotion_out": case.emotion_out.value if case.emotion_out else None,
+        "faults": list(case.faults or []),
+        "team_id": case.team_id,
+        "owner_user_id": case.owner_user_id,
+        "tier": case.tier,
+        "opened_at": case.opened_at,
+        "first_response_due": case.first_response_due,
+        "first_response_at": case.first_response_at,
+        "resolution_due": case.resolution_due,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "handoffs": case.handoffs,
+        "reopened": case.reopened,
+        "needed_supervisor": case.needed_supervisor,
+        "first_response_clock": state.first_response,
+        "resolution_clock": state.resolution,
+        "version": case.version,
+        "source": case.source.value,
+    }

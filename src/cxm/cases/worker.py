@@ -20,6 +20,7 @@ from cxm.cases.models import Case, CaseEvent, CaseFollowUp
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.store import Store
+from cxm.surveys.invitations import as_utc
 
 __all__ = ["SweepResult", "calendar_warning", "check_clocks", "close_unanswered", "sweep"]
 
@@ -66,7 +67,7 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
                 "kind": EventKind.ESCALATED,
                 "actor_user_id": None,
                 "data": {
-                    "clock": "resolution" if _aware(r.resolution_due) < now else "first_response",
+                    "clock": "resolution" if as_utc(r.resolution_due) < now else "first_response",
                     "owner": r.owner_user_id,
                     "team": r.team_id,
                 },
@@ -86,7 +87,7 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
     due_ids = [
         r.id
         for r in candidates
-        if _aware(r.opened_at) + WARN_AT * (_aware(r.resolution_due) - _aware(r.opened_at)) <= now
+        if as_utc(r.opened_at) + WARN_AT * (as_utc(r.resolution_due) - as_utc(r.opened_at)) <= now
     ]
     warned: list[Any] = []
     for chunk in range(0, len(due_ids), 5000):
@@ -105,16 +106,12 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
                 "at": now,
                 "kind": EventKind.WARNING,
                 "actor_user_id": None,
-                "data": {"due": _aware(r.resolution_due).isoformat()},
+                "data": {"due": as_utc(r.resolution_due).isoformat()},
             }
             for r in warned
         ],
     )
     return {"escalated": len(escalated), "warned": len(warned)}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def close_unanswered(session: Session, *, now: datetime) -> int:

@@ -3,7 +3,7 @@ recovery, rules that open cases from answers, the periodic sweep, and the loop's
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,47 +39,9 @@ def _user_id(session: Any, name: str) -> int | None:
 
 
 def _case_dict(case: Any) -> dict[str, Any]:
-    from cxm.cases.clocks import clock_state
+    from cxm.cases.service import case_summary
 
-    now = datetime.now().astimezone()
-    state = clock_state(
-        opened_at=case.opened_at,
-        first_response_due=case.first_response_due,
-        resolution_due=case.resolution_due,
-        first_response_at=case.first_response_at,
-        resolved_at=case.resolved_at,
-        now=now,
-    )
-    return {
-        "id": case.id,
-        "customer_id": case.customer_id,
-        "type": case.type.value,
-        "status": case.status.value,
-        "priority": case.priority.value,
-        "subject": case.subject,
-        "text": case.text,
-        "channel": case.channel,
-        "stage": case.stage,
-        "emotion_in": case.emotion_in.value if case.emotion_in else None,
-        "emotion_out": case.emotion_out.value if case.emotion_out else None,
-        "faults": list(case.faults or []),
-        "team_id": case.team_id,
-        "owner_user_id": case.owner_user_id,
-        "tier": case.tier,
-        "opened_at": case.opened_at,
-        "first_response_due": case.first_response_due,
-        "first_response_at": case.first_response_at,
-        "resolution_due": case.resolution_due,
-        "resolved_at": case.resolved_at,
-        "closed_at": case.closed_at,
-        "handoffs": case.handoffs,
-        "reopened": case.reopened,
-        "needed_supervisor": case.needed_supervisor,
-        "first_response_clock": state.first_response,
-        "resolution_clock": state.resolution,
-        "version": case.version,
-        "source": case.source.value,
-    }
+    return case_summary(case)
 
 
 def create(

@@ -176,7 +176,8 @@ def _write(
         resolved = first + timedelta(
             hours=float(rng.lognormal(np.log(policy.resolution_hours / 3), 0.9))
         )
-        still_open = resolved > end or rng.random() < 0.04
+        # Open now: the resolution lies after the data's end, or a recent case still in work.
+        still_open = resolved > end or (opened > end - timedelta(days=10) and rng.random() < 0.5)
         # Handled well: likelier among those who stayed (see the module's docstring).
         well = rng.random() < (0.45 if churned else 0.75)
         handoffs = int(rng.poisson(0.15 if well else 0.8))
