@@ -588,6 +588,44 @@ def report(
         )
 
 
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="Complaint log: CSV or XLSX.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import an existing complaint log: every row checked first, then all or nothing;
+    re-importing the same rows changes nothing."""
+    from dataclasses import asdict
+
+    from cxm.cases.transfer import import_cases
+
+    with open_store() as store, store.session() as s:
+        result = import_cases(s, path=path, dry_run=dry_run)
+    if as_json:
+        print_json(asdict(result))
+        return
+    console.print(
+        _("{rows} rows: {added} cases added, {same} already there{dry}.", rows=result.rows,
+          added=result.added, same=result.unchanged,
+          dry=_(" (dry run: nothing written)") if dry_run else "")
+    )
+    if result.ignored_columns:
+        console.print(_("Ignored columns: {cols}", cols=", ".join(result.ignored_columns)),
+                      style="yellow")
+
+
+def export_cmd(
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+) -> None:
+    """Export every case in the layout `cxm cases import` reads (formula-safe cells)."""
+    from cxm.cases.transfer import export_cases
+
+    with open_store() as store, store.session() as s:
+        n = export_cases(s, path=out, fmt=fmt)
+    console.print(_("{n} cases written to {path}.", n=n, path=str(out)))
+
+
 def register(app: typer.Typer) -> None:
     cases = typer.Typer(
         help="Complaint and follow-up cases: the closed loop.", no_args_is_help=True
@@ -600,6 +638,8 @@ def register(app: typer.Typer) -> None:
     cases.command("assign")(assign)
     cases.command("resolve")(resolve)
     cases.command("sweep")(sweep_cmd)
+    cases.command("import")(import_cmd)
+    cases.command("export")(export_cmd)
     cases.command("report")(report)
     rules = typer.Typer(help="Rules that open cases from survey answers.", no_args_is_help=True)
     rules.command("load")(rules_load)
