@@ -248,7 +248,7 @@ def run_rules(
 ) -> dict[str, int]:
     """Check answers completed since the last pass against the current rules and open a
     case for each hit (exactly once per rule and response)."""
-    from cxm.cases.service import open_case
+    from cxm.cases.service import open_cases_bulk
 
     at = now or datetime.now(UTC)
     ruleset = current_rules(session)
@@ -287,6 +287,7 @@ def run_rules(
     segments = _segments(session, {r.customer_id for r in responses})
     lang = current_language()
     latest = ruleset.evaluated_until
+    specs: list[dict[str, Any]] = []
     for r in responses:
         for rule, reason in evaluate(
             rules, answers.get(r.id, {}), texts.get(r.id, []), segments.get(r.customer_id, set())
@@ -296,20 +297,20 @@ def run_rules(
                 or (rule.subject or {}).get("en")
                 or _("Survey answer needs follow-up ({rule})", rule=rule.name)
             )
-            _case, new = open_case(
-                session,
-                customer=int(r.customer_id),
-                type=rule.type,
-                priority=rule.priority,
-                subject=subject,
-                text=_("Rule {rule}: {reason}", rule=rule.name, reason=reason),
-                source=CaseSource.RULE,
-                source_key=f"rule:{rule.name}:response:{r.id}",
-                response_id=r.id,
-                now=at,
+            specs.append(
+                {
+                    "customer_id": int(r.customer_id),
+                    "type": rule.type,
+                    "priority": rule.priority,
+                    "subject": subject,
+                    "text": _("Rule {rule}: {reason}", rule=rule.name, reason=reason),
+                    "source": CaseSource.RULE,
+                    "source_key": f"rule:{rule.name}:response:{r.id}",
+                    "response_id": r.id,
+                }
             )
-            counts["opened" if new else "existing"] += 1
         latest = max(as_utc(latest), as_utc(r.completed_at))
+    counts["opened"], counts["existing"] = open_cases_bulk(session, specs, now=at)
     ruleset.evaluated_until = latest
     session.flush()
     return counts

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ __all__ = [
     "KEY_TIER_LABELS",
     "act",
     "case_summary",
+    "open_cases_bulk",
+    "service_tiers",
     "add_note",
     "get_case",
     "hand_over",
@@ -232,6 +234,95 @@ def open_case(
         data={"source": case.source.value, "owner": owner_user_id, "team": team_id},
     )
     return case, True
+
+
+def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, str]:
+    """:func:`service_tier` for many customers in one query."""
+    from cxm.management.models import SegmentMembership
+
+    keys = set(
+        session.scalars(
+            select(SegmentMembership.customer_id).where(
+                SegmentMembership.customer_id.in_(list(customer_ids)),
+                SegmentMembership.valid_to.is_(None),
+                SegmentMembership.segment.in_(KEY_TIER_LABELS),
+            )
+        )
+    )
+    return {cid: "key" if cid in keys else "default" for cid in customer_ids}
+
+
+def open_cases_bulk(
+    session: Session, specs: Sequence[dict[str, Any]], *, now: datetime | None = None
+) -> tuple[int, int]:
+    """Open many cases at once, each exactly once by its ``source_key`` (rows whose key
+    exists are skipped by the database: ``ON CONFLICT DO NOTHING``). Each spec holds
+    ``customer_id, type, priority, subject, text, source, source_key`` and optional
+    ``response_id``. Returns (opened, already there)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    if not specs:
+        return 0, 0
+    at = _now(now)
+    tiers = service_tiers(session, sorted({int(x["customer_id"]) for x in specs}))
+    rows = []
+    for spec in specs:
+        ctype = CaseType(spec["type"])
+        tier = tiers[int(spec["customer_id"])]
+        policy = clock_policy(tier, ctype)
+        first_due, resolution_due = due_times(at, policy)
+        rows.append(
+            {
+                "customer_id": int(spec["customer_id"]),
+                "response_id": spec.get("response_id"),
+                "type": ctype,
+                "source": CaseSource(spec["source"]),
+                "source_key": spec["source_key"],
+                "subject": str(spec["subject"])[:300],
+                "text": spec.get("text"),
+                "faults": [],
+                "priority": Priority(spec.get("priority", Priority.NORMAL)),
+                "status": CaseStatus.NEW,
+                "tier": tier,
+                "business_hours": policy.business_hours,
+                "opened_at": at,
+                "first_response_due": first_due,
+                "resolution_due": resolution_due,
+                "handoffs": 0,
+                "reopened": 0,
+                "needed_supervisor": False,
+                "version": 1,
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    dialect = session.get_bind().dialect.name
+    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    opened: list[Any] = []
+    for k in range(0, len(rows), 2000):
+        stmt = (
+            make(Case)
+            .values(rows[k : k + 2000])
+            .on_conflict_do_nothing(index_elements=["source_key"])
+            .returning(Case.id, Case.source)
+        )
+        opened += session.execute(stmt).all()
+    if opened:
+        session.execute(
+            insert(CaseEvent),
+            [
+                {
+                    "case_id": r.id,
+                    "at": at,
+                    "kind": EventKind.CREATED,
+                    "to_status": CaseStatus.NEW.value,
+                    "data": {"source": r.source.value},
+                }
+                for r in opened
+            ],
+        )
+    return len(opened), len(rows) - len(opened)
 
 
 def get_case(session: Session, case_id: int) -> Case:
