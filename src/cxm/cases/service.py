@@ -38,6 +38,7 @@ __all__ = [
     "act",
     "case_summary",
     "open_cases_bulk",
+    "take_case",
     "service_tiers",
     "add_note",
     "get_case",
@@ -427,6 +428,29 @@ def add_note(
             .values(first_response_at=at)
         )
         session.refresh(case)
+    return case
+
+
+def take_case(
+    session: Session, *, case_id: int, version: int, user_id: int, now: datetime | None = None
+) -> Case:
+    """Take an unowned case from the queue: the taker owns it (no hand-off is counted)."""
+    at = _now(now)
+    case = get_case(session, case_id)
+    if case.owner_user_id == user_id:
+        return case
+    if case.owner_user_id is not None:
+        raise InputError(_("Case {id} has an owner already; ask them to hand it over.", id=case.id))
+    _check_user(session, user_id, "owner")
+    _guarded_update(session, case, version, {"owner_user_id": user_id})
+    _event(
+        session,
+        case.id,
+        EventKind.HANDOVER,
+        actor=user_id,
+        at=at,
+        data={"from": {"owner": None}, "to": {"owner": user_id}, "taken": True},
+    )
     return case
 
 

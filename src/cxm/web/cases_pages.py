@@ -16,7 +16,15 @@ from cxm.accounts import Role, StaffUser
 from cxm.cases.codes import CaseStatus, CaseType, Emotion, label
 from cxm.cases.models import Case, CaseFollowUp, RecoveryAction
 from cxm.cases.recovery import RecoverySpec, resolve_case
-from cxm.cases.service import act, add_note, case_summary, get_case, hand_over, open_case
+from cxm.cases.service import (
+    act,
+    add_note,
+    case_summary,
+    get_case,
+    hand_over,
+    open_case,
+    take_case,
+)
 from cxm.cases.states import TRANSITIONS, Action
 from cxm.errors import CXMError
 from cxm.i18n import _
@@ -137,6 +145,8 @@ def _case_page(
             "followups": followups,
             "actions": [(a, _action_label(a)) for a in actions],
             "can_resolve": (case.status, Action.RESOLVE) in TRANSITIONS,
+            "can_take": case.owner_user_id is None,
+            "owner": next((n for i, n in staff if i == case.owner_user_id), None),
             "emotions": [(e.value, label(e)) for e in Emotion],
             "staff": staff,
             "customer": _customer_panel(request, user, case.customer_id),
@@ -259,6 +269,23 @@ def act_submit(
             actor_user_id=user.id,
             note=note or None,
         ),
+    )
+
+
+@router.post("/{case_id}/take", response_class=HTMLResponse)
+def take_submit(
+    request: Request,
+    case_id: CaseId,
+    user: AgentUser,
+    db: DbSession,
+    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    return _after(
+        request,
+        user,
+        db,
+        case_id,
+        lambda: take_case(db, case_id=case_id, version=version, user_id=user.id),
     )
 
 
