@@ -127,3 +127,22 @@ def test_working_hours_must_make_sense() -> None:
         WorkCalendar(opens=time(18), closes=time(9))
     with pytest.raises(InputError, match="Unknown time zone"):
         WorkCalendar(zone="Mars/Olympus")
+
+
+def test_the_calendar_command_lists_make_up_days_and_reads_the_override(
+    cxm,
+    tmp_path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+
+    override = tmp_path / "cal.yaml"
+    override.write_text("workdays: [2026-03-07]\ndays_off: [2026-03-09]\n", encoding="utf-8")
+    monkeypatch.setenv("CXM_CALENDAR_FILE", str(override))
+    r = cxm("cases", "calendar", "--year", "2026", "--json")
+    assert r.exit_code == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (
+        "2026-02-14" in out["make_up_working_days"] and "2026-03-07" in out["make_up_working_days"]
+    )
+    assert "2026-02-17" in out["weekdays_off"] and "2026-03-09" in out["weekdays_off"]

@@ -17,6 +17,7 @@ from cxm.surveys.invitations import as_utc
 __all__ = [
     "DEFAULT_POLICIES",
     "ClockPolicy",
+    "company_calendar",
     "ClockState",
     "clock_state",
     "due_times",
@@ -44,7 +45,16 @@ DEFAULT_POLICIES: dict[str, ClockPolicy] = {
 def _calendar_for(start: datetime, calendar: WorkCalendar | None) -> WorkCalendar:
     if calendar is not None:
         return calendar
-    return china_calendar(years=range(start.year, start.year + 2))
+    return company_calendar(years=range(start.year, start.year + 2))
+
+
+def company_calendar(*, years: range | list[int]) -> WorkCalendar:
+    """Mainland China's calendar plus the company's override file (``CXM_CALENDAR_FILE``)."""
+    from cxm.cases.calendar import load_override
+    from cxm.config import load_settings
+
+    path = load_settings().calendar_file
+    return china_calendar(years=years, override=load_override(path) if path else None)
 
 
 def _add(start: datetime, hours: float, policy: ClockPolicy, cal: WorkCalendar | None) -> datetime:

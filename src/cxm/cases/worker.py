@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from cxm.cases.calendar import china_calendar
+from cxm.cases.clocks import company_calendar
 from cxm.cases.codes import CaseStatus, EventKind, Priority
 from cxm.cases.models import Case, CaseEvent, CaseFollowUp
 from cxm.config import Settings
@@ -147,13 +147,13 @@ def close_unanswered(session: Session, *, now: datetime) -> int:
 
 def calendar_warning(today: date, *, days: int = 30) -> str | None:
     """A warning when the published holiday calendar ends within ``days``."""
-    cal = china_calendar(years=range(today.year, today.year + 2))
+    cal = company_calendar(years=range(today.year, today.year + 2))
     ends = cal.runs_out_on()
     if ends is not None and ends - today <= timedelta(days=days):
         return _(
             "The holiday calendar is published only until {date}: add next year's days off "
-            "and make-up working days (cxm cases calendar) before business-hour clocks "
-            "pass that date.",
+            "and make-up working days (CXM_CALENDAR_FILE, see cxm cases calendar) before "
+            "business-hour clocks pass that date.",
             date=ends.isoformat(),
         )
     return None

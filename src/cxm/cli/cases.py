@@ -605,13 +605,18 @@ def import_cmd(
         print_json(asdict(result))
         return
     console.print(
-        _("{rows} rows: {added} cases added, {same} already there{dry}.", rows=result.rows,
-          added=result.added, same=result.unchanged,
-          dry=_(" (dry run: nothing written)") if dry_run else "")
+        _(
+            "{rows} rows: {added} cases added, {same} already there{dry}.",
+            rows=result.rows,
+            added=result.added,
+            same=result.unchanged,
+            dry=_(" (dry run: nothing written)") if dry_run else "",
+        )
     )
     if result.ignored_columns:
-        console.print(_("Ignored columns: {cols}", cols=", ".join(result.ignored_columns)),
-                      style="yellow")
+        console.print(
+            _("Ignored columns: {cols}", cols=", ".join(result.ignored_columns)), style="yellow"
+        )
 
 
 def export_cmd(
@@ -624,6 +629,53 @@ def export_cmd(
     with open_store() as store, store.session() as s:
         n = export_cases(s, path=out, fmt=fmt)
     console.print(_("{n} cases written to {path}.", n=n, path=str(out)))
+
+
+def calendar(
+    year: Annotated[int, typer.Option("--year", help="Year to show (default: this year).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Days off and make-up working days that business-hour clocks use: mainland China's
+    published schedule plus the company's override (CXM_CALENDAR_FILE)."""
+    from datetime import timedelta
+
+    from cxm.cases.clocks import company_calendar
+
+    y = year or date.today().year
+    cal = company_calendar(years=[y, y + 1])
+    days = [
+        date(y, 1, 1) + timedelta(days=i)
+        for i in range(366)
+        if (date(y, 1, 1) + timedelta(days=i)).year == y
+    ]
+    off = [d for d in days if d.weekday() < 5 and not cal.is_working_day(d)]
+    makeup = [d for d in days if d.weekday() >= 5 and cal.is_working_day(d)]
+    ends = cal.runs_out_on()
+    if as_json:
+        print_json(
+            {
+                "year": y,
+                "weekdays_off": off,
+                "make_up_working_days": makeup,
+                "published_until": ends,
+                "working_hours": [cal.opens, cal.closes],
+                "zone": cal.zone,
+            }
+        )
+        return
+    console.print(
+        _(
+            "Working hours {a}–{b} ({zone}); published schedule until {ends}.",
+            a=cal.opens.strftime("%H:%M"),
+            b=cal.closes.strftime("%H:%M"),
+            zone=cal.zone,
+            ends=ends or "—",
+        )
+    )
+    print_table(_("Weekdays off in {year}", year=y), [_("date")], [(d.isoformat(),) for d in off])
+    print_table(
+        _("Make-up working days in {year}", year=y), [_("date")], [(d.isoformat(),) for d in makeup]
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -641,6 +693,7 @@ def register(app: typer.Typer) -> None:
     cases.command("import")(import_cmd)
     cases.command("export")(export_cmd)
     cases.command("report")(report)
+    cases.command("calendar")(calendar)
     rules = typer.Typer(help="Rules that open cases from survey answers.", no_args_is_help=True)
     rules.command("load")(rules_load)
     rules.command("show")(rules_show)
