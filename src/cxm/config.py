@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="", description="SMTP server for survey e-mails.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
+    calendar_file: str = Field(
+        default="",
+        description="YAML of days off and make-up working days added to mainland China's "
+        "holiday calendar for business-hour case clocks (see `cxm cases calendar`).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -100,7 +100,7 @@ PERMISSIONS: dict[Capability, dict[Role, Scope]] = {
     Capability.SEE_PERSONAL_DATA: {R.ADMIN: A, R.MANAGER: U, R.ANALYST: A, R.LEAD: L,
                                    R.AGENT: T},
     Capability.SEE_EMPLOYEE_RESULTS: {R.ADMIN: A, R.MANAGER: A, R.LEAD: L},
-    Capability.ACT_ON_CASES: {R.ADMIN: A, R.MANAGER: U, R.LEAD: L, R.AGENT: OWN},
+    Capability.ACT_ON_CASES: {R.ADMIN: A, R.MANAGER: U, R.LEAD: L, R.AGENT: T},
     Capability.SEND_SURVEYS: {R.ADMIN: A, R.MANAGER: A, R.ANALYST: A, R.LEAD: L, R.AGENT: T},
     Capability.RECORD_VISITS: {R.ADMIN: A, R.SHOPPER: OWN},
     Capability.CONFIGURE: {R.ADMIN: A, R.ANALYST: A},

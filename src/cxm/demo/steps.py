@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cxm.demo.activity import draw_purchases, draw_touchpoints
+from cxm.demo.cases_step import draw_demo_cases
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.org_step import build_organisation
@@ -64,6 +65,7 @@ STEPS: tuple[DemoStep, ...] = (
         define_demo_segments,
         weight=2.0,
     ),
+    DemoStep("cases", lambda: _("Recording the complaint history"), draw_demo_cases, weight=1.0),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

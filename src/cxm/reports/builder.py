@@ -40,6 +40,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "drivers",
     "loyalty",
     "churn",
+    "cases",
     "retention",
     "moments",
     "comments",
