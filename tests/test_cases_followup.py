@@ -202,3 +202,35 @@ def test_unanswered_follow_ups_close_their_cases(store: Store, inbox: Any) -> No
     with store.session() as s:
         assert close_unanswered(s, now=T0 + timedelta(days=10)) == 0
         assert close_unanswered(s, now=T0 + timedelta(days=15)) == 3
+
+
+def test_a_breach_is_escalated_to_the_lead_of_the_owners_team(store: Store) -> None:
+    from cxm.org.models import Employee, Team
+
+    add_customers(store, 1)
+    ids = staff(store)
+    with store.session() as s:
+        team = Team(name="Hotline")
+        s.add(team)
+        s.flush()
+        lead = Employee(
+            external_id="E1", name="Lead Li", team_id=team.id, staff_user_id=ids["alice"]
+        )
+        s.add(lead)
+        s.flush()
+        team.lead_id = lead.id
+        open_case(
+            s,
+            customer="C00000",
+            type="complaint",
+            subject="x",
+            team_id=team.id,
+            owner_user_id=ids["carol"],
+            now=T0,
+        )
+    with store.session() as s:
+        assert check_clocks(s, now=T0 + timedelta(hours=30))["escalated"] == 1
+        event = s.scalar(select(CaseEvent).where(CaseEvent.kind == EventKind.ESCALATED))
+        assert event is not None
+        assert event.data["lead_user_id"] == ids["alice"]
+        assert event.data["clock"] == "first_response"

@@ -58,6 +58,7 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
         )
         .execution_options(synchronize_session=False)
     ).all()
+    leads = _team_leads(session, {r.team_id for r in escalated if r.team_id is not None})
     _events(
         session,
         [
@@ -70,6 +71,8 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
                     "clock": "resolution" if as_utc(r.resolution_due) < now else "first_response",
                     "owner": r.owner_user_id,
                     "team": r.team_id,
+                    # Escalated to the lead of the owner's team (their staff account).
+                    "lead_user_id": leads.get(r.team_id) if r.team_id is not None else None,
                 },
             }
             for r in escalated
@@ -112,6 +115,20 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
         ],
     )
     return {"escalated": len(escalated), "warned": len(warned)}
+
+
+def _team_leads(session: Session, team_ids: set[int]) -> dict[int, int | None]:
+    """Team id → the staff account of its lead (None where the lead has none)."""
+    from cxm.org.models import Employee, Team
+
+    if not team_ids:
+        return {}
+    rows = session.execute(
+        select(Team.id, Employee.staff_user_id)
+        .outerjoin(Employee, Employee.id == Team.lead_id)
+        .where(Team.id.in_(sorted(team_ids)))
+    )
+    return {int(t): (None if u is None else int(u)) for t, u in rows}
 
 
 def close_unanswered(session: Session, *, now: datetime) -> int:
