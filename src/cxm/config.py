@@ -47,6 +47,30 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="", description="SMTP server for survey e-mails.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
+    # Hardening (issue 21): proxies, backups, personal data, logins, logs.
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or *) of reverse proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto are believed; empty: none.",
+    )
+    backup_dir: str = Field(
+        default="backups", description="Where `cxm backup` and `cxm db upgrade` put backups."
+    )
+    data_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key for ID-card and bank-card numbers: 32 random bytes, base64 "
+        "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`).",
+    )
+    retention_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='Days each kind of data is kept, as JSON: {"responses": 1095, '
+        '"touchpoints": 730, "purchases": 1825, "login_attempts": 90, "backups": 30, '
+        '"inactive_customers": 1825}; a kind not named is kept.',
+    )
+    redis_url: str = Field(
+        default="", description="Optional Redis for the login throttle (database otherwise)."
+    )
+    log_json: bool = Field(default=False, description="Write logs as one JSON object a line.")
 
     @model_validator(mode="before")
     @classmethod
@@ -54,7 +78,7 @@ class Settings(BaseSettings):
         import os
 
         if isinstance(data, dict):
-            for name in ("secret_key", "database_url"):
+            for name in ("secret_key", "database_url", "data_key"):
                 path = os.environ.get(f"CXM_{name.upper()}_FILE")
                 if path and name not in data:
                     try:
