@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, Text, cast, or_, select, update
+from sqlalchemy import JSON, Enum, String, Table, Text, cast, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -118,7 +118,11 @@ def _text_columns(table: Table) -> list[Any]:
         fk.parent.name for fk in table.foreign_keys
     }
     return [
-        c for c in table.columns if c.name not in skip and isinstance(c.type, String | Text | JSON)
+        c
+        for c in table.columns
+        if c.name not in skip
+        and isinstance(c.type, String | Text | JSON)
+        and not isinstance(c.type, Enum)
     ]
 
 
