@@ -93,9 +93,7 @@ def test_export_then_erase_leaves_no_trace(store: Store, tmp_path: Path) -> None
         responses_before = s.scalar(select(func.count()).select_from(Response))
     assert doc["customer"]["name"] == NAME and doc["customer"]["email"] == EMAIL
     assert doc["identity_numbers"] == {"id_card": ID_CARD, "bank_card": BANK_CARD}
-    assert {"purchases", "touchpoints", "survey_responses", "survey_answers"} <= set(
-        doc["tables"]
-    )
+    assert {"purchases", "touchpoints", "survey_responses", "survey_answers"} <= set(doc["tables"])
     assert any(NAME in (a["text"] or "") for a in doc["tables"]["survey_answers"])
     json.dumps(doc)  # JSON-able as it is
 
@@ -113,9 +111,14 @@ def test_export_then_erase_leaves_no_trace(store: Store, tmp_path: Path) -> None
         # Answers stay in the aggregates, without identity.
         assert s.scalar(select(func.count()).select_from(Answer)) == answers_before
         assert s.scalar(select(func.count()).select_from(Response)) == responses_before
-        assert s.scalar(
-            select(func.count()).select_from(Response).where(Response.customer_id == customer_id)
-        ) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Response)
+                .where(Response.customer_id == customer_id)
+            )
+            == 0
+        )
         erased = s.get(Customer, customer_id)
         assert erased is not None and erased.external_id.startswith("erased-")
         assert erased.name is None and erased.attributes == {}

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from typing import Any
 
@@ -193,10 +194,47 @@ class _SessionWriter:
         await self.app(scope, receive, send_with_cookie)
 
 
+def _install_database_value_errors(app: FastAPI) -> None:
+    """A value the database cannot hold is the client's error, not the server's: an id of
+    2^63 (OverflowError on SQLite), text longer than a column or a number out of a
+    column's range (DataError on PostgreSQL) answer 422; a duplicate answers 409."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from cxm.web.errors import render_error
+
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        return render_error(
+            request,
+            status=422,
+            code="out_of_range",
+            message=_("A value in the request is out of range or too long for its field."),
+        )
+
+    async def conflict(request: Request, exc: Exception) -> Response:
+        return render_error(
+            request,
+            status=409,
+            code="conflict",
+            message=_("This conflicts with data already saved (a duplicate?)."),
+        )
+
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
+    app.add_exception_handler(IntegrityError, conflict)
+
+
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Headers, body limits, session cookie writer, login throttle and error rendering."""
     app.state.login_throttle = LoginThrottle(limit=5, window=60.0)
     install_error_handlers(app)
+    _install_database_value_errors(app)
+    if not settings.smtp_host:
+        logging.getLogger("cxm.web").warning(
+            _(
+                "E-mail is not configured (CXM_SMTP_HOST is empty): sending survey "
+                "invitations and reminders answers 409 until it is set."
+            )
+        )
     app.add_middleware(_SessionWriter)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
