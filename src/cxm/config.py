@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         default="", description="Optional Redis for the login throttle (database otherwise)."
     )
     log_json: bool = Field(default=False, description="Write logs as one JSON object a line.")
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token Prometheus sends to /metrics; empty: loopback clients only.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds a client may take to send a request body."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
         import os
 
         if isinstance(data, dict):
-            for name in ("secret_key", "database_url", "data_key"):
+            for name in ("secret_key", "database_url", "data_key", "metrics_token"):
                 path = os.environ.get(f"CXM_{name.upper()}_FILE")
                 if path and name not in data:
                     try:

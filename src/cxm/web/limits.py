@@ -3,6 +3,7 @@ nesting depth (400), checked before any route reads the body; and the login thro
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -32,9 +33,10 @@ class BodyLimitMiddleware:
     """Reads the body up to ``max_bytes`` (refusing more with 413) and replays it to the app;
     a JSON body nested deeper than :data:`MAX_JSON_DEPTH` is refused with 400."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -54,7 +56,12 @@ class BodyLimitMiddleware:
         total = 0
         more = True
         while more:
-            message = await receive()
+            try:
+                # A client that trickles its body (slowloris) holds a worker slot: bounded.
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                await self._refuse(scope, send, 408)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -83,7 +90,12 @@ class BodyLimitMiddleware:
         from cxm.web.errors import render_error
 
         request = Request(scope)
-        if status == 413:
+        if status == 408:
+            message = _(
+                "The request body did not arrive within {n} seconds.", n=self.read_timeout_s
+            )
+            code = "body_timeout"
+        elif status == 413:
             message = _("The request body is larger than the limit of {n} bytes.", n=self.max_bytes)
             code = "too_large"
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -27,6 +28,7 @@ from cxm.errors import PermissionDenied
 from cxm.i18n import _
 from cxm.web.errors import install_error_handlers
 from cxm.web.limits import BodyLimitMiddleware, LoginThrottle
+from cxm.web.proxy import install_proxy_headers, is_https
 
 __all__ = [
     "CSP",
@@ -39,7 +41,9 @@ __all__ = [
     "check_csrf",
     "clear_session",
     "csrf_token",
+    "install_operations",
     "install_security",
+    "production_headers",
     "read_session",
     "write_session",
 ]
@@ -60,11 +64,29 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # No page of CXM uses these: a script injected despite the CSP cannot either.
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+    ),
 }
 
 
-def apply_security_headers(headers: MutableHeaders, path: str = "") -> None:
+#: Sent in production mode too (CXM_ENV=production): browsers keep to https for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def production_headers(settings: Settings) -> dict[str, str]:
+    """Headers added to :data:`_HEADERS` by this installation's settings."""
+    return {"Strict-Transport-Security": HSTS} if settings.env == "production" else {}
+
+
+def apply_security_headers(
+    headers: MutableHeaders, path: str = "", extra: Mapping[str, str] | None = None
+) -> None:
     for name, value in _HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    for name, value in (extra or {}).items():
         if name not in headers:
             headers[name] = value
     if path.startswith(("/staff", "/api")) and "cache-control" not in headers:
@@ -74,8 +96,9 @@ def apply_security_headers(headers: MutableHeaders, path: str = "") -> None:
 class SecurityHeadersMiddleware:
     """Adds the security headers to every HTTP response (pure ASGI: cheap per request)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, extra: Mapping[str, str] | None = None) -> None:
         self.app = app
+        self.extra = dict(extra or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +108,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                apply_security_headers(MutableHeaders(scope=message), path)
+                apply_security_headers(MutableHeaders(scope=message), path, self.extra)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -122,7 +145,7 @@ def write_session(request: Request, response: Response, data: dict[str, Any]) ->
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
     )
 
@@ -134,7 +157,7 @@ def clear_session(request: Request, response: Response) -> None:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
     )
 
 
@@ -236,5 +259,26 @@ def install_security(app: FastAPI, settings: Settings) -> None:
             )
         )
     app.add_middleware(_SessionWriter)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.body_timeout_s,
+    )
+    app.state.extra_headers = production_headers(settings)
+    app.add_middleware(SecurityHeadersMiddleware, extra=app.state.extra_headers)
+    # Outermost: the client and scheme are the original ones for everything inside.
+    install_proxy_headers(app, settings)
+
+
+def install_operations(app: FastAPI) -> None:
+    """/healthz, /readyz and /metrics; request ids and metrics around every request
+    (added last, so they are the outermost middlewares)."""
+    from cxm.web.health import router as health_router
+    from cxm.web.logs import RequestIdMiddleware
+    from cxm.web.metrics import MetricsMiddleware
+    from cxm.web.metrics import router as metrics_router
+
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)
