@@ -7,6 +7,7 @@ in CXM_TRUSTED_PROXIES."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -84,7 +85,7 @@ def serve(
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cxm-metrics-")
     cfg = settings()
     cfg.check_secrets()
-    say = err_console.print
+    say: Callable[[str], None] = err_console.print
     if production or cfg.log_json:  # every line on stderr is JSON, these too
         import logging
         import logging.config
