@@ -4,12 +4,15 @@ encrypted identity numbers."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cxm.cli.output import console, err_console, print_json
 from cxm.i18n import _
+
+if TYPE_CHECKING:
+    from cxm.privacy.crypto import DataKey
 
 __all__ = ["register"]
 
@@ -28,7 +31,7 @@ def _operator() -> str:
         return "cli"
 
 
-def _key(required: bool):  # type: ignore[no-untyped-def]
+def _key(required: bool) -> DataKey | None:
     from cxm.cli.context import settings
     from cxm.privacy.crypto import DataKey
 
@@ -134,6 +137,7 @@ def set_number(
     from cxm.privacy.subject import find_customer
 
     key = _key(True)
+    assert key is not None  # required: a missing key raised
     with open_store() as store, store.session() as session:
         found = find_customer(session, customer)
         row = store_number(session, key=key, customer_id=found.id, kind=kind, number=number)
@@ -154,6 +158,7 @@ def find_number(
     from cxm.privacy.numbers import customers_with_number
 
     key = _key(True)
+    assert key is not None  # required: a missing key raised
     with open_store() as store, store.session() as session:
         ids = customers_with_number(session, key=key, kind=kind, number=number)
         refs = session.scalars(select(CustomerRow.external_id).where(CustomerRow.id.in_(ids))).all()

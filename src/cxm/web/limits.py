@@ -1,13 +1,12 @@
 """Limits on what a request may bring: body size (413, also for chunked bodies) and JSON
-nesting depth (400), checked before any route reads the body; and the login throttle."""
+nesting depth (400), checked before any route reads the body; a body that trickles in
+slower than the read timeout is refused (408). The login throttle is in the database
+(:mod:`cxm.accounts.throttle`)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-import threading
-import time
-from collections import deque
 
 import numpy as np
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxm.i18n import _
 
-__all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "LoginThrottle", "json_depth"]
+__all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "json_depth"]
 
 MAX_JSON_DEPTH = 32
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -112,41 +111,3 @@ class BodyLimitMiddleware:
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
-
-
-class LoginThrottle:
-    """Counts failed logins per client address and per account in a sliding window; more
-    than ``limit`` failures in ``window`` seconds locks that key until the oldest expires.
-    In memory, per process (a multi-process deployment needs a shared store)."""
-
-    def __init__(self, *, limit: int = 5, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] >= self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait before another attempt is allowed (0 when allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._prune(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, self.window - (now - q[0]))
-        return int(wait) + 1 if wait > 0 else 0
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-            if len(self._failures) > 100_000:  # bound memory under a spray of names
-                for k in [k for k, q in self._failures.items() if not q]:
-                    del self._failures[k]

@@ -27,7 +27,7 @@ from cxm.config import Settings
 from cxm.errors import PermissionDenied
 from cxm.i18n import _
 from cxm.web.errors import install_error_handlers
-from cxm.web.limits import BodyLimitMiddleware, LoginThrottle
+from cxm.web.limits import BodyLimitMiddleware
 from cxm.web.proxy import install_proxy_headers, is_https
 
 __all__ = [
@@ -44,7 +44,9 @@ __all__ = [
     "install_operations",
     "install_security",
     "production_headers",
+    "read_device",
     "read_session",
+    "write_device",
     "write_session",
 ]
 
@@ -150,6 +152,39 @@ def write_session(request: Request, response: Response, data: dict[str, Any]) ->
     )
 
 
+DEVICE_COOKIE = "cxm_device"
+DEVICE_MAX_AGE = 180 * 86400
+
+
+def _device_serializer(request: Request) -> URLSafeTimedSerializer:
+    settings: Settings = request.app.state.settings
+    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="cxm.device")
+
+
+def read_device(request: Request) -> str | None:
+    """The known-device token this browser holds (None when missing, forged or old)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 512:
+        return None
+    try:
+        token = _device_serializer(request).loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def write_device(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer(request).dumps(token),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        path="/staff/login",
+    )
+
+
 def clear_session(request: Request, response: Response) -> None:
     request.scope["cxm.session"] = {}
     response.delete_cookie(
@@ -248,7 +283,6 @@ def _install_database_value_errors(app: FastAPI) -> None:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Headers, body limits, session cookie writer, login throttle and error rendering."""
-    app.state.login_throttle = LoginThrottle(limit=5, window=60.0)
     install_error_handlers(app)
     _install_database_value_errors(app)
     if not settings.smtp_host:
