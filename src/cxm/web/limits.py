@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxm.i18n import _
+from cxm.web.controls import ControlFound, find_control
 
 __all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "json_depth"]
 
@@ -38,7 +39,16 @@ class BodyLimitMiddleware:
         self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if query:
+            found = find_control(query=query)
+            if found:
+                await self._refuse_control(scope, send, found)
+                return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -71,8 +81,13 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and json_depth(body) > MAX_JSON_DEPTH:
+        content_type = headers.get(b"content-type", b"").lower()
+        if b"json" in content_type and json_depth(body) > MAX_JSON_DEPTH:
             await self._refuse(scope, send, 400)
+            return
+        found = find_control(body=body, content_type=content_type)
+        if found:
+            await self._refuse_control(scope, send, found)
             return
         sent = False
 
@@ -84,6 +99,24 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _refuse_control(self, scope: Scope, send: Send, found: ControlFound) -> None:
+        from cxm.web.errors import render_error
+
+        reason = _(
+            "contains the control character U+{code:04X} at character {position}; remove it "
+            "(only tab and line breaks are allowed in text)",
+            code=found.codepoint,
+            position=found.position,
+        )
+        response = render_error(
+            Request(scope),
+            status=422,
+            code="control_character",
+            message=_("Field {field} {reason}.", field=found.field, reason=reason),
+            details=[{"row": None, "column": found.field, "value": None, "reason": reason}],
+        )
+        await response(scope, _no_receive, send)
 
     async def _refuse(self, scope: Scope, send: Send, status: int) -> None:
         from cxm.web.errors import render_error
