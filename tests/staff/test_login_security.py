@@ -5,6 +5,7 @@ the client address is the one a trusted proxy forwards. On SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import json
 import time
 
 import pyotp
@@ -158,3 +159,23 @@ def test_the_client_address_is_the_forwarded_one_only_from_a_trusted_proxy(
         assert login(direct, "alice", "wrong password!").status_code == 401
     assert _attempts(store, client="203.0.113.50") == 1
     assert _attempts(store, client="10.7.7.7") == 1
+
+
+def test_cli_totp_deactivate_and_the_sign_in_record(cxm, database_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cxm.accounts import create_user
+
+    with Store.open(database_url) as store, store.session() as s:
+        create_user(s, name="dora", role="admin", password=PASSWORD)
+    done = cxm("security", "totp-setup", "dora")
+    assert done.exit_code == 0 and done.stdout.startswith("otpauth://totp/")
+    secret = pyotp.parse_uri(done.stdout.splitlines()[0]).secret
+    assert cxm("security", "totp-enable", "dora", "000000").exit_code == 1
+    done = cxm("security", "totp-enable", "dora", pyotp.TOTP(secret).now())
+    assert done.exit_code == 0, done.stderr
+    new = tmp_path / "pw"
+    new.write_text("a fresh long password\n")
+    assert cxm("security", "reset-password", "dora", "--password-file", str(new)).exit_code == 0
+    assert cxm("security", "deactivate", "dora").exit_code == 0
+    done = cxm("security", "logins", "--user", "dora", "--json")
+    assert done.exit_code == 0
+    assert [r["reason"] for r in json.loads(done.stdout)] == ["password_reset"]

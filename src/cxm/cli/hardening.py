@@ -1,4 +1,5 @@
-"""Commands of the hardening work: backups, restore and personal data (``cxm privacy``)."""
+"""Commands of the hardening work: backups and restore, personal data (``cxm privacy``),
+sign-in security (``cxm security``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    from cxm.cli import backups, privacy
+    from cxm.cli import backups, privacy, security
 
     backups.register(app)
     privacy.register(app)
+    security.register(app)
