@@ -133,3 +133,5 @@ def test_metrics_in_prometheus_format_from_every_worker(served) -> None:  # type
     )
     assert float(line.rsplit(" ", 1)[1]) >= 20
     assert "cxm_http_request_duration_seconds_bucket" in text
+    assert "cxm_staff_sessions_live 0.0" in text  # a gauge read from the database
+    assert httpx.get(url + "/metrics", headers={"X-Forwarded-For": "8.8.8.8"}).status_code == 401

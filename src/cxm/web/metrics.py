@@ -3,15 +3,20 @@
 Under several workers each process writes its samples to ``PROMETHEUS_MULTIPROC_DIR``
 (``cxm serve --production`` sets it) and a scrape of any worker sums them all. The route
 label is the route's template (``/api/v1/waves/{wave_id}``), never the raw path, so the
-number of series stays bounded whatever clients request.
+number of series stays bounded whatever clients request. Gauges that need the database
+(live sessions; the job queue's depth once a job runner registers it with
+:func:`register_scrape_gauge`) are read at each scrape.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -20,11 +25,62 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxm.i18n import _
+from cxm.store import Store
 from cxm.web.errors import NotAuthenticated
 
-__all__ = ["MetricsMiddleware", "router"]
+__all__ = ["MetricsMiddleware", "ScrapeGauge", "register_scrape_gauge", "router"]
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("cxm.web")
+
+
+@dataclass(frozen=True, slots=True)
+class ScrapeGauge:
+    """A gauge read from the database when /metrics is scraped (e.g. the job queue's
+    depth): ``read(store)`` returns the value."""
+
+    name: str
+    help: str
+    read: Callable[[Store], float]
+
+
+_SCRAPE_GAUGES: dict[str, ScrapeGauge] = {}
+
+
+def register_scrape_gauge(gauge: ScrapeGauge) -> None:
+    """Add a gauge to every scrape (a job runner registers its queue depth here)."""
+    _SCRAPE_GAUGES[gauge.name] = gauge
+
+
+class _ScrapeCollector:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        for gauge in _SCRAPE_GAUGES.values():
+            try:
+                value = float(gauge.read(self.store))
+            except Exception:  # a failing reader must not hide the other metrics
+                log.exception("metrics gauge %s failed", gauge.name)
+                continue
+            yield GaugeMetricFamily(gauge.name, gauge.help, value=value)
+
+
+def _staff_sessions(store: Store) -> float:
+    from sqlalchemy import func, select
+
+    from cxm.accounts.login_models import StaffSession
+
+    with store.session() as s:
+        query = select(func.count()).where(StaffSession.ended_at.is_(None))
+        return float(s.scalar(query.select_from(StaffSession)) or 0)
+
+
+register_scrape_gauge(
+    ScrapeGauge("cxm_staff_sessions_live", "Staff sessions not ended.", _staff_sessions)
+)
 
 
 @cache
@@ -113,4 +169,6 @@ def metrics(request: Request) -> Response:
         body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    gauges = CollectorRegistry()
+    gauges.register(_ScrapeCollector(request.app.state.store))  # type: ignore[arg-type]
+    return Response(body + generate_latest(gauges), media_type=CONTENT_TYPE_LATEST)
