@@ -173,3 +173,27 @@ def test_cli_export_zip_erase_and_retention(cxm, database_url: str, tmp_path: Pa
     assert done.exit_code == 1 and "No customer CX1" in done.stderr
     done = cxm("privacy", "retention", "--json")
     assert done.exit_code == 0 and json.loads(done.stdout)["due"] == {}
+
+
+def test_several_customers_erased_in_one_pass(store: Store) -> None:
+    from cxm.privacy.erase import erase_customers
+
+    people = [
+        ("Wang Lanfang", "13700001111", "wl@x.test"),
+        ("Zhao Tiezhu", "13600002222", "zt@x.test"),
+    ]
+    with store.session() as s:
+        for i, (name, phone, email) in enumerate(people):
+            s.add(Customer(external_id=f"B{i}", name=name, phone=phone, email=email))
+        s.add(Customer(external_id="WITNESS", churn_note="knows Wang Lanfang and 136-0000-2222"))
+    with store.session() as s:
+        reports = erase_customers(s, references=["B0", "B1"], done_by="test")
+    after_erasure(store)
+    assert [r.customer_id for r in reports] == sorted(r.customer_id for r in reports)
+    dump = _dump(store)
+    for person in people:
+        for value in person:
+            assert value not in dump
+    assert "136-0000-2222" not in dump and "knows [name] and [phone]" in dump
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(PrivacyLogEntry)) == 2

@@ -30,7 +30,7 @@ from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer, Purchase, Touchpoint
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.privacy.erase import erase_customer
+from cxm.privacy.erase import erase_customers
 from cxm.privacy.log import log_action
 from cxm.privacy.models import PrivacyLogEntry
 from cxm.store.backup import prune_backups
@@ -152,9 +152,8 @@ def enforce_retention(
             )
         )
         report.due["inactive_customers"] = len(gone)
-        if apply:
-            for customer_id in gone:
-                erase_customer(session, reference=f"#{customer_id}", done_by=done_by)
+        if apply and gone:
+            erase_customers(session, references=[f"#{i}" for i in gone], done_by=done_by)
     if "login_attempts" in days:
         old_a = select(LoginAttempt.id).where(LoginAttempt.at < cutoff("login_attempts"))
         report.due["login_attempts"] = _count(session, old_a)
