@@ -109,6 +109,7 @@ def serve(
         backlog=backlog,
         limit_concurrency=limit_concurrency,
         trusted_proxies=trusted_proxy_list(cfg.trusted_proxies),
+        log_json=cfg.log_json,
     )
     say(_("CXM listening on http://{host}:{port}/", host=host, port=port))
     uvicorn.run("cxm.web.app:create_app", **uvicorn_options(options))

@@ -57,6 +57,7 @@ class ServeOptions:
     backlog: int
     limit_concurrency: int | None
     trusted_proxies: list[str]
+    log_json: bool = False
 
 
 def uvicorn_options(options: ServeOptions) -> dict[str, Any]:
@@ -75,9 +76,11 @@ def uvicorn_options(options: ServeOptions) -> dict[str, Any]:
         "server_header": False,
         "date_header": True,
     }
-    if options.production:
+    if options.production or options.log_json:
         from cxm.web.logs import log_config
 
+        kwargs["log_config"] = log_config(options.log_level)
+    if options.production:
         kwargs.update(
             http=GuardedH11Protocol,
             timeout_keep_alive=options.idle_timeout_s,
@@ -88,7 +91,6 @@ def uvicorn_options(options: ServeOptions) -> dict[str, Any]:
             # A worker imports pandas, scipy… before it answers the supervisor's first
             # ping: under load that took more than uvicorn's 5 s and it was killed.
             timeout_worker_healthcheck=60,
-            log_config=log_config(options.log_level),
         )
     return kwargs
 
