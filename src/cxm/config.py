@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         '"touchpoints": 730, "purchases": 1825, "login_attempts": 90, "backups": 30, '
         '"inactive_customers": 1825}; a kind not named is kept.',
     )
+    redis_url: str = Field(
+        default="",
+        description="Redis for the sign-in throttle's counts (redis://host:6379/0); empty: "
+        "the database counts.",
+    )
     log_json: bool = Field(default=False, description="Write logs as one JSON object a line.")
     metrics_token: SecretStr = Field(
         default=SecretStr(""),

@@ -12,6 +12,9 @@ password is checked, the failures that count against this attempt give a wait:
 Each key may fail ``free`` times in :data:`WINDOW`; then every further failure doubles the
 wait (30 s, 60 s, 120 s … at most :data:`MAX_WAIT`), counted from that key's last failure.
 Attempts refused by the throttle are recorded but do not lengthen the wait.
+
+With ``CXM_REDIS_URL`` set, the failures are also counted in Redis (:class:`RedisCounts`)
+and the wait is read from there; the database keeps the record and the resets.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cxm.accounts.login_models import LoginAttempt
+from cxm.errors import ConfigError
+from cxm.i18n import _
 from cxm.store.base import utcnow
 
 __all__ = [
     "FAILED",
+    "RedisCounts",
     "MAX_WAIT",
     "WINDOW",
     "AttemptKeys",
@@ -83,24 +89,45 @@ def _wait(session: Session, where: object, since: datetime, free: int, now: date
     return backoff_seconds(int(count), free) - (now - _aware(last)).total_seconds()
 
 
-def retry_after(session: Session, keys: AttemptKeys, *, now: datetime | None = None) -> int:
-    """Whole seconds before this attempt may be tried (0: now)."""
-    now = now or utcnow()
-    since = now - WINDOW
-    if keys.device is not None:
-        wait = _wait(session, LoginAttempt.device == keys.device, since, FREE_DEVICE, now)
-        return math.ceil(wait) if wait > 0 else 0
+def _fresh_start(session: Session, account: str) -> datetime | None:
     # A sign-in from a known device does not reset the count: the attack goes on.
     fresh = session.scalar(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.account == keys.account,
+            LoginAttempt.account == account,
             or_(
                 LoginAttempt.reason == "password_reset",
                 and_(LoginAttempt.reason == "ok", LoginAttempt.device.is_(None)),
             ),
         )
     )
-    account_since = max(since, _aware(fresh)) if fresh is not None else since
+    return _aware(fresh) if fresh is not None else None
+
+
+def retry_after(
+    session: Session,
+    keys: AttemptKeys,
+    *,
+    now: datetime | None = None,
+    counts: RedisCounts | None = None,
+) -> int:
+    """Whole seconds before this attempt may be tried (0: now). With ``counts`` the
+    failures are counted in Redis; password resets still come from the database."""
+    now = now or utcnow()
+    since = now - WINDOW
+    if keys.device is not None:
+        if counts is not None:
+            wait = counts.wait("device:" + keys.device, since, FREE_DEVICE, now)
+        else:
+            wait = _wait(session, LoginAttempt.device == keys.device, since, FREE_DEVICE, now)
+        return math.ceil(wait) if wait > 0 else 0
+    fresh = _fresh_start(session, keys.account)
+    account_since = max(since, fresh) if fresh is not None else since
+    if counts is not None:
+        wait = max(
+            counts.wait("account:" + keys.account, account_since, FREE_ACCOUNT, now),
+            counts.wait("client:" + keys.client, since, FREE_CLIENT, now),
+        )
+        return math.ceil(wait) if wait > 0 else 0
     wait = max(
         _wait(
             session,
@@ -114,7 +141,56 @@ def retry_after(session: Session, keys: AttemptKeys, *, now: datetime | None = N
     return math.ceil(wait) if wait > 0 else 0
 
 
-def record_attempt(session: Session, keys: AttemptKeys, *, ok: bool, reason: str) -> None:
+class RedisCounts:
+    """Failure counts in Redis (``CXM_REDIS_URL``): one sorted set of failure times per
+    key, expiring with the window. The database still records every attempt (the audit)
+    and the password resets; Redis spares it the counting queries of every sign-in."""
+
+    PREFIX = "cxm:login-failures:"
+
+    def __init__(self, url: str) -> None:
+        try:
+            import redis
+        except ImportError:
+            raise ConfigError(
+                _(
+                    "CXM_REDIS_URL is set but the redis package is missing: "
+                    "pip install 'cxm[redis]'."
+                )
+            ) from None
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def failed(self, keys: AttemptKeys, at: datetime) -> None:
+        import uuid
+
+        names = ["client:" + keys.client]
+        names.append("device:" + keys.device if keys.device else "account:" + keys.account)
+        pipe = self.redis.pipeline()
+        for name in names:
+            pipe.zadd(self.PREFIX + name, {uuid.uuid4().hex: at.timestamp()})
+            pipe.zremrangebyscore(self.PREFIX + name, "-inf", (at - WINDOW).timestamp())
+            pipe.expire(self.PREFIX + name, int(WINDOW.total_seconds()) + 60)
+        pipe.execute()
+
+    def wait(self, name: str, since: datetime, free: int, now: datetime) -> float:
+        key = self.PREFIX + name
+        count = int(self.redis.zcount(key, f"({since.timestamp()}", "+inf"))  # type: ignore[arg-type]
+        if not count:
+            return 0.0
+        last = self.redis.zrevrange(key, 0, 0, withscores=True)
+        last_at = float(last[0][1]) if last else now.timestamp()  # type: ignore[index]
+        return backoff_seconds(count, free) - (now.timestamp() - last_at)
+
+
+def record_attempt(
+    session: Session,
+    keys: AttemptKeys,
+    *,
+    ok: bool,
+    reason: str,
+    counts: RedisCounts | None = None,
+) -> None:
+    at = utcnow()
     session.add(
         LoginAttempt(
             account=keys.account,
@@ -122,10 +198,12 @@ def record_attempt(session: Session, keys: AttemptKeys, *, ok: bool, reason: str
             device=keys.device,
             ok=ok,
             reason=reason,
-            at=utcnow(),
+            at=at,
         )
     )
     session.flush()
+    if counts is not None and reason in FAILED:
+        counts.failed(keys, at)
 
 
 def failure_reason(session: Session, *, name: str) -> str:

@@ -285,6 +285,11 @@ def install_security(app: FastAPI, settings: Settings) -> None:
     """Headers, body limits, session cookie writer, login throttle and error rendering."""
     install_error_handlers(app)
     _install_database_value_errors(app)
+    app.state.throttle_counts = None
+    if settings.redis_url:
+        from cxm.accounts.throttle import RedisCounts
+
+        app.state.throttle_counts = RedisCounts(settings.redis_url)
     if not settings.smtp_host:
         logging.getLogger("cxm.web").warning(
             _(

@@ -77,7 +77,8 @@ async def login(
     attempt is recorded. A browser that signed in before is a known device."""
     device = device_for(db, token=read_device(request), account=name)
     keys = AttemptKeys.of(name, client_address(request), device)
-    wait = retry_after(db, keys)
+    counts = request.app.state.throttle_counts  # Redis, when configured
+    wait = retry_after(db, keys, counts=counts)
     if wait:
         with store.session() as s:  # kept although this request fails
             record_attempt(s, keys, ok=False, reason="throttled")
@@ -87,10 +88,12 @@ async def login(
     await check_csrf(request)
     user = authenticate(db, name=name.strip(), password=password)
     if user is None:
-        record_attempt(db, keys, ok=False, reason=failure_reason(db, name=name.strip()))
+        record_attempt(
+            db, keys, ok=False, reason=failure_reason(db, name=name.strip()), counts=counts
+        )
         return _login_failed(request, next, _("Wrong user name or password."), ask_code=False)
     if totp_required(db, user=user) and not verify_totp(db, user=user, code=code):
-        record_attempt(db, keys, ok=False, reason="bad_code")
+        record_attempt(db, keys, ok=False, reason="bad_code", counts=counts)
         message = (
             _("Enter the 6-digit code from your authenticator app.")
             if not code
