@@ -21,17 +21,12 @@ from cxm.accounts.permissions import Capability, Scope, effective_scope
 from cxm.web.permissions import required_capability
 from tests.org_factories import STAFF, build_org
 from tests.staff.conftest import bearer
+from tests.staff.test_routes_need_login import PUBLIC as ANONYMOUS
 
-#: Routes anyone may call: respondents' pages (the link is the credential), sign-in, health.
-PUBLIC = {
-    ("GET", "/health"),
-    ("GET", "/openapi.json"),
-    ("GET", "/staff/login"),
-    ("POST", "/staff/login"),
-    ("GET", "/r/{token}"),
-    ("POST", "/r/{token}"),
-    ("GET", "/p/{public_token}"),
-}
+#: Routes that declare no capability: the anonymous ones (one list, kept beside the test that
+#: checks anonymous requests) and /metrics, whose credential is CXM_METRICS_TOKEN (or
+#: loopback), not a staff role.
+PUBLIC = {(m, p) for m, p in ANONYMOUS if m != "HEAD"} | {("GET", "/metrics")}
 
 
 def _declared(dependant: Dependant) -> list[tuple[Capability, str, str | None]]:

@@ -15,6 +15,8 @@ from fastapi.routing import iter_route_contexts
 #: (method, path template) that anyone may call.
 PUBLIC = {
     ("GET", "/health"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/openapi.json"),
     ("HEAD", "/openapi.json"),
     ("GET", "/staff/login"),

@@ -83,6 +83,7 @@ class Capability(StrEnum):
     EXPORT = "export"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    MANAGE_PERSONAL_DATA = "manage_personal_data"
 
 
 A, U, L, T, OWN = Scope.ALL, Scope.UNIT, Scope.TEAMS_LED, Scope.TEAM, Scope.OWN
@@ -108,6 +109,7 @@ PERMISSIONS: dict[Capability, dict[Role, Scope]] = {
     Capability.EXPORT: {R.ADMIN: A, R.MANAGER: A, R.ANALYST: A},
     Capability.MANAGE_USERS: {R.ADMIN: A},
     Capability.VIEW_AUDIT: {R.ADMIN: A},
+    Capability.MANAGE_PERSONAL_DATA: {R.ADMIN: A},
 }  # fmt: skip
 
 ROLE_TEXT: dict[Role, str] = {
@@ -144,6 +146,8 @@ CAPABILITY_TEXT: dict[Capability, str] = {
     Capability.EXPORT: "Download responses and invitation lists as files.",
     Capability.MANAGE_USERS: "Create staff accounts and change their roles.",
     Capability.VIEW_AUDIT: "Read the audit log.",
+    Capability.MANAGE_PERSONAL_DATA: "Export or erase all that is held about one person "
+    "(PIPL/GDPR requests) and apply the retention periods.",
 }
 
 

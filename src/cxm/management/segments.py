@@ -25,6 +25,8 @@ from cxm.analytics.segmentation import (
     segment_summary,
 )
 from cxm.customers.models import Customer
+from cxm.errors import InputError
+from cxm.i18n import _
 from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
 from cxm.management.frames import (
     customers_frame,
@@ -190,6 +192,23 @@ def recompute(
 
 
 @read_once
+def _moment(at: Any) -> datetime:
+    """``at`` (a date, a datetime or an ISO text) as an aware datetime, or InputError."""
+    try:
+        t = pd.Timestamp(at)
+        if pd.isna(t):
+            raise ValueError(at)
+        return (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()  # type: ignore[no-any-return]
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise InputError(
+            _(
+                "at={value} is not a date or time: use YYYY-MM-DD or an ISO date-time "
+                "between 1678 and 2261.",
+                value=str(at)[:50],
+            )
+        ) from None
+
+
 def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     """Memberships of definition ``name`` valid at ``at`` (default: now)."""
     d = get_definition(session, name)
@@ -199,8 +218,7 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     if at is None:
         q = q.where(SegmentMembership.valid_to.is_(None))
     else:
-        t = pd.Timestamp(at)
-        moment = (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()
+        moment = _moment(at)
         q = q.where(SegmentMembership.valid_from <= moment).where(
             or_(SegmentMembership.valid_to.is_(None), SegmentMembership.valid_to > moment)
         )

@@ -23,12 +23,19 @@ from cxm.surveys.invitations import (
 from cxm.surveys.models import Invitation, InvitationStatus, Questionnaire
 from cxm.surveys.schema import pick_text
 
-__all__ = ["MailUnavailable", "SendResult", "send_wave_emails"]
+__all__ = ["MailNotConfigured", "MailUnavailable", "SendResult", "send_wave_emails"]
 
 
 class MailUnavailable(CXMError):
     status = 503
     code = "mail_unavailable"
+
+
+class MailNotConfigured(MailUnavailable):
+    """No SMTP server is set: a state of this installation, not an outage (409)."""
+
+    status = 409
+    code = "mail_not_configured"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,9 @@ def send_wave_emails(
     non-responders); only the invitations of ``team_ids`` unless it is None. The links are
     committed before any message leaves, so no mailed link can be unknown to the database."""
     if not settings.smtp_host:
-        raise MailUnavailable(_("No SMTP server is set: set CXM_SMTP_HOST (and CXM_SMTP_PORT)."))
+        raise MailNotConfigured(
+            _("E-mail is not configured: set CXM_SMTP_HOST (and CXM_SMTP_PORT) to send surveys.")
+        )
     with store.session() as s:
         if reminder:
             invitations = select_for_reminder(

@@ -23,7 +23,7 @@ from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
-from cxm.web.security import install_security
+from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 
 __all__ = ["create_app"]
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(api_router)
     app.include_router(management_router)
     app.include_router(reports_router)
+    install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])

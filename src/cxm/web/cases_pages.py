@@ -41,6 +41,8 @@ CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 VIEWS = ("mine", "team", "open", "breaching", "all")
 #: Agents act on their team's cases, leads on the teams they lead, managers in their unit.
 ActOnCases = Annotated[Grant, Require(Capability.ACT_ON_CASES, filters=True)]
+#: Opening a case: whoever the customer reached owns the problem, whatever their team.
+OpenCase = Annotated[Grant, Require(Capability.ACT_ON_CASES, shared=True)]
 _OPEN = [
     CaseStatus.NEW,
     CaseStatus.ACKNOWLEDGED,
@@ -182,7 +184,7 @@ def _action_label(action: str) -> str:
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_form(request: Request, grant: ActOnCases) -> Response:
+def new_form(request: Request, grant: OpenCase) -> Response:
     return page(
         request,
         "staff/case_new.html",
@@ -199,7 +201,7 @@ def new_form(request: Request, grant: ActOnCases) -> Response:
 @router.post("/new", response_class=HTMLResponse)
 def new_submit(
     request: Request,
-    grant: ActOnCases,
+    grant: OpenCase,
     db: DbSession,
     customer: Annotated[str, Form(max_length=100)],
     subject: Annotated[str, Form(max_length=300)],
@@ -255,7 +257,6 @@ def _after(
     """Run one change; on success back to the case (post/redirect/get), on a refusal the
     case page again with the reason and nothing changed."""
     user = grant.user
-    check_visible(db, case_id, user_id=user.id, team_ids=grant.team_ids)
     try:
         with db.begin_nested():  # a refusal undoes this change only
             work()
@@ -275,6 +276,7 @@ def act_submit(
     version: Annotated[int, Form(ge=1, le=2**31 - 1)],
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     return _after(
         request,
         grant,
@@ -299,6 +301,7 @@ def take_submit(
     db: DbSession,
     version: Annotated[int, Form(ge=1, le=2**31 - 1)],
 ) -> Response:
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     return _after(
         request,
         grant,
@@ -317,6 +320,7 @@ def note_submit(
     note: Annotated[str, Form(max_length=20_000)] = "",
     contact: Annotated[bool, Form()] = False,
 ) -> Response:
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     return _after(
         request,
         grant,
@@ -338,6 +342,7 @@ def handover_submit(
     reason: Annotated[str, Form(max_length=2000)] = "",
     to_user: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     return _after(
         request,
         grant,
@@ -384,6 +389,7 @@ def resolve_submit(
                 compensation_kind=compensation_kind or None,
             )
         )
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     return _after(
         request,
         grant,

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from cxm.accounts import StaffUser, user_for_token
+from cxm.accounts.sessions import live_session
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.store import Store
@@ -83,6 +84,9 @@ async def optional_staff(request: Request, db: DbSession) -> StaffUser | None:
     user = db.get(StaffUser, user_id)
     # The session names the password hash it was made with: a new password ends it.
     if user is None or not user.active or session.get("pw") != password_stamp(user):
+        return None
+    # Tracked on the server: sign-out, a new password or deactivation end it everywhere.
+    if not live_session(db, sid=session.get("sid"), user_id=user.id):
         return None
     await check_csrf(request)
     return user
