@@ -1,0 +1,8 @@
+"""The tables of the shared operations packages (jobs, journey, service levels, consent,
+channels), imported together by :mod:`cxm.store.models`."""
+
+from __future__ import annotations
+
+from cxm.jobs import models as jobs_models
+
+__all__ = ["jobs_models"]
