@@ -9,7 +9,7 @@ import typer
 
 __all__ = ["register"]
 
-_MODULES = ("jobs",)
+_MODULES = ("jobs", "service_levels")
 
 
 def register(app: typer.Typer) -> None:
