@@ -4,6 +4,7 @@ channels), imported together by :mod:`cxm.store.models`."""
 from __future__ import annotations
 
 from cxm.jobs import models as jobs_models
+from cxm.journey import models as journey_models
 from cxm.service_levels import models as service_levels_models
 
-__all__ = ["jobs_models", "service_levels_models"]
+__all__ = ["jobs_models", "journey_models", "service_levels_models"]

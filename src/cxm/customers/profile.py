@@ -191,6 +191,7 @@ def customer_file(
         by_stage: dict[str, int] = {
             s.value: stages[s.value] for s in JourneyStage if s.value in stages
         }
+        by_stage.update({k: n for k, n in sorted(stages.items()) if k not in by_stage})
         profile = {
             "id": c.id,
             "external_id": c.external_id,

@@ -196,12 +196,195 @@ def _labels_to_service_levels() -> None:
         )
 
 
+#: The default journey as shipped when this migration was written (``journeys/default.yaml``
+#: may change later; a migration must not).
+DEFAULT_JOURNEY = """\
+# CXM's default customer journey: the five stages of the customer file (pre_sale, sale,
+# delivery, after_sale, complaint) plus the post-purchase model of the documents —
+# awareness before, use, disposal/return and repurchase after.
+name: default
+description: Awareness to repurchase, with the customer file's five stages kept.
+stages:
+  - code: awareness
+    label: {en: awareness, zh-CN: 认知}
+  - code: pre_sale
+    label: {en: pre-sale, zh-CN: 售前}
+  - code: sale
+    label: {en: sale, zh-CN: 销售}
+  - code: delivery
+    label: {en: delivery, zh-CN: 交付}
+  - code: use
+    label: {en: use, zh-CN: 使用}
+  - code: after_sale
+    label: {en: after-sale, zh-CN: 售后}
+  - code: complaint
+    label: {en: complaint, zh-CN: 投诉}
+  - code: disposal_return
+    label: {en: disposal or return, zh-CN: 处置或退货}
+  - code: repurchase
+    label: {en: repurchase, zh-CN: 再次购买}
+touchpoint_types:
+  - {code: advertising, stage: awareness, label: {en: advertising, zh-CN: 广告}}
+  - {code: enquiry, stage: pre_sale, label: {en: enquiry, zh-CN: 咨询}}
+  - {code: order, stage: sale, label: {en: order, zh-CN: 下单}}
+  - {code: shipment, stage: delivery, label: {en: shipment, zh-CN: 发货}}
+  - {code: installation, stage: delivery, label: {en: installation, zh-CN: 安装}}
+  - {code: first_use, stage: use, label: {en: first use, zh-CN: 首次使用}}
+  - {code: service_call, stage: after_sale, label: {en: service call, zh-CN: 服务来电}}
+  - {code: repair, stage: after_sale, label: {en: repair, zh-CN: 维修}}
+  - {code: complaint, stage: complaint, label: {en: complaint, zh-CN: 投诉}}
+  - {code: return, stage: disposal_return, label: {en: return, zh-CN: 退货}}
+  - {code: reorder, stage: repurchase, label: {en: reorder, zh-CN: 再次下单}}
+"""
+
+
+def _journey() -> None:
+    op.create_table(
+        "journeys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.Column("loaded_by", sa.String(length=200), nullable=True),
+        *_stamps(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journeys")),
+        sa.UniqueConstraint("name", "version", name=op.f("uq_journeys_name")),
+    )
+    op.create_table(
+        "journey_stages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("journey_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("label", _json(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["journey_id"],
+            ["journeys.id"],
+            name=op.f("fk_journey_stages_journey_id_journeys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journey_stages")),
+        sa.UniqueConstraint("journey_id", "code", name=op.f("uq_journey_stages_journey_id")),
+    )
+    op.create_table(
+        "journey_touchpoint_types",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("journey_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=50), nullable=False),
+        sa.Column("stage_code", sa.String(length=32), nullable=False),
+        sa.Column("label", _json(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["journey_id"],
+            ["journeys.id"],
+            name=op.f("fk_journey_touchpoint_types_journey_id_journeys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journey_touchpoint_types")),
+        sa.UniqueConstraint(
+            "journey_id", "code", name=op.f("uq_journey_touchpoint_types_journey_id")
+        ),
+    )
+    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("touchpoint_type", sa.String(length=50), nullable=True))
+    _seed_default_journey()
+
+
+def _seed_default_journey() -> None:
+    """Version 1 of the default journey, active. Its stages include the five codes the
+    touchpoints table allowed until now, so every recorded touchpoint keeps its stage; a
+    code outside them (impossible before this revision) stops the upgrade with its name."""
+    from datetime import UTC, datetime
+
+    import yaml
+
+    conn = op.get_bind()
+    data = yaml.safe_load(DEFAULT_JOURNEY)
+    codes = [s["code"] for s in data["stages"]]
+    used = [
+        str(c) for c in conn.execute(sa.text("SELECT DISTINCT stage FROM touchpoints")).scalars()
+    ]
+    unknown = sorted(set(used) - set(codes))
+    if unknown:
+        raise RuntimeError(f"touchpoints have stage codes outside the default journey: {unknown}")
+    now = datetime.now(UTC)
+    journeys = sa.table(
+        "journeys",
+        sa.column("id", sa.Integer()),
+        sa.column("name", sa.String()),
+        sa.column("version", sa.Integer()),
+        sa.column("active", sa.Boolean()),
+        sa.column("description", sa.Text()),
+        sa.column("source", sa.Text()),
+        sa.column("loaded_by", sa.String()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+    )
+    stages = sa.table(
+        "journey_stages",
+        sa.column("journey_id", sa.Integer()),
+        sa.column("code", sa.String()),
+        sa.column("position", sa.Integer()),
+        sa.column("label", _json()),
+        sa.column("description", sa.Text()),
+    )
+    types = sa.table(
+        "journey_touchpoint_types",
+        sa.column("journey_id", sa.Integer()),
+        sa.column("code", sa.String()),
+        sa.column("stage_code", sa.String()),
+        sa.column("label", _json()),
+    )
+    jid = conn.execute(
+        journeys.insert()
+        .values(
+            name=data["name"],
+            version=1,
+            active=True,
+            description=data.get("description"),
+            source=DEFAULT_JOURNEY,
+            loaded_by="migration 0008",
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(journeys.c.id)
+    ).scalar_one()
+    conn.execute(
+        stages.insert(),
+        [
+            {
+                "journey_id": jid,
+                "code": s["code"],
+                "position": i,
+                "label": s["label"],
+                "description": s.get("description"),
+            }
+            for i, s in enumerate(data["stages"], start=1)
+        ],
+    )
+    conn.execute(
+        types.insert(),
+        [
+            {"journey_id": jid, "code": t["code"], "stage_code": t["stage"], "label": t["label"]}
+            for t in data["touchpoint_types"]
+        ],
+    )
+
+
 def upgrade() -> None:
     _jobs()
     _service_levels()
+    _journey()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("touchpoints", schema=None) as batch_op:
+        batch_op.drop_column("touchpoint_type")
+    op.drop_table("journey_touchpoint_types")
+    op.drop_table("journey_stages")
+    op.drop_table("journeys")
     with op.batch_alter_table("segment_targets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("service_level", sa.Text(), nullable=True))
     op.execute(
