@@ -58,7 +58,14 @@ def invitations(
 
 
 def _mail(
-    wave: str, *, reminder: bool, lang: str | None, days: int, most: int, as_json: bool
+    wave: str,
+    *,
+    reminder: bool,
+    lang: str | None,
+    days: int,
+    most: int,
+    as_json: bool,
+    channel: str = "email",
 ) -> None:
     from cxm.responses_io.rates import resolve_wave
     from cxm.surveys.mail import send_wave_emails
@@ -74,25 +81,57 @@ def _mail(
             lang=lang or current_language(),
             min_days_since=days,
             max_reminders=most,
+            channel=channel,
         )
-    figures = {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    figures = {
+        "channel": result.channel,
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }
     if as_json:
         print_json(figures)
         return
+    if channel == "email":
+        console.print(
+            _(
+                "Sent {sent} e-mails; {no_email} customers have no e-mail address; "
+                "{failed} were refused by the mail server.",
+                sent=result.sent,
+                no_email=result.no_email,
+                failed=result.failed,
+            )
+        )
+    else:
+        console.print(
+            _(
+                "Sent {sent} text messages; {no_email} customers have no mobile number; "
+                "{failed} were refused or failed at the gateway.",
+                sent=result.sent,
+                no_email=result.no_email,
+                failed=result.failed,
+            )
+        )
     console.print(
         _(
-            "Sent {sent} e-mails; {no_email} customers have no e-mail address; "
-            "{failed} were refused by the mail server.",
-            sent=result.sent,
-            no_email=result.no_email,
-            failed=result.failed,
+            "{n} customers were skipped: no consent to survey contact by {channel}.",
+            n=result.no_consent,
+            channel=channel,
         )
     )
 
 
-def send(wave: WaveArg, lang: LangOpt = None, as_json: JsonFlag = False) -> None:
-    """E-mail every invited customer not yet mailed their personal link (SMTP)."""
-    _mail(wave, reminder=False, lang=lang, days=0, most=1, as_json=as_json)
+ChannelOpt = Annotated[
+    str, typer.Option("--channel", help="email (CXM_SMTP_*) or sms (CXM_SMS_*).")
+]
+
+
+def send(
+    wave: WaveArg, lang: LangOpt = None, as_json: JsonFlag = False, channel: ChannelOpt = "email"
+) -> None:
+    """Send every invited customer not yet reached their personal link (e-mail or SMS)."""
+    _mail(wave, reminder=False, lang=lang, days=0, most=1, as_json=as_json, channel=channel)
 
 
 def remind(
@@ -105,9 +144,18 @@ def remind(
     ] = 2,
     lang: LangOpt = None,
     as_json: JsonFlag = False,
+    channel: ChannelOpt = "email",
 ) -> None:
-    """E-mail a reminder to customers who have not answered yet (SMTP)."""
-    _mail(wave, reminder=True, lang=lang, days=min_days, most=max_reminders, as_json=as_json)
+    """Remind customers who have not answered yet (e-mail or SMS)."""
+    _mail(
+        wave,
+        reminder=True,
+        lang=lang,
+        days=min_days,
+        most=max_reminders,
+        as_json=as_json,
+        channel=channel,
+    )
 
 
 def register_wave_commands(waves: typer.Typer) -> None:

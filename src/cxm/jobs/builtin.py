@@ -54,8 +54,14 @@ def remind_wave(ctx: JobContext) -> dict[str, int]:
         lang=_str(p, "lang", "zh-CN"),
         min_days_since=int(p.get("min_days_since", 3)),
         max_reminders=int(p.get("max_reminders", 2)),
+        channel=str(p.get("channel", "email")),
     )
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    return {
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }
 
 
 @job("segments.recompute")

@@ -150,4 +150,9 @@ def remind(
         min_days_since=body.min_days_since,
         max_reminders=body.max_reminders,
     )
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    return {
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }

@@ -373,13 +373,110 @@ def _seed_default_journey() -> None:
     )
 
 
+def _consent_and_sends() -> None:
+    op.create_table(
+        "consents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum(
+                "email",
+                "sms",
+                "wecom",
+                "phone",
+                "post",
+                name="consent_channel",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "purpose",
+            sa.Enum(
+                "survey",
+                "marketing",
+                "service",
+                name="consent_purpose",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+        sa.Column("given_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_consents_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
+    )
+    op.create_index(
+        "ix_consents_customer_channel_purpose",
+        "consents",
+        ["customer_id", "channel", "purpose"],
+        unique=False,
+    )
+    op.create_table(
+        "channel_sends",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=True),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=100), nullable=True),
+        sa.Column("message_id", sa.String(length=300), nullable=True),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "sent",
+                "refused",
+                "bounced",
+                "failed",
+                name="send_outcome",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("bounced_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_channel_sends_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_sends")),
+    )
+    op.create_index(
+        "ix_channel_sends_channel_at", "channel_sends", ["channel", "attempted_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_channel_sends_customer_id"), "channel_sends", ["customer_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_channel_sends_message_id"), "channel_sends", ["message_id"], unique=False
+    )
+
+
 def upgrade() -> None:
     _jobs()
     _service_levels()
     _journey()
+    _consent_and_sends()
 
 
 def downgrade() -> None:
+    op.drop_table("channel_sends")
+    op.drop_table("consents")
     with op.batch_alter_table("touchpoints", schema=None) as batch_op:
         batch_op.drop_column("touchpoint_type")
     op.drop_table("journey_touchpoint_types")
