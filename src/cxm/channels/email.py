@@ -35,16 +35,15 @@ def _reply(code: int, text: bytes | str) -> str:
 class EmailChannel:
     name = "email"
 
-    def __init__(self, settings: ChannelSettings, *, ca_file: str | None = None) -> None:
+    def __init__(self, settings: ChannelSettings) -> None:
         if not settings.smtp_host:
             raise ChannelUnavailable(
                 _("No SMTP server is set: set CXM_SMTP_HOST (and CXM_SMTP_PORT).")
             )
         self.settings = settings
-        self.ca_file = ca_file
 
     def _tls(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self.ca_file)
+        return ssl.create_default_context(cafile=self.settings.smtp_ca_file or None)
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings

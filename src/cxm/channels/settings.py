@@ -31,6 +31,9 @@ class ChannelSettings(BaseSettings):
     smtp_user: str = Field(default="", description="Login name at the relay (empty: no login).")
     smtp_password: SecretStr = Field(default=SecretStr(""), description="Password at the relay.")
     smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds per SMTP exchange.")
+    smtp_ca_file: str = Field(
+        default="", description="CA bundle to trust for the relay's certificate (private CAs)."
+    )
     sms_url: str = Field(
         default="",
         description="SMS gateway URL template; {to} and {text} are replaced (URL-encoded).",

@@ -9,7 +9,7 @@ import typer
 
 __all__ = ["register"]
 
-_MODULES = ("jobs", "service_levels", "journey")
+_MODULES = ("jobs", "service_levels", "journey", "consent", "channels")
 
 
 def register(app: typer.Typer) -> None:
