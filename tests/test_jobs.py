@@ -262,3 +262,42 @@ def test_200_concurrent_triggering_writes_make_200_jobs(database_url: str) -> No
         customers = s.scalar(select(func.count()).select_from(Customer))
     store.close()
     assert (customers, keyless, keyed) == (200, 200, 1)
+
+
+def test_the_shipped_jobs_recompute_segments_and_remind_a_wave(
+    store: Store, tmp_path: Path
+) -> None:
+    from cxm.management.definitions import define_segments
+    from cxm.management.models import SegmentMembership
+    from tests.channel_sinks import SmtpSink
+    from tests.survey_factories import ONE_PAGE, wave_with_links
+
+    wave_id, _tokens = wave_with_links(store, customers=3, definition=ONE_PAGE)
+    with store.session() as s:
+        define_segments(
+            s,
+            name="regions",
+            kind="rule",
+            parameters={
+                "segments": [
+                    {
+                        "name": "north",
+                        "conditions": [{"field": "region", "op": "eq", "value": "north"}],
+                    }
+                ],
+                "default": "rest",
+            },
+        )
+        enqueue(s, "segments.recompute", {"name": "regions"}, key="recompute-regions")
+        enqueue(s, "waves.remind", {"wave_id": wave_id, "min_days_since": 0, "lang": "en"})
+        enqueue(s, "segments.recompute", {"name": "nope"})
+    with SmtpSink(tmp_path) as sink:
+        settings = load_settings(smtp_host="127.0.0.1", smtp_port=sink.port)
+        outcome = Worker(store, settings).run(once=True)
+    assert (outcome.done, outcome.retried) == (2, 1)
+    assert len(sink.inbox.messages) == 3
+    with store.session() as s:
+        members = s.scalar(select(func.count()).select_from(SegmentMembership))
+        failed = s.scalars(select(Job).where(Job.status == JobStatus.QUEUED)).one()
+    assert members == 3
+    assert failed.last_error and "nope" in failed.last_error

@@ -6,6 +6,7 @@ from __future__ import annotations
 from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.ops_step import record_demo_consent
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.waves import fill_survey_waves
@@ -50,6 +51,7 @@ def build_company(ctx: DemoContext) -> None:
 #: The demo, in order. Append a step with one line: ``DemoStep("name", lambda: _("…"), fn)``.
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
+    DemoStep("consent", lambda: _("Recording consent"), record_demo_consent, weight=0.5),
     DemoStep(
         "survey_waves",
         lambda: _("Collecting four quarterly survey waves"),
