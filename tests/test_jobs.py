@@ -301,3 +301,45 @@ def test_the_shipped_jobs_recompute_segments_and_remind_a_wave(
         failed = s.scalars(select(Job).where(Job.status == JobStatus.QUEUED)).one()
     assert members == 3
     assert failed.last_error and "nope" in failed.last_error
+
+
+def test_the_heartbeat_keeps_a_long_job_from_being_taken(store: Store, tmp_path: Path) -> None:
+    """A job running 3 s under a 1 s lease: the heartbeat renews it, so a second worker
+    polling meanwhile finds nothing and the job runs once."""
+    log = tmp_path / "log"
+    with store.session() as s:
+        job_id = enqueue(s, "tests.mark", {"log": str(log), "sleep": 3})
+    first = _worker(store, lease_s=1.0)
+    runner = threading.Thread(target=first.run, kwargs={"once": True})
+    runner.start()
+    while _starts(log)[job_id] == 0:
+        time.sleep(0.02)
+    second = _worker(store, lease_s=1.0)
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        assert second.run_one("second") is False
+        time.sleep(0.2)
+    runner.join(30)
+    assert first.outcome.done == 1 and _starts(log) == {job_id: 1}
+    with store.session() as s:
+        j = s.get(Job, job_id)
+        assert j is not None and (j.status, j.attempts) == (JobStatus.DONE, 1)
+
+
+def test_the_cli_enqueues_lists_and_runs_jobs(cxm, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    log = tmp_path / "log"
+    payload = json.dumps({"log": str(log)})
+    r = cxm("jobs", "enqueue", "tests.mark", "--payload", payload, "--key", "k1", "--json")
+    assert r.exit_code == 0, r.stderr
+    again = cxm("jobs", "enqueue", "tests.mark", "--payload", payload, "--key", "k1", "--json")
+    assert json.loads(again.stdout)["id"] == json.loads(r.stdout)["id"]
+    ran = cxm("worker", "--once", "--only", "tests.mark", "--json")
+    assert ran.exit_code == 0, ran.stderr
+    assert json.loads(ran.stdout) == {"done": 1, "retried": 0, "dead": 0, "lost": 0}
+    listed = json.loads(cxm("jobs", "list", "--status", "done", "--json").stdout)
+    assert [(j["name"], j["attempts"]) for j in listed] == [("tests.mark", 1)]
+    assert cxm("jobs", "list", "--status", "weird").exit_code == 1
+    bad = cxm("jobs", "enqueue", "tests.mark", "--payload", "[1]")
+    assert bad.exit_code == 1 and "JSON object" in bad.stderr
