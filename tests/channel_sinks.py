@@ -115,7 +115,8 @@ class SmtpSink:
                 ok = data.login == b"user" and data.password == b"secret"
                 if ok:
                     inbox.logins.append(data.login.decode())
-                return AuthResult(success=ok)
+                # handled=False: aiosmtpd answers 535 itself (True would leave it to us).
+                return AuthResult(success=ok, handled=False)
 
             kw["authenticator"] = authenticate
             # aiosmtpd does not see implicit TLS (ssl) as TLS: requiring TLS for AUTH would

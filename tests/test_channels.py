@@ -59,7 +59,7 @@ def test_mail_goes_over_tls_with_login_and_dates_and_ids(tmp_path: Path, mode: s
 def test_a_wrong_password_or_missing_tls_is_one_clear_error(tmp_path: Path) -> None:
     with SmtpSink(tmp_path, mode="starttls", login=True) as sink:
         wrong = _mail(sink, smtp_security="starttls", smtp_user="user", smtp_password="nope")
-        with pytest.raises(ChannelUnavailable, match=f"127.0.0.1:{sink.port}"):
+        with pytest.raises(ChannelUnavailable, match=f"127.0.0.1:{sink.port}: 535 5.7.8"):
             wrong.send([Message(to="a@example.test", text="x")])
         plain = _mail(sink, smtp_user="user", smtp_password="secret")  # no STARTTLS
         with pytest.raises(ChannelUnavailable):

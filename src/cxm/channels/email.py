@@ -65,12 +65,16 @@ class EmailChannel:
                 smtp.close()
                 raise
         except (OSError, smtplib.SMTPException) as exc:
+            if isinstance(exc, smtplib.SMTPResponseException):
+                reason = _reply(exc.smtp_code, exc.smtp_error)
+            else:
+                reason = str(exc) or type(exc).__name__
             raise ChannelUnavailable(
                 _(
                     "Cannot send e-mail through {host}:{port}: {reason}",
                     host=s.smtp_host,
                     port=s.smtp_port,
-                    reason=str(exc) or type(exc).__name__,
+                    reason=reason,
                 )
             ) from None
         return smtp
