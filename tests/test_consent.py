@@ -233,3 +233,31 @@ def test_the_cli_prints_and_reports_the_skipped(
     bad.write_text("customer,channel,purpose,granted\nC00001,fax,survey,yes\n", encoding="utf-8")
     imp = cxm("consent", "import", str(bad))
     assert imp.exit_code == 1 and "fax" in imp.stderr
+
+
+def test_the_link_export_leaves_out_contacts_without_consent(store: Store) -> None:
+    import csv
+    import io
+
+    from cxm.customers.models import Customer
+    from cxm.surveys.invitations import export_invitations_csv
+
+    wave_id, _tokens = wave_with_links(store, customers=3, definition=ONE_PAGE)
+    with store.session() as s:
+        cs = list(s.scalars(select(Customer).order_by(Customer.id)))
+        for c in cs:
+            c.phone = f"1380000000{c.id}"
+        record_consent(s, customer_id=cs[0].id, channel="email", purpose="survey", granted=False)
+        for ch in ("email", "sms"):
+            record_consent(s, customer_id=cs[1].id, channel=ch, purpose="survey", granted=False)
+        out = io.StringIO()
+        withheld: dict[str, int] = {}
+        n = export_invitations_csv(
+            s, wave_id=wave_id, base_url="https://x", out=out, withheld=withheld
+        )
+        keys = [cs[0].external_id, cs[2].external_id]
+    rows = list(csv.DictReader(out.getvalue().splitlines()))
+    assert n == 2 and withheld == {"email": 2, "phone": 1, "rows": 1}
+    assert [r["customer_external_id"] for r in rows] == keys
+    assert rows[0]["email"] == "" and rows[0]["phone"] != ""
+    assert rows[1]["email"] == "c2@example.test"

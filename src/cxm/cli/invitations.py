@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cxm.cli.context import open_store, settings
-from cxm.cli.output import console, print_json
+from cxm.cli.output import console, err_console, print_json
 from cxm.i18n import _, current_language
 
 __all__ = ["register_wave_commands"]
@@ -41,6 +41,7 @@ def invitations(
     from cxm.surveys.invitations import export_invitations_csv
 
     buffer = io.StringIO()
+    withheld: dict[str, int] = {}
     with open_store() as store, store.session() as s:
         wave_id = resolve_wave(s, ref=wave).id
         n = export_invitations_csv(
@@ -49,6 +50,17 @@ def invitations(
             base_url=settings().base_url,
             out=buffer,
             include_completed=include_completed,
+            withheld=withheld,
+        )
+    if any(withheld.values()):
+        err_console.print(
+            _(
+                "Without consent to survey contact: {rows} customers left out; {email} "
+                "e-mail addresses and {phone} phone numbers left blank.",
+                rows=withheld["rows"],
+                email=withheld["email"],
+                phone=withheld["phone"],
+            )
         )
     if out is None:
         sys.stdout.write(buffer.getvalue())
