@@ -64,7 +64,7 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.lease_s / 3):
             try:
-                with self.store.session() as s:
+                with self.store.writing(), self.store.session() as s:
                     begin_write(s)
                     if not renew(s, self.claim, now=utcnow(), lease_s=self.lease_s):
                         self.lost.set()
@@ -102,7 +102,7 @@ class Worker:
 
     def run_one(self, name: str) -> bool:
         """Claim and run one due job as worker ``name``; ``False`` when none is due."""
-        with self.store.session() as s:
+        with self.store.writing(), self.store.session() as s:
             claim = claim_next(s, worker=name, now=utcnow(), lease_s=self.lease_s, names=self.names)
         if claim is None:
             return False
@@ -118,7 +118,7 @@ class Worker:
         except Exception as exc:
             beat.stop()
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            with self.store.session() as s:
+            with self.store.writing(), self.store.session() as s:
                 begin_write(s)
                 status = release(
                     s,
@@ -149,7 +149,9 @@ class Worker:
             )
 
         if spec.atomic:
-            with self.store.session() as s:
+            # On SQLite the job holds the write lock from its first statement (no stale
+            # snapshot to upgrade); queued behind other writers of this process and file.
+            with self.store.writing(), self.store.session() as s:
                 begin_write(s)
                 spec.fn(ctx(s))
                 if beat.lost.is_set() or not finish(s, claim, now=utcnow()):
@@ -157,7 +159,7 @@ class Worker:
             return
         spec.fn(ctx(None))
         beat.stop()
-        with self.store.session() as s:
+        with self.store.writing(), self.store.session() as s:
             begin_write(s)
             if not finish(s, claim, now=utcnow()):
                 raise LeaseLost(claim.id)
