@@ -175,3 +175,42 @@ def test_the_cli_loads_and_shows_a_journey(cxm, store: Store, tmp_path: Path) ->
     assert ex.exit_code == 0 and "bank" in ex.stdout
     bad = cxm("journey", "load", str(tmp_path / "missing.yaml"))
     assert bad.exit_code == 1 and "missing.yaml" in bad.stderr
+
+
+def test_the_migration_keeps_recorded_touchpoints_on_the_default_journey(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from cxm.store.migrate import alembic_config
+
+    (c,) = add_customers(store, 1)
+    cfg = alembic_config(store.engine)
+    command.downgrade(cfg, "0006")
+    with store.engine.begin() as conn:
+        for i, stage in enumerate(FIVE):
+            conn.execute(
+                text(
+                    "INSERT INTO touchpoints (external_id, customer_id, occurred_at, stage, "
+                    "created_at, updated_at) VALUES (:k, :c, CURRENT_TIMESTAMP, :s, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"k": f"T{i}", "c": c, "s": stage},
+            )
+    command.upgrade(cfg, "0008")
+    with store.session() as s:
+        j = journey_dict(s)
+        assert (j["name"], j["version"], j["loaded_by"]) == ("default", 1, "migration 0008")
+        counts = {st["code"]: st["touchpoints"] for st in j["stages"]}
+        types = set(s.scalars(select(Touchpoint.touchpoint_type)))
+    assert counts == {
+        "awareness": 0,
+        "pre_sale": 1,
+        "sale": 1,
+        "delivery": 1,
+        "use": 0,
+        "after_sale": 1,
+        "complaint": 1,
+        "disposal_return": 0,
+        "repurchase": 0,
+    }
+    assert types == {None}
