@@ -261,3 +261,51 @@ def test_the_link_export_leaves_out_contacts_without_consent(store: Store) -> No
     assert [r["customer_external_id"] for r in rows] == keys
     assert rows[0]["email"] == "" and rows[0]["phone"] != ""
     assert rows[1]["email"] == "c2@example.test"
+
+
+def test_the_customer_file_shows_the_latest_statement_per_channel_and_purpose(
+    store: Store, cxm: Any
+) -> None:
+    (a,) = add_customers(store, 1)
+    with store.session() as s:
+        record_consent(
+            s,
+            customer_id=a,
+            channel="sms",
+            purpose="survey",
+            granted=True,
+            given_at=_at(1),
+            source="form",
+        )
+        record_consent(
+            s,
+            customer_id=a,
+            channel="sms",
+            purpose="survey",
+            granted=False,
+            given_at=_at(3),
+            source="hotline",
+        )
+        record_consent(
+            s, customer_id=a, channel="email", purpose="marketing", granted=True, given_at=_at(2)
+        )
+    r = cxm("customers", "show", "C00000", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["sections"]["Consent"] == [
+        {
+            "channel": "email",
+            "purpose": "marketing",
+            "granted": True,
+            "given_on": "2026-01-02",
+            "source": None,
+        },
+        {
+            "channel": "sms",
+            "purpose": "survey",
+            "granted": False,
+            "given_on": "2026-01-03",
+            "source": "hotline",
+        },
+    ]
+    shown = cxm("customers", "show", "C00000", lang="zh-CN")
+    assert shown.exit_code == 0 and "同意与联系偏好" in shown.stdout
