@@ -343,3 +343,12 @@ def test_the_cli_enqueues_lists_and_runs_jobs(cxm, store: Store, tmp_path: Path)
     assert cxm("jobs", "list", "--status", "weird").exit_code == 1
     bad = cxm("jobs", "enqueue", "tests.mark", "--payload", "[1]")
     assert bad.exit_code == 1 and "JSON object" in bad.stderr
+
+
+def test_the_report_rebuild_job_writes_the_report(store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "latest.html"
+    with store.session() as s:
+        enqueue(s, "reports.rebuild", {"out": str(out), "lang": "en"}, key="report-2026-10")
+    outcome = Worker(store, load_settings()).run(once=True)
+    assert outcome.done == 1
+    assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
