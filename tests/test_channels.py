@@ -155,6 +155,9 @@ def test_an_unreachable_gateway_is_one_clear_error() -> None:
         sms.send([Message(to="1", text="x")])
     with pytest.raises(ChannelUnavailable, match="CXM_SMS_URL"):
         SmsGateway(load_channel_settings(sms_url=""))
+    local = SmsGateway(load_channel_settings(sms_url="file:///etc/passwd"))
+    with pytest.raises(ChannelUnavailable, match="not an http"):
+        local.send([Message(to="1", text="x")])
 
 
 def test_wecom_robot_payloads_and_its_error_codes() -> None:

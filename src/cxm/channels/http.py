@@ -33,6 +33,9 @@ __all__ = [
 def _post(
     url: str, body: dict[str, Any] | None, headers: dict[str, str], timeout: float
 ) -> tuple[int, bytes]:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        # urllib would also open file:// and ftp:// URLs; a channel only speaks HTTP(S).
+        raise urllib.error.URLError(f"not an http(s) URL: {url.split('?')[0]}")
     data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
     req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
     if data is not None:
