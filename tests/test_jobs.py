@@ -352,3 +352,13 @@ def test_the_report_rebuild_job_writes_the_report(store: Store, tmp_path: Path) 
     outcome = Worker(store, load_settings()).run(once=True)
     assert outcome.done == 1
     assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_a_worker_claims_only_jobs_it_can_run(store: Store, tmp_path: Path) -> None:
+    with store.session() as s:
+        enqueue(s, "tests.mark", {"log": str(tmp_path / "l")})
+    assert Worker(store, load_settings(), names=["segments.recompute"]).run(once=True).done == 0
+    with pytest.raises(InputError, match="Unknown job plugin.thing"):
+        Worker(store, load_settings(), names=["plugin.thing"])
+    with store.session() as s:
+        assert s.scalars(select(Job.status)).one() == JobStatus.QUEUED

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from cxm.config import Settings
 from cxm.jobs.claim import ClaimedJob, begin_write, claim_next, finish, release, renew
 from cxm.jobs.models import JobStatus
-from cxm.jobs.registry import JobContext, get_job, load_modules
+from cxm.jobs.registry import JobContext, get_job, load_modules, registered
 from cxm.store import Store
 from cxm.store.base import utcnow
 
@@ -96,9 +96,15 @@ class Worker:
         load_modules(modules or [])
         self.store, self.settings = store, settings
         self.concurrency, self.lease_s, self.poll_s = concurrency, lease_s, poll_s
-        self.names = names
+        # Only jobs this process can run: a plug-in's jobs wait for a worker that imports it.
+        known = registered()
+        unknown = sorted(set(names or ()) - set(known))
+        if unknown:
+            get_job(unknown[0])  # raises the clear "Unknown job" error
+        self.names = list(names) if names else sorted(known)
         self.stop_event = threading.Event()
         self.outcome = RunOutcome()
+        self.errors: list[BaseException] = []
 
     def run_one(self, name: str) -> bool:
         """Claim and run one due job as worker ``name``; ``False`` when none is due."""
@@ -169,9 +175,10 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 ran = self.run_one(name)
-            except Exception:  # the database went away: wait and try again
+            except Exception as exc:  # the database went away: wait and try again
                 if once:
-                    raise
+                    self.errors.append(exc)
+                    return
                 log.exception("worker %s could not claim a job", name)
                 ran = False
             if not ran:
@@ -192,4 +199,6 @@ class Worker:
         for t in threads:
             while t.is_alive():
                 t.join(0.2)
+        if self.errors:
+            raise self.errors[0]
         return self.outcome
