@@ -63,7 +63,12 @@ def test_an_agent_sends_reminders_to_non_responders_once(
         auth = bearer(store, "carol")
         r = client.post(f"/api/v1/waves/{survey.wave_id}/reminders", json={}, headers=auth)
         assert r.status_code == 200, r.text
-        assert r.json() == {"sent": survey.invited - survey.completed, "no_email": 0, "failed": 0}
+        assert r.json() == {
+            "sent": survey.invited - survey.completed,
+            "no_email": 0,
+            "failed": 0,
+            "no_consent": 0,
+        }
         again = client.post(f"/api/v1/waves/{survey.wave_id}/reminders", json={}, headers=auth)
         assert again.json()["sent"] == 0  # reminded just now: not again within 3 days
     assert len(inbox.messages) == survey.invited - survey.completed

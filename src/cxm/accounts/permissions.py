@@ -84,6 +84,7 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
     MANAGE_PERSONAL_DATA = "manage_personal_data"
+    OPERATE = "operate"
 
 
 A, U, L, T, OWN = Scope.ALL, Scope.UNIT, Scope.TEAMS_LED, Scope.TEAM, Scope.OWN
@@ -110,6 +111,7 @@ PERMISSIONS: dict[Capability, dict[Role, Scope]] = {
     Capability.MANAGE_USERS: {R.ADMIN: A},
     Capability.VIEW_AUDIT: {R.ADMIN: A},
     Capability.MANAGE_PERSONAL_DATA: {R.ADMIN: A},
+    Capability.OPERATE: {R.ADMIN: A},
 }  # fmt: skip
 
 ROLE_TEXT: dict[Role, str] = {
@@ -148,6 +150,7 @@ CAPABILITY_TEXT: dict[Capability, str] = {
     Capability.VIEW_AUDIT: "Read the audit log.",
     Capability.MANAGE_PERSONAL_DATA: "Export or erase all that is held about one person "
     "(PIPL/GDPR requests) and apply the retention periods.",
+    Capability.OPERATE: "Watch and queue background jobs; read the log of outbound sends.",
 }
 
 

@@ -128,7 +128,7 @@ def set_(
             "value": t.value,
             "wave_id": t.wave_id,
             "period": t.period,
-            "service_level": t.service_level,
+            "service_level": service_level,
             "set_by": t.set_by,
         }
     if as_json:

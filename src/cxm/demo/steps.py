@@ -7,6 +7,7 @@ from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.cases_step import draw_demo_cases
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.ops_step import record_demo_consent
 from cxm.demo.org_step import build_organisation
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
@@ -53,6 +54,7 @@ def build_company(ctx: DemoContext) -> None:
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
     DemoStep("organisation", lambda: _("Drawing the organisation"), build_organisation),
+    DemoStep("consent", lambda: _("Recording consent"), record_demo_consent, weight=0.5),
     DemoStep(
         "survey_waves",
         lambda: _("Collecting four quarterly survey waves"),

@@ -3,6 +3,7 @@ Alembic and for the schema-drift test). Add one line per domain."""
 
 from __future__ import annotations
 
+from cxm import ops_models  # noqa: F401  (jobs, journey, service levels, consent, channels)
 from cxm.accounts import login_models
 from cxm.accounts import models as accounts_models
 from cxm.audit import models as audit_models

@@ -162,4 +162,9 @@ def remind(
         max_reminders=body.max_reminders,
         team_ids=grant.team_ids,
     )
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    return {
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }
