@@ -234,3 +234,29 @@ def test_a_breach_is_escalated_to_the_lead_of_the_owners_team(store: Store) -> N
         assert event is not None
         assert event.data["lead_user_id"] == ids["alice"]
         assert event.data["clock"] == "first_response"
+
+
+def test_the_loop_runs_as_a_job_of_the_shared_runner(store: Store) -> None:
+    """``cases.sweep`` enqueued twice under one key runs once and escalates each breach once."""
+    from cxm.jobs.outbox import enqueue
+    from cxm.jobs.worker import Worker
+
+    add_customers(store, 3)
+    with store.session() as s:
+        for i in range(3):
+            open_case(
+                s, customer=f"C{i:05d}", type="complaint", subject="x", now=T0 - timedelta(days=30)
+            )
+        enqueue(s, "cases.sweep", {}, key="cases.sweep:minute-1")
+        enqueue(s, "cases.sweep", {}, key="cases.sweep:minute-1")
+    outcome = Worker(store, load_settings()).run(once=True)
+    assert outcome.as_dict().get("done") == 1
+    with store.session() as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(CaseEvent)
+                .where(CaseEvent.kind == EventKind.ESCALATED)
+            )
+            == 3
+        )

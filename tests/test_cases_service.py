@@ -275,3 +275,58 @@ def test_a_suggestion_ends_adopted_or_not(store: Store, people: dict[str, int]) 
     cid2, v2 = _open(store, people, subject="Complaint")
     with pytest.raises(InputError, match="only a suggestion"), store.session() as s:
         resolve_case(s, case_id=cid2, version=v2, actor_user_id=None, outcome="adopted")
+
+
+def test_clocks_come_from_the_service_level_of_the_customers_segment(
+    store: Store, people: dict[str, int]
+) -> None:
+    """The shared service-level table sets each segment's clocks per case type."""
+    from datetime import UTC, datetime
+
+    from cxm.management.models import SegmentDefinition, SegmentMembership
+    from cxm.service_levels.models import ServiceClock, ServiceLevel
+
+    with store.session() as s:
+        d = SegmentDefinition(name="value", kind="pareto", parameters={}, exclusive=True)
+        s.add(d)
+        s.flush()
+        s.add(
+            SegmentMembership(
+                definition_id=d.id,
+                customer_id=2,
+                segment="vip",
+                valid_from=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        )
+        level = ServiceLevel(
+            name="VIP desk",
+            definition_id=d.id,
+            segment="vip",
+            key_account=True,
+            cost_to_serve=500,
+            standards={},
+        )
+        s.add(level)
+        s.flush()
+        s.add(
+            ServiceClock(
+                service_level_id=level.id,
+                case_type="complaint",
+                first_response_hours=2,
+                resolution_hours=8,
+                business_hours=False,
+            )
+        )
+    cid, _v = _open(store, people, customer="C00001")
+    enquiry, _v = _open(store, people, customer="C00001", type="enquiry")
+    other, _v = _open(store, people, customer="C00002")
+    with store.session() as s:
+        vip, vip_enquiry, plain = s.get(Case, cid), s.get(Case, enquiry), s.get(Case, other)
+        assert vip is not None and vip_enquiry is not None and plain is not None
+        assert vip.tier == "VIP desk"
+        assert vip.first_response_due - vip.opened_at == timedelta(hours=2)
+        assert vip.resolution_due - vip.opened_at == timedelta(hours=8)
+        # No clock row for enquiries: the level's key-account defaults (4 h / 24 h).
+        assert vip_enquiry.first_response_due - vip_enquiry.opened_at == timedelta(hours=4)
+        assert plain.tier == "default"
+        assert plain.resolution_due - plain.opened_at == timedelta(hours=72)

@@ -82,7 +82,7 @@ class Case(TimestampMixin, Base):
         code_enum(Priority, "case_priority"), default=Priority.NORMAL
     )
     #: The service tier whose clocks apply (``key``, ``default`` …).
-    tier: Mapped[str] = mapped_column(String(50), default="default")
+    tier: Mapped[str] = mapped_column(String(100), default="default")
     business_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     first_response_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))

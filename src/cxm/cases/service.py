@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,23 +117,26 @@ def _check_team(session: Session, team_id: int | None) -> None:
 
 
 def service_tier(session: Session, customer_id: int) -> str:
-    """``key`` when the customer is now in a key-account segment, else ``default``."""
-    from cxm.management.models import SegmentMembership
-
-    hit = session.scalar(
-        select(func.count())
-        .select_from(SegmentMembership)
-        .where(
-            SegmentMembership.customer_id == customer_id,
-            SegmentMembership.valid_to.is_(None),
-            SegmentMembership.segment.in_(KEY_TIER_LABELS),
-        )
-    )
-    return "key" if hit else "default"
+    """The service tier whose clocks apply to the customer's cases: see :func:`service_tiers`."""
+    return service_tiers(session, [customer_id])[customer_id]
 
 
-def clock_policy(tier: str, case_type: CaseType) -> ClockPolicy:
-    """The clocks for a tier and a case type (CXM's defaults; see DEFAULT_POLICIES)."""
+def clock_policy(
+    tier: str, case_type: CaseType | str, session: Session | None = None
+) -> ClockPolicy:
+    """The clocks for a tier and a case type: the service level named ``tier`` (the shared
+    table, one level per segment, clocks per case type) when there is one, else CXM's
+    defaults (key accounts 4 h / 24 h, others 24 h / 72 h)."""
+    if session is not None and tier not in DEFAULT_POLICIES:
+        from cxm.service_levels.models import ServiceLevel
+        from cxm.service_levels.service import clock_for
+
+        level_id = session.scalar(select(ServiceLevel.id).where(ServiceLevel.name == tier))
+        if level_id is not None:
+            spec = clock_for(session, service_level_id=int(level_id), case_type=str(case_type))
+            return ClockPolicy(
+                spec.first_response_hours, spec.resolution_hours, spec.business_hours
+            )
     return DEFAULT_POLICIES.get(tier, DEFAULT_POLICIES["default"])
 
 
@@ -202,7 +205,7 @@ def open_case(
     if team_id is None:
         team_id = serving_team(session, cid, on=at.date())
     tier = service_tier(session, cid)
-    policy = clock_policy(tier, ctype)
+    policy = clock_policy(tier, ctype, session)
     first_due, resolution_due = due_times(at, policy)
     case = Case(
         customer_id=cid,
@@ -271,19 +274,40 @@ def serving_team(session: Session, customer_id: int, *, on: date) -> int | None:
 
 
 def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, str]:
-    """:func:`service_tier` for many customers in one query."""
+    """Each customer's service tier, in one query: the name of the service level of a segment
+    they are in now (a key-account level first), else ``key`` when they are in a key-account
+    segment, else ``default``."""
     from cxm.management.models import SegmentMembership
+    from cxm.service_levels.models import ServiceLevel
 
-    keys = set(
-        session.scalars(
-            select(SegmentMembership.customer_id).where(
-                SegmentMembership.customer_id.in_(list(customer_ids)),
-                SegmentMembership.valid_to.is_(None),
-                SegmentMembership.segment.in_(KEY_TIER_LABELS),
-            )
+    ids = list(customer_ids)
+    out = dict.fromkeys(ids, "default")
+    rows = session.execute(
+        select(
+            SegmentMembership.customer_id,
+            SegmentMembership.segment,
+            ServiceLevel.name,
+            ServiceLevel.key_account,
         )
-    )
-    return {cid: "key" if cid in keys else "default" for cid in customer_ids}
+        .outerjoin(
+            ServiceLevel,
+            (ServiceLevel.definition_id == SegmentMembership.definition_id)
+            & (ServiceLevel.segment == SegmentMembership.segment),
+        )
+        .where(SegmentMembership.customer_id.in_(ids), SegmentMembership.valid_to.is_(None))
+    ).all()
+    ranked: dict[int, tuple[int, str]] = {}
+    for cid, segment, level, key_account in rows:
+        if level is not None:
+            rank, tier = (3 if key_account else 2), str(level)
+        elif segment in KEY_TIER_LABELS:
+            rank, tier = 1, "key"
+        else:
+            continue
+        if cid not in ranked or rank > ranked[cid][0]:
+            ranked[cid] = (rank, tier)
+    out.update({cid: tier for cid, (_rank, tier) in ranked.items()})
+    return out
 
 
 def open_cases_bulk(
@@ -300,11 +324,14 @@ def open_cases_bulk(
         return 0, 0
     at = _now(now)
     tiers = service_tiers(session, sorted({int(x["customer_id"]) for x in specs}))
+    policies: dict[tuple[str, CaseType], ClockPolicy] = {}
     rows = []
     for spec in specs:
         ctype = CaseType(spec["type"])
         tier = tiers[int(spec["customer_id"])]
-        policy = clock_policy(tier, ctype)
+        policy = policies.get((tier, ctype)) or policies.setdefault(
+            (tier, ctype), clock_policy(tier, ctype, session)
+        )
         first_due, resolution_due = due_times(at, policy)
         rows.append(
             {

@@ -242,7 +242,7 @@ def _write(session: Session, new: list[dict[str, Any]]) -> None:
         opened = t["opened_at"]
         ctype = CaseType(rec["type"])
         tier = service_tier(session, rec["customer_id"])
-        policy = clock_policy(tier, ctype)
+        policy = clock_policy(tier, ctype, session)
         first_due, res_due = due_times(opened, policy)
         status = rec.pop("status") or (
             "closed" if t["closed_at"] else "resolved" if t["resolved_at"] else "new"

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
-from cxm.cases.clocks import DEFAULT_POLICIES
 from cxm.cases.codes import ServiceFault
 from cxm.cases.models import Case, CaseEvent, CaseFollowUp, RecoveryAction
+from cxm.cases.service import clock_policy, service_tiers
 from cxm.demo.context import DemoContext
 
 __all__ = ["AGENTS", "draw_demo_cases"]
@@ -73,7 +73,6 @@ def _agents(ctx: DemoContext) -> list[int]:
 
 def draw_demo_cases(ctx: DemoContext) -> None:
     from cxm.customers.models import Customer
-    from cxm.management.models import SegmentMembership
 
     rng = ctx.rng("cases")
     t = ctx.truth
@@ -84,13 +83,8 @@ def draw_demo_cases(ctx: DemoContext) -> None:
                 Customer.id.in_([int(i) for i in ctx.customer_ids])
             )
         ).all()
-        keys = set(
-            s.scalars(
-                select(SegmentMembership.customer_id).where(
-                    SegmentMembership.valid_to.is_(None), SegmentMembership.segment == "key"
-                )
-            )
-        )
+        tiers = service_tiers(s, [r.id for r in rows])
+        policies = {t: clock_policy(t, "complaint", s) for t in set(tiers.values())}
         teams = [int(x) for x in ctx.team_ids]
     by_id = {r.id: r for r in rows}
     n = len(ctx.customer_ids)
@@ -132,8 +126,8 @@ def draw_demo_cases(ctx: DemoContext) -> None:
         opened = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
             hours=float(rng.uniform(0, 14))
         )
-        tier = "key" if cid in keys else "default"
-        policy = DEFAULT_POLICIES[tier]
+        tier = tiers[cid]
+        policy = policies[tier]
         cases.append(
             {
                 "customer_id": cid,

@@ -146,7 +146,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("tier", sa.String(length=50), nullable=False),
+        sa.Column("tier", sa.String(length=100), nullable=False),
         sa.Column("business_hours", sa.Boolean(), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_response_due", sa.DateTime(timezone=True), nullable=False),
