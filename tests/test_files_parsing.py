@@ -117,7 +117,7 @@ def test_id_normalisation_is_idempotent_and_ignores_width_and_padding(text: str)
 
 @given(st.lists(st.text(alphabet=st.sampled_from("aZ9 -='|\t\u3000Ａ张\u00a0\u200b"), max_size=6)))
 def test_a_column_called_clean_needs_no_normalising(values: list[str]) -> None:
-    from cxm.customers.importing_checks import unescape
+    from cxm.customers.importing.checks import unescape
     from cxm.files.parsing import is_clean_text, normalise_text
 
     if is_clean_text(values):

@@ -164,7 +164,7 @@ def test_a_row_with_too_many_cells_is_refused_with_its_line(store: Store, tmp_pa
 
 
 def test_problems_beyond_the_report_limit_are_counted(store: Store, tmp_path: Path) -> None:
-    from cxm.customers.importing_checks import MAX_PROBLEMS_KEPT
+    from cxm.customers.importing.checks import MAX_PROBLEMS_KEPT
 
     n = MAX_PROBLEMS_KEPT + 5
     path = tmp_path / "c.csv"

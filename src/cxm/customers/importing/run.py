@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Table
 
-from cxm.customers.importing_checks import Chunk, ImportState
-from cxm.customers.importing_columns import (
+from cxm.customers.importing.checks import Chunk, ImportState
+from cxm.customers.importing.columns import (
     CUSTOMER_FIELDS,
     PURCHASE_FIELDS,
     TOUCHPOINT_FIELDS,
@@ -26,21 +26,23 @@ from cxm.customers.importing_columns import (
     FieldSpec,
     map_columns,
 )
-from cxm.customers.importing_customers import (
+from cxm.customers.importing.customers import (
     CUSTOMER_COLUMNS,
     customer_update_columns,
     validate_customers,
 )
-from cxm.customers.importing_events import (
+from cxm.customers.importing.ids import stored_ids, written_cells
+from cxm.customers.importing.purchases import (
     PURCHASE_COLUMNS,
-    TOUCHPOINT_COLUMNS,
     purchase_update_columns,
-    touchpoint_update_columns,
     validate_purchases,
+)
+from cxm.customers.importing.sql import UpsertWriter, count_rows
+from cxm.customers.importing.touchpoints import (
+    TOUCHPOINT_COLUMNS,
+    touchpoint_update_columns,
     validate_touchpoints,
 )
-from cxm.customers.importing_ids import stored_ids, written_cells
-from cxm.customers.importing_sql import UpsertWriter, count_rows
 from cxm.customers.models import Customer, Purchase, Touchpoint
 from cxm.errors import InputError, ValidationFailed
 from cxm.files import iter_chunks

@@ -2,7 +2,7 @@
 
 A :class:`ImportState` lives for one file and collects every problem (keeping the first
 :data:`MAX_PROBLEMS_KEPT`, counting all) and the ids seen so far, as 128-bit hashes with
-the row they were first seen on (:class:`~cxm.customers.importing_ids.HashRuns`, 24 bytes
+the row they were first seen on (:class:`~cxm.customers.importing.ids.HashRuns`, 24 bytes
 per id), so that a duplicate on row 9,000,000 names its twin on row 3. A twin's text is
 not kept: a problem that quotes it is *deferred* and worded at the end, when the import
 has failed anyway, from the file read again. A :class:`Chunk` wraps one DataFrame of text
@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, texts
+from cxm.customers.importing.columns import ColumnMap
+from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
 from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
 from cxm.files.safe import FORMULA_TRIGGERS

@@ -10,17 +10,17 @@ import pandas as pd
 from sqlalchemy import Connection, Table
 
 from cxm.customers.codes import CustomerStatus
-from cxm.customers.importing_checks import Chunk
-from cxm.customers.importing_codes import read_churn_reason, read_status
-from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import (
+from cxm.customers.importing.checks import Chunk
+from cxm.customers.importing.codes import read_churn_reason, read_status
+from cxm.customers.importing.columns import ColumnMap
+from cxm.customers.importing.ids import (
     HashRuns,
     first_positions,
     key_hashes,
     single_hash,
     texts,
 )
-from cxm.customers.importing_sql import external_ids
+from cxm.customers.importing.sql import external_ids
 from cxm.customers.models import Customer
 from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, parse_date
 from cxm.i18n import _
