@@ -11,6 +11,7 @@ cells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -23,8 +24,9 @@ import pandas as pd
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
+from cxm.files.encoding import CONTROL_CHARACTERS, control_name
 from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
-from cxm.files.safe import FORMULA_TRIGGERS
+from cxm.files.safe import is_formula_like
 from cxm.i18n import _
 
 __all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState", "unescape"]
@@ -118,9 +120,22 @@ def _duplicate_reason(other_row: int, other: str | None, written: str) -> str:
     )
 
 
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def _control_reason(value: Any) -> str:
+    found = _CONTROL.search(str(value))
+    char = control_name(found.group()) if found else ""
+    return _(
+        "holds the control character {char} at position {position}, which is not text",
+        char=char,
+        position=found.start() + 1 if found else 0,
+    )
+
+
 def unescape(text: str) -> str:
     """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
-    if text[:1] == "'" and text[1:2] and text[1:2] in FORMULA_TRIGGERS:
+    if text[:1] == "'" and is_formula_like(text[1:]):
         return text[1:]
     return text
 
@@ -176,6 +191,10 @@ class Chunk:
                 out.append(text)  # type: ignore[arg-type]
             empty = None in normalised.values()
             too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
+            controls = {v for v in normalised if _CONTROL.search(str(v))}
+            if controls:
+                mask = self.raw(name).isin(controls)
+                self.fail(mask, name, _control_reason)
         values = pd.Series(out, index=self.frame.index, dtype=object)
         if required and empty:
             self.fail(values.isna(), name, _("a value is required"))
