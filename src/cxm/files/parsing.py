@@ -260,8 +260,8 @@ def _parts(
             moment = datetime.strptime(normalise_text(str(text)), order)
         except ValueError:
             raise ValueError(_("not a date in the format {format}", format=order)) from None
-        clock = (moment.hour, moment.minute, moment.second, moment.microsecond)
-        return moment.date(), clock if any(clock) else None, None
+        hms = (moment.hour, moment.minute, moment.second, moment.microsecond)
+        return moment.date(), hms if any(hms) else None, None
     if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
         try:  # the common case, YYYY-MM-DD, in C
             return date.fromisoformat(text), None, None
@@ -274,15 +274,13 @@ def _parts(
     if m is None:
         dmy = _DMY.match(s)
         if dmy is not None:
-            day, clock = _day_first(dmy, order)
-            return day, clock, None
+            return (*_day_first(dmy, order), None)
         if _SERIAL.match(s):
             serial = float(s)
             if 1 <= serial < 2_958_466:
-                day = EXCEL_EPOCH + timedelta(days=int(serial))
                 seconds = round((serial - int(serial)) * 86400)
-                clock = (seconds // 3600, seconds // 60 % 60, seconds % 60, 0) if seconds else None
-                return day, clock, None
+                at = (seconds // 3600, seconds // 60 % 60, seconds % 60, 0) if seconds else None
+                return EXCEL_EPOCH + timedelta(days=int(serial)), at, None
         raise ValueError(_("not a date; write it as YYYY-MM-DD, e.g. 2024-01-05"))
     g = m.groupdict()
     month, day_ = g["m"] or g["m2"] or g["m3"], g["d"] or g["d2"] or g["d3"]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
@@ -25,7 +26,16 @@ from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
 from cxm.files.encoding import CONTROL_CHARACTERS, control_name
-from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
+from cxm.files.parsing import (
+    all_match,
+    infer_date_order,
+    is_clean_text,
+    normalise_text_fast,
+    parse_amount,
+    parse_date,
+    parse_datetime,
+    parse_unique,
+)
 from cxm.files.safe import is_formula_like
 from cxm.i18n import _
 
@@ -75,6 +85,15 @@ class ImportState:
     stored_keys: HashRuns | None = None
     #: kept problems whose reason is worded at the end (see :meth:`resolve`)
     deferred: list[Deferred] = field(default_factory=list)
+    #: ``--date-format`` / the mapping's date_format (YMD, DMY, MDY or a strftime pattern)
+    date_format: str | None = None
+    #: per field, the day/month order inferred from the file (when not given)
+    date_orders: dict[str, str | None] = field(default_factory=dict)
+    decimal_comma: bool = False
+    #: rows skipped by the mapping's ``skip`` / ``skip_without``, per reason
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: the first rows as they would be stored (a dry run prints them)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1
@@ -236,6 +255,46 @@ class Chunk:
         if required:
             self.fail(raw.str.strip() == "", name, _("a value is required"))
         return values
+
+    def date_order(self, name: str) -> str | None:
+        """The order in which this column writes day and month: given, else inferred from
+        its values (once a chunk shows it, it holds for the rest of the file)."""
+        state = self.state
+        if state.date_format is not None:
+            return state.date_format
+        if state.date_orders.get(name) is None:
+            values = [str(v) for v in self.raw(name).unique().tolist() if v]
+            try:
+                state.date_orders[name] = infer_date_order(values)
+            except ValueError as exc:
+                state.add(None, self.header(name), None, str(exc))
+                state.date_orders[name] = None
+        return state.date_orders.get(name)
+
+    def dates(self, name: str, *, required: bool = False, moment: bool = False) -> pd.Series:
+        """The column as dates (or UTC instants with ``moment``), historical (a date in
+        the future is refused), read in the column's day/month order."""
+        state = self.state
+        order = self.date_order(name)
+        parse: Callable[[str], Any]
+        if moment:
+
+            def parse(text: str) -> Any:
+                return parse_datetime(text, now=state.now, order=order)
+        else:
+
+            def parse(text: str) -> Any:
+                return parse_date(text, today=state.today, order=order)
+
+        values = self.parsed(name, parse, required=required)
+        return pd.Series(values, index=self.frame.index, dtype=object)
+
+    def amount(self, name: str, *, required: bool = False) -> list[Decimal | None]:
+        """The column parsed as amounts (``decimal_comma`` as the import says)."""
+        comma = self.state.decimal_comma
+        return self.parsed(
+            name, lambda text: parse_amount(text, decimal_comma=comma), required=required
+        )
 
     def unique_ids(self, name: str, ids: pd.Series, *, kind: str) -> None:
         """Report ids seen before in this file (also when they differ only by case,

@@ -10,7 +10,6 @@ from sqlalchemy import Connection
 from cxm.customers.importing.checks import Chunk
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.rows import amounts, customer_keys, row_keys
-from cxm.files.parsing import parse_date
 
 __all__ = ["PURCHASE_COLUMNS", "purchase_update_columns", "validate_purchases"]
 
@@ -40,13 +39,8 @@ def purchase_update_columns(columns: ColumnMap) -> list[str]:
 
 
 def validate_purchases(chunk: Chunk, conn: Connection) -> pd.DataFrame:
-    state = chunk.state
     customer_ids, customers = customer_keys(chunk, conn)
-    days = pd.Series(
-        chunk.parsed("date", lambda t: parse_date(t, today=state.today), required=True),
-        index=chunk.frame.index,
-        dtype=object,
-    )
+    days = chunk.dates("date", required=True)
     product = chunk.text("product", max_length=200, required=True)
     quantity = amounts(chunk, "quantity", required=False, negative_ok=False)
     quantity = quantity.where(quantity.notna(), Decimal(1))

@@ -21,7 +21,6 @@ from cxm.customers.importing.checks import Chunk
 from cxm.customers.importing.ids import first_positions
 from cxm.customers.importing.sql import lookup_ids
 from cxm.customers.models import Customer
-from cxm.files.parsing import parse_amount
 from cxm.i18n import _
 
 __all__ = ["MAX_AMOUNT", "amounts", "canonical", "customer_keys", "row_keys"]
@@ -83,9 +82,7 @@ def row_keys(chunk: Chunk, id_field: str, kind: str, content: Sequence[pd.Series
 
 
 def amounts(chunk: Chunk, name: str, *, required: bool, negative_ok: bool) -> pd.Series:
-    values = pd.Series(
-        chunk.parsed(name, parse_amount, required=required), index=chunk.frame.index, dtype=object
-    )
+    values = pd.Series(chunk.amount(name, required=required), index=chunk.frame.index, dtype=object)
     too_big = values.map(lambda v: v is not None and abs(v) >= MAX_AMOUNT)
     chunk.fail(too_big.astype(bool), name, _("too large"))
     if not negative_ok:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -12,7 +10,6 @@ from cxm.customers.importing.codes import read_stage
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.rows import customer_keys, row_keys
 from cxm.customers.importing.staff import resolve_staff
-from cxm.files.parsing import parse_datetime
 
 __all__ = ["TOUCHPOINT_COLUMNS", "touchpoint_update_columns", "validate_touchpoints"]
 
@@ -48,15 +45,9 @@ def touchpoint_update_columns(columns: ColumnMap) -> list[str]:
 
 
 def validate_touchpoints(chunk: Chunk, conn: Connection) -> pd.DataFrame:
-    state = chunk.state
     customer_ids, customers = customer_keys(chunk, conn)
 
-    def moment(text: str) -> Any:
-        return parse_datetime(text, now=state.now)
-
-    occurred = pd.Series(
-        chunk.parsed("occurred_at", moment, required=True), index=chunk.frame.index, dtype=object
-    )
+    occurred = chunk.dates("occurred_at", required=True, moment=True)
     stages = chunk.parsed("stage", read_stage, required=True)
     stage = pd.Series(
         [s.value if s else None for s in stages], index=chunk.frame.index, dtype=object
