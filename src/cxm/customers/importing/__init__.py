@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cxm.customers.importing.run import (
         DEFAULT_CHUNK_ROWS,
+        ImportOptions,
         ImportResult,
         Progress,
         import_customers,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "ImportOptions",
     "ImportResult",
     "Progress",
     "import_customers",

@@ -76,7 +76,10 @@ class OrderBook:
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
-    return [c for c in ORDER_LINE_COLUMNS[1:] if c not in ("order_id",)]
+    """Columns a re-import may change; ``cancels`` only when the file gives it (else it
+    was found by :func:`finish_orders` and stays)."""
+    skip = {"order_id"} | (set() if columns.has("cancels") else {"cancels"})
+    return [c for c in ORDER_LINE_COLUMNS[1:] if c not in skip]
 
 
 def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.DataFrame:
