@@ -296,13 +296,16 @@ class Chunk:
             name, lambda text: parse_amount(text, decimal_comma=comma), required=required
         )
 
-    def unique_ids(self, name: str, ids: pd.Series, *, kind: str) -> None:
+    def unique_ids(
+        self, name: str, ids: pd.Series, *, kind: str, count_normalised: bool = True
+    ) -> None:
         """Report ids seen before in this file (also when they differ only by case,
         spaces or full-width characters), naming the row that had the id first."""
         seen = self.state.seen.setdefault(kind, HashRuns())
         raw = self.raw(name)
         present = ids.notna().to_numpy()
-        self.state.normalised_ids += int(((raw != ids).to_numpy() & present).sum())
+        if count_normalised:
+            self.state.normalised_ids += int(((raw != ids).to_numpy() & present).sum())
         if not present.any():  # empty ids are reported as required
             return
         rows = ids.index.to_numpy(dtype=np.int64)[present]

@@ -223,7 +223,7 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
             book.first_product.setdefault(order, prod)
         keys.append(f"{order}#{line if line is not None else n}")
     key_series = pd.Series(keys, index=index, dtype=object)
-    chunk.unique_ids("order_id", key_series, kind="order line")
+    chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
     return pd.DataFrame(
         {
             "external_id": key_series,
