@@ -18,7 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMULA_TRIGGERS", "is_formula_like", "safe_cell", "write_csv", "write_xlsx"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "is_formula_like",
+    "safe_cell",
+    "unescape",
+    "write_csv",
+    "write_xlsx",
+]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Signs that NFKC folds to a trigger: full-width and small forms.
@@ -42,6 +49,13 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and is_formula_like(value):
         return "'" + value
     return value
+
+
+def unescape(text: str) -> str:
+    """Undo :func:`safe_cell`: drop the apostrophe an export put before formula-like text."""
+    if text[:1] == "'" and is_formula_like(text[1:]):
+        return text[1:]
+    return text
 
 
 def _csv_text(value: Any) -> str:

@@ -36,7 +36,7 @@ from cxm.files.parsing import (
     parse_datetime,
     parse_unique,
 )
-from cxm.files.safe import is_formula_like
+from cxm.files.safe import unescape
 from cxm.i18n import _
 
 __all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState", "unescape"]
@@ -150,13 +150,6 @@ def _control_reason(value: Any) -> str:
         char=char,
         position=found.start() + 1 if found else 0,
     )
-
-
-def unescape(text: str) -> str:
-    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
-    if text[:1] == "'" and is_formula_like(text[1:]):
-        return text[1:]
-    return text
 
 
 class Chunk:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cxm.store.base import Base, TimestampMixin, json_type
 
-__all__ = ["CustomerMerge", "OrderLine"]
+__all__ = ["CustomerMerge", "ImportedResponse", "OrderLine"]
 
 
 class OrderLine(TimestampMixin, Base):
@@ -57,3 +57,20 @@ class CustomerMerge(TimestampMixin, Base):
     moved: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
     merged_by: Mapped[str | None] = mapped_column(String(200))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ImportedResponse(TimestampMixin, Base):
+    """A response that came from an imported file, under the row's key (a hash of the
+    tool's response id, else of respondent, wave and answers): importing the same file
+    again finds the key and leaves the response alone."""
+
+    __tablename__ = "imported_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_questionnaires.id", ondelete="CASCADE"), index=True
+    )
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )

@@ -1,4 +1,4 @@
-"""order_lines (lines of imported orders) and customer_merges (audited, undoable merges)
+"""order_lines, customer_merges (audited, undoable) and imported_responses (idempotent import)
 
 Revision ID: 0009
 Revises: 0006
@@ -78,7 +78,39 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "imported_responses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("questionnaire_id", sa.Integer(), nullable=False),
+        sa.Column("response_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["questionnaire_id"],
+            ["survey_questionnaires.id"],
+            name=op.f("fk_imported_responses_questionnaire_id_survey_questionnaires"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["response_id"],
+            ["survey_responses.id"],
+            name=op.f("fk_imported_responses_response_id_survey_responses"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_imported_responses")),
+        sa.UniqueConstraint("key", name=op.f("uq_imported_responses_key")),
+    )
+    with op.batch_alter_table("imported_responses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_imported_responses_questionnaire_id"), ["questionnaire_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_imported_responses_response_id"), ["response_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("imported_responses")
     op.drop_table("customer_merges")
     op.drop_table("order_lines")
