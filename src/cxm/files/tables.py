@@ -8,6 +8,7 @@ is the data row number (1 = first row after the header), so that a validator can
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -28,18 +29,63 @@ from cxm.i18n import _
 __all__ = ["TableChunks", "cell_text", "file_kind", "iter_chunks", "read_table"]
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    missing_codes: Sequence[float] = (),
+) -> pd.DataFrame:
     """Load a whole CSV, XLSX or SPSS file into a DataFrame with inferred column types.
 
     SPSS value labels and variable labels stay available in ``df.attrs["value_labels"]``
     (column → {code: label}) and ``df.attrs["column_labels"]`` (column → label).
+
+    Answers that are no answer become missing (NaN), the same for every command that
+    reads a file: values the .sav declares user-missing; ``missing_codes`` (``--missing
+    -99``) in numeric columns; and "don't know" written as text (``dk`` — as CXM's own
+    exports write it — "don't know", 不知道, 不清楚) in a column whose other values are
+    numbers, which then becomes numeric.
 
     Raises
     ------
     InputError
         Unknown extension, missing, unreadable or empty file, or a file that is not a table.
     """
-    p = Path(path)
+    return without_missing(_read(Path(path), sheet), missing_codes)
+
+
+#: "Don't know" as people write it in a numeric column (compared case-folded).
+DONT_KNOW_TEXT = frozenset(
+    {"dk", "don't know", "dont know", "don\u2019t know", "不知道", "不清楚", "说不清"}
+)
+
+
+def without_missing(frame: pd.DataFrame, missing_codes: Sequence[float] = ()) -> pd.DataFrame:
+    """``frame`` with "don't know" text and ``missing_codes`` as NaN (see :func:`read_table`)."""
+    codes = [float(c) for c in missing_codes]
+    out = frame
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype == object:
+            text = series.map(lambda v: v.strip().casefold() if isinstance(v, str) else v)
+            dk = text.isin(DONT_KNOW_TEXT)
+            if dk.any():
+                rest = pd.to_numeric(series.where(~dk), errors="coerce")
+                if rest.notna().sum() == series.where(~dk).notna().sum():
+                    out = out if out is not frame else frame.copy()
+                    out[column] = rest
+                    series = rest
+        if codes and pd.api.types.is_numeric_dtype(series):
+            hit = series.isin(codes)
+            if hit.any():
+                out = out if out is not frame else frame.copy()
+                out[column] = series.where(~hit)
+    if out is not frame:
+        out.attrs = dict(frame.attrs)
+    return out
+
+
+def _read(p: Path, sheet: str | int | None) -> pd.DataFrame:
     kind = file_kind(p)
     if kind == "csv":
         encoding = detect_encoding(p)
