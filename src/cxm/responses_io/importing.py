@@ -40,7 +40,7 @@ from cxm.customers.models import Customer
 from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.files.parsing import parse_datetime
 from cxm.files.safe import unescape
-from cxm.i18n import _
+from cxm.i18n import _, ngettext
 from cxm.responses_io.mapping import ColumnMap, map_columns
 from cxm.responses_io.reading import ResponsesFile, in_missing, label_key, read_responses_file
 from cxm.responses_io.writing import existing_invitations, write_responses
@@ -398,7 +398,13 @@ def import_responses(
             problems[:MAX_PROBLEMS],
         )
     if already:
-        warnings.append(_("{n} rows were imported before and were left as they are.", n=already))
+        warnings.append(
+            ngettext(
+                "{n} row was imported before and was left as it is.",
+                "{n} rows were imported before and were left as they are.",
+                already,
+            )
+        )
     ids = write_responses(
         session,
         rows=[

@@ -58,7 +58,7 @@ from cxm.errors import InputError, ValidationFailed
 from cxm.files import iter_chunks
 from cxm.files.mapping import FileMapping, combine
 from cxm.files.presets import get_preset
-from cxm.i18n import _
+from cxm.i18n import _, ngettext
 from cxm.store import Store, utcnow
 
 __all__ = [
@@ -190,7 +190,14 @@ def _warnings(columns: ColumnMap, state: ImportState, mapping: FileMapping) -> l
             )
         )
     for reason, n in state.skipped.items():
-        out.append(_("{n} rows were skipped: {reason}.", n=n, reason=reason))
+        out.append(
+            ngettext(
+                "{n} row was skipped: {reason}.",
+                "{n} rows were skipped: {reason}.",
+                n,
+                reason=reason,
+            )
+        )
     if state.normalised_ids:
         out.append(
             _(
