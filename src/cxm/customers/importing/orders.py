@@ -29,7 +29,7 @@ from cxm.customers.importing.models import OrderLine
 from cxm.customers.importing.rows import MAX_AMOUNT, customer_keys
 from cxm.customers.models import Customer, Purchase
 from cxm.errors import InputError
-from cxm.files.parsing import normalise_text
+from cxm.files.parsing import normalise_text, parse_amount
 from cxm.i18n import _
 
 __all__ = [
@@ -68,6 +68,7 @@ class OrderBook:
 
     cancel_prefix: str | None = None
     customer_key: str = "external_id"
+    #: per fill-down field, order id → the value its first line gave
     heads: dict[str, dict[str, str]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     first_product: dict[str, str] = field(default_factory=dict)
@@ -90,22 +91,27 @@ def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.Da
     present = [(f, columns.fields[f]) for f in FILL_DOWN if f in columns.fields]
     if not present:
         return frame
-    out = frame.copy()
-    orders = out[order_col].astype(str).str.strip().tolist()
+    orders = frame[order_col]
+    out = frame
     for f, col in present:
-        values = out[col].tolist()
-        changed = False
-        for i, (order, value) in enumerate(zip(orders, values, strict=True)):
-            if not order:
-                continue
-            head = book.heads.setdefault(order, {})
-            if str(value).strip():
-                head.setdefault(f, value)
-            elif f in head:
-                values[i] = head[f]
-                changed = True
-        if changed:
-            out[col] = values
+        values = frame[col]
+        blank = values.str.strip() == ""
+        heads = book.heads.setdefault(f, {})
+        given = ~blank & (orders != "")
+        if given.any():  # the first value of each order not seen before (vectorised)
+            firsts = (
+                pd.DataFrame({"o": orders[given], "v": values[given]})
+                .drop_duplicates("o")
+                .itertuples(index=False)
+            )
+            for order, value in firsts:
+                heads.setdefault(order, value)
+        if blank.any():
+            filled = orders[blank].map(heads)
+            if filled.notna().any():
+                if out is frame:
+                    out = frame.copy()
+                out.loc[filled.index[filled.notna()], col] = filled[filled.notna()]
     return out
 
 
@@ -165,10 +171,16 @@ def _customers(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.Series:
 
 
 def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
-    values = pd.Series(chunk.amount(name, required=required), index=chunk.frame.index, dtype=object)
-    too_big = values.map(lambda v: v is not None and abs(v) >= MAX_AMOUNT).astype(bool)
-    chunk.fail(too_big, name, _("too large"))
-    return values
+    comma = chunk.state.decimal_comma
+
+    def parse(text: str) -> Decimal:
+        value = parse_amount(text, decimal_comma=comma)
+        if abs(value) >= MAX_AMOUNT:
+            raise ValueError(_("too large"))
+        return value
+
+    values = chunk.parsed(name, parse, required=required)
+    return pd.Series(values, index=chunk.frame.index, dtype=object)
 
 
 def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.DataFrame:
