@@ -67,3 +67,22 @@ def test_drivers_with_missing_codes_equal_the_file_with_holes(cxm, files) -> Non
     got, expected = json.loads(r.stdout), json.loads(plain.stdout)
     got.pop("file"), expected.pop("file")
     assert got == expected
+
+
+def test_scores_by_a_labelled_spss_column_print_the_labels(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import pyreadstat
+
+    path = tmp_path / "answers.sav"
+    frame = pd.DataFrame({"region": [1.0] * 40 + [2.0] * 40, "sat": [5.0, 4.0, 2.0, -99.0] * 20})
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        variable_value_labels={"region": {1.0: "North", 2.0: "South"}},
+        missing_ranges={"sat": [-99.0]},  # declared user-missing in the file itself
+    )
+    r = cxm("scores", str(path), "--items", "sat", "--by", "region", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = {row["region"]: row for row in json.loads(r.stdout)["scores"]}
+    assert set(rows) == {"North", "South"}
+    assert rows["North"]["n"] == 30  # the user-missing -99 is no answer
+    assert rows["North"]["mean"] == pytest.approx((5 + 4 + 2) / 3, rel=1e-12)

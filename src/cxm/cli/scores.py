@@ -75,9 +75,11 @@ def scores(
     from cxm.analytics.scores_nps import nps
     from cxm.cli.output import console, print_json, print_table
     from cxm.files import read_table
+    from cxm.files.tables import with_labels
 
     df = read_table(file, missing_codes=tuple(missing_code or ()))
     group = _names(by)
+    df = with_labels(df, group)
     table = compute_scores(
         df, _names(items), by=group or None, dont_know=_codes(dont_know), min_n=min_n
     )

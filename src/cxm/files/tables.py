@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,15 @@ from cxm.files.formats import (
 )
 from cxm.i18n import _
 
-__all__ = ["TableChunks", "cell_text", "file_kind", "iter_chunks", "read_table"]
+__all__ = [
+    "TableChunks",
+    "cell_text",
+    "file_kind",
+    "iter_chunks",
+    "read_table",
+    "with_labels",
+    "without_missing",
+]
 
 
 def read_table(
@@ -82,6 +91,21 @@ def without_missing(frame: pd.DataFrame, missing_codes: Sequence[float] = ()) ->
                 out[column] = series.where(~hit)
     if out is not frame:
         out.attrs = dict(frame.attrs)
+    return out
+
+
+def with_labels(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with the SPSS value labels of ``columns`` in place of their codes (for
+    grouping: a report says "Shop", not 2); codes without a label stay as they are."""
+    labels: dict[str, dict[Any, str]] = frame.attrs.get("value_labels", {})
+    wanted = [c for c in columns if c in labels and c in frame.columns]
+    if not wanted:
+        return frame
+    out = frame.copy()
+    for column in wanted:
+        table = labels[column]
+        out[column] = frame[column].map(lambda v, t=table: t.get(v, v))
+    out.attrs = dict(frame.attrs)
     return out
 
 
