@@ -248,3 +248,23 @@ def test_our_exports_import_back_to_identical_answers_and_scores(
     assert [a["SAT"] for a in back] == sat
     nps = [a["NPS"] for a in original if isinstance(a.get("NPS"), float)]
     assert _nps([a["NPS"] for a in back if isinstance(a.get("NPS"), float)]) == _nps(nps)
+
+
+def test_the_questionnaires_own_missing_codes_apply(store: Store, tmp_path: Path) -> None:
+    definition = {
+        "code": "mc",
+        "title": {"en": "Missing codes"},
+        "missing_codes": [-99, 99],
+        "pages": [{"questions": [
+            {"code": "SAT", "type": "satisfaction5", "required": False, "text": {"en": "Overall?"}},
+            {"code": "NPS", "type": "nps", "required": False, "text": {"en": "Recommend?"}},
+        ]}],
+    }  # fmt: skip
+    with store.session() as s:
+        save_questionnaire(s, definition=parse_definition(definition))
+    path = tmp_path / "lime.csv"
+    path.write_text("id,submitdate,SAT,NPS\n1,2026-10-01,-99,10\n2,2026-10-01,4,99\n")
+    with store.session() as s:
+        result = import_responses(s, path=path, questionnaire="mc")
+    assert (result.imported, result.missing_cells) == (2, 2)
+    assert _answers(store, "import:%") == [{"NPS": 10.0}, {"SAT": 4.0}]

@@ -346,7 +346,7 @@ def import_responses(
             _("Wave {id} is not a wave of questionnaire {code}.", id=wave_id, code=q.code)
         )
     file = read_responses_file(p, header_rows=header_rows)
-    codes = {float(c) for c in (*missing_codes, *getattr(definition, "missing_codes", ()))}
+    codes = {float(c) for c in (*missing_codes, *(definition.missing_codes or ()))}
     reader = _Reader(file, frozenset(codes), language)
     cmap = map_columns(file.header, definition)
     warnings = [
