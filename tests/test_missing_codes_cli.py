@@ -86,3 +86,12 @@ def test_scores_by_a_labelled_spss_column_print_the_labels(cxm, tmp_path: Path) 
     assert set(rows) == {"North", "South"}
     assert rows["North"]["n"] == 30  # the user-missing -99 is no answer
     assert rows["North"]["mean"] == pytest.approx((5 + 4 + 2) / 3, rel=1e-12)
+
+
+def test_drivers_and_analyze_refuse_an_unnamed_missing_code(cxm, files) -> None:  # type: ignore[no-untyped-def]
+    coded, _holes, _want = files
+    r = cxm("drivers", str(coded), "--outcome", "overall", "--items", "speed,staff")
+    assert r.exit_code != 0 and "Traceback" not in r.stderr
+    assert "column speed" in r.stderr and "--missing-code -99" in r.stderr
+    first = pd.read_csv(coded)["speed"].tolist().index(-99) + 1
+    assert f"Row {first}," in r.stderr

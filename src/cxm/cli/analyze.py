@@ -126,6 +126,9 @@ def analyze(
 
     spec = resolve_model(model)
     df = read_table(file, missing_codes=tuple(missing_code or ()))
+    from cxm.files.tables import refuse_missing_codes
+
+    refuse_missing_codes(df, list(spec.indicators))
     fit = PLSPM(spec, scheme=scheme, missing=missing, scale=_parse_scale(scale))  # type: ignore[arg-type]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)

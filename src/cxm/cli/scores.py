@@ -197,6 +197,9 @@ def drivers(
     if split not in ("mean", "median"):
         raise InputError(_("Split must be mean or median, got {split}.", split=split))
     df = read_table(file, missing_codes=tuple(missing_code or ()))
+    from cxm.files.tables import refuse_missing_codes
+
+    refuse_missing_codes(df, [outcome, *_names(items)])
     result = key_drivers(
         df,
         outcome,

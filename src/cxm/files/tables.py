@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cxm.errors import InputError
@@ -33,6 +34,7 @@ __all__ = [
     "file_kind",
     "iter_chunks",
     "read_table",
+    "refuse_missing_codes",
     "with_labels",
     "without_missing",
 ]
@@ -92,6 +94,49 @@ def without_missing(frame: pd.DataFrame, missing_codes: Sequence[float] = ()) ->
     if out is not frame:
         out.attrs = dict(frame.attrs)
     return out
+
+
+#: Codes survey tools use for "no answer" (SPSS conventions and their cousins).
+SUSPECT_CODES = frozenset(
+    {-999.0, -99.0, -98.0, -97.0, -9.0, -8.0, 97.0, 98.0, 99.0, 999.0, 9999.0}
+)
+
+
+def refuse_missing_codes(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse a column that holds a typical missing code (−99, 99, 999 …) far outside its
+    other answers: read as an answer, it would silently distort a model (a path of 0.436
+    became −0.052 on one file). The message names row, column and value and the fix.
+
+    A value is suspect when it is such a code and lies below 0 while the other answers
+    are not negative, or above twice the largest other answer."""
+    for column in columns:
+        if column not in frame.columns or not pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        values = frame[column]
+        suspect = values.isin(SUSPECT_CODES)
+        if not suspect.any():
+            continue
+        others = values[~suspect].dropna()
+        if others.empty:
+            continue
+        low, high = float(others.min()), float(others.max())
+        far = suspect & (((values < 0) & (low >= 0)) | (values > 2 * max(high, 1.0)))
+        if far.any():
+            at = int(np.flatnonzero(far.to_numpy())[0])
+            value = values.iloc[at]
+            shown = int(value) if float(value).is_integer() else value
+            raise InputError(
+                _(
+                    "Row {row}, column {column}: {value} is far outside the other answers "
+                    "({low:g} to {high:g}) and looks like a missing-value code; pass "
+                    "--missing-code {value} (or fix the file).",
+                    row=at + 1,
+                    column=column,
+                    value=shown,
+                    low=low,
+                    high=high,
+                )
+            )
 
 
 def with_labels(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
