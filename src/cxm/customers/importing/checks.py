@@ -246,7 +246,9 @@ class Chunk:
                 self.state.add(int(row), self.header(name), raw.at[row], reason)
             self.bad.loc[list(failures)] = True
         if required:
-            self.fail(raw.str.strip() == "", name, _("a value is required"))
+            blank = [v for v in raw.unique().tolist() if not str(v).strip()]
+            if blank:
+                self.fail(raw.isin(blank), name, _("a value is required"))
         return values
 
     def date_order(self, name: str) -> str | None:

@@ -95,7 +95,8 @@ def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.Da
     out = frame
     for f, col in present:
         values = frame[col]
-        blank = values.str.strip() == ""
+        blanks = [v for v in values.unique().tolist() if not str(v).strip()]
+        blank = values.isin(blanks) if blanks else pd.Series(False, index=values.index)
         heads = book.heads.setdefault(f, {})
         given = ~blank & (orders != "")
         if given.any():  # the first value of each order not seen before (vectorised)
