@@ -268,3 +268,21 @@ def test_the_questionnaires_own_missing_codes_apply(store: Store, tmp_path: Path
         result = import_responses(s, path=path, questionnaire="mc")
     assert (result.imported, result.missing_cells) == (2, 2)
     assert _answers(store, "import:%") == [{"NPS": 10.0}, {"SAT": 4.0}]
+
+
+def test_the_qualtrics_preset_sets_three_header_rows(store: Store, survey, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        ["ResponseId", "Finished", "SAT", "CHANNEL", "NPS"],
+        ["Response ID", "Finished", "Overall?", "Channel?", "Recommend?"],
+        ['{"ImportId":"_recordId"}', '{"ImportId":"finished"}', '{"ImportId":"QID1"}',
+         '{"ImportId":"QID2"}', '{"ImportId":"QID4"}'],
+        ["R_9", "1", "3", "web", "6"],
+    ]  # fmt: skip
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    path = tmp_path / "q.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    with store.session() as s:
+        result = import_responses(s, path=path, questionnaire="svc", preset="qualtrics")
+    assert (result.imported, result.source) == (1, "qualtrics")
+    assert _answers(store, "import:qualtrics") == [{"SAT": 3.0, "CHANNEL": "web", "NPS": 6.0}]

@@ -208,6 +208,10 @@ def import_(
         list[float] | None,
         typer.Option("--missing-code", help="A code meaning no answer, e.g. -99 (repeatable)."),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="qualtrics, qualtrics-legacy, limesurvey or spss."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import responses collected elsewhere: every row or none, and only once."""
@@ -223,6 +227,7 @@ def import_(
             wave_id=wave_id,
             language=language,
             missing_codes=tuple(missing_code or ()),
+            preset=preset,
         )
     if as_json:
         print_json(

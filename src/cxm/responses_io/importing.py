@@ -326,6 +326,7 @@ def import_responses(
     language: str = "zh-CN",
     missing_codes: Sequence[float] = (),
     header_rows: int | None = None,
+    preset: str | None = None,
 ) -> ImportResult:
     """Import every finished response in ``path`` into the newest version of questionnaire
     ``questionnaire`` (and wave ``wave_id``, if given) — all rows or none; rows imported
@@ -345,6 +346,10 @@ def import_responses(
         raise InputError(
             _("Wave {id} is not a wave of questionnaire {code}.", id=wave_id, code=q.code)
         )
+    if preset is not None and header_rows is None:
+        from cxm.files.presets import get_preset
+
+        header_rows = get_preset(preset, kind="responses").mapping.header_rows
     file = read_responses_file(p, header_rows=header_rows)
     codes = {float(c) for c in (*missing_codes, *(definition.missing_codes or ()))}
     reader = _Reader(file, frozenset(codes), language)
