@@ -330,3 +330,28 @@ def test_an_unknown_preset_lists_the_known_ones(store: Store, tmp_path: Path) ->
     path = _uci(store, tmp_path)
     with pytest.raises(InputError, match="shopify"):
         import_orders(store, path, options=ImportOptions(preset="amazon"))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("columns: [a, b]\n", "'columns'"),
+        ("date_format: DD-MM\n", "'date_format'"),
+        ("decimal_comma: maybe\n", "'decimal_comma'"),
+        ("customer_key: fax\n", "'customer_key'"),
+        ("join: {file: ../secret.csv, on: id, columns: {a: b}}\n", "'join.file'"),
+        ("colums: {}\n", "'colums'"),
+    ],
+)
+def test_a_bad_mapping_file_names_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=key):
+        load_mapping(path)
+
+
+def test_a_join_in_a_mapping_file_reads_the_on_key(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("join:\n  file: orders.csv\n  on: order_id\n  columns: {cust: customer_id}\n")
+    join = load_mapping(path).join
+    assert join is not None and (join.file, join.on) == ("orders.csv", "order_id")

@@ -148,9 +148,16 @@ def from_dict(data: Mapping[str, Any], *, name: str) -> FileMapping:
     join = None
     if data.get("join") is not None:
         j = data["join"]
+        if isinstance(j, dict):  # YAML 1.1 reads an unquoted key "on" as true
+            j = {("on" if k is True else k): v for k, v in j.items()}
         if not isinstance(j, dict) or not {"file", "on", "columns"} <= set(j):
             raise _problem(name, "join", _("needs file, on and columns"))
-        join = Join(str(j["file"]), str(j["on"]), _text_map(name, "join.columns", j["columns"]))
+        other = str(j["file"])
+        if not other or other != Path(other).name or other in (".", ".."):
+            raise _problem(
+                name, "join.file", _("must be the name of a file beside the import file")
+            )
+        join = Join(other, str(j["on"]), _text_map(name, "join.columns", j["columns"]))
     delimiter = data.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise _problem(name, "delimiter", _("must be one character"))
