@@ -286,3 +286,18 @@ def test_the_qualtrics_preset_sets_three_header_rows(store: Store, survey, tmp_p
         result = import_responses(s, path=path, questionnaire="svc", preset="qualtrics")
     assert (result.imported, result.source) == (1, "qualtrics")
     assert _answers(store, "import:qualtrics") == [{"SAT": 3.0, "CHANNEL": "web", "NPS": 6.0}]
+
+
+def test_a_control_character_in_a_sav_text_answer_is_refused(
+    store: Store, survey, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "spss.sav"
+    _sav(
+        path,
+        pd.DataFrame({"SAT": [4.0], "CHANNEL": ["web"], "NPS": [8.0], "IMPROVE": ["fast\x1ber"]}),
+    )
+    with store.session() as s, pytest.raises(ValidationFailed) as info:
+        import_responses(s, path=path, questionnaire="svc")
+    [problem] = info.value.problems
+    assert (problem.row, problem.column) == (1, "IMPROVE")
+    assert "U+001B (ESC)" in problem.reason and "position 5" in problem.reason

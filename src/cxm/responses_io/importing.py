@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 from cxm.customers.importing.models import ImportedResponse
 from cxm.customers.models import Customer
 from cxm.errors import InputError, Problem, ValidationFailed
+from cxm.files.encoding import CONTROL_CHARACTERS, control_name
 from cxm.files.parsing import parse_datetime
 from cxm.files.safe import unescape
 from cxm.i18n import _, ngettext
@@ -62,6 +64,7 @@ DONT_KNOW_WORDS = frozenset(
     {DONT_KNOW, "don't know", "dont know", "don\u2019t know", "不知道", "不清楚", "说不清"}
 )
 _ID_COLUMNS = ("response_id", "responseid", "id")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,13 @@ class _Reader:
         raw = unescape(str(value).strip())
         if not raw:
             return "", None
+        control = _CONTROL.search(raw)
+        if control is not None:  # XLSX/SPSS cells (a CSV file is refused when read)
+            return raw, _(
+                "holds the control character {char} at position {position}, which is not text",
+                char=control_name(control.group()),
+                position=control.start() + 1,
+            )
         code = self._is_missing_code(column, raw)
         if code is None:
             return (DONT_KNOW, None) if q.dont_know else ("", None)
