@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cases",
     "hardening",
     "ops",
+    "customer_merging",
 )
 
 

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, Table
 
-from cxm.customers.importing_sql import external_ids
+from cxm.customers.importing.sql import external_ids
 from cxm.files import iter_chunks
 
 __all__ = [

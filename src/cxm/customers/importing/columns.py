@@ -18,6 +18,7 @@ from cxm.i18n import _
 
 __all__ = [
     "CUSTOMER_FIELDS",
+    "ORDER_FIELDS",
     "PURCHASE_FIELDS",
     "TOUCHPOINT_FIELDS",
     "ColumnMap",
@@ -109,6 +110,58 @@ PURCHASE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("cost", ("cost", "成本")),
 )
 
+ORDER_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "order_id",
+        (
+            "order_id",
+            "order_no",
+            "order_number",
+            "invoice",
+            "invoice_no",
+            "invoiceno",
+            "invoice_number",
+            "订单编号",
+            "订单号",
+            "发票号",
+        ),
+        required=True,
+    ),
+    FieldSpec("line_id", ("line_id", "line_no", "line_number", "order_item_id", "行号")),
+    FieldSpec("customer_id", (*_CUSTOMER_ID, "customerid", "buyer_id", "买家id", "买家会员名")),
+    FieldSpec("customer_email", ("customer_email", "buyer_email", "买家邮箱")),
+    FieldSpec("customer_phone", ("customer_phone", "buyer_phone", "买家手机号", "买家手机")),
+    FieldSpec(
+        "date",
+        (
+            "date",
+            "order_date",
+            "invoice_date",
+            "invoicedate",
+            "ordered_on",
+            "created_at",
+            "下单时间",
+            "下单日期",
+            "订单创建时间",
+            "日期",
+        ),
+        required=True,
+    ),
+    FieldSpec(
+        "product",
+        ("product", "product_name", "description", "item", "商品名称", "产品", "产品名称", "商品"),
+    ),
+    FieldSpec(
+        "product_code", ("product_code", "sku", "stock_code", "stockcode", "商品编码", "货号")
+    ),
+    FieldSpec("quantity", ("quantity", "qty", "数量", "商品数量")),
+    FieldSpec("unit_price", ("unit_price", "unitprice", "price", "单价", "商品单价")),
+    FieldSpec("amount", ("amount", "line_amount", "line_total", "revenue", "金额", "实付金额")),
+    FieldSpec("cost", ("cost", "成本")),
+    FieldSpec("status", ("status", "order_status", "订单状态")),
+    FieldSpec("cancels", ("cancels", "original_order", "原订单号")),
+)
+
 TOUCHPOINT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "touchpoint_id", ("touchpoint_id", "contact_id", "interaction_id", "接触点编号", "接触编号")
@@ -152,27 +205,64 @@ class ColumnMap:
     fields: Mapping[str, str]
     attributes: Mapping[str, str] = field(default_factory=dict)
     unknown: Sequence[str] = ()
+    #: headers the mapping says to ignore (no warning)
+    ignored: Sequence[str] = ()
 
     def has(self, name: str) -> bool:
         return name in self.fields
 
 
 def map_columns(
-    file: str, header: Sequence[str], specs: Sequence[FieldSpec], *, allow_attributes: bool
+    file: str,
+    header: Sequence[str],
+    specs: Sequence[FieldSpec],
+    *,
+    allow_attributes: bool,
+    explicit: Mapping[str, str] | None = None,
 ) -> ColumnMap:
     """Map ``header`` onto ``specs``; raise InputError naming missing required columns or a
-    field given by two columns."""
+    field given by two columns. ``explicit`` (a mapping file's or preset's ``columns``:
+    header → field, ``attr:<name>`` or ``ignore``) is applied before the aliases."""
     by_alias = {_header_key(a): s.name for s in specs for a in (s.name, *s.aliases)}
+    known = {s.name for s in specs}
+    explicit = explicit or {}
     fields: dict[str, str] = {}
     attributes: dict[str, str] = {}
     unknown: list[str] = []
+    ignored: list[str] = []
+    claimed = {by_alias.get(_header_key(t.strip()), t) for c, t in explicit.items() if c in header}
     for column in header:
         key = _header_key(column)
+        target = explicit.get(column)
+        if target is not None:
+            target = target.strip()
+            match = _ATTR.match(target)
+            if target.lower() == "ignore":
+                ignored.append(column)
+                continue
+            if match and allow_attributes:
+                attributes[match.group("name").strip()] = column
+                continue
+            if target not in known:
+                raise InputError(
+                    _(
+                        "{file}: the mapping sends column {column!r} to {field!r}, which is "
+                        "not a field of this import; use one of: {fields}.",
+                        file=file,
+                        column=column,
+                        field=target,
+                        fields=", ".join(sorted(known)),
+                    )
+                )
+            key = _header_key(target)
         match = _ATTR.match(unicodedata.normalize("NFKC", column).strip())
-        if allow_attributes and match:
+        if allow_attributes and match and target is None:
             attributes[match.group("name").strip()] = column
         elif key in by_alias:
             name = by_alias[key]
+            if target is None and name in claimed:  # the mapping gives this field
+                unknown.append(column)
+                continue
             if name in fields:
                 raise InputError(
                     _(
@@ -197,7 +287,7 @@ def map_columns(
                 found=", ".join(header),
             )
         )
-    return ColumnMap(fields=fields, attributes=attributes, unknown=unknown)
+    return ColumnMap(fields=fields, attributes=attributes, unknown=unknown, ignored=ignored)
 
 
 def _chinese(spec: FieldSpec) -> tuple[str, ...]:

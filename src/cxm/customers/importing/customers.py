@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table
 
 from cxm.customers.codes import CustomerStatus
-from cxm.customers.importing_checks import Chunk
-from cxm.customers.importing_codes import read_churn_reason, read_status
-from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import (
+from cxm.customers.importing.checks import Chunk
+from cxm.customers.importing.codes import read_churn_reason, read_status
+from cxm.customers.importing.columns import ColumnMap
+from cxm.customers.importing.ids import (
     HashRuns,
     first_positions,
     key_hashes,
     single_hash,
     texts,
 )
-from cxm.customers.importing_sql import external_ids
+from cxm.customers.importing.sql import external_ids
 from cxm.customers.models import Customer
-from cxm.files.parsing import EMAIL_PATTERN, is_valid_email, parse_date
+from cxm.files.parsing import EMAIL_PATTERN, is_valid_email
 from cxm.i18n import _
 
 __all__ = ["CUSTOMER_COLUMNS", "customer_update_columns", "validate_customers"]
@@ -116,7 +116,6 @@ def _stored_twin_reason(stored: str | None) -> str:
 
 def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     """The chunk as rows for ``customers`` (columns :data:`CUSTOMER_COLUMNS`)."""
-    state = chunk.state
     ids = chunk.text("customer_id", max_length=100, required=True)
     chunk.unique_ids("customer_id", ids, kind="customer")
     _stored_case_twins(chunk, conn, ids)
@@ -131,11 +130,8 @@ def validate_customers(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     out["region"] = chunk.text("region", max_length=100)
     out["channel"] = chunk.text("channel", max_length=100)
 
-    def historical(text: str) -> Any:
-        return parse_date(text, today=state.today)
-
-    acquired = chunk.parsed("acquired_on", historical)
-    churned = chunk.parsed("churned_on", historical)
+    acquired = chunk.dates("acquired_on").tolist()
+    churned = chunk.dates("churned_on").tolist()
     out["acquired_on"] = pd.Series(acquired, index=out.index, dtype=object)
     out["churned_on"] = pd.Series(churned, index=out.index, dtype=object)
     before = pd.Series(

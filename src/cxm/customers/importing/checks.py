@@ -2,7 +2,7 @@
 
 A :class:`ImportState` lives for one file and collects every problem (keeping the first
 :data:`MAX_PROBLEMS_KEPT`, counting all) and the ids seen so far, as 128-bit hashes with
-the row they were first seen on (:class:`~cxm.customers.importing_ids.HashRuns`, 24 bytes
+the row they were first seen on (:class:`~cxm.customers.importing.ids.HashRuns`, 24 bytes
 per id), so that a duplicate on row 9,000,000 names its twin on row 3. A twin's text is
 not kept: a problem that quotes it is *deferred* and worded at the end, when the import
 has failed anyway, from the file read again. A :class:`Chunk` wraps one DataFrame of text
@@ -11,20 +11,32 @@ cells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from cxm.customers.importing_columns import ColumnMap
-from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, texts
+from cxm.customers.importing.columns import ColumnMap
+from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
-from cxm.files.parsing import all_match, is_clean_text, normalise_text_fast, parse_unique
-from cxm.files.safe import FORMULA_TRIGGERS
+from cxm.files.encoding import CONTROL_CHARACTERS, control_name
+from cxm.files.parsing import (
+    all_match,
+    infer_date_order,
+    is_clean_text,
+    normalise_text_fast,
+    parse_amount,
+    parse_date,
+    parse_datetime,
+    parse_unique,
+)
+from cxm.files.safe import unescape
 from cxm.i18n import _
 
 __all__ = ["MAX_PROBLEMS_KEPT", "Chunk", "ImportState", "unescape"]
@@ -73,6 +85,15 @@ class ImportState:
     stored_keys: HashRuns | None = None
     #: kept problems whose reason is worded at the end (see :meth:`resolve`)
     deferred: list[Deferred] = field(default_factory=list)
+    #: ``--date-format`` / the mapping's date_format (YMD, DMY, MDY or a strftime pattern)
+    date_format: str | None = None
+    #: per field, the day/month order inferred from the file (when not given)
+    date_orders: dict[str, str | None] = field(default_factory=dict)
+    decimal_comma: bool = False
+    #: rows skipped by the mapping's ``skip`` / ``skip_without``, per reason
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: the first rows as they would be stored (a dry run prints them)
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1
@@ -118,11 +139,17 @@ def _duplicate_reason(other_row: int, other: str | None, written: str) -> str:
     )
 
 
-def unescape(text: str) -> str:
-    """Undo the apostrophe an export puts before text a spreadsheet would run as a formula."""
-    if text[:1] == "'" and text[1:2] and text[1:2] in FORMULA_TRIGGERS:
-        return text[1:]
-    return text
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def _control_reason(value: Any) -> str:
+    found = _CONTROL.search(str(value))
+    char = control_name(found.group()) if found else ""
+    return _(
+        "holds the control character {char} at position {position}, which is not text",
+        char=char,
+        position=found.start() + 1 if found else 0,
+    )
 
 
 class Chunk:
@@ -176,6 +203,10 @@ class Chunk:
                 out.append(text)  # type: ignore[arg-type]
             empty = None in normalised.values()
             too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
+            controls = {v for v in normalised if _CONTROL.search(str(v))}
+            if controls:
+                mask = self.raw(name).isin(controls)
+                self.fail(mask, name, _control_reason)
         values = pd.Series(out, index=self.frame.index, dtype=object)
         if required and empty:
             self.fail(values.isna(), name, _("a value is required"))
@@ -215,16 +246,61 @@ class Chunk:
                 self.state.add(int(row), self.header(name), raw.at[row], reason)
             self.bad.loc[list(failures)] = True
         if required:
-            self.fail(raw.str.strip() == "", name, _("a value is required"))
+            blank = [v for v in raw.unique().tolist() if not str(v).strip()]
+            if blank:
+                self.fail(raw.isin(blank), name, _("a value is required"))
         return values
 
-    def unique_ids(self, name: str, ids: pd.Series, *, kind: str) -> None:
+    def date_order(self, name: str) -> str | None:
+        """The order in which this column writes day and month: given, else inferred from
+        its values (once a chunk shows it, it holds for the rest of the file)."""
+        state = self.state
+        if state.date_format is not None:
+            return state.date_format
+        if state.date_orders.get(name) is None:
+            values = [str(v) for v in self.raw(name).unique().tolist() if v]
+            try:
+                state.date_orders[name] = infer_date_order(values)
+            except ValueError as exc:
+                state.add(None, self.header(name), None, str(exc))
+                state.date_orders[name] = None
+        return state.date_orders.get(name)
+
+    def dates(self, name: str, *, required: bool = False, moment: bool = False) -> pd.Series:
+        """The column as dates (or UTC instants with ``moment``), historical (a date in
+        the future is refused), read in the column's day/month order."""
+        state = self.state
+        order = self.date_order(name)
+        parse: Callable[[str], Any]
+        if moment:
+
+            def parse(text: str) -> Any:
+                return parse_datetime(text, now=state.now, order=order)
+        else:
+
+            def parse(text: str) -> Any:
+                return parse_date(text, today=state.today, order=order)
+
+        values = self.parsed(name, parse, required=required)
+        return pd.Series(values, index=self.frame.index, dtype=object)
+
+    def amount(self, name: str, *, required: bool = False) -> list[Decimal | None]:
+        """The column parsed as amounts (``decimal_comma`` as the import says)."""
+        comma = self.state.decimal_comma
+        return self.parsed(
+            name, lambda text: parse_amount(text, decimal_comma=comma), required=required
+        )
+
+    def unique_ids(
+        self, name: str, ids: pd.Series, *, kind: str, count_normalised: bool = True
+    ) -> None:
         """Report ids seen before in this file (also when they differ only by case,
         spaces or full-width characters), naming the row that had the id first."""
         seen = self.state.seen.setdefault(kind, HashRuns())
         raw = self.raw(name)
         present = ids.notna().to_numpy()
-        self.state.normalised_ids += int(((raw != ids).to_numpy() & present).sum())
+        if count_normalised:
+            self.state.normalised_ids += int(((raw != ids).to_numpy() & present).sum())
         if not present.any():  # empty ids are reported as required
             return
         rows = ids.index.to_numpy(dtype=np.int64)[present]

@@ -126,6 +126,7 @@ class UpsertWriter:
             c: f for c in self.columns if (f := _converter(table.c[c].type, self.dialect))
         }
         self.memoised = {c for c in self.converters if isinstance(table.c[c].type, Date | DateTime)}
+        self.numeric = {c for c in self.converters if isinstance(table.c[c].type, Numeric)}
         if self.dialect == "sqlite":
             ins: Any = sqlite.insert(table).values({c: bindparam(c) for c in self.columns})
             self.sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
@@ -178,6 +179,8 @@ class UpsertWriter:
             elif name in self.memoised:  # dates repeat: convert each distinct one once
                 memo = {v: convert(v) for v in set(column)}
                 values.append([memo[v] for v in column])
+            elif name in self.numeric and not rows[name].isna().any():  # the common case
+                values.append(list(map(float, column)))
             else:
                 values.append([convert(v) for v in column])
         stamp = (

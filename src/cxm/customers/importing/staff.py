@@ -7,7 +7,7 @@ from typing import cast
 import pandas as pd
 from sqlalchemy import Connection, Table, insert, select
 
-from cxm.customers.importing_sql import lookup_ids
+from cxm.customers.importing.sql import lookup_ids
 from cxm.customers.models import Employee, Team
 from cxm.store import utcnow
 
