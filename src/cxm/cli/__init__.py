@@ -29,7 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "management",
     "users",
     "surveys",
-    "sigma",
+    "standards",
 )
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from cxm.accounts import models as accounts_models
 from cxm.customers import models as customers_models
 from cxm.management import models as management_models
+from cxm.standards import models as standards_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
 
 __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
-_ = (customers_models, accounts_models, surveys_models, management_models)
+_ = (customers_models, accounts_models, surveys_models, management_models, standards_models)

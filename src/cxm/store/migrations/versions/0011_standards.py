@@ -1,0 +1,143 @@
+"""service standards: standards, measurable fields, record values, mystery shopping, defects
+
+Revision ID: 0011
+Revises: 0006
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import cxm.store.base
+
+revision = "0011"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def _timestamps() -> list[sa.Column[object]]:
+    return [
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "standards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("owner", sa.String(length=200), nullable=False),
+        sa.Column("unit", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("rule", sa.Text(), nullable=True),
+        sa.Column("applies", sa.Text(), nullable=True),
+        sa.Column("target", sa.Float(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        *_timestamps(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standards")),
+        sa.UniqueConstraint("code", name=op.f("uq_standards_code")),
+    )
+    op.create_index(op.f("ix_standards_stage"), "standards", ["stage"], unique=False)
+    op.create_table(
+        "standard_fields",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standard_fields")),
+        sa.UniqueConstraint("source", "name", name="uq_standard_fields_source_name"),
+    )
+    op.create_table(
+        "standard_record_fields",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("values", cxm.store.base.json_type(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standard_record_fields")),
+        sa.UniqueConstraint("source", "record_id", name="uq_standard_record_fields_source_record"),
+    )
+    op.create_table(
+        "shopping_visits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("visited_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("location", sa.String(length=200), nullable=False),
+        sa.Column("team", sa.String(length=100), nullable=True),
+        sa.Column("shopper", sa.String(length=200), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        *_timestamps(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shopping_visits")),
+    )
+    op.create_index(
+        op.f("ix_shopping_visits_visited_at"), "shopping_visits", ["visited_at"], unique=False
+    )
+    op.create_table(
+        "shopping_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("visit_id", sa.Integer(), nullable=False),
+        sa.Column("standard_id", sa.Integer(), nullable=False),
+        sa.Column("met", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["standard_id"],
+            ["standards.id"],
+            name=op.f("fk_shopping_answers_standard_id_standards"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["visit_id"],
+            ["shopping_visits.id"],
+            name=op.f("fk_shopping_answers_visit_id_shopping_visits"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shopping_answers")),
+        sa.UniqueConstraint("visit_id", "standard_id", name="uq_shopping_answers_visit_standard"),
+    )
+    op.create_index(
+        op.f("ix_shopping_answers_standard_id"), "shopping_answers", ["standard_id"], unique=False
+    )
+    op.create_table(
+        "standard_defects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("standard_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("stage", sa.String(length=40), nullable=False),
+        sa.Column("team", sa.String(length=100), nullable=False),
+        sa.Column("segment", sa.String(length=100), nullable=False),
+        sa.Column("opportunities", sa.Integer(), nullable=False),
+        sa.Column("defects", sa.Integer(), nullable=False),
+        sa.Column("weighted_defects", sa.Float(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["standard_id"],
+            ["standards.id"],
+            name=op.f("fk_standard_defects_standard_id_standards"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standard_defects")),
+    )
+    op.create_index(
+        "ix_standard_defects_standard_period",
+        "standard_defects",
+        ["standard_id", "period"],
+        unique=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_standard_defects_standard_period", table_name="standard_defects")
+    op.drop_table("standard_defects")
+    op.drop_index(op.f("ix_shopping_answers_standard_id"), table_name="shopping_answers")
+    op.drop_table("shopping_answers")
+    op.drop_index(op.f("ix_shopping_visits_visited_at"), table_name="shopping_visits")
+    op.drop_table("shopping_visits")
+    op.drop_table("standard_record_fields")
+    op.drop_table("standard_fields")
+    op.drop_index(op.f("ix_standards_stage"), table_name="standards")
+    op.drop_table("standards")
