@@ -206,9 +206,10 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    from cxm.cli import sigma
+    from cxm.cli import projects, sigma
 
     sigma.register(app)
+    projects.register(app)
     group = typer.Typer(
         help=_("Service standards: stages, rules, mystery shopping, defects and sigma."),
         no_args_is_help=True,

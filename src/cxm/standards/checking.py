@@ -31,7 +31,7 @@ from cxm.standards.models import (
 from cxm.standards.rules import compile_rule, prepare
 from cxm.store.base import utcnow
 
-__all__ = ["CheckResult", "check_standards", "customer_weights", "source_frame"]
+__all__ = ["CheckResult", "check_standards", "customer_weights", "judged_records", "source_frame"]
 
 _KEYS = ["period", "team", "segment"]
 _COLUMNS = ["standard", "stage", *_KEYS, "opportunities", "defects", "weighted_defects"]
@@ -141,6 +141,37 @@ def _shopping(session: Session, standard: Standard) -> pd.DataFrame:
     out["standard"] = standard.code
     out["stage"] = standard.stage
     return out[_COLUMNS]
+
+
+def judged_records(session: Session, standard: Standard) -> pd.DataFrame:
+    """Every opportunity of one standard with its time: columns ``when`` and ``defect``."""
+    if standard.source == "shopping":
+        q = (
+            select(ShoppingVisit.visited_at, ShoppingAnswer.met)
+            .join(ShoppingAnswer, ShoppingAnswer.visit_id == ShoppingVisit.id)
+            .where(ShoppingAnswer.standard_id == standard.id)
+        )
+        frame = pd.DataFrame(session.execute(q).all(), columns=["when", "met"])
+        return pd.DataFrame(
+            {
+                "when": pd.to_datetime(frame["when"], utc=True),
+                "defect": ~frame["met"].astype(bool),
+            }
+        )
+    frame = source_frame(session, standard.source)
+    if standard.source == "touchpoints":
+        frame = frame[frame["stage"] == standard.stage]
+    schema = field_schema(standard.source, saved_fields(session))
+    columns = prepare(frame, schema)
+    for name in schema:
+        columns.setdefault(name, np.full(len(frame), np.nan))
+    met, opportunity = compile_rule(standard.rule or "", schema).evaluate(columns)
+    if standard.applies:
+        hold, judged = compile_rule(standard.applies, schema).evaluate(columns)
+        opportunity &= hold & judged
+    return pd.DataFrame(
+        {"when": frame["when"].to_numpy()[opportunity], "defect": ~met[opportunity]}
+    )
 
 
 def check_standards(session: Session, *, segments: str | None = None) -> CheckResult:

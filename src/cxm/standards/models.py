@@ -3,11 +3,12 @@ field values, mystery-shopping visits and answers, and the stored defect counts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cxm.store.base import Base, TimestampMixin, json_type, utcnow
 
 __all__ = [
+    "ImprovementProject",
+    "ProjectChange",
+    "Recognition",
     "RecordFields",
     "ShoppingAnswer",
     "ShoppingVisit",
@@ -131,3 +135,64 @@ class StandardDefects(Base):
     defects: Mapped[int] = mapped_column(Integer)
     weighted_defects: Mapped[float] = mapped_column(Float)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImprovementProject(TimestampMixin, Base):
+    """An improvement team's project (DMAIC). ``problem_kind`` is ``standard`` or ``stage``
+    and ``problem_ref`` its code. The metric (``defect_rate`` or ``field_mean`` of ``field``),
+    the test and both windows are fixed when the project enters Measure (``frozen_at``); a
+    later change needs a reason (:class:`ProjectChange`). ``result`` holds the last measured
+    effect; ``status`` is ``open``, ``improved`` or ``not_improved``."""
+
+    __tablename__ = "improvement_projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    team: Mapped[str] = mapped_column(String(100))
+    problem_kind: Mapped[str] = mapped_column(String(16))
+    problem_ref: Mapped[str] = mapped_column(String(100))
+    phase: Mapped[str] = mapped_column(String(16), default="define")
+    metric: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(100))
+    test: Mapped[str] = mapped_column(String(20))
+    lower_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    baseline_start: Mapped[date] = mapped_column(Date)
+    baseline_end: Mapped[date] = mapped_column(Date)
+    after_start: Mapped[date] = mapped_column(Date)
+    after_end: Mapped[date] = mapped_column(Date)
+    cost: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+
+
+class ProjectChange(Base):
+    """A change to a frozen project setting, with who, when and why."""
+
+    __tablename__ = "project_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("improvement_projects.id", ondelete="CASCADE"), index=True
+    )
+    setting: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Recognition(Base):
+    """Who was rewarded for what (a project's measured result)."""
+
+    __tablename__ = "project_recognitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("improvement_projects.id", ondelete="CASCADE"), index=True
+    )
+    person: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    awarded_on: Mapped[date] = mapped_column(Date)

@@ -7,6 +7,8 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -129,8 +131,74 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "improvement_projects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("team", sa.String(length=100), nullable=False),
+        sa.Column("problem_kind", sa.String(length=16), nullable=False),
+        sa.Column("problem_ref", sa.String(length=100), nullable=False),
+        sa.Column("phase", sa.String(length=16), nullable=False),
+        sa.Column("metric", sa.String(length=20), nullable=False),
+        sa.Column("field", sa.String(length=100), nullable=True),
+        sa.Column("test", sa.String(length=20), nullable=False),
+        sa.Column("lower_is_better", sa.Boolean(), nullable=False),
+        sa.Column("baseline_start", sa.Date(), nullable=False),
+        sa.Column("baseline_end", sa.Date(), nullable=False),
+        sa.Column("after_start", sa.Date(), nullable=False),
+        sa.Column("after_end", sa.Date(), nullable=False),
+        sa.Column("cost", sa.Float(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("frozen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("result", cxm.store.base.json_type(), nullable=True),
+        *_timestamps(),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_improvement_projects")),
+        sa.UniqueConstraint("name", name=op.f("uq_improvement_projects_name")),
+    )
+    extra: tuple[tuple[str, list[sa.Column[Any]]], ...] = (
+        (
+            "project_changes",
+            [
+                sa.Column("setting", sa.String(length=40), nullable=False),
+                sa.Column("old_value", sa.Text(), nullable=True),
+                sa.Column("new_value", sa.Text(), nullable=True),
+                sa.Column("reason", sa.Text(), nullable=False),
+                sa.Column("changed_by", sa.String(length=200), nullable=True),
+                sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+            ],
+        ),
+        (
+            "project_recognitions",
+            [
+                sa.Column("person", sa.String(length=200), nullable=False),
+                sa.Column("reason", sa.Text(), nullable=False),
+                sa.Column("awarded_on", sa.Date(), nullable=False),
+            ],
+        ),
+    )
+    for table, columns in extra:
+        op.create_table(
+            table,
+            sa.Column("id", sa.Integer(), nullable=False),
+            sa.Column("project_id", sa.Integer(), nullable=False),
+            *columns,
+            sa.ForeignKeyConstraint(
+                ["project_id"],
+                ["improvement_projects.id"],
+                name=op.f(f"fk_{table}_project_id_improvement_projects"),
+                ondelete="CASCADE",
+            ),
+            sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+        )
+        op.create_index(op.f(f"ix_{table}_project_id"), table, ["project_id"], unique=False)
+
 
 def downgrade() -> None:
+    for table in ("project_recognitions", "project_changes"):
+        op.drop_index(op.f(f"ix_{table}_project_id"), table_name=table)
+        op.drop_table(table)
+    op.drop_table("improvement_projects")
     op.drop_index("ix_standard_defects_standard_period", table_name="standard_defects")
     op.drop_table("standard_defects")
     op.drop_index(op.f("ix_shopping_answers_standard_id"), table_name="shopping_answers")
