@@ -221,3 +221,75 @@ def register(app: typer.Typer) -> None:
     group.command("check")(check)
     group.command("report")(report)
     app.add_typer(group, name="standards")
+
+
+def propose_argued_targets(
+    name: str,
+    kpi: str,
+    curve: Path | None,
+    *,
+    item: str | None,
+    save: bool,
+    by: str | None,
+    as_json: bool,
+) -> None:
+    """``cxm targets propose --rule argued --curve FILE``: argued score100 targets."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json, print_table
+    from cxm.errors import InputError
+    from cxm.files import read_table
+    from cxm.management.targets import set_target
+    from cxm.standards.service_levels import propose_argued
+
+    if curve is None:
+        raise InputError(_("--rule argued needs --curve FILE (segment, service_level, "
+                           "cost_per_customer_year, expected_score)."))  # fmt: skip
+    if kpi not in ("csat", "score100"):
+        raise InputError(_("Argued targets are on the 100-point score: use --kpi score100."))
+    curve_frame = read_table(curve)
+    with open_store() as store, store.session() as s:
+        table = propose_argued(s, name, curve_frame, item=item)
+        if save:
+            for row in table.to_dict("records"):
+                set_target(
+                    s, name, segment=str(row["segment"]), kpi="score100",
+                    value=float(row["target"]), service_level=row["service_level"], set_by=by,
+                )  # fmt: skip
+    if as_json:
+        print_json(
+            {
+                "definition": name,
+                "kpi": "score100",
+                "rule": "argued",
+                "floor": table.attrs["current"],
+                "retention_per_point": table.attrs["retention_per_point"],
+                "saved": save,
+                "curve": _records(curve_frame),
+                "proposals": _records(table),
+            }
+        )
+        return
+    print_table(
+        _("Cost curve"),
+        [_("segment"), _("service level"), _("cost per customer-year"), _("expected score")],
+        [
+            [str(r["segment"]), str(r["service_level"]), _num(r["cost_per_customer_year"]),
+             _num(r["expected_score"], 1)]
+            for r in _records(curve_frame)
+        ],
+    )  # fmt: skip
+    print_table(
+        _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
+        [_("segment"), _("target"), _("service level"), _("marginal value")],
+        [
+            [
+                r["segment"],
+                _num(r["target"], 1),
+                r["service_level"] or "",
+                _num(r["marginal_value"]),
+            ]
+            for r in _records(table)
+        ],
+    )
+    for r in _records(table):
+        console.print(f"{r['segment']}: {r['rule']}")
