@@ -41,6 +41,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "loyalty",
     "churn",
     "retention",
+    "standards",
     "moments",
     "comments",
     "method",

@@ -30,6 +30,7 @@ from cxm.standards.models import (
 )
 from cxm.standards.rules import compile_rule, prepare
 from cxm.store.base import utcnow
+from cxm.store.reads import read_once
 
 __all__ = ["CheckResult", "check_standards", "customer_weights", "judged_records", "source_frame"]
 
@@ -58,15 +59,20 @@ def customer_weights(session: Session) -> pd.Series:
 
 def _with_fields(session: Session, source: str, frame: pd.DataFrame) -> pd.DataFrame:
     q = select(RecordFields.record_id, RecordFields.values).where(RecordFields.source == source)
-    rows = session.execute(q).all()
+    rows = session.connection().execute(q).all()  # Core rows: no ORM bookkeeping
     if not rows or frame.empty:
         return frame
-    extra = pd.DataFrame.from_records([v for _i, v in rows])
+    values = [v for _i, v in rows]
+    names = sorted(
+        {k for v in values[:1000] for k in v} | set(saved_fields(session).get(source, {}))
+    )
+    extra = pd.DataFrame({k: [v.get(k) for v in values] for k in names})
     extra["id"] = [i for i, _v in rows]
     extra = extra.drop(columns=[c for c in frame.columns if c in extra and c != "id"])
     return frame.merge(extra, on="id", how="left")
 
 
+@read_once
 def source_frame(session: Session, source: str) -> pd.DataFrame:
     """One row per touchpoint or purchase with its built-in and recorded fields."""
     if source == "touchpoints":
@@ -83,7 +89,7 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
             .outerjoin(Team, Team.id == Touchpoint.team_id)
         )
         cols = ["id", "customer_id", "occurred_at", "stage", "channel", "team"]
-        frame = pd.DataFrame(session.execute(q).all(), columns=cols)
+        frame = pd.DataFrame(session.connection().execute(q).all(), columns=cols)
         frame["stage"] = frame["stage"].map(lambda s: getattr(s, "value", s))
         frame["when"] = pd.to_datetime(frame["occurred_at"], utc=True)
     else:
@@ -97,7 +103,7 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
             Purchase.cost,
         )
         cols = ["id", "customer_id", "purchased_on", "product", "quantity", "revenue", "cost"]
-        frame = pd.DataFrame(session.execute(q2).all(), columns=cols)
+        frame = pd.DataFrame(session.connection().execute(q2).all(), columns=cols)
         for c in ("quantity", "revenue", "cost"):
             frame[c] = pd.to_numeric(frame[c], errors="coerce")
         frame["when"] = pd.to_datetime(frame["purchased_on"], utc=True)
@@ -115,7 +121,11 @@ def _segments(session: Session, definition: str | None) -> pd.Series:
 
 
 def _period(when: pd.Series) -> np.ndarray[Any, Any]:
-    out: np.ndarray[Any, Any] = when.dt.strftime("%Y-%m").fillna("").to_numpy(dtype=object)
+    """``YYYY-MM`` of each time ("" when missing), labelled once per distinct month."""
+    code = (when.dt.year * 12 + when.dt.month - 1).fillna(-1).to_numpy(dtype=np.int64)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    labels = np.array(["" if c < 0 else f"{c // 12}-{c % 12 + 1:02d}" for c in uniq], dtype=object)
+    out: np.ndarray[Any, Any] = labels[inverse]
     return out
 
 
@@ -162,12 +172,15 @@ def judged_records(session: Session, standard: Standard) -> pd.DataFrame:
     if standard.source == "touchpoints":
         frame = frame[frame["stage"] == standard.stage]
     schema = field_schema(standard.source, saved_fields(session))
-    columns = prepare(frame, schema)
-    for name in schema:
+    rule = compile_rule(standard.rule or "", schema)
+    applies = compile_rule(standard.applies, schema) if standard.applies else None
+    used = {f: schema[f] for f in (*rule.fields, *(applies.fields if applies else ()))}
+    columns = prepare(frame, used)
+    for name in used:
         columns.setdefault(name, np.full(len(frame), np.nan))
-    met, opportunity = compile_rule(standard.rule or "", schema).evaluate(columns)
-    if standard.applies:
-        hold, judged = compile_rule(standard.applies, schema).evaluate(columns)
+    met, opportunity = rule.evaluate(columns)
+    if applies is not None:
+        hold, judged = applies.evaluate(columns)
         opportunity &= hold & judged
     return pd.DataFrame(
         {"when": frame["when"].to_numpy()[opportunity], "defect": ~met[opportunity]}
@@ -198,8 +211,9 @@ def check_standards(session: Session, *, segments: str | None = None) -> CheckRe
         schema = field_schema(std.source, declared)
         rule = compile_rule(std.rule or "", schema)
         applies = compile_rule(std.applies, schema) if std.applies else None
-        columns = prepare(frame, schema)
-        for name in schema:  # a declared field no record has yet: all missing
+        used = {f: schema[f] for f in (*rule.fields, *(applies.fields if applies else ()))}
+        columns = prepare(frame, used)
+        for name in used:  # a declared field no record has yet: all missing
             columns.setdefault(name, np.full(len(frame), np.nan))
         customers = frame["customer_id"].to_numpy()
         counted = count_defects(
@@ -227,7 +241,7 @@ def check_standards(session: Session, *, segments: str | None = None) -> CheckRe
     session.execute(delete(StandardDefects))
     now = utcnow()
     if len(rows):
-        session.execute(
+        session.connection().execute(
             insert(StandardDefects),
             [
                 {

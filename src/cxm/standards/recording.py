@@ -106,7 +106,7 @@ def record_fields(
             .where(RecordFields.record_id.in_(record_ids[start : start + 5000]))
         )
     if rows:
-        session.execute(insert(RecordFields), rows)
+        session.connection().execute(insert(RecordFields), rows)
     return len(rows)
 
 

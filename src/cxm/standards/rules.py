@@ -81,6 +81,9 @@ def _missing(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     return np.asarray(pd.isna(values), dtype=bool)
 
 
+_TRUE_WORDS = ("1", "1.0", "true", "yes", "y", "是")
+
+
 def prepare(frame: pd.DataFrame, schema: Mapping[str, str]) -> dict[str, npt.NDArray[Any]]:
     """Columns of ``frame`` as numpy arrays of the types the rules expect (missing kept)."""
     out: dict[str, npt.NDArray[Any]] = {}
@@ -91,17 +94,17 @@ def prepare(frame: pd.DataFrame, schema: Mapping[str, str]) -> dict[str, npt.NDA
         if kind == "number":
             out[name] = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
         elif kind == "bool":
-            mapped = col.map(
-                lambda v: (
-                    np.nan
-                    if v is None or (isinstance(v, float) and np.isnan(v))
-                    else float(str(v).strip().lower() in ("1", "1.0", "true", "yes", "y", "是"))
-                )
-            )
-            out[name] = mapped.to_numpy(dtype=float)
+            if col.dtype == bool:
+                out[name] = col.to_numpy(dtype=float)
+                continue
+            missing = col.isna().to_numpy()
+            words = col.astype(str).str.strip().str.lower()
+            flags = words.isin(_TRUE_WORDS).to_numpy(dtype=float)
+            flags[missing] = np.nan
+            out[name] = flags
         elif kind == "datetime":
-            values = pd.to_datetime(col, errors="coerce", utc=True).dt.tz_localize(None)
-            out[name] = values.to_numpy(dtype="datetime64[ns]")
+            stamps = pd.to_datetime(col, errors="coerce", utc=True).dt.tz_localize(None)
+            out[name] = stamps.to_numpy(dtype="datetime64[ns]")
         else:
             out[name] = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
     return out

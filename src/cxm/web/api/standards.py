@@ -1,0 +1,205 @@
+"""``/api/v1`` service standards, sigma and improvement projects.
+
+Reading needs any staff login; checking standards, recording visits and closing projects
+need the analyst role (a mystery-shopping visit: any staff login). Each route parses, calls
+one service, and returns a declared response model (NaN → null).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxm.standards import checking, definitions, projects, recording, reporting
+from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["standards"])  # mounted under /api/v1 by cxm.web.api
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+class StandardOut(BaseModel):
+    code: str
+    name: str
+    stage: str
+    kind: str
+    owner: str
+    unit: str
+    source: str
+    rule: str | None
+    applies: str | None
+    target: float | None
+
+
+class CheckOut(BaseModel):
+    standards: int
+    opportunities: int
+    defects: int
+
+
+class SigmaRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    units: int
+    defects: float
+    opportunities: float
+    dpmo: float
+    yield_: float | None = Field(alias="yield")
+    sigma_level: float | None
+    share_of_defects: float | None = None
+
+
+class PromiseRow(BaseModel):
+    stage: str
+    promised: float
+    delivered: float
+    gap: float
+    flagged: bool
+
+
+class ReportOut(BaseModel):
+    by: str
+    overall: list[SigmaRow]
+    groups: list[SigmaRow]
+    worst_stage: str | None
+    promise_vs_delivery: list[PromiseRow]
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visited_at: datetime
+    stage: str = Field(min_length=1, max_length=40)
+    location: str = Field(min_length=1, max_length=200)
+    team: str | None = Field(default=None, max_length=100)
+    answers: dict[str, bool]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class VisitOut(BaseModel):
+    id: int
+
+
+class ProjectOut(BaseModel):
+    name: str
+    team: str
+    problem: str
+    phase: str
+    status: str
+    metric: str
+    test: str
+    baseline: float | None
+    after: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    cost: float | None
+
+
+class LeagueRow(BaseModel):
+    rank: int
+    team: str
+    projects: int
+    improved: int
+    improvement: float
+
+
+class EffectOut(BaseModel):
+    test: str
+    baseline: float
+    after: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    significant: bool
+    improved: bool
+
+
+@router.get("/standards", response_model=list[StandardOut])
+def list_standards(
+    db: DbSession,
+    user: CurrentStaff,
+    stage: str | None = Query(default=None, max_length=40),
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _clean(
+        definitions.list_standards(db, stage=stage).to_dict("records")
+    )
+    return rows
+
+
+@router.post("/standards/check", response_model=CheckOut)
+def check_standards(
+    db: DbSession,
+    user: AnalystUser,
+    segments: str | None = Query(default=None, max_length=100),
+) -> dict[str, Any]:
+    result = checking.check_standards(db, segments=segments)
+    return {
+        "standards": result.standards,
+        "opportunities": result.opportunities,
+        "defects": result.defects,
+    }
+
+
+@router.get("/standards/report", response_model=ReportOut)
+def standards_report(
+    db: DbSession,
+    user: CurrentStaff,
+    by: str = Query(default="stage", max_length=20),
+) -> dict[str, Any]:
+    out: dict[str, Any] = _clean(reporting.report(db, by=by).to_dict())
+    return out
+
+
+@router.post("/shopping/visits", response_model=VisitOut, status_code=201)
+def record_visit(body: VisitIn, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+    visit_id = recording.record_visit(
+        db,
+        recording.VisitInput(
+            body.visited_at, body.stage, body.location, body.team, user.name, body.answers,
+            body.note,
+        ),
+    )  # fmt: skip
+    return {"id": visit_id}
+
+
+@router.get("/projects", response_model=list[ProjectOut])
+def list_projects(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _clean(projects.list_projects(db).to_dict("records"))
+    return rows
+
+
+@router.get("/projects/league", response_model=list[LeagueRow])
+def project_league(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = _clean(projects.league(db).to_dict("records"))
+    return rows
+
+
+@router.post("/projects/{name}/measure", response_model=EffectOut)
+def measure_project(name: str, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    out: dict[str, Any] = _clean(projects.measure_project(db, name).to_dict())
+    return out
+
+
+@router.post("/projects/{name}/close", response_model=EffectOut)
+def close_project(name: str, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    out: dict[str, Any] = _clean(projects.close_project(db, name).to_dict())
+    return out
