@@ -1,0 +1,125 @@
+"""Staff pages of service standards: standards by stage with owners and sigma, projects and
+the team league, and the mystery shopper's checklist form (phone-friendly, no JavaScript)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cxm.errors import InputError
+from cxm.i18n import _
+from cxm.standards import definitions, projects, recording
+from cxm.standards.models import StandardDefects
+from cxm.web.deps import CurrentStaff, DbSession
+from cxm.web.security import check_csrf
+from cxm.web.staff import page
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
+
+
+def _sigma_by_standard(db: Any) -> dict[str, dict[str, Any]]:
+    from sqlalchemy import func, select
+
+    from cxm.standards.reporting import report
+
+    if not db.scalar(select(func.count()).select_from(StandardDefects)):
+        return {}
+    table = report(db, by="standard").table
+    return {str(r["standard"]): {str(k): v for k, v in r.items()} for r in table.to_dict("records")}
+
+
+@router.get("/standards", response_class=HTMLResponse)
+def standards_page(request: Request, db: DbSession, user: CurrentStaff) -> Response:
+    frame = definitions.list_standards(db)
+    sigma = _sigma_by_standard(db)
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        r = {str(k): v for k, v in record.items()}
+        r["sigma"] = sigma.get(str(r["code"]))
+        stages.setdefault(str(r["stage"]), []).append(r)
+    return page(
+        request,
+        "standards/standards.html",
+        {
+            "user": user,
+            "stages": stages,
+            "projects": projects.list_projects(db).to_dict("records"),
+            "league": projects.league(db).to_dict("records"),
+        },
+    )
+
+
+def _form(
+    request: Request,
+    db: Any,
+    user: Any,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    saved: int | None = None,
+    status: int = 200,
+) -> Response:
+    lines = recording.checklist(db)
+    return page(
+        request,
+        "standards/shopping.html",
+        {
+            "user": user,
+            "lines": lines,
+            "stages": sorted({s.stage for s in lines}),
+            "values": values,
+            "errors": errors,
+            "saved": saved,
+        },
+        status=status,
+    )
+
+
+@router.get("/shopping/new", response_class=HTMLResponse)
+def shopping_form(
+    request: Request, db: DbSession, user: CurrentStaff, saved: int | None = None
+) -> Response:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    return _form(request, db, user, values={"visited_at": now}, errors={}, saved=saved)
+
+
+@router.post("/shopping/new", response_class=HTMLResponse)
+async def shopping_submit(request: Request, db: DbSession, user: CurrentStaff) -> Response:
+    await check_csrf(request)
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items()}
+    errors: dict[str, str] = {}
+    when: datetime | None = None
+    try:
+        when = datetime.fromisoformat(values.get("visited_at", "")).replace(tzinfo=UTC)
+    except ValueError:
+        errors["visited_at"] = _("Enter the date and time of the visit.")
+    if not values.get("location", "").strip():
+        errors["location"] = _("Enter where the visit took place.")
+    lines = recording.checklist(db)
+    answers: dict[str, bool] = {}
+    for line in lines:
+        choice = values.get(f"line_{line.code}", "")
+        if choice in ("met", "not_met"):
+            answers[line.code] = choice == "met"
+    if not answers:
+        errors["lines"] = _("Answer at least one checklist line.")
+    stage = values.get("stage") or (lines[0].stage if lines else "")
+    if errors or when is None:
+        return _form(request, db, user, values=values, errors=errors, status=422)
+    try:
+        visit_id = recording.record_visit(
+            db,
+            recording.VisitInput(
+                when, stage, values["location"], values.get("team"), user.name, answers,
+                values.get("note") or None,
+            ),
+        )  # fmt: skip
+    except InputError as exc:
+        return _form(request, db, user, values=values, errors={"lines": exc.message}, status=422)
+    return RedirectResponse(f"/staff/shopping/new?saved={visit_id}", status_code=303)
