@@ -173,3 +173,48 @@ def test_the_cli_loads_checks_and_reports(cxm, tmp_path: Path) -> None:  # type:
     bad.write_text(STANDARDS.replace("kind: product", "kind: service"), encoding="utf-8")
     r = cxm("standards", "load", str(bad))
     assert r.exit_code == 1 and "kind" in r.stderr and "service" in r.stderr
+
+
+def test_a_survey_item_standard_judges_the_moments_of_its_stage(store: Store) -> None:
+    from cxm.surveys.invitations import issue_links
+    from cxm.surveys.models import Invitation
+    from cxm.surveys.moments import record_touchpoint
+    from cxm.surveys.responses import save_page
+    from tests.survey_factories import add_customers
+
+    customers = add_customers(store, 3)
+    tokens = []
+    with store.session() as s:
+        team = Team(name="Shanghai store")
+        s.add(team)
+        s.flush()
+        for i, (customer, stage) in enumerate(
+            zip(customers, ["after_sale", "after_sale", "sale"], strict=True)
+        ):
+            _tp, invitation_id = record_touchpoint(
+                s,
+                customer_id=customer,
+                external_id=f"M-{i}",
+                occurred_at=datetime.now(UTC),
+                stage=stage,
+                team_id=team.id,
+            )
+            inv = s.get(Invitation, invitation_id)
+            assert inv is not None
+            tokens.append(issue_links(s, invitation_ids=[inv.id])[inv.id])
+    with store.session() as s:
+        for token, sat in zip(tokens, ["5", "2", "1"], strict=True):
+            save_page(s, token=token, page=0, raw={"MOT_SAT": sat, "MOT_CES": "3"})
+    rules = """
+fields:
+  responses: {MOT_SAT: number}
+standards:
+  - {code: AS-CSAT, name: After-sale service rated 4 or 5, stage: after_sale, kind: procedure,
+     owner: Service manager, unit: response, source: responses, rule: MOT_SAT >= 4}
+"""
+    with store.session() as s:
+        load_standards(s, rules)
+    with store.session() as s:
+        rows = check_standards(s).rows
+    assert rows[["opportunities", "defects"]].values.tolist() == [[2, 1]]
+    assert rows["team"].tolist() == ["Shanghai store"]

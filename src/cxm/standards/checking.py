@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.models import Purchase, Team, Touchpoint
 from cxm.standards.defects import count_defects
-from cxm.standards.definitions import field_schema, saved_fields
+from cxm.standards.definitions import STAGED_SOURCES, field_schema, saved_fields
 from cxm.standards.models import (
     RecordFields,
     ShoppingAnswer,
@@ -92,6 +92,8 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
         frame = pd.DataFrame(session.connection().execute(q).all(), columns=cols)
         frame["stage"] = frame["stage"].map(lambda s: getattr(s, "value", s))
         frame["when"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    elif source == "responses":
+        return _responses_frame(session)
     else:
         q2 = select(
             Purchase.id,
@@ -109,6 +111,25 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
         frame["when"] = pd.to_datetime(frame["purchased_on"], utc=True)
         frame["team"] = ""
     return _with_fields(session, source, frame)
+
+
+def _responses_frame(session: Session) -> pd.DataFrame:
+    """Completed responses with their answers as fields, the stage and channel of the
+    touchpoint they were about, and the team."""
+    from cxm.surveys.frames import responses_frame
+
+    frame = responses_frame(session)
+    if frame.empty:
+        return pd.DataFrame(columns=["id", "customer_id", "stage", "channel", "team", "when"])
+    q = select(Touchpoint.id, Touchpoint.stage, Touchpoint.channel)
+    tps = pd.DataFrame(session.connection().execute(q).all(), columns=["tp", "stage", "channel"])
+    tps["stage"] = tps["stage"].map(lambda s: getattr(s, "value", s))
+    teams = dict(session.connection().execute(select(Team.id, Team.name)).all())
+    frame = frame.drop(columns=[c for c in ("stage", "channel", "team") if c in frame])
+    frame = frame.merge(tps, left_on="touchpoint_id", right_on="tp", how="left")
+    frame["team"] = frame["team_id"].map(teams).fillna("")
+    frame["when"] = pd.to_datetime(frame["completed_at"], utc=True)
+    return frame
 
 
 def _segments(session: Session, definition: str | None) -> pd.Series:
@@ -169,7 +190,7 @@ def judged_records(session: Session, standard: Standard) -> pd.DataFrame:
             }
         )
     frame = source_frame(session, standard.source)
-    if standard.source == "touchpoints":
+    if standard.source in STAGED_SOURCES:
         frame = frame[frame["stage"] == standard.stage]
     schema = field_schema(standard.source, saved_fields(session))
     rule = compile_rule(standard.rule or "", schema)
@@ -204,7 +225,7 @@ def check_standards(session: Session, *, segments: str | None = None) -> CheckRe
         if std.source not in frames:
             frames[std.source] = source_frame(session, std.source)
         frame = frames[std.source]
-        if std.source == "touchpoints":
+        if std.source in STAGED_SOURCES:
             frame = frame[frame["stage"] == std.stage]
         if frame.empty:
             continue

@@ -41,6 +41,7 @@ __all__ = [
     "BUILTIN_FIELDS",
     "KINDS",
     "SOURCES",
+    "STAGED_SOURCES",
     "LoadResult",
     "StandardSpec",
     "StandardsFile",
@@ -52,7 +53,9 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("product", "procedure", "people")
-SOURCES: tuple[str, ...] = ("touchpoints", "purchases", "shopping")
+SOURCES: tuple[str, ...] = ("touchpoints", "purchases", "responses", "shopping")
+#: Sources whose records carry a journey stage of their own (a response: its touchpoint's).
+STAGED_SOURCES: tuple[str, ...] = ("touchpoints", "responses")
 
 #: Fields every record of a source has, whatever the firm records besides.
 BUILTIN_FIELDS: dict[str, dict[str, str]] = {
@@ -64,6 +67,7 @@ BUILTIN_FIELDS: dict[str, dict[str, str]] = {
         "cost": "number",
         "purchased_on": "datetime",
     },
+    "responses": {"channel": "text", "team": "text", "completed_at": "datetime"},
     "shopping": {},
 }
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -120,7 +124,9 @@ def _parse_fields(raw: Any, problems: list[Problem]) -> dict[str, dict[str, str]
     for source, names in raw.items():
         if source not in SOURCES or source == "shopping":
             problems.append(
-                Problem(None, "fields", str(source), _("must be touchpoints or purchases"))
+                Problem(
+                    None, "fields", str(source), _("must be touchpoints, purchases or responses")
+                )
             )
             continue
         if not isinstance(names, dict):
@@ -162,7 +168,7 @@ def parse_standards(
     declared = _parse_fields(doc.get("fields"), problems)
     fields: dict[str, dict[str, str]] = {
         s: {**dict((known_fields or {}).get(s, {})), **declared.get(s, {})}
-        for s in ("touchpoints", "purchases")
+        for s in ("touchpoints", "purchases", "responses")
     }
     specs: list[StandardSpec] = []
     seen: set[str] = set()
@@ -189,7 +195,9 @@ def parse_standards(
         source = _text(raw, "source", problems, i)
         if source and source not in SOURCES:
             problems.append(
-                Problem(i, "source", source, _("must be touchpoints, purchases or shopping"))
+                Problem(
+                    i, "source", source, _("must be touchpoints, purchases, responses or shopping")
+                )
             )
         rule = str(raw["rule"]).strip() if raw.get("rule") is not None else None
         applies = str(raw["applies"]).strip() if raw.get("applies") is not None else None
