@@ -80,6 +80,10 @@ def test_visits_check_report_and_projects_over_the_api(client: TestClient, store
     assert rep["groups"][0]["stage"] == "sale" and rep["groups"][0]["dpmo"] == 275_000
     assert rep["groups"][0]["yield"] == pytest.approx(0.725)
     assert rep["promise_vs_delivery"][0]["flagged"] is True
+    short = client.get("/api/v1/standards/GREET/chart", headers=carol)
+    assert short.status_code == 422 and "at least 12 base points" in short.json()["message"]
+    chart = client.get("/api/v1/standards/GREET/chart?base=2", headers=carol)
+    assert chart.status_code == 422  # 2 months: still below the minimum
     with store.session() as s:
         create_project(
             s,

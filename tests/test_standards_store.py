@@ -218,3 +218,27 @@ standards:
         rows = check_standards(s).rows
     assert rows[["opportunities", "defects"]].values.tolist() == [[2, 1]]
     assert rows["team"].tolist() == ["Shanghai store"]
+
+
+def test_a_standards_chart_freezes_its_limits_once(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as s:
+        load_standards(s, STANDARDS)
+    rng_defects = [4, 6, 5, 3, 5, 6, 4, 5, 5, 4, 6, 5, 5, 4, 19, 5]  # month 15 is bad
+    with store.session() as s:
+        for m, d in enumerate(rng_defects):
+            month = datetime(2025 + m // 12, 1 + m % 12, 10, tzinfo=UTC)
+            for i in range(50):
+                record_visit(s, VisitInput(month, "sale", "Shop", "East", "Ann", {"GREET": i >= d}))
+    with store.session() as s:
+        check_standards(s)
+    r = cxm("standards", "chart", "GREET", "--base", "12", "--freeze", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["limits"]["base_points"] == 12
+    assert doc["limits"]["centre"] == pytest.approx(sum(rng_defects[:12]) / 600)
+    beyond = [v["point"] for v in doc["out_of_control"] if v["rule"] == "nelson_1"]
+    assert beyond == [15] and doc["points"][14]["period"] == "2026-03"
+    again = cxm("standards", "chart", "GREET", "--base", "14", "--freeze")
+    assert again.exit_code == 1 and "were frozen on" in again.stderr
+    kept = json.loads(cxm("standards", "chart", "GREET", "--base", "16", "--json").stdout)
+    assert kept["limits"]["base_points"] == 12  # the frozen limits win over --base

@@ -89,7 +89,11 @@ class ChartLimits:
     base_points: int
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain values; ``nan`` (no single σ of an attribute chart) becomes ``None``."""
+        return {
+            k: None if isinstance(v, float) and math.isnan(v) else v
+            for k, v in asdict(self).items()
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ChartLimits:

@@ -205,6 +205,49 @@ def report(
         )
 
 
+def chart(
+    code: Annotated[str, typer.Argument(help="The standard's code.")],
+    base: Annotated[
+        int | None, typer.Option("--base", help="The first N months set the limits.")
+    ] = None,
+    freeze: Annotated[
+        bool, typer.Option("--freeze", help="Keep these limits for every later chart.")
+    ] = False,
+    rules: Annotated[str, typer.Option("--rules", help="nelson or western_electric.")] = "nelson",
+    as_json: JsonOpt = False,
+) -> None:
+    """The p chart of one standard's monthly defect share, with out-of-control months."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json, print_table
+    from cxm.standards.charts import standard_chart
+
+    with open_store() as store, store.session() as s:
+        result, counts = standard_chart(s, code, base=base, freeze=freeze, rules=rules)
+    points = result.points.assign(period=counts["period"].to_numpy())
+    if as_json:
+        doc = result.to_dict()
+        doc["points"] = points.to_dict(orient="records")
+        print_json({"standard": code, **doc})
+        return
+    console.print(
+        _(
+            "p chart of {code}: centre {centre}, limits from {n} base months.",
+            code=code,
+            centre=_num(result.limits.centre, 4),
+            n=result.limits.base_points,
+        )
+    )
+    bad = points[points["out_of_control"]]
+    if bad.empty:
+        console.print(_("No point is out of control."))
+        return
+    print_table(
+        _("Points out of control"),
+        [_("period"), _("value"), _("rule")],
+        [[r["period"], _num(r["value"], 4), r["rules"]] for r in _records(bad)],
+    )
+
+
 def register(app: typer.Typer) -> None:
     from cxm.cli import projects, sigma
 
@@ -220,6 +263,7 @@ def register(app: typer.Typer) -> None:
     group.command("shop")(shop)
     group.command("check")(check)
     group.command("report")(report)
+    group.command("chart")(chart)
     app.add_typer(group, name="standards")
 
 

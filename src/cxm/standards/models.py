@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cxm.store.base import Base, TimestampMixin, json_type, utcnow
 
 __all__ = [
+    "ChartLimitsRecord",
     "ImprovementProject",
     "ProjectChange",
     "Recognition",
@@ -196,3 +197,19 @@ class Recognition(Base):
     person: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     awarded_on: Mapped[date] = mapped_column(Date)
+
+
+class ChartLimitsRecord(Base):
+    """The frozen centre and limits of one standard's control chart (set once from a base
+    period; later points are judged against them)."""
+
+    __tablename__ = "standard_chart_limits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    standard_id: Mapped[int] = mapped_column(
+        ForeignKey("standards.id", ondelete="CASCADE"), unique=True
+    )
+    limits: Mapped[dict[str, Any]] = mapped_column(json_type())
+    base_from: Mapped[str] = mapped_column(String(7))
+    base_to: Mapped[str] = mapped_column(String(7))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -169,6 +169,51 @@ def standards_report(
     return out
 
 
+class ChartPoint(BaseModel):
+    point: int
+    period: str
+    value: float
+    size: float
+    centre: float
+    lcl: float
+    ucl: float
+    out_of_control: bool
+    rules: str
+
+
+class ChartViolation(BaseModel):
+    point: int
+    value: float
+    rule: str
+    description: str
+
+
+class ChartOut(BaseModel):
+    standard: str
+    kind: str
+    rules: str
+    limits: dict[str, Any]
+    points: list[ChartPoint]
+    out_of_control: list[ChartViolation]
+
+
+@router.get("/standards/{code}/chart", response_model=ChartOut)
+def standard_chart(
+    code: str,
+    db: DbSession,
+    user: CurrentStaff,
+    base: int | None = Query(default=None, ge=2, le=1000),
+    rules: str = Query(default="nelson", max_length=20),
+) -> dict[str, Any]:
+    from cxm.standards.charts import standard_chart as build
+
+    result, counts = build(db, code, base=base, rules=rules)
+    doc = result.to_dict()
+    doc["points"] = result.points.assign(period=counts["period"].to_numpy()).to_dict("records")
+    out: dict[str, Any] = _clean({"standard": code, **doc})
+    return out
+
+
 @router.post("/shopping/visits", response_model=VisitOut, status_code=201)
 def record_visit(body: VisitIn, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     visit_id = recording.record_visit(

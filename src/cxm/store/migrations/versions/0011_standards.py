@@ -193,8 +193,27 @@ def upgrade() -> None:
         )
         op.create_index(op.f(f"ix_{table}_project_id"), table, ["project_id"], unique=False)
 
+    op.create_table(
+        "standard_chart_limits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("standard_id", sa.Integer(), nullable=False),
+        sa.Column("limits", cxm.store.base.json_type(), nullable=False),
+        sa.Column("base_from", sa.String(length=7), nullable=False),
+        sa.Column("base_to", sa.String(length=7), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["standard_id"],
+            ["standards.id"],
+            name=op.f("fk_standard_chart_limits_standard_id_standards"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_standard_chart_limits")),
+        sa.UniqueConstraint("standard_id", name=op.f("uq_standard_chart_limits_standard_id")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("standard_chart_limits")
     for table in ("project_recognitions", "project_changes"):
         op.drop_index(op.f(f"ix_{table}_project_id"), table_name=table)
         op.drop_table(table)
