@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import norm
+from scipy import special
 
 from cxm.errors import InputError
 from cxm.i18n import _
@@ -65,13 +65,13 @@ def sigma_level(dpmo_value: float | npt.ArrayLike, *, shift: float = SHIFT) -> f
     d = np.asarray(dpmo_value, dtype=float)
     if np.any((d < 0) | (d > 1e6)):
         raise InputError(_("DPMO must lie between 0 and 1,000,000 (got {value}).", value=d))
-    out = norm.isf(d / 1e6) + shift
+    out = -special.ndtri(d / 1e6) + shift
     return float(out) if out.ndim == 0 else np.asarray(out, dtype=float)
 
 
 def sigma_to_dpmo(level: float, *, shift: float = SHIFT) -> float:
     """The inverse of :func:`sigma_level`: DPMO of a process at ``level`` sigma."""
-    return float(1e6 * norm.sf(level - shift))
+    return float(1e6 * special.ndtr(shift - level))
 
 
 def _column(df: pd.DataFrame, name: str) -> pd.Series:
