@@ -128,3 +128,28 @@ def test_a_shopper_fills_the_checklist_on_a_phone_without_javascript(
     assert not problems, problems
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(ShoppingVisit)) == 1
+
+
+def test_the_chart_page_draws_the_limits_and_lists_the_bad_month(
+    client, users, checklist, store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from cxm.standards.checking import check_standards
+    from cxm.standards.recording import VisitInput, record_visit
+
+    defects = [4, 6, 5, 3, 5, 6, 4, 5, 5, 4, 6, 5, 5, 19]
+    with store.session() as s:
+        for m, d in enumerate(defects):
+            when = datetime(2025 + m // 12, 1 + m % 12, 10, tzinfo=UTC)
+            for i in range(50):
+                record_visit(s, VisitInput(when, "sale", "Shop", None, "Ann", {"GREET": i >= d}))
+        check_standards(s)
+    login(client, "bob")
+    page = client.get("/staff/standards/GREET/chart")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "2026-02" in page.text and "nelson_1" in page.text
+    listing = client.get("/staff/standards")
+    assert 'href="/staff/standards/GREET/chart"' in listing.text
+    none = client.get("/staff/standards/NAME/chart")
+    assert none.status_code == 422 and "no counted opportunities" in none.text

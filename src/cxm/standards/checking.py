@@ -255,6 +255,7 @@ def check_standards(session: Session, *, segments: str | None = None) -> CheckRe
         counted["standard"] = std.code
         counted["stage"] = std.stage
         parts.append(counted[_COLUMNS])
+    parts = [p for p in parts if len(p)]  # a standard with no opportunities adds no rows
     rows = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
     ).reset_index(drop=True)

@@ -200,6 +200,7 @@ def measure_project(session: Session, name: str) -> Effect:
     row = get_project(session, name)
     if row.metric == "defect_rate":
         parts = [judged_records(session, s) for s in _standards_of(session, row)]
+        parts = [p for p in parts if len(p)]
         frame = (
             pd.concat(parts, ignore_index=True)
             if parts

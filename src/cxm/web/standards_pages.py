@@ -54,6 +54,59 @@ def standards_page(request: Request, db: DbSession, user: CurrentStaff) -> Respo
     )
 
 
+@router.get("/standards/{code}/chart", response_class=HTMLResponse)
+def standard_chart_page(
+    request: Request, code: str, db: DbSession, user: CurrentStaff, base: int | None = None
+) -> Response:
+    from cxm.reports.model import Chart, Series
+    from cxm.reports.svg_charts import svg_chart
+    from cxm.standards.charts import standard_chart
+
+    try:
+        chart, counts = standard_chart(db, code, base=base)
+    except InputError as exc:
+        return page(
+            request, "standards/chart.html", {"user": user, "code": code, "error": exc.message},
+            status=exc.status,
+        )  # fmt: skip
+    pts = chart.points.assign(period=counts["period"].to_numpy())
+    x = tuple(float(v) for v in pts["point"])
+    bad = pts[pts["out_of_control"]]
+    figure = Chart(
+        f"chart-{code}",
+        _("p chart of {code}: share of opportunities with a defect", code=code),
+        "xy",
+        (
+            Series(_("defect share"), x, tuple(pts["value"]), mode="line"),
+            Series(_("upper control limit"), x, tuple(pts["ucl"]), mode="step"),
+            Series(_("centre line"), x, tuple(pts["centre"]), mode="step"),
+            Series(_("lower control limit"), x, tuple(pts["lcl"]), mode="step"),
+            Series(
+                _("out of control"),
+                tuple(float(v) for v in bad["point"]),
+                tuple(bad["value"]),
+                mode="marker",
+            ),
+        ),
+        f"cxm standards chart {code} --json",
+        x_title=_("month (1 = {first})", first=str(pts["period"].iloc[0])),
+        percent=True,
+    )
+    rows = [{str(k): v for k, v in r.items()} for r in bad.to_dict("records")]
+    return page(
+        request,
+        "standards/chart.html",
+        {
+            "user": user,
+            "code": code,
+            "error": None,
+            "svg": svg_chart(figure),
+            "limits": chart.limits,
+            "bad": rows,
+        },
+    )
+
+
 def _form(
     request: Request,
     db: Any,
