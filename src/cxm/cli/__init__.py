@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hardening",
     "ops",
     "customer_merging",
+    "standards",
 )
 
 

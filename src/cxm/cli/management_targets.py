@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,6 +45,12 @@ def propose(
         str | None, typer.Option("--by", help="Who sets the targets (with --save).")
     ] = None,
     as_json: JsonOpt = False,
+    rule: Annotated[
+        str, typer.Option("--rule", help="headroom (default) or argued (needs --curve).")
+    ] = "headroom",
+    curve: Annotated[
+        Path | None, typer.Option("--curve", help="Cost curve per segment (CSV/XLSX).")
+    ] = None,
 ) -> None:
     """Propose a KPI target per segment from its profit and cost to serve."""
     from cxm.cli.context import open_store
@@ -51,6 +58,15 @@ def propose(
     from cxm.management.targets import propose as run
     from cxm.management.targets import set_target
 
+    if rule not in ("headroom", "argued"):
+        raise InputError(_("--rule must be headroom or argued (got {value}).", value=rule))
+    if rule == "argued":
+        from cxm.cli.standards import propose_argued_targets
+
+        propose_argued_targets(
+            name, kpi, curve, item=item[0] if item else None, save=save, by=by, as_json=as_json
+        )
+        return
     with open_store() as store, store.session() as s:
         table = run(
             s,

@@ -42,6 +42,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "churn",
     "cases",
     "retention",
+    "standards",
     "moments",
     "comments",
     "method",

@@ -13,6 +13,7 @@ from cxm.customers.importing import models as importing_models
 from cxm.management import models as management_models
 from cxm.org import models as org_models
 from cxm.privacy import models as privacy_models
+from cxm.standards import models as standards_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
 
@@ -23,3 +24,4 @@ _ = (customers_models, accounts_models, surveys_models, management_models)
 _domains = (org_models, audit_models, cases_models)
 _hardening = (login_models, privacy_models)
 _files = (importing_models,)
+_standards = (standards_models,)

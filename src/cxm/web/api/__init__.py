@@ -12,6 +12,7 @@ from cxm.web.api import (
     privacy,
     questionnaires,
     responses,
+    standards,
     users,
     waves,
 )
@@ -27,3 +28,4 @@ api_router.include_router(org.router)
 api_router.include_router(cases.router)
 api_router.include_router(privacy.router)
 api_router.include_router(operations.router)
+api_router.include_router(standards.router)
