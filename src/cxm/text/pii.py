@@ -34,6 +34,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 # Digit runs, allowing single spaces or dashes between groups (cards are written 6222 0201 …).
 _DIGITS = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \-]?\d){11,22}[Xx]?(?![0-9A-Za-z])")
 _ID_CARD = re.compile(r"^\d{17}[\dXx]$")
+_INTERNATIONAL = re.compile(r"(?:\+|(?<!\d)00)86[ \-]?1[3-9]\d(?:[ \-]?\d{4}){2}(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)(?:(?:\+|00)86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3})[ \-]?\d{7,8}(?:-\d{1,5})?(?!\d)")
 
@@ -128,6 +129,7 @@ class PiiMasker:
         """The text with every piece of personal data replaced by its mask."""
         text = _EMAIL.sub(MASKS["email"], text)
         if any(ch.isdigit() for ch in text):
+            text = _INTERNATIONAL.sub(MASKS["phone"], text)
             text = _DIGITS.sub(_number, text)
             text = _MOBILE.sub(MASKS["phone"], text)
             text = _LANDLINE.sub(MASKS["phone"], text)
