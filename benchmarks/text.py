@@ -38,7 +38,14 @@ def _scores_row(name: str, y: Any, p: Any) -> list[str]:
     from cxm.text.evaluation import binary_scores
 
     s = binary_scores(y, p)
-    return [name, str(s.n), f"{s.accuracy:.3f}", f"{s.macro_f1:.3f}", f"{s.ece:.3f}", f"{s.brier:.3f}"]
+    return [
+        name,
+        str(s.n),
+        f"{s.accuracy:.3f}",
+        f"{s.macro_f1:.3f}",
+        f"{s.ece:.3f}",
+        f"{s.brier:.3f}",
+    ]
 
 
 def snownlp_baseline(train: pd.DataFrame) -> Any:
@@ -70,8 +77,10 @@ def accuracy(baseline: bool) -> None:
     if baseline:
         t0 = time.perf_counter()
         snow = snownlp_baseline(parts.train)
-        print(f"snownlp baseline retrained on {len(parts.train)} training reviews in "
-              f"{time.perf_counter() - t0:.0f} s")
+        print(
+            f"snownlp baseline retrained on {len(parts.train)} training reviews in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
         for name, frame in (("held-out reviews", held), ("out-of-domain service", ood)):
             p = [snow.classify(t) for t in frame["text"]]
             rows.append(_scores_row(f"snownlp retrained · {name}", frame["label"], p))
@@ -200,18 +209,26 @@ def throughput(total: int, workers: int) -> None:
     wall = time.perf_counter() - start
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mb = (parent + sum(rss.values())) / 1024
-    print(f"\n{done:,} texts, median {int(np.median(lengths))} characters, {workers} worker processes "
-          f"(load average before: {LOAD[0]:.2f} {LOAD[1]:.2f} {LOAD[2]:.2f}; "
-          f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())})")
+    print(
+        f"\n{done:,} texts, median {int(np.median(lengths))} characters, {workers} worker processes "
+        f"(load average before: {LOAD[0]:.2f} {LOAD[1]:.2f} {LOAD[2]:.2f}; "
+        f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
     print(f"start-up (models loaded per worker): {start - t0:.1f} s")
     cpu = sum(stage.values())
     for k, v in stage.items():
-        print(f"  {k:<32} {v:8.1f} CPU s  {done / v:10,.0f} texts/s per core  {100 * v / cpu:5.1f} %")
-    print(f"all stages: {wall:.1f} s wall, {done / wall:,.0f} texts/s "
-          f"({done / cpu * workers:,.0f} texts/s if {workers} cores were free)")
+        print(
+            f"  {k:<32} {v:8.1f} CPU s  {done / v:10,.0f} texts/s per core  {100 * v / cpu:5.1f} %"
+        )
+    print(
+        f"all stages: {wall:.1f} s wall, {done / wall:,.0f} texts/s "
+        f"({done / cpu * workers:,.0f} texts/s if {workers} cores were free)"
+    )
     print(f"peak memory (parent + workers, max RSS): {peak_mb:,.0f} MB")
-    print(f"found: {counts['positive'] / done:.1%} positive, {counts['faults']:,} faults, "
-          f"{counts['themes']:,} theme codes, {counts['words'] / done:.1f} words per text")
+    print(
+        f"found: {counts['positive'] / done:.1%} positive, {counts['faults']:,} faults, "
+        f"{counts['themes']:,} theme codes, {counts['words'] / done:.1f} words per text"
+    )
 
 
 LOAD = os.getloadavg()

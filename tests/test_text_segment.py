@@ -14,9 +14,7 @@ from cxm.text.settings import TextSettings
 def test_user_dictionary_words_stay_whole(tmp_path: Path) -> None:
     words = tmp_path / "words.txt"
     words.write_text("# products\n悦享空调 100 nz\n扫地机器人\n", encoding="utf-8")
-    seg = Segmenter.from_settings(
-        TextSettings(user_dictionary=words, cache_dir=tmp_path / "cache")
-    )
+    seg = Segmenter.from_settings(TextSettings(user_dictionary=words, cache_dir=tmp_path / "cache"))
     tokens = seg.tokens("我买的悦享空调和扫地机器人都很好用")
     assert "悦享空调" in tokens
     assert "扫地机器人" in tokens

@@ -98,10 +98,10 @@ def _compile(source: str, theme_id: str, body: dict[str, Any]) -> re.Pattern[str
                 except re.error as exc:
                     raise InputError(
                         _(
-                            "Codebook {where}: the {lang} pattern “{pattern}” does not compile: "
+                            "Codebook {where}: the {language} pattern “{pattern}” does not compile: "
                             "{reason}.",
                             where=_where(source, theme_id),
-                            lang=lang,
+                            language=lang,
                             pattern=text,
                             reason=str(exc),
                         )

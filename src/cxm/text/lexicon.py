@@ -46,6 +46,8 @@ EMOTIONS: tuple[str, ...] = ("happy", "disappointed", "angry", "afraid")
 
 UNCERTAIN = "uncertain"
 
+_CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;：:、\s]")
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -86,7 +88,8 @@ class Lexicon:
         if term.isascii():
             before = text[:start].split()[-2:]
             return any(w in self.negations.get("en", ()) or w.endswith("n't") for w in before)
-        window = text[max(0, start - 3) : start]
+        # A negation counts only within the same clause: "不理，气死" is still angry.
+        window = _CLAUSE_BREAK.split(text[max(0, start - 3) : start])[-1]
         return any(n in window for n in self.negations.get("zh", ()))
 
     def find(self, text: str) -> Finding:
