@@ -210,7 +210,8 @@ def throughput(total: int, workers: int) -> None:
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mb = (parent + sum(rss.values())) / 1024
     print(
-        f"\n{done:,} texts, median {int(np.median(lengths))} characters, {workers} worker processes "
+        f"\n{done:,} texts, median {int(np.median(lengths))} characters, "
+        f"{workers} worker processes "
         f"(load average before: {LOAD[0]:.2f} {LOAD[1]:.2f} {LOAD[2]:.2f}; "
         f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
     )

@@ -8,8 +8,9 @@ from cxm.customers import models as customers_models
 from cxm.management import models as management_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
+from cxm.text import models as text_models
 
 __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
-_ = (customers_models, accounts_models, surveys_models, management_models)
+_ = (customers_models, accounts_models, surveys_models, management_models, text_models)

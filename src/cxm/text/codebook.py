@@ -98,8 +98,8 @@ def _compile(source: str, theme_id: str, body: dict[str, Any]) -> re.Pattern[str
                 except re.error as exc:
                     raise InputError(
                         _(
-                            "Codebook {where}: the {language} pattern “{pattern}” does not compile: "
-                            "{reason}.",
+                            "Codebook {where}: the {language} pattern “{pattern}” does not "
+                            "compile: {reason}.",
                             where=_where(source, theme_id),
                             language=lang,
                             pattern=text,
