@@ -8,6 +8,7 @@ from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
+from cxm.demo.text_step import write_demo_texts
 from cxm.demo.waves import fill_survey_waves
 from cxm.demo.writer import write_company
 from cxm.i18n import _
@@ -62,6 +63,7 @@ STEPS: tuple[DemoStep, ...] = (
         define_demo_segments,
         weight=2.0,
     ),
+    DemoStep("texts", lambda: _("Writing complaint logs and visit reports"), write_demo_texts),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )
