@@ -7,6 +7,7 @@ All functions take one row per text with a ``themes`` column of tuples (as
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -115,13 +116,16 @@ def theme_lift(
             continue
         x = sm.add_constant(base.assign(theme=has.astype(float)), has_constant="add")
         try:
-            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
-        except np.linalg.LinAlgError:
+            with warnings.catch_warnings():
+                # (Quasi-)separation is reported in the row's note, not as a warning.
+                warnings.simplefilter("ignore")
+                fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+        except (np.linalg.LinAlgError, ValueError):
             row["note"] = "separated"
             rows.append(row)
             continue
         beta, se = float(fit.params["theme"]), float(fit.bse["theme"])
-        if not np.isfinite(se) or se > 50:
+        if not fit.mle_retvals.get("converged", True) or not np.isfinite(se) or se > 50:
             row["note"] = "separated"
             rows.append(row)
             continue

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
-from cxm.store.base import Base, TimestampMixin, code_enum, json_type
+from cxm.store.base import Base, TimestampMixin, code_enum
 
 __all__ = ["TextEntry", "TextSource"]
+
+
+def _json_or_null() -> TypeEngine[Any]:
+    """JSON (JSONB on PostgreSQL) where Python ``None`` is SQL NULL: "not coded"."""
+    return JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class TextSource(StrEnum):
@@ -38,5 +46,5 @@ class TextEntry(TimestampMixin, Base):
     )
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     text: Mapped[str] = mapped_column(Text)
-    staff_labels: Mapped[list[str] | None] = mapped_column(json_type())
+    staff_labels: Mapped[list[str] | None] = mapped_column(_json_or_null())
     coded_by: Mapped[str | None] = mapped_column(String(200))

@@ -92,7 +92,7 @@ def text_report(
     if wave:
         out["emerging"] = _records(emerging_themes(data, wave=wave))
     if churned:
-        out["fault_share"] = _records(fault_share(data, churned=churned))
+        out["fault_share"] = _records(fault_share(data.dropna(subset=[churned]), churned=churned))
     routed = data.assign(
         customer_id=data[customer] if customer else range(len(data)),
         value=data[value] if value else 1.0,
