@@ -268,8 +268,13 @@ def train(
 
 
 def report(
-    file: FileArg,
-    column: ColumnOpt,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="CSV, XLSX or SAV file, one row per text; omit to use the store."),
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", "-c", help="The column holding the texts.")
+    ] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Segment column.")] = None,
     wave: Annotated[str | None, typer.Option("--wave", help="Wave column.")] = None,
     detractor: Annotated[
@@ -285,8 +290,38 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """What the themes cost: frequency and sentiment per group, lift on detractors and churn
-    (controlling for segment), emerging themes, fault shares, requests routed, quotes."""
-    from cxm.cli.output import console, print_json, print_table
+    (controlling for segment), emerging themes, fault shares, requests routed, quotes.
+    Without a file: every text in the store (survey answers, complaint logs, notes)."""
+    from cxm.cli.output import print_json
+    from cxm.i18n import current_language
+
+    if file is None:
+        from cxm.cli.context import open_store
+        from cxm.text.service import what_customers_say
+
+        with open_store() as store, store.session() as s:
+            doc = what_customers_say(s, lang=current_language())
+        doc = {"file": None, **doc}
+    else:
+        if not column:
+            raise InputError(_("--column is required with a file."))
+        doc = _file_report(file, column, segment, wave, detractor, churned, customer, value)
+    if as_json:
+        print_json(doc)
+        return
+    _print_report(doc, file)
+
+
+def _file_report(
+    file: Path,
+    column: str,
+    segment: str | None,
+    wave: str | None,
+    detractor: str | None,
+    churned: str | None,
+    customer: str | None,
+    value: str | None,
+) -> dict[str, Any]:
     from cxm.i18n import current_language
     from cxm.text.summary import overview, text_report
 
@@ -295,7 +330,7 @@ def report(
         _column(df, c, c or "")
     context = [c for c in dict.fromkeys((segment, wave, detractor, churned, customer, value)) if c]
     frame = analysed.join(df[context].reset_index(drop=True))
-    doc = {
+    return {
         "file": file.name,
         "overview": overview(analysed, sentiment_metrics=analyzer.sentiment.metrics),
         **text_report(
@@ -310,15 +345,17 @@ def report(
             lang=current_language(),
         ),
     }
-    if as_json:
-        print_json(doc)
-        return
-    _print_overview(doc["overview"], file)
+
+
+def _print_report(doc: dict[str, Any], file: Path | None) -> None:
+    from cxm.cli.output import console, print_table
+
+    _print_overview(doc["overview"], file or Path(_("the store")))
     for key, title in (
         ("lift_detractor", _("Lift on detractors")),
         ("lift_churn", _("Lift on churn")),
     ):
-        if key in doc:
+        if doc.get(key):
             print_table(
                 title + " " + _("(odds ratio, controlling for segment)"),
                 [_("theme"), "n", _("odds ratio"), _("95% CI"), "p"],
@@ -336,6 +373,19 @@ def report(
     if doc.get("emerging"):
         rising = [r for r in doc["emerging"] if r["emerging"]]
         console.print(_("{n} themes rose beyond chance between waves.", n=len(rising)))
+    if doc.get("fault_share"):
+        print_table(
+            _("Service faults among churned and retained customers"),
+            [_("fault"), _("churned"), _("retained")],
+            [
+                [
+                    r["fault"],
+                    f"{100 * (r['churned_share'] or 0):.1f}%",
+                    f"{100 * (r['retained_share'] or 0):.1f}%",
+                ]
+                for r in doc["fault_share"]
+            ],
+        )
     if doc.get("routing"):
         print_table(
             _("Requests and market information for their owners"),
