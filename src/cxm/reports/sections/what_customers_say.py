@@ -33,6 +33,21 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     return doc
 
 
+def _method(by: dict[str, Any]) -> str:
+    if by.get("method") != "staff_model":
+        return _("Faults and emotions found by the editable lexicon.")
+    parts = ", ".join(
+        f"{c} {m['precision']:.2f}/{m['recall']:.2f}" for c, m in by["metrics"].items()
+    )
+    return _(
+        "Faults and emotions decided by a model trained on {n} texts coded by staff "
+        "(cross-validated precision/recall: {metrics}); below its threshold it says "
+        "“uncertain”.",
+        n=by["coded_texts"],
+        metrics=parts,
+    )
+
+
 def _ratio(r: dict[str, Any]) -> str:
     if r.get("odds_ratio") is None:
         return "–"
@@ -53,10 +68,11 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         title(),
         intro=_(
             "{n} texts from {sources} sources, analysed on this machine. Sentiment model: "
-            "accuracy {acc} on held-out reviews; faults and emotions by the editable lexicon.",
+            "accuracy {acc} on held-out reviews. {method}",
             n=o["analysed"],
             sources=len(d["sources"]),
             acc="–" if not metrics else f"{metrics['accuracy']:.3f}",
+            method=_method(o.get("faults_and_emotions_by") or {}),
         ),
     )
     s.figures.append(Figure(_("Texts"), float(o["analysed"]), f"{o['analysed']:,}", SOURCE))
