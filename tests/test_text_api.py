@@ -83,12 +83,27 @@ def test_entries_are_saved_with_their_coding_and_reported(client: TestClient, st
     with store.session() as s:
         coded = s.scalars(select(TextEntry).where(TextEntry.staff_labels.is_not(None))).all()
         assert len(coded) == 20 and coded[0].coded_by == "bob"
+        first = coded[0].id
     bad = client.post(
         "/api/v1/text/entries",
         json={"entries": [{"source": "case", "text": "x", "staff_labels": ["grumpy"]}]},
         headers=bob,
     )
     assert bad.status_code == 422 and "grumpy" in bad.json()["message"]
+    put = client.put(
+        f"/api/v1/text/entries/{first}/labels", json={"labels": ["angry", "runaround"]}, headers=bob
+    )
+    assert put.status_code == 200 and put.json() == {
+        "id": first,
+        "labels": ["angry", "runaround"],
+        "coded_by": "bob",
+    }
+    assert (
+        client.put(
+            "/api/v1/text/entries/999999/labels", json={"labels": []}, headers=bob
+        ).status_code
+        == 404
+    )
     report = client.get("/api/v1/text/what-customers-say", headers=bob)
     assert report.status_code == 200, report.text
     doc = report.json()

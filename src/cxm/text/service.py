@@ -54,15 +54,18 @@ def what_customers_say(
     staff_model = _apply_staff_model(analysed, frame)
     data = analysed.join(
         frame[
-            ["source", "customer_id", "wave", "segment", "churned", "detractor", "value"]
+            ["source", "customer_id", "wave", "stage", "segment", "churned", "detractor", "value"]
         ].reset_index(drop=True)
     )
-    has = {c: bool(data[c].notna().any()) for c in ("segment", "wave", "detractor", "churned")}
+    has = {
+        c: bool(data[c].notna().any()) for c in ("segment", "wave", "stage", "detractor", "churned")
+    }
     report = text_report(
         data,
         analyzer.codebook,
         segment="segment" if has["segment"] else None,
         wave="wave" if has["wave"] else None,
+        stage="stage" if has["stage"] else None,
         detractor="detractor" if has["detractor"] else None,
         churned="churned" if has["churned"] else None,
         customer="customer_id",

@@ -25,7 +25,7 @@ from cxm.i18n import _
 from cxm.text.classifier import parse_labels
 from cxm.text.models import TextEntry, TextSource
 
-__all__ = ["COLUMNS", "add_text_entries", "collect_texts", "customer_names"]
+__all__ = ["COLUMNS", "add_text_entries", "code_text_entry", "collect_texts", "customer_names"]
 
 COLUMNS = (
     "source",
@@ -33,6 +33,7 @@ COLUMNS = (
     "customer_id",
     "occurred_at",
     "wave",
+    "stage",
     "text",
     "staff_labels",
     "segment",
@@ -78,6 +79,22 @@ def add_text_entries(session: Session, rows: Iterable[Mapping[str, Any]]) -> int
     session.add_all(entries)
     session.flush()
     return len(entries)
+
+
+def code_text_entry(
+    session: Session, *, entry_id: int, labels: Iterable[str], coded_by: str
+) -> list[str]:
+    """Manual coding: set the faults and emotions a member of staff read in a text."""
+    from cxm.errors import NotFound
+
+    entry = session.get(TextEntry, entry_id)
+    if entry is None:
+        raise NotFound(_("No text with id {id}.", id=entry_id))
+    coded = sorted(parse_labels([";".join(labels)])[0])
+    entry.staff_labels = coded
+    entry.coded_by = coded_by
+    session.flush()
+    return coded
 
 
 def customer_names(session: Session) -> list[str]:
@@ -137,12 +154,23 @@ def _survey_texts(session: Session) -> list[dict[str, Any]]:
 def _notes(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         select(
-            Touchpoint.id, Touchpoint.customer_id, Touchpoint.occurred_at, Touchpoint.note
+            Touchpoint.id,
+            Touchpoint.customer_id,
+            Touchpoint.occurred_at,
+            Touchpoint.stage,
+            Touchpoint.note,
         ).where(Touchpoint.note.is_not(None))
     ).all()
     return [
-        {"source": "touchpoint_note", "source_id": i, "customer_id": c, "occurred_at": w, "text": n}
-        for i, c, w, n in rows
+        {
+            "source": "touchpoint_note",
+            "source_id": i,
+            "customer_id": c,
+            "occurred_at": w,
+            "stage": str(getattr(stage, "value", stage)),
+            "text": n,
+        }
+        for i, c, w, stage, n in rows
         if n and n.strip()
     ]
 
@@ -156,7 +184,8 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             TextEntry.occurred_at,
             TextEntry.text,
             TextEntry.staff_labels,
-        )
+            Touchpoint.stage,
+        ).outerjoin(Touchpoint, Touchpoint.id == TextEntry.touchpoint_id)
     ).all()
     return [
         {
@@ -166,8 +195,9 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             "occurred_at": w,
             "text": t,
             "staff_labels": tuple(labels) if labels is not None else None,
+            "stage": None if stage is None else str(getattr(stage, "value", stage)),
         }
-        for i, src, c, w, t, labels in rows
+        for i, src, c, w, t, labels, stage in rows
     ]
 
 

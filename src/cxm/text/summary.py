@@ -69,6 +69,7 @@ def text_report(
     *,
     segment: str | None = None,
     wave: str | None = None,
+    stage: str | None = None,
     detractor: str | None = None,
     churned: str | None = None,
     customer: str | None = None,
@@ -78,7 +79,7 @@ def text_report(
     """The cost of themes. ``analysed`` holds the analysis columns plus the named context
     columns (one row per text)."""
     data = analysed[analysed["text"] != ""]
-    by = [c for c in (segment, wave) if c]
+    by = [c for c in (segment, wave, stage) if c]
     out: dict[str, Any] = {
         "codebook_version": codebook.version,
         "theme_labels": {t: th.label(lang) for t, th in codebook.themes.items()},

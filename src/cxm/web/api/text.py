@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxm.text import service
-from cxm.text.sources import add_text_entries
+from cxm.text.sources import add_text_entries, code_text_entry
 from cxm.web.deps import AnalystUser, DbSession
 
 __all__ = ["AnalyzeIn", "AnalyzeOut", "EntriesIn", "router"]
@@ -99,3 +99,21 @@ def add_entries(body: EntriesIn, db: DbSession, user: AnalystUser) -> dict[str, 
         for e in body.entries
     ]
     return {"added": add_text_entries(db, rows)}
+
+
+class CodingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(max_length=11)
+
+
+class CodingOut(BaseModel):
+    id: int
+    labels: list[str]
+    coded_by: str
+
+
+@router.put("/entries/{entry_id}/labels", response_model=CodingOut)
+def code_entry(entry_id: int, body: CodingIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+    labels = code_text_entry(db, entry_id=entry_id, labels=body.labels, coded_by=user.name)
+    return {"id": entry_id, "labels": labels, "coded_by": user.name}
