@@ -96,3 +96,29 @@ def test_train_writes_a_model_with_its_card(cxm, tmp_path: Path) -> None:  # typ
         and "Row 1" in (refused.stdout + refused.stderr)
         and "maybe" in (refused.stdout + refused.stderr)
     )
+
+
+def test_analyze_with_a_staff_label_model_shows_its_precision(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = [{"t": f"第{i}次被转到别的部门", "y": "runaround;angry"} for i in range(20)]
+    rows += [{"t": f"第{i}次来，安装很顺利", "y": ""} for i in range(30)]
+    coded = tmp_path / "coded.csv"
+    pd.DataFrame(rows).to_csv(coded, index=False)
+    model = tmp_path / "labels.skops"
+    trained = cxm(
+        "text",
+        "train",
+        str(coded),
+        "--text",
+        "t",
+        "--label",
+        "y",
+        "--task",
+        "labels",
+        "--out",
+        str(model),
+    )
+    assert trained.exit_code == 0, trained.stdout + trained.stderr
+    file = _comments(tmp_path)
+    result = cxm("text", "analyze", str(file), "--column", "comment", "--labels-model", str(model))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "precision" in result.stdout and "runaround" in result.stdout

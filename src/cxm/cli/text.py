@@ -122,6 +122,24 @@ def analyze(
         print_json({"file": file.name, "column": column, **doc})
         return
     _print_overview(doc, file)
+    if analyzer.labels is not None:
+        from cxm.cli.output import print_table
+
+        decided = analysed[[c for c in analysed.columns if c.startswith("model_")]]
+        print_table(
+            _("Faults and emotions by the staff-label model (precision and recall by CV)"),
+            [_("class"), _("yes"), _("uncertain"), _("precision"), _("recall")],
+            [
+                [
+                    c,
+                    int((decided[f"model_{c}"] == "yes").sum()),
+                    int((decided[f"model_{c}"] == "uncertain").sum()),
+                    m["precision"],
+                    m["recall"],
+                ]
+                for c, m in analyzer.labels.metrics.items()
+            ],
+        )
     if output is not None:
         console.print(_("Wrote {n} rows to {path}.", n=len(analysed), path=str(output)))
 

@@ -74,7 +74,7 @@ def _pipeline(seed: int) -> Any:
                 "logit",
                 OneVsRestClassifier(
                     LogisticRegression(
-                        C=4.0, max_iter=2000, class_weight="balanced", random_state=seed
+                        C=4.0, solver="liblinear", class_weight="balanced", random_state=seed
                     )
                 ),
             ),
