@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ops",
     "customer_merging",
     "standards",
+    "text",
 )
 
 

@@ -12,6 +12,7 @@ from cxm.demo.org_step import build_organisation
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.standards_step import run_standards_step
+from cxm.demo.text_step import write_demo_texts
 from cxm.demo.waves import fill_survey_waves
 from cxm.demo.writer import write_company
 from cxm.i18n import _
@@ -70,6 +71,7 @@ STEPS: tuple[DemoStep, ...] = (
     ),
     DemoStep("cases", lambda: _("Recording the complaint history"), draw_demo_cases, weight=1.0),
     DemoStep("standards", lambda: _("Measuring service standards"), run_standards_step, weight=2.0),
+    DemoStep("texts", lambda: _("Writing complaint logs and visit reports"), write_demo_texts),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

@@ -45,6 +45,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "standards",
     "moments",
     "comments",
+    "what_customers_say",
     "method",
 )
 #: Sections of the report made from a file by ``cxm analyze --report``.

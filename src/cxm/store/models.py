@@ -16,6 +16,7 @@ from cxm.privacy import models as privacy_models
 from cxm.standards import models as standards_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
+from cxm.text import models as text_models
 
 __all__ = ["Base", "metadata"]
 
@@ -25,3 +26,4 @@ _domains = (org_models, audit_models, cases_models)
 _hardening = (login_models, privacy_models)
 _files = (importing_models,)
 _standards = (standards_models,)
+_text = (text_models,)

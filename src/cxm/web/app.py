@@ -26,6 +26,7 @@ from cxm.web.respond import router as respond_router
 from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
+from cxm.web.text_pages import router as text_pages_router
 
 __all__ = ["create_app"]
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(reports_router)
     install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.include_router(standards_pages_router)
+    app.include_router(text_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])

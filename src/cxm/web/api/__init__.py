@@ -13,6 +13,7 @@ from cxm.web.api import (
     questionnaires,
     responses,
     standards,
+    text,
     users,
     waves,
 )
@@ -29,3 +30,4 @@ api_router.include_router(cases.router)
 api_router.include_router(privacy.router)
 api_router.include_router(operations.router)
 api_router.include_router(standards.router)
+api_router.include_router(text.router)

@@ -1,0 +1,138 @@
+"""The services of text analysis, one per workflow, called by the API, the CLI and the
+report alike: analyse posted texts; analyse every text in the store into "what customers
+say"."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from cxm.errors import InputError
+from cxm.text.analysis import Analyzer
+from cxm.text.classifier import LabelModel, train_label_model
+from cxm.text.lexicon import EMOTIONS, FAULTS
+from cxm.text.pii import PiiMasker
+from cxm.text.sources import collect_texts, customer_names
+from cxm.text.summary import overview, text_report
+
+__all__ = ["MIN_CODED", "analyse_posted", "what_customers_say"]
+
+#: Coded texts needed before the staff-label model replaces the lexicon.
+MIN_CODED = 100
+#: At most this many coded texts (a seeded sample) train the model a report uses, so that
+#: a report stays quick; ``cxm text train`` uses them all.
+MAX_CODED = 1500
+
+#: Longest list of texts one API call may analyse.
+MAX_POSTED = 5000
+
+
+def analyse_posted(session: Session, texts: Sequence[str], *, lang: str = "auto") -> dict[str, Any]:
+    """Analysis of ``texts`` with the customer file's names masked: overview and rows."""
+    analyzer = Analyzer(masker=PiiMasker(customer_names(session)))
+    analysed = analyzer.analyze(list(texts), lang=lang)
+    rows = analysed.drop(columns=["evidence"]).assign(
+        faults=analysed["faults"].map(list), themes=analysed["themes"].map(list)
+    )
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    return {
+        "overview": overview(analysed, sentiment_metrics=analyzer.sentiment.metrics),
+        "rows": records,
+    }
+
+
+def what_customers_say(
+    session: Session, *, lang: str = "en", sources: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Every text in the store analysed: overview, theme frequency and cost per segment and
+    wave, lift on detractors and churn, emerging themes, fault shares, routing, quotes."""
+    frame = collect_texts(session, sources=sources)
+    analyzer = Analyzer(masker=PiiMasker(customer_names(session)))
+    analysed = analyzer.analyze(frame["text"].tolist())
+    staff_model = _apply_staff_model(analysed, frame)
+    data = analysed.join(
+        frame[
+            ["source", "customer_id", "wave", "stage", "segment", "churned", "detractor", "value"]
+        ].reset_index(drop=True)
+    )
+    has = {
+        c: bool(data[c].notna().any()) for c in ("segment", "wave", "stage", "detractor", "churned")
+    }
+    report = text_report(
+        data,
+        analyzer.codebook,
+        segment="segment" if has["segment"] else None,
+        wave="wave" if has["wave"] else None,
+        stage="stage" if has["stage"] else None,
+        detractor="detractor" if has["detractor"] else None,
+        churned="churned" if has["churned"] else None,
+        customer="customer_id",
+        value="value",
+        lang=lang,
+    )
+    summary = overview(analysed, sentiment_metrics=analyzer.sentiment.metrics)
+    summary["faults_and_emotions_by"] = staff_model or {"method": "lexicon"}
+    return {
+        "overview": summary,
+        "sources": {str(k): int(v) for k, v in frame["source"].value_counts().items()},
+        **report,
+    }
+
+
+def _apply_staff_model(analysed: pd.DataFrame, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """Where staff have coded enough texts, a model trained on their coding decides faults
+    and emotions of the other texts (coded texts keep the staff's labels); classes it
+    cannot decide are "uncertain". Returns the model's cross-validated metrics, or None."""
+    coded = frame["staff_labels"].map(lambda v: v is not None and v == v)
+    if int(coded.sum()) < MIN_CODED:
+        return None
+    sample = frame[coded]
+    if len(sample) > MAX_CODED:
+        sample = sample.sample(MAX_CODED, random_state=0)
+    labels = [frozenset(v) for v in sample["staff_labels"]]
+    with tempfile.TemporaryDirectory(prefix="cxm-labels-") as folder:
+        path = Path(folder) / "staff.skops"
+        try:
+            card = train_label_model(
+                sample["text"].tolist(),
+                labels,
+                out=path,
+                data_name="staff coding",
+                folds=3,
+            )
+        except InputError:
+            return None
+        decided = LabelModel(path).decide(analysed["text"].tolist())
+    faults: list[tuple[str, ...]] = []
+    emotions: list[str] = []
+    for i, is_coded in enumerate(coded.tolist()):
+        if is_coded:
+            mine = set(frame["staff_labels"].iloc[i])
+            faults.append(tuple(f for f in FAULTS if f in mine))
+            found = [e for e in EMOTIONS if e in mine]
+            emotions.append(found[0] if len(found) == 1 else ("uncertain" if found else ""))
+        elif not analysed["text"].iloc[i]:
+            faults.append(())
+            emotions.append("")
+        else:
+            row = decided.iloc[i]
+            faults.append(tuple(f for f in FAULTS if row.get(f) == "yes"))
+            found = [e for e in EMOTIONS if row.get(e) == "yes"]
+            doubt = any(row.get(e) == "uncertain" for e in EMOTIONS)
+            emotions.append(
+                found[0] if len(found) == 1 else ("uncertain" if found or doubt else "")
+            )
+    analysed["faults"] = faults
+    analysed["emotion"] = emotions
+    return {
+        "method": "staff_model",
+        "coded_texts": int(coded.sum()),
+        "trained_on": len(sample),
+        "classes": card["classes"],
+        "metrics": next(iter(card["metrics"].values())),
+    }
