@@ -88,7 +88,7 @@ def test_a_full_width_id_alone_is_normalised_and_reported(store: Store, tmp_path
     path.write_text("customer_id\nＣ００７\n", encoding="utf-8")
     result = import_customers(store, path)
     assert result.warnings == (
-        "1 ids were normalised (full-width characters or extra spaces removed).",
+        "1 id was normalised (full-width characters or extra spaces removed).",
     )
     with store.session() as s:
         assert s.scalars(select(Customer.external_id)).all() == ["C007"]

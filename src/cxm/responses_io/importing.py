@@ -410,7 +410,12 @@ def import_responses(
     problems.extend(_conflicts(session, parsed, known, wave_id))
     if problems:
         raise ValidationFailed(
-            _("{file}: {n} problems; nothing was imported.", file=p.name, n=len(problems)),
+            ngettext(
+                "{file}: {n} problem; nothing was imported.",
+                "{file}: {n} problems; nothing was imported.",
+                len(problems),
+                file=p.name,
+            ),
             problems[:MAX_PROBLEMS],
         )
     if already:

@@ -201,9 +201,10 @@ def _warnings(columns: ColumnMap, state: ImportState, mapping: FileMapping) -> l
         )
     if state.normalised_ids:
         out.append(
-            _(
+            ngettext(
+                "{n} id was normalised (full-width characters or extra spaces removed).",
                 "{n} ids were normalised (full-width characters or extra spaces removed).",
-                n=state.normalised_ids,
+                state.normalised_ids,
             )
         )
     return out
@@ -410,11 +411,13 @@ def _run(
                         }
                     )
                     raise ValidationFailed(
-                        _(
+                        ngettext(
+                            "{file}: {n} problem found; nothing was imported. "
+                            "Fix it and import the file again.",
                             "{file}: {n} problems found; nothing was imported. "
                             "Fix them and import the file again.",
+                            state.problem_count,
                             file=name,
-                            n=state.problem_count,
                         ),
                         sorted(state.problems, key=lambda p: p.row or 0),
                     )
