@@ -60,8 +60,11 @@ app = build_app()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; a :class:`CXMError` becomes one clear line, exit code 1."""
+    from cxm.cli.context import one_command
+
     try:
-        result = app(args=argv, standalone_mode=False)
+        with one_command():
+            result = app(args=argv, standalone_mode=False)
         if isinstance(result, int) and result:
             sys.exit(result)
     except CXMError as exc:

@@ -1,14 +1,19 @@
-"""Reading big results from the store, and reading each of them once per report.
+"""Reading big results from the store, and reading each of them once per command.
 
 :func:`raw_rows` hands over a query's rows as the driver returns them (tuples), so a
 million rows cost no per-row SQLAlchemy objects; callers convert types vectorised.
 
-:func:`shared_reads` and :func:`read_once`: the manager's report calls a dozen service
-functions (the very ones the CLI prints with ``--json``), and many of them read the same
-frames — the customers, the segment members, a wave's responses. Inside
-``with shared_reads():`` a reader decorated with ``@read_once`` runs once per database and
-arguments and every later call gets a copy of that result. Outside the block (the CLI, the
-web app, tests) the decorator does nothing: each call reads afresh.
+:func:`shared_reads` and :func:`read_once`: one command (``cxm targets report value``) or
+one report calls a dozen service functions, and many of them read the same frames — the
+customers, the segment members, a wave's responses. Inside ``with shared_reads():`` a
+reader decorated with ``@read_once`` runs once per database and arguments and every later
+call gets a copy of that result. ``cxm`` runs every command inside such a block, and the
+report builder builds inside one. Outside a block (the web app, tests) the decorator does
+nothing: each call reads afresh.
+
+A write ends what was read: any statement other than a read (INSERT, UPDATE, DELETE, DDL)
+sent to any database while a block is open empties the block's memo, so a command that
+writes and then reads (``cxm segments recompute``) reads what it wrote.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 __all__ = ["raw_rows", "read_once", "shared_reads", "sharing_reads"]
@@ -41,13 +48,37 @@ def raw_rows(session: Session, query: Any) -> list[Any]:
         result.close()
 
 
+#: How a statement that only reads begins (after whitespace), in upper case.
+_READS = ("SELECT", "WITH", "PRAGMA", "SHOW", "EXPLAIN", "SAVEPOINT", "RELEASE", "BEGIN")
+
+
+def _forget_on_write(
+    _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Empty the open memo when a statement that may change data is sent."""
+    memo = _SHARED.get()
+    if not memo:
+        return
+    head = statement.lstrip()[:9].upper()
+    if not head.startswith(_READS) or (head.startswith("WITH") and _writes_in_cte(statement)):
+        memo.clear()
+
+
+def _writes_in_cte(statement: str) -> bool:
+    """Whether a ``WITH …`` statement ends in a write (PostgreSQL's data-modifying CTEs)."""
+    upper = statement.upper()
+    return any(word in upper for word in ("INSERT ", "UPDATE ", "DELETE ", "MERGE "))
+
+
 @contextmanager
 def shared_reads() -> Iterator[None]:
     """Within this block, ``@read_once`` readers compute each result once (nested blocks
-    share the outer one). Only for code that does not write to the store meanwhile."""
+    share the outer one). A write sent meanwhile empties the memo: later reads see it."""
     if _SHARED.get() is not None:
         yield
         return
+    if not event.contains(Engine, "before_cursor_execute", _forget_on_write):
+        event.listen(Engine, "before_cursor_execute", _forget_on_write)
     token = _SHARED.set({})
     try:
         yield

@@ -25,16 +25,16 @@ from cxm.analytics.segmentation import (
     segment_summary,
 )
 from cxm.customers.models import Customer
-from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
-from cxm.management.frames import (
+from cxm.frames.cache import raw_rows, read_once
+from cxm.frames.customers import (
     customers_frame,
     last_activity_date,
     profit_by_customer,
     purchase_totals,
 )
+from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
 from cxm.management.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store.base import utcnow
-from cxm.store.reads import raw_rows, read_once
 
 __all__ = ["RecomputeResult", "assign", "members", "profit_period", "recompute", "summary"]
 

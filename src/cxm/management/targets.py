@@ -19,9 +19,9 @@ from cxm.analytics.churn import churn_rates
 from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
+from cxm.frames.customers import customers_frame, last_activity_date, observation_start
 from cxm.i18n import _
 from cxm.management.definitions import get_definition, segment_labels
-from cxm.management.frames import customers_frame, last_activity_date, observation_start
 from cxm.management.models import Target
 from cxm.management.segments import members, summary
 
@@ -56,7 +56,7 @@ def _survey_actuals(
 ) -> pd.DataFrame:
     from cxm.analytics.scores import csat, mean_score, score_100
     from cxm.analytics.scores_nps import nps
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     use = items or SURVEY_ITEMS[kpi]
     parts: list[pd.DataFrame] = []

@@ -16,12 +16,12 @@ from types import ModuleType
 from typing import Any
 
 from cxm.errors import CXMError
+from cxm.frames.cache import shared_reads
 from cxm.i18n import _, language
 from cxm.jsonable import to_jsonable
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Report, Section
 from cxm.store import Store
-from cxm.store.reads import shared_reads
 
 __all__ = [
     "FILE_SECTIONS",

@@ -59,7 +59,7 @@ def waves(ctx: ReportContext) -> tuple[WaveRef, WaveRef | None]:
 
 def wave_frame(ctx: ReportContext, wave_id: int) -> pd.DataFrame:
     """One row per completed response of the wave, one column per question code."""
-    responses_frame = need("cxm.surveys.frames", "responses_frame")
+    responses_frame = need("cxm.frames.responses", "responses_frame")
 
     def compute() -> pd.DataFrame:
         with ctx.require_store().session() as session:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cxm import __version__
@@ -24,7 +25,7 @@ from cxm.web.respond import router as respond_router
 from cxm.web.security import install_security
 from cxm.web.staff import router as staff_router
 
-__all__ = ["create_app"]
+__all__ = ["Health", "create_app"]
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -66,9 +67,24 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(reports_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.get("/health", tags=["system"])
-    def health() -> dict[str, str]:
+    @app.get("/health", tags=["system"], response_model=Health)
+    def health() -> Health:
         the_store.check_reachable()
-        return {"status": "ok", "version": __version__, "message": _("CXM is running.")}
+        return Health(status="ok", version=__version__, message=_("CXM is running."))
+
+    @app.get("/healthz", tags=["system"], response_model=Health)
+    def healthz() -> Health:
+        """Liveness and readiness in one: answers 200 once the app takes requests and its
+        database answers (a load balancer's or an orchestrator's probe)."""
+        the_store.check_reachable()
+        return Health(status="ok", version=__version__, message=_("CXM is running."))
 
     return app
+
+
+class Health(BaseModel):
+    """What ``/health`` and ``/healthz`` answer."""
+
+    status: str
+    version: str
+    message: str

@@ -34,7 +34,7 @@ def moments_frame(ctx: ReportContext) -> pd.DataFrame:
     from cxm.customers.models import Team, Touchpoint
     from cxm.surveys.models import Questionnaire, Response
 
-    responses_frame = need("cxm.surveys.frames", "responses_frame")
+    responses_frame = need("cxm.frames.responses", "responses_frame")
     with ctx.require_store().session() as session:
         qid = session.scalar(
             select(Questionnaire.id).where(Questionnaire.code == "moment_of_truth")
