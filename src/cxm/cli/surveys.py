@@ -32,10 +32,7 @@ def load(path: Annotated[Path, typer.Argument(help="Questionnaire YAML or JSON f
 
 def list_surveys(as_json: JsonFlag = False) -> None:
     """List questionnaires with their newest version."""
-    from sqlalchemy import select
-
-    from cxm.surveys.models import Questionnaire
-    from cxm.surveys.questionnaires import latest_version
+    from cxm.surveys.questionnaires import all_questionnaires, latest_version
     from cxm.surveys.schema import pick_text
 
     with open_store() as store, store.session() as s:
@@ -45,7 +42,7 @@ def list_surveys(as_json: JsonFlag = False) -> None:
                 "title": pick_text(q.title, "en"),
                 "version": latest_version(s, questionnaire_id=q.id).number,
             }
-            for q in s.scalars(select(Questionnaire).order_by(Questionnaire.code))
+            for q in all_questionnaires(s)
         ]
     if as_json:
         print_json(rows)

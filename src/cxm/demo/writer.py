@@ -51,7 +51,7 @@ def clear_store(conn: Connection) -> None:
 
     Uses ``Base.metadata.sorted_tables`` so that tables added by any domain are included.
     """
-    from cxm.store.models import metadata
+    from cxm.registry import metadata
 
     for table in reversed(metadata.sorted_tables):
         conn.execute(delete(table))

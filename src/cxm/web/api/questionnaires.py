@@ -8,13 +8,17 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.surveys.loader import parse_definition, parse_yaml
 from cxm.surveys.models import Questionnaire, QuestionnaireVersion
-from cxm.surveys.questionnaires import get_questionnaire, latest_version, save_questionnaire
+from cxm.surveys.questionnaires import (
+    all_questionnaires,
+    get_questionnaire,
+    latest_version,
+    save_questionnaire,
+)
 from cxm.surveys.schema import QuestionnaireDef
 from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
 
@@ -115,7 +119,7 @@ async def edit_questionnaire(
 @router.get("")
 def list_questionnaires(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     out = []
-    for q in db.scalars(select(Questionnaire).order_by(Questionnaire.code)):
+    for q in all_questionnaires(db):
         out.append(_summary(q, latest_version(db, questionnaire_id=q.id)))
     return out
 
