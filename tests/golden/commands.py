@@ -2,9 +2,9 @@
 
 One fixed-seed demo company of :data:`CUSTOMERS` customers on SQLite, the answers of its
 four survey waves exported to one CSV ("don't know" as blanks; for ``scores``, ``drivers``
-and ``analyze``), then each command of :data:`COMMANDS` run in this process through ``cxm.cli.main``. Keys whose
-values change from run to run (a path, seconds, a timestamp) are dropped
-(:data:`VOLATILE`). Used by ``test_golden.py`` and ``regenerate.py``.
+and ``analyze``), then each command of :data:`COMMANDS` run in this process through
+``cxm.cli.main``. Keys whose values change from run to run (a path, seconds, a timestamp)
+are dropped (:data:`VOLATILE`). Used by ``test_golden.py`` and ``regenerate.py``.
 """
 
 from __future__ import annotations
