@@ -16,7 +16,6 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "moments_frame", "present", "title"]
 
@@ -40,7 +39,8 @@ def moments_frame(ctx: ReportContext) -> pd.DataFrame:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    scores = need("cxm.analytics.scores", "scores")
+    from cxm.analytics.scores import scores
+
     frame = moments_frame(ctx)
     return {
         "item": ITEM,
