@@ -16,6 +16,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxm.management import churn as churn_service
 from cxm.management import definitions, economics, segments
 from cxm.management import targets as targets_service
+from cxm.web.api.schemas import (
+    ChurnReportOut,
+    ChurnRiskOut,
+    ChurnSurvivalOut,
+    ClvOut,
+    InvestOut,
+    SegmentDefinedOut,
+    SegmentDefinitionOut,
+    SegmentsOut,
+    SegmentsRecomputedOut,
+    SimulateOut,
+    TargetOut,
+    TargetProposalOut,
+    TargetReportOut,
+    TargetRowOut,
+)
 from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
 
 __all__ = ["SegmentDefinitionIn", "TargetIn", "router"]
@@ -52,7 +68,7 @@ class TargetIn(BaseModel):
     service_level: str | None = Field(default=None, max_length=2000)
 
 
-@router.get("/segments")
+@router.get("/segments", response_model=list[SegmentDefinitionOut])
 def list_segments(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     return [
         {
@@ -66,7 +82,7 @@ def list_segments(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/segments", status_code=201)
+@router.post("/segments", status_code=201, response_model=SegmentDefinedOut)
 def define_segments(body: SegmentDefinitionIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
     d = definitions.define_segments(
         db,
@@ -81,7 +97,7 @@ def define_segments(body: SegmentDefinitionIn, db: DbSession, user: AnalystUser)
     return {"name": d.name, "kind": d.kind.value, "parameters": d.parameters}
 
 
-@router.post("/segments/{name}/recompute")
+@router.post("/segments/{name}/recompute", response_model=SegmentsRecomputedOut)
 def recompute_segments(name: str, db: DbSession, user: AnalystUser) -> dict[str, Any]:
     r = segments.recompute(db, name)
     return {
@@ -94,19 +110,19 @@ def recompute_segments(name: str, db: DbSession, user: AnalystUser) -> dict[str,
     }
 
 
-@router.get("/segments/{name}")
+@router.get("/segments/{name}", response_model=SegmentsOut)
 def show_segments(
     name: str, db: DbSession, user: CurrentStaff, at: str | None = None
 ) -> dict[str, Any]:
     return {"definition": name, "at": at, "segments": _records(segments.summary(db, name, at=at))}
 
 
-@router.get("/segments/{name}/targets")
+@router.get("/segments/{name}/targets", response_model=list[TargetRowOut])
 def list_targets(name: str, db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     return _records(targets_service.targets_frame(db, name))
 
 
-@router.post("/segments/{name}/targets", status_code=201)
+@router.post("/segments/{name}/targets", status_code=201, response_model=TargetOut)
 def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
     t = targets_service.set_target(
         db,
@@ -122,7 +138,7 @@ def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> d
     return {"segment": t.segment, "kpi": t.kpi, "value": t.value, "set_by": t.set_by}
 
 
-@router.get("/segments/{name}/targets/proposal")
+@router.get("/segments/{name}/targets/proposal", response_model=TargetProposalOut)
 def propose_targets(
     name: str,
     db: DbSession,
@@ -134,7 +150,7 @@ def propose_targets(
     return {"kpi": kpi, "current": table.attrs["current"], "proposals": _records(table)}
 
 
-@router.get("/segments/{name}/targets/report")
+@router.get("/segments/{name}/targets/report", response_model=TargetReportOut)
 def target_report(
     name: str,
     db: DbSession,
@@ -147,7 +163,7 @@ def target_report(
     return {"definition": name, "rows": _records(table)}
 
 
-@router.get("/churn")
+@router.get("/churn", response_model=ChurnReportOut)
 def churn_report(
     db: DbSession, user: CurrentStaff, segments: Segments | None = None, freq: str = "Y"
 ) -> dict[str, Any]:
@@ -155,7 +171,7 @@ def churn_report(
     return {"rates": _records(rates), "reasons": _records(reasons)}
 
 
-@router.get("/churn/survival")
+@router.get("/churn/survival", response_model=ChurnSurvivalOut)
 def churn_survival(
     db: DbSession, user: CurrentStaff, segments: Segments | None = None, by: str = "segment"
 ) -> dict[str, Any]:
@@ -167,7 +183,7 @@ def churn_survival(
     }
 
 
-@router.get("/churn/risk")
+@router.get("/churn/risk", response_model=ChurnRiskOut)
 def churn_risk(
     db: DbSession,
     user: CurrentStaff,
@@ -187,7 +203,7 @@ def churn_risk(
     }
 
 
-@router.get("/clv")
+@router.get("/clv", response_model=ClvOut)
 def clv(
     db: DbSession,
     user: CurrentStaff,
@@ -199,7 +215,7 @@ def clv(
     return {"segments": _records(table)}
 
 
-@router.get("/retention/simulate")
+@router.get("/retention/simulate", response_model=SimulateOut)
 def simulate(
     db: DbSession,
     user: CurrentStaff,
@@ -215,7 +231,7 @@ def simulate(
     return {"segments": _records(table)}
 
 
-@router.get("/invest")
+@router.get("/invest", response_model=InvestOut)
 def invest(
     db: DbSession,
     user: CurrentStaff,

@@ -20,6 +20,11 @@ from cxm.surveys.questionnaires import (
     save_questionnaire,
 )
 from cxm.surveys.schema import QuestionnaireDef
+from cxm.web.api.schemas import (
+    QuestionnaireDetailOut,
+    QuestionnaireOut,
+    QuestionnaireSavedOut,
+)
 from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
 
 __all__ = ["router"]
@@ -81,7 +86,7 @@ _BODY_DOC = {
 }
 
 
-@router.post("", status_code=201, openapi_extra=_BODY_DOC)
+@router.post("", status_code=201, openapi_extra=_BODY_DOC, response_model=QuestionnaireSavedOut)
 async def create_questionnaire(
     request: Request, db: DbSession, user: AnalystUser
 ) -> dict[str, Any]:
@@ -96,7 +101,7 @@ async def create_questionnaire(
     }
 
 
-@router.put("/{code}", openapi_extra=_BODY_DOC)
+@router.put("/{code}", openapi_extra=_BODY_DOC, response_model=QuestionnaireSavedOut)
 async def edit_questionnaire(
     code: str, request: Request, db: DbSession, user: AnalystUser
 ) -> dict[str, Any]:
@@ -116,7 +121,7 @@ async def edit_questionnaire(
     }
 
 
-@router.get("")
+@router.get("", response_model=list[QuestionnaireOut])
 def list_questionnaires(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     out = []
     for q in all_questionnaires(db):
@@ -124,13 +129,15 @@ def list_questionnaires(db: DbSession, user: CurrentStaff) -> list[dict[str, Any
     return out
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=QuestionnaireDetailOut)
 def read_questionnaire(code: str, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     """The newest version's definition and the list of versions."""
     q = get_questionnaire(db, code=code)
     v = latest_version(db, questionnaire_id=q.id)
     return {
         **_summary(q, v),
-        "versions": [{"version": x.number, "created_at": x.created_at} for x in q.versions],
+        "versions": [
+            {"version": x.number, "created_at": x.created_at.isoformat()} for x in q.versions
+        ],
         "definition": v.definition,
     }

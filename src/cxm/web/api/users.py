@@ -11,6 +11,10 @@ from cxm.accounts import Role, StaffUser, create_token, create_user, list_users,
 from cxm.accounts.models import ApiToken
 from cxm.errors import NotFound
 from cxm.i18n import _
+from cxm.web.api.schemas import (
+    TokenOut,
+    UserOut,
+)
 from cxm.web.deps import AdminUser, CurrentStaff, DbSession
 
 __all__ = ["router"]
@@ -36,22 +40,22 @@ class TokenIn(BaseModel):
     label: str = Field(default="", max_length=100)
 
 
-@router.get("/me")
+@router.get("/me", response_model=UserOut)
 def me(user: CurrentStaff) -> dict[str, Any]:
     return _user(user)
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserOut])
 def users(db: DbSession, admin: AdminUser) -> list[dict[str, Any]]:
     return [_user(u) for u in list_users(db)]
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserOut)
 def add_user(body: UserIn, db: DbSession, admin: AdminUser) -> dict[str, Any]:
     return _user(create_user(db, name=body.name, role=body.role, password=body.password))
 
 
-@router.post("/me/tokens", status_code=201)
+@router.post("/me/tokens", status_code=201, response_model=TokenOut)
 def new_token(body: TokenIn, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     """A new API token for oneself; the secret is shown only in this answer."""
     issued = create_token(db, name=user.name, label=body.label)

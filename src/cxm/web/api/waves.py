@@ -16,6 +16,13 @@ from cxm.surveys.invitations import export_invitations_csv
 from cxm.surveys.mail import send_wave_emails
 from cxm.surveys.questionnaires import get_questionnaire
 from cxm.surveys.waves import create_wave, enable_public_link, get_wave, sample_wave
+from cxm.web.api.schemas import (
+    RemindOut,
+    WaveCreatedOut,
+    WaveDetailOut,
+    WaveRatesOut,
+    WaveSummaryOut,
+)
 from cxm.web.deps import AgentUser, AnalystUser, AppSettings, AppStore, CurrentStaff, DbSession
 
 __all__ = ["WaveIn", "router"]
@@ -46,7 +53,7 @@ class WaveIn(BaseModel):
     public_link: bool = False
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=WaveCreatedOut)
 def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
     """Create the wave and invite its sample in one transaction."""
     q = get_questionnaire(db, code=body.questionnaire)
@@ -75,13 +82,13 @@ def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
     return out
 
 
-@router.get("")
+@router.get("", response_model=list[WaveSummaryOut])
 def list_waves(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     """Every wave with invited, completed and response rate."""
     return [w.to_dict() for w in waves_overview(db)]
 
 
-@router.get("/{wave_id}")
+@router.get("/{wave_id}", response_model=WaveDetailOut)
 def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     wave = get_wave(db, wave_id=wave_id)
     return {
@@ -96,7 +103,7 @@ def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]
     }
 
 
-@router.get("/{wave_id}/rates")
+@router.get("/{wave_id}/rates", response_model=WaveRatesOut)
 def rates(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     """Response rate overall and per stratum (segment)."""
     return wave_rates(db, wave_id=wave_id).to_dict()
@@ -129,7 +136,7 @@ class RemindIn(BaseModel):
     lang: str = Field(default="zh-CN", pattern=r"^(en|zh-CN|zh-TW)$")
 
 
-@router.post("/{wave_id}/reminders")
+@router.post("/{wave_id}/reminders", response_model=RemindOut)
 def remind(
     wave_id: int,
     store: AppStore,
