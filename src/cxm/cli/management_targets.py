@@ -148,7 +148,9 @@ def report(
     item: Annotated[
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
-    min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    min_n: Annotated[
+        int, typer.Option("--min-n", envvar="CXM_MIN_N", min=1, help="Suppress fewer answers.")
+    ] = 30,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""

@@ -63,7 +63,12 @@ def scores(
     dont_know: Annotated[
         list[str] | None, typer.Option("--dont-know", help="Codes meaning don't know, e.g. 6.")
     ] = None,
-    min_n: Annotated[int, typer.Option("--min-n", help="Suppress groups with fewer answers.")] = 30,
+    min_n: Annotated[
+        int,
+        typer.Option(
+            "--min-n", envvar="CXM_MIN_N", min=1, help="Suppress groups with fewer answers."
+        ),
+    ] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """CSAT, the 100-point score and the mean (and NPS) per item and group."""
