@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -91,14 +90,12 @@ def create_wave(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a wave and invite a stratified sample of customers."""
+    from cxm.cli.values import iso_date
     from cxm.surveys.questionnaires import get_questionnaire
     from cxm.surveys.waves import create_wave as make_wave
     from cxm.surveys.waves import sample_wave
 
-    try:
-        opens_on, closes_on = date.fromisoformat(opens), date.fromisoformat(closes)
-    except ValueError as exc:
-        raise InputError(_("Dates are written YYYY-MM-DD: {reason}", reason=str(exc))) from None
+    opens_on, closes_on = iso_date("--opens", opens), iso_date("--closes", closes)
     quotas = _quotas(quota or [], quota_each)
     with open_store() as store, store.session() as s:
         q = get_questionnaire(s, code=questionnaire)
