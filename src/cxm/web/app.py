@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cxm import __version__
+from cxm.accounts.passwords import dummy_hash
 from cxm.config import Settings, load_settings
 from cxm.i18n import _
 from cxm.store import Store
@@ -42,6 +44,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             # requests: the first respondents after a start would otherwise queue behind it.
             await run_in_threadpool(the_store.fill_pool)
             render_fixed_pages()
+            # The sign-in's dummy hash (so that an unknown name takes as long as a wrong
+            # password) is made beside the start, not before it: half a second of argon2.
+            threading.Thread(target=dummy_hash, name="cxm-dummy-hash", daemon=True).start()
             # What the imports left (a few hundred thousand objects) stays for good: kept out
             # of the collector's full passes, which otherwise stopped a worker for 0.1-0.3 s.
             gc.collect()
