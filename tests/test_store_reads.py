@@ -95,3 +95,14 @@ def test_a_command_reads_each_frame_once(store: Store, monkeypatch) -> None:  # 
         with open_store():
             assert sharing_reads()
     assert not sharing_reads()
+
+
+def test_the_server_command_opens_no_read_cache(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``cxm serve`` with one worker serves in the command's own context: its requests
+    must not share a cache."""
+    from cxm.cli.context import one_command, open_store
+    from cxm.frames import sharing_reads
+
+    monkeypatch.setenv("CXM_DATABASE_URL", str(store.engine.url))
+    with one_command(), open_store(cache=False):
+        assert not sharing_reads()

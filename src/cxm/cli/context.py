@@ -39,12 +39,14 @@ def settings() -> Settings:
     return load_settings()
 
 
-def open_store(*, migrate: bool = True) -> Store:
-    """Open the configured database (migrating an empty one)."""
+def open_store(*, migrate: bool = True, cache: bool = True) -> Store:
+    """Open the configured database (migrating an empty one). Within a command, the first
+    store opened starts the command's read cache — unless ``cache=False``: ``cxm serve``,
+    whose requests must each read afresh, runs the web app in this very context."""
     from cxm.store import Store
 
     command = _COMMAND.get()
-    if command is not None:
+    if command is not None and cache:
         from cxm.frames.cache import shared_reads
 
         command.enter_context(shared_reads())

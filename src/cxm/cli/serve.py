@@ -32,7 +32,9 @@ def serve(
 
     cfg = settings()
     cfg.check_secrets()
-    with open_store():  # migrate an empty database once, before the workers start
+    # Migrate an empty database once, before the workers start. No read cache: with one
+    # worker uvicorn serves in this process, and each request must read afresh.
+    with open_store(cache=False):
         pass
     err_console.print(_("CXM listening on http://{host}:{port}/", host=host, port=port))
     uvicorn.run(
