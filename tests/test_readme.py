@@ -31,7 +31,13 @@ SKIPPED = {
     "cxm waves remind 2026-Q4 --min-days 3": "needs an SMTP relay (tests/test_surveys_email.py)",
 }
 #: Lines that read standard input, and what they are given.
-STDIN = {"cxm users create alice --role admin": "correct-horse-42\ncorrect-horse-42\n"}
+STDIN = {
+    "cxm users create alice --role admin": "correct-horse-42\ncorrect-horse-42\n",
+    "cxm users create bob --role lead": "correct-horse-43\ncorrect-horse-43\n",
+    "cxm users create carol --role agent --scope team --team 华北服务一组": (
+        "correct-horse-44\ncorrect-horse-44\n"
+    ),
+}
 
 
 def readme_commands(text: str) -> list[str]:
@@ -101,6 +107,28 @@ def _inputs(folder: Path) -> None:
         encoding="utf-8",
     )
     (folder / "limesurvey.csv").write_text(_limesurvey(template), encoding="utf-8")
+    # The organisation's files: a branch under the demo's NORTH region, a team in it, one
+    # employee, and a customer it serves.
+    (folder / "units.csv").write_text(
+        "code,name,kind,parent\nNORTH-T,Test branch,branch,NORTH\n", encoding="utf-8"
+    )
+    (folder / "teams.csv").write_text("team,unit,parent,lead\n测试组,NORTH-T,,\n", encoding="utf-8")
+    pd.DataFrame(
+        {
+            "external_id": ["T1"],
+            "name": ["Test Person"],
+            "team": ["测试组"],
+            "unit": [""],
+            "job": ["agent"],
+            "hired_on": ["2024-01-01"],
+            "left_on": [""],
+            "staff_user": [""],
+        }
+    ).to_excel(folder / "staff.xlsx", index=False)
+    (folder / "serving.csv").write_text(
+        "customer,team,employee,starts_on,ends_on\nN0001,测试组,T1,2024-01-01,\n",
+        encoding="utf-8",
+    )
 
 
 def _limesurvey(template: Path) -> str:
@@ -132,11 +160,19 @@ def readme_folder(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     folder = tmp_path_factory.mktemp("readme")
     demo_copy(demo_db, folder)
     _inputs(folder)
+    # serving.csv names the new customer N0001: imported now, so lines run in any order
+    # (the README's own import line then changes nothing).
+    code, output = _run("cxm import customers customers.csv", folder)
+    assert code == 0, output
     return folder
 
 
 def _run(command: str, folder: Path) -> tuple[int, str]:
-    """Run one README line (in this process unless it reads standard input)."""
+    """Run one README line (in this process unless it reads standard input); a ``> FILE``
+    redirect writes the output to that file inside ``folder``."""
+    target = None
+    if " > " in command:
+        command, target = (part.strip() for part in command.split(" > ", 1))
     argv = shlex.split(command)[1:]
     env = {"CXM_DATABASE_URL": f"sqlite:///{folder / 'cxm.db'}", "CXM_LANG": "en"}
     if command in STDIN:
@@ -170,6 +206,9 @@ def _run(command: str, folder: Path) -> tuple[int, str]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    if target is not None:
+        (folder / target).parent.mkdir(parents=True, exist_ok=True)
+        (folder / target).write_text(out.getvalue(), encoding="utf-8")
     return (0 if code is None else int(code) if isinstance(code, int) else 1), out.getvalue()
 
 

@@ -36,11 +36,23 @@ class Settings(BaseSettings):
     lang: str = Field(
         default="", description="Default language (en, zh-CN, zh-TW); empty: from `LANG`."
     )
+    # Minimum group sizes, one family: below them a result is not shown at all.
     min_n: int = Field(
         default=30,
         ge=1,
-        description="Groups with fewer answers show 'too few answers' (`cxm report`, and "
-        "the default of `--min-n`).",
+        description="Customer results: groups with fewer answers show 'too few answers'.",
+    )
+    employee_min_group: int = Field(
+        default=5,
+        ge=3,
+        description="Employee results: no result for fewer people (never below 3, so that "
+        "nobody's answer can be worked out).",
+    )
+    min_text_group: int = Field(
+        default=5,
+        ge=1,
+        description="Shown texts: a team's or unit's comments appear only when it has this "
+        "many answers.",
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body.")
     base_url: str = Field(
@@ -52,6 +64,11 @@ class Settings(BaseSettings):
     )
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
+    calendar_file: str = Field(
+        default="",
+        description="YAML of days off and make-up working days added to mainland China's "
+        "holiday calendar for business-hour case clocks (see `cxm cases calendar`).",
+    )
 
     @model_validator(mode="before")
     @classmethod

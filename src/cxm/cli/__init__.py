@@ -30,6 +30,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "management",
     "users",
     "surveys",
+    "org",
+    "audit",
+    "cases",
 )
 
 

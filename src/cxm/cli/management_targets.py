@@ -149,12 +149,14 @@ def report(
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
     min_n: Annotated[
-        int, typer.Option("--min-n", envvar="CXM_MIN_N", min=1, help="Suppress fewer answers.")
-    ] = 30,
+        int | None, typer.Option("--min-n", min=1, help="Default CXM_MIN_N.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""
-    from cxm.cli.context import open_store
+    from cxm.cli.context import open_store, settings
+
+    min_n = min_n or settings().min_n
     from cxm.cli.output import print_json
     from cxm.management.targets import report as run
 

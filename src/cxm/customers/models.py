@@ -19,29 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxm.customers.codes import ChurnReason, CustomerStatus, JourneyStage
+from cxm.org.models import Employee, Team
 from cxm.store.base import Base, TimestampMixin, code_enum, json_type
 
 __all__ = ["Customer", "Employee", "Purchase", "Team", "Touchpoint"]
-
-
-class Team(TimestampMixin, Base):
-    __tablename__ = "teams"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-
-    employees: Mapped[list[Employee]] = relationship(back_populates="team")
-
-
-class Employee(TimestampMixin, Base):
-    __tablename__ = "employees"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-
-    team: Mapped[Team | None] = relationship(back_populates="employees")
 
 
 class Customer(TimestampMixin, Base):

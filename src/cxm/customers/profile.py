@@ -40,6 +40,7 @@ __all__ = [
 EXTRA_SECTIONS: tuple[tuple[str, str], ...] = (
     ("Segments", "cxm.management.profile:segments_of"),
     ("Survey answers", "cxm.surveys.profile:answers_of"),
+    ("Cases", "cxm.cases.profile:cases_of"),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxm.analytics.churn import churn_rates
 from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
+from cxm.audit.service import record, snapshot
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
 from cxm.frames.customers import customers_frame, last_activity_date, observation_start
@@ -198,6 +199,7 @@ def set_target(
     period: str | None = None,
     service_level: str | None = None,
     set_by: str | None = None,
+    actor_id: int | None = None,
 ) -> Target:
     """Set (or replace) the target of one segment and KPI, for all waves or one."""
     d = get_definition(session, name)
@@ -219,11 +221,23 @@ def set_target(
         Target.wave_id.is_(None) if wave_id is None else Target.wave_id == wave_id,
         Target.period.is_(None) if period is None else Target.period == period,
     )
-    t = session.scalars(q).first() or Target(definition_id=d.id, segment=segment, kpi=kpi)
+    found = session.scalars(q).first()
+    t = found or Target(definition_id=d.id, segment=segment, kpi=kpi)
+    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level")
+    before = snapshot(found, fields) if found is not None else None
     t.wave_id, t.period, t.value = wave_id, period, v
     t.service_level, t.set_by = service_level, set_by
     session.add(t)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="replace" if found is not None else "create",
+        entity="target",
+        entity_id=t.id,
+        before=before,
+        after=snapshot(t, fields),
+    )
     return t
 
 

@@ -47,6 +47,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "drivers",
     "loyalty",
     "churn",
+    "cases",
     "retention",
     "moments",
     "comments",
@@ -100,7 +101,7 @@ def build_report(
     min_n: int = 30,
 ) -> Report:
     """Build the report in ``lang``; every text in it is already translated. Groups with
-    fewer than ``min_n`` answers are suppressed (``CXM_MIN_N`` for ``cxm report``)."""
+    fewer than ``min_n`` answers show no score (``CXM_MIN_N`` for callers with settings)."""
     with language(lang) as use, shared_reads():
         ctx = ReportContext(
             store=store, wave=wave, compare=compare, lang=use, extra=extra or {}, min_n=min_n

@@ -65,10 +65,11 @@ def send_wave_emails(
     lang: str = "zh-CN",
     min_days_since: int = 3,
     max_reminders: int = 2,
+    team_ids: frozenset[int] | None = None,
 ) -> SendResult:
     """E-mail each customer of the wave a personal link (first invitations, or reminders to
-    non-responders). The links are committed before any message leaves, so no mailed link
-    can be unknown to the database."""
+    non-responders); only the invitations of ``team_ids`` unless it is None. The links are
+    committed before any message leaves, so no mailed link can be unknown to the database."""
     if not settings.smtp_host:
         raise MailUnavailable(_("No SMTP server is set: set CXM_SMTP_HOST (and CXM_SMTP_PORT)."))
     with store.session() as s:
@@ -89,6 +90,18 @@ def send_wave_emails(
                     .order_by(Invitation.id)
                 )
             )
+        if team_ids is not None:
+            from cxm.org.serving import in_teams
+
+            keep = set(
+                s.scalars(
+                    select(Invitation.id).where(
+                        Invitation.id.in_([i.id for i in invitations]),
+                        in_teams(Invitation.team_id, Invitation.customer_id, team_ids),
+                    )
+                )
+            )
+            invitations = [i for i in invitations if i.id in keep]
         emails = dict(
             s.execute(
                 select(Customer.id, Customer.email).where(

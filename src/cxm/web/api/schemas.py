@@ -165,6 +165,9 @@ class UserOut(_Out):
     id: int
     name: str
     role: str
+    scope: str | None = None
+    team_id: int | None = None
+    unit_id: int | None = None
     active: bool
 
 

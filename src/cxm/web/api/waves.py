@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxm.accounts.permissions import Capability
 from cxm.responses_io.rates import wave_rates, waves_overview
 from cxm.surveys.invitations import export_invitations_csv
 from cxm.surveys.mail import send_wave_emails
@@ -23,11 +24,17 @@ from cxm.web.api.schemas import (
     WaveRatesOut,
     WaveSummaryOut,
 )
-from cxm.web.deps import AgentUser, AnalystUser, AppSettings, AppStore, CurrentStaff, DbSession
+from cxm.web.deps import AppSettings, AppStore, DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["WaveIn", "router"]
 
 router = APIRouter(prefix="/waves", tags=["waves"])
+
+Configure = Annotated[Grant, Require(Capability.CONFIGURE)]
+Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
+Export = Annotated[Grant, Require(Capability.EXPORT)]
+Send = Annotated[Grant, Require(Capability.SEND_SURVEYS, filters=True)]
 
 
 class WaveIn(BaseModel):
@@ -54,7 +61,7 @@ class WaveIn(BaseModel):
 
 
 @router.post("", status_code=201, response_model=WaveCreatedOut)
-def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+def create(body: WaveIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     """Create the wave and invite its sample in one transaction."""
     q = get_questionnaire(db, code=body.questionnaire)
     wave = create_wave(
@@ -64,9 +71,15 @@ def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
         opens_on=body.opens_on,
         closes_on=body.closes_on,
         quiet_days=body.quiet_days,
+        actor_id=grant.user.id,
     )
     result = sample_wave(
-        db, wave_id=wave.id, stratum=body.stratum, quotas=body.quotas, seed=body.seed
+        db,
+        wave_id=wave.id,
+        stratum=body.stratum,
+        quotas=body.quotas,
+        seed=body.seed,
+        actor_id=grant.user.id,
     )
     out: dict[str, Any] = {
         "id": wave.id,
@@ -83,13 +96,13 @@ def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
 
 
 @router.get("", response_model=list[WaveSummaryOut])
-def list_waves(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+def list_waves(db: DbSession, grant: Rates) -> list[dict[str, Any]]:
     """Every wave with invited, completed and response rate."""
-    return [w.to_dict() for w in waves_overview(db)]
+    return [w.to_dict() for w in waves_overview(db, team_ids=grant.team_ids)]
 
 
 @router.get("/{wave_id}", response_model=WaveDetailOut)
-def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def read_wave(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     wave = get_wave(db, wave_id=wave_id)
     return {
         "id": wave.id,
@@ -99,14 +112,14 @@ def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]
         "closes_on": wave.closes_on,
         "quiet_days": wave.quiet_days,
         "sampling": wave.sampling,
-        "rates": wave_rates(db, wave_id=wave_id).to_dict(),
+        "rates": wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids).to_dict(),
     }
 
 
 @router.get("/{wave_id}/rates", response_model=WaveRatesOut)
-def rates(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def rates(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     """Response rate overall and per stratum (segment)."""
-    return wave_rates(db, wave_id=wave_id).to_dict()
+    return wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids).to_dict()
 
 
 @router.get(
@@ -114,9 +127,7 @@ def rates(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def invitations_csv(
-    wave_id: int, db: DbSession, settings: AppSettings, user: AnalystUser
-) -> Response:
+def invitations_csv(wave_id: int, db: DbSession, settings: AppSettings, grant: Export) -> Response:
     """Open invitations with a fresh personal link each (earlier links keep working)."""
     get_wave(db, wave_id=wave_id)
     out = io.StringIO()
@@ -141,7 +152,7 @@ def remind(
     wave_id: int,
     store: AppStore,
     settings: AppSettings,
-    user: AgentUser,
+    grant: Send,
     body: RemindIn | None = None,
 ) -> dict[str, Any]:
     """E-mail a reminder to non-responders (sent or last reminded ``min_days_since`` days ago)."""
@@ -156,5 +167,6 @@ def remind(
         lang=body.lang,
         min_days_since=body.min_days_since,
         max_reminders=body.max_reminders,
+        team_ids=grant.team_ids,
     )
     return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
