@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format install system-deps serve bench clean
+.PHONY: demo test test-fast lint format install system-deps serve bench golden openapi clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,12 +34,27 @@ demo: $(STAMP)
 	$(VENV)/bin/cxm demo --replace
 
 test: $(STAMP) system-deps
-	$(VENV)/bin/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
+
+# The quick loop while coding: SQLite only, no browser, no slow kinds (under 2 minutes).
+test-fast: $(STAMP)
+	env -u CXM_TEST_POSTGRES_URL -u CXM_REQUIRE_ALL $(VENV)/bin/pytest -n 2 -p no:cacheprovider \
+	  -m "not postgres and not browser and not slow and not fuzz and not spark and not simulation" \
+	  --durations=15 $(PYTEST_ARGS)
+
+# Golden outputs (tests/golden/*.json): regenerate after a change that alters a figure on purpose.
+golden: $(STAMP)
+	$(PY) -m tests.golden.regenerate
+
+# The OpenAPI document of the JSON API (docs/openapi.json): regenerate after changing a route.
+openapi: $(STAMP)
+	$(PY) -m cxm.web.openapi_export
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix src tests benchmarks
@@ -47,6 +62,10 @@ format: $(STAMP)
 
 serve: $(STAMP)
 	$(VENV)/bin/cxm serve
+
+# Every benchmark at modest sizes; figures to benchmarks/results/*.json.
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) cxm.db cxm.db-wal cxm.db-shm .pytest_cache .mypy_cache .ruff_cache

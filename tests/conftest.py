@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from cxm.store import Store, make_engine
 from cxm.store.migrate import upgrade
 
+pytest_plugins = ["tests.demo_db", "tests.budgets"]
+
 REQUIRE_ALL = os.environ.get("CXM_REQUIRE_ALL") == "1"
 PG_URL = os.environ.get("CXM_TEST_POSTGRES_URL", "")
 

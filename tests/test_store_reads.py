@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from cxm.management.frames import customers_frame, profit_by_customer
+from cxm.frames import customers_frame, profit_by_customer, shared_reads
 from cxm.store import Store
-from cxm.store.reads import shared_reads
 from tests.management_factories import add_customer
 
 
@@ -63,11 +62,47 @@ def test_outside_shared_reads_every_call_reads_the_store(store: Store) -> None:
     add_customer(store, "b")
     with store.session() as s:
         assert len(customers_frame(s)) == 2
+    with store.session() as s:
+        assert len(customers_frame(s)) == 2
+
+
+def test_a_write_inside_shared_reads_ends_what_was_read(store: Store) -> None:
+    add_customer(store, "a")
+    selects = _count_selects(store)
     with shared_reads():
         with store.session() as s:
+            assert len(customers_frame(s)) == 1
+        n_read = len(selects)
+        with store.session() as s:  # nothing written: the frame is not read again
+            assert len(customers_frame(s)) == 1
+        assert len(selects) == n_read
+        add_customer(store, "b")  # a command that writes, then reads what it wrote
+        with store.session() as s:
             assert len(customers_frame(s)) == 2
-        add_customer(store, "c")
-        with store.session() as s:  # the same report: the frame read once
-            assert len(customers_frame(s)) == 2
-    with store.session() as s:
-        assert len(customers_frame(s)) == 3
+        assert len(selects) > n_read
+
+
+def test_a_command_reads_each_frame_once(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``cxm`` runs each command in :func:`one_command`: the first store it opens starts the
+    per-command read cache, which ends with the command."""
+    from cxm.cli.context import one_command, open_store
+    from cxm.frames import sharing_reads
+
+    monkeypatch.setenv("CXM_DATABASE_URL", str(store.engine.url))
+    assert not sharing_reads()
+    with one_command():
+        assert not sharing_reads()  # a command that opens no store caches nothing
+        with open_store():
+            assert sharing_reads()
+    assert not sharing_reads()
+
+
+def test_the_server_command_opens_no_read_cache(store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``cxm serve`` with one worker serves in the command's own context: its requests
+    must not share a cache."""
+    from cxm.cli.context import one_command, open_store
+    from cxm.frames import sharing_reads
+
+    monkeypatch.setenv("CXM_DATABASE_URL", str(store.engine.url))
+    with one_command(), open_store(cache=False):
+        assert not sharing_reads()

@@ -33,7 +33,9 @@ class Settings(BaseSettings):
         default=SecretStr(PLACEHOLDER_SECRET),
         description="Signs sessions and CSRF tokens. Must be set outside development.",
     )
-    lang: str = Field(default="", description="Default language (en, zh-CN, zh-TW).")
+    lang: str = Field(
+        default="", description="Default language (en, zh-CN, zh-TW); empty: from `LANG`."
+    )
     # Minimum group sizes, one family: below them a result is not shown at all.
     min_n: int = Field(
         default=30,
@@ -52,14 +54,14 @@ class Settings(BaseSettings):
         description="Shown texts: a team's or unit's comments appear only when it has this "
         "many answers.",
     )
-    import_batch_rows: int = Field(
-        default=20_000, ge=100, description="Rows written per batch by imports."
-    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body.")
     base_url: str = Field(
         default="http://127.0.0.1:8000", description="Public address used in survey links."
     )
-    smtp_host: str = Field(default="", description="SMTP server for survey e-mails.")
+    smtp_host: str = Field(
+        default="",
+        description="SMTP server for survey e-mails (`cxm waves send`); empty: no e-mail.",
+    )
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
     calendar_file: str = Field(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 
 @pytest.fixture(autouse=True)
 def _report_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,7 +45,7 @@ def test_demo_prints_json_refuses_a_filled_database_and_replaces_it(cxm) -> None
 def test_a_new_user_runs_the_demo_console_script(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "cxm"
     if not script.exists():
-        pytest.skip(f"console script not installed at {script}")
+        skip_or_fail(f"console script not installed at {script}")
     env = {**os.environ, "CXM_DATABASE_URL": f"sqlite:///{tmp_path / 'cxm.db'}", "CXM_LANG": ""}
     done = subprocess.run(
         [str(script), "demo", "--customers", "500", "--json"],

@@ -15,7 +15,7 @@ from fastapi.routing import iter_route_contexts
 #: (method, path template) that anyone may call.
 PUBLIC = {
     ("GET", "/health"),
-    ("GET", "/healthz"),
+    ("GET", "/healthz"),  # the probe of a load balancer or an orchestrator
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
     ("HEAD", "/openapi.json"),

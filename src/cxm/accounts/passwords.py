@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["DUMMY_HASH", "MIN_PASSWORD_LENGTH", "hash_password", "needs_rehash", "verify_password"]
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "dummy_hash",
+    "hash_password",
+    "needs_rehash",
+    "verify_password",
+]
 
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
 
-#: Verified against when the user does not exist, so that timing does not tell names apart.
-DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+@functools.cache
+def dummy_hash() -> str:
+    """Verified against when the user does not exist, so that timing does not tell names
+    apart. Made on first use: an argon2 hash takes a good part of a second, which every
+    command and every web worker would otherwise pay at import."""
+    return _hasher.hash("not-a-real-password-for-timing")
 
 
 def hash_password(password: str) -> str:

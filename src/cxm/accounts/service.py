@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from cxm.accounts.models import ApiToken, Role, Scope, StaffUser
 from cxm.accounts.passwords import (
-    DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
+    dummy_hash,
     hash_password,
     needs_rehash,
     verify_password,
@@ -259,7 +259,7 @@ def authenticate(session: Session, *, name: str, password: str) -> StaffUser | N
     """The active user with this name and password, or None (same work either way)."""
     user = session.scalar(select(StaffUser).where(StaffUser.name == name))
     if user is None or len(password) > 1024:
-        verify_password(DUMMY_HASH, password[:1024])
+        verify_password(dummy_hash(), password[:1024])
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

@@ -174,11 +174,11 @@ class RedisCounts:
 
     def wait(self, name: str, since: datetime, free: int, now: datetime) -> float:
         key = self.PREFIX + name
-        count = int(self.redis.zcount(key, f"({since.timestamp()}", "+inf"))  # type: ignore[arg-type]
+        count = int(self.redis.zcount(key, f"({since.timestamp()}", "+inf"))
         if not count:
             return 0.0
         last = self.redis.zrevrange(key, 0, 0, withscores=True)
-        last_at = float(last[0][1]) if last else now.timestamp()  # type: ignore[index]
+        last_at = float(last[0][1]) if last else now.timestamp()
         return backoff_seconds(count, free) - (now.timestamp() - last_at)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+import scipy  # its submodules load on first use: `cxm serve` and `cxm --help` start fast
 
 from cxm.errors import ConvergenceError, InputError
 from cxm.i18n import _
@@ -79,8 +79,8 @@ def _check(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
 
 
 def _fit(nll: Any, start: np.ndarray, what: str) -> tuple[np.ndarray, float]:
-    res = optimize.minimize(nll, np.log(start), method="L-BFGS-B")
-    res = optimize.minimize(
+    res = scipy.optimize.minimize(nll, np.log(start), method="L-BFGS-B")
+    res = scipy.optimize.minimize(
         nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 8000}
     )
     if not res.success or not np.isfinite(res.fun):
@@ -122,8 +122,8 @@ class BetaGeoFitter:
     @staticmethod
     def _ll(p: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         r, alpha, a, b = p
-        ln_a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-        ln_a2 = special.betaln(a, b + x) - special.betaln(a, b)
+        ln_a1 = scipy.special.gammaln(r + x) - scipy.special.gammaln(r) + r * np.log(alpha)
+        ln_a2 = scipy.special.betaln(a, b + x) - scipy.special.betaln(a, b)
         ln_a3 = -(r + x) * np.log(alpha + T)
         with np.errstate(divide="ignore", invalid="ignore"):
             ln_a4 = np.where(
@@ -163,7 +163,7 @@ class BetaGeoFitter:
         r, alpha, a, b = p.r, p.alpha, p.a, p.b
         t, x, t_x, T = (np.asarray(v, dtype=float) for v in (t, x, t_x, T))
         z = t / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+        hyp = scipy.special.hyp2f1(r + x, b + x, a + b + x - 1, z)
         num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
         return np.asarray(num / self._odds(x, t_x, T))
 
@@ -215,9 +215,9 @@ class GammaGammaFitter:
             p, q, g = np.exp(lp)
             px = p * xa
             ll = (
-                special.gammaln(px + q)
-                - special.gammaln(px)
-                - special.gammaln(q)
+                scipy.special.gammaln(px + q)
+                - scipy.special.gammaln(px)
+                - scipy.special.gammaln(q)
                 + q * np.log(g)
                 + (px - 1) * np.log(ma)
                 + px * np.log(xa)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxm.analytics._intervals import wilson, z_value
 from cxm.analytics.index import _rescaled, _weighted_mean
@@ -146,6 +145,8 @@ def satisfaction_loyalty_correlation(
     n = len(pair)
     if n < 4:
         raise InputError(_("Too few complete rows ({n}) for a correlation.", n=n))
+    from scipy import stats  # here, not at the top: importing it takes most of a second
+
     x, y = pair[satisfaction].to_numpy(), pair[loyalty].to_numpy()
     z = z_value(confidence)
     rows = []
@@ -293,6 +294,8 @@ def satisfied_not_loyal(
 
 
 def _profile(data: pd.DataFrame, columns: list[str], snl: pd.Series, sl: pd.Series) -> pd.DataFrame:
+    from scipy import stats  # here, not at the top: importing it takes most of a second
+
     rows: list[dict[str, object]] = []
     for col in columns:
         if col not in data.columns:

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxm.analytics._counts import ByArg, CodesArg, as_codes, as_list, count_answers
 from cxm.analytics._intervals import Array, newcombe_difference, z_value
@@ -159,6 +158,8 @@ def compare_waves(
                 _("Wave {wave} has no rows in column {column}.", wave=label, column=wave)
             )
         frames.append(_wave(subset, items, by_cols, scale_pts, points, dont_know))
+    from scipy import stats  # here, not at the top: importing it takes most of a second
+
     keys = [*by_cols, "item"]
     m = frames[0].merge(frames[1], on=keys, how="outer", suffixes=("_1", "_2"), sort=True)
     n1, n2 = m["n_1"].fillna(0).to_numpy(), m["n_2"].fillna(0).to_numpy()

@@ -6,6 +6,7 @@ Each command group lives in its own module exposing ``register(app)``; add its n
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 
@@ -68,8 +69,11 @@ app = build_app()
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; a :class:`CXMError` becomes one clear line, exit code 1."""
+    from cxm.cli.context import one_command
+
     try:
-        result = app(args=argv, standalone_mode=False)
+        with one_command():
+            result = app(args=argv, standalone_mode=False)
         if isinstance(result, int) and result:
             sys.exit(result)
     except CXMError as exc:
@@ -85,11 +89,46 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
-    except Exception as exc:  # usage errors: a missing argument, an unknown command
+    except Exception as exc:
         if isinstance(exc, _click_exceptions()):
-            exc.show()  # type: ignore[attr-defined]
+            # A usage error (a bad number, a missing argument): one line, naming the option
+            # and the value given, instead of click's three (usage, hint, error).
+            sys.stderr.write(_usage_line(exc, sys.argv[1:] if argv is None else argv) + "\n")
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        raise
+        if os.environ.get("CXM_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            _("Error: {kind}: {message} (this is a bug of CXM; CXM_DEBUG=1 shows where)",
+              kind=type(exc).__name__, message=str(exc).splitlines()[0] if str(exc) else "")
+            + "\n"
+        )  # fmt: skip
+        sys.exit(1)
+
+
+def _usage_line(exc: Exception, argv: list[str]) -> str:
+    """Click's error as one line; for a bad option value, the value given is named too."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    param = getattr(exc, "param", None)
+    opts = list(getattr(param, "opts", []) or [])
+    given = None
+    for i, arg in enumerate(argv):
+        for opt in opts:
+            if arg == opt and i + 1 < len(argv):
+                given = argv[i + 1]
+            elif arg.startswith(opt + "="):
+                given = arg[len(opt) + 1 :]
+    if given is not None and opts:
+        message = _(
+            "Invalid value for '{option}': {value!r}; {reason}",
+            option=opts[0],
+            value=given,
+            reason=message.split(": ", 1)[-1] if message.startswith("Invalid value") else message,
+        )
+    line = " ".join(f"{_('Error')}: {message}".split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        line += " " + _("Try '{command} --help' for help.", command=ctx.command_path)
+    return line
 
 
 def _click_exceptions() -> tuple[type[Exception], ...]:

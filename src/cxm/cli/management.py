@@ -98,13 +98,17 @@ def define(
     """Save a segment definition (Pareto value tiers, RFM cells or rules on attributes)."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json
+    from cxm.cli.values import iso_date, number_list, text_list
     from cxm.management.definitions import define_segments
 
     params = _parse_params(param, rules)
     if cuts:
-        params["cuts"] = [float(c) for c in cuts.split(",")]
+        params["cuts"] = number_list("--cuts", cuts)
     if labels:
-        params["labels"] = [s.strip() for s in labels.split(",")]
+        params["labels"] = text_list("--labels", labels)
+    for option, day in (("--start", start), ("--end", end)):
+        if day is not None:
+            iso_date(option, day)
     for key, value in (("start", start), ("end", end), ("months", months)):
         if value is not None:
             params[key] = value
@@ -211,8 +215,11 @@ def show(
     """Customers and profit per segment (now, or as the memberships were at --at)."""
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json
+    from cxm.cli.values import iso_moment
     from cxm.management.segments import summary
 
+    if at is not None:
+        iso_moment("--at", at)
     with open_store() as store, store.session() as s:
         table = summary(s, name, at=at)
     if as_json:

@@ -164,7 +164,7 @@ def report(
     item: Annotated[
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
-    min_n: Annotated[int | None, typer.Option("--min-n", help="Default CXM_MIN_N.")] = None,
+    min_n: Annotated[int | None, typer.Option("--min-n", min=1, help="Default CXM_MIN_N.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""

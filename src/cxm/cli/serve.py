@@ -96,7 +96,9 @@ def serve(
         say = logging.getLogger("cxm.serve").warning
     if not cfg.smtp_host:
         say(_("Warning: e-mail is not configured (CXM_SMTP_HOST): survey e-mails answer 409."))
-    with open_store():  # migrate an empty database once, before the workers start
+    # Migrate an empty database once, before the workers start. No read cache: with one
+    # worker uvicorn serves in this process, and each request must read afresh.
+    with open_store(cache=False):
         pass
     options = ServeOptions(
         host=host,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -32,10 +31,7 @@ def load(path: Annotated[Path, typer.Argument(help="Questionnaire YAML or JSON f
 
 def list_surveys(as_json: JsonFlag = False) -> None:
     """List questionnaires with their newest version."""
-    from sqlalchemy import select
-
-    from cxm.surveys.models import Questionnaire
-    from cxm.surveys.questionnaires import latest_version
+    from cxm.surveys.questionnaires import all_questionnaires, latest_version
     from cxm.surveys.schema import pick_text
 
     with open_store() as store, store.session() as s:
@@ -45,7 +41,7 @@ def list_surveys(as_json: JsonFlag = False) -> None:
                 "title": pick_text(q.title, "en"),
                 "version": latest_version(s, questionnaire_id=q.id).number,
             }
-            for q in s.scalars(select(Questionnaire).order_by(Questionnaire.code))
+            for q in all_questionnaires(s)
         ]
     if as_json:
         print_json(rows)
@@ -94,14 +90,12 @@ def create_wave(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a wave and invite a stratified sample of customers."""
+    from cxm.cli.values import iso_date
     from cxm.surveys.questionnaires import get_questionnaire
     from cxm.surveys.waves import create_wave as make_wave
     from cxm.surveys.waves import sample_wave
 
-    try:
-        opens_on, closes_on = date.fromisoformat(opens), date.fromisoformat(closes)
-    except ValueError as exc:
-        raise InputError(_("Dates are written YYYY-MM-DD: {reason}", reason=str(exc))) from None
+    opens_on, closes_on = iso_date("--opens", opens), iso_date("--closes", closes)
     quotas = _quotas(quota or [], quota_each)
     with open_store() as store, store.session() as s:
         q = get_questionnaire(s, code=questionnaire)

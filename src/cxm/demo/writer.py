@@ -51,7 +51,7 @@ def clear_store(conn: Connection) -> None:
 
     Uses ``Base.metadata.sorted_tables`` so that tables added by any domain are included.
     """
-    from cxm.store.models import metadata
+    from cxm.registry import metadata
 
     # The one foreign key against the table order (a team's lead is an employee of it).
     conn.execute(update(Team).values(lead_id=None))

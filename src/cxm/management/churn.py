@@ -14,8 +14,7 @@ from cxm.analytics.churn import churn_rates, churn_reasons, survival_curves
 from cxm.analytics.churn_risk import ChurnRiskModel, most_at_risk, time_holdout
 from cxm.customers.codes import CHURN_REASON_BENCHMARK
 from cxm.errors import InputError
-from cxm.i18n import _
-from cxm.management.frames import (
+from cxm.frames.customers import (
     complaint_counts,
     customers_frame,
     last_activity_date,
@@ -23,6 +22,7 @@ from cxm.management.frames import (
     observation_start,
     purchase_totals,
 )
+from cxm.i18n import _
 from cxm.management.segments import members
 
 __all__ = [
@@ -64,7 +64,7 @@ def churn_report(
 
 def satisfaction_answers(session: Session, *, item: str = SATISFACTION_ITEM) -> pd.DataFrame:
     """Each customer's latest answer to ``item`` with its time (empty without surveys)."""
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     answers = responses_frame(session)
     if answers.empty or item not in answers:
@@ -182,7 +182,7 @@ def risk_model(
         raise InputError(_("No activity dates: nothing to model churn on."))
     if horizon_days < 30:
         raise InputError(_("The horizon must be at least 30 days, not {d}.", d=horizon_days))
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     answers = responses_frame(session)
     step = pd.Timedelta(days=horizon_days)

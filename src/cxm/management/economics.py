@@ -15,9 +15,8 @@ from cxm.analytics.clv import clv_by_segment, probabilistic_clv, rfm_summary
 from cxm.analytics.invest import churn_slope, improvement_effects
 from cxm.analytics.retention import DEFAULT_COST_RATIO, simulate_churn_cut
 from cxm.errors import InputError
-from cxm.i18n import _
-from cxm.management.churn import SATISFACTION_ITEM
-from cxm.management.frames import (
+from cxm.frames.cache import read_once
+from cxm.frames.customers import (
     customers_frame,
     last_activity_date,
     latest_answers,
@@ -25,8 +24,9 @@ from cxm.management.frames import (
     profit_by_customer,
     purchases_frame,
 )
+from cxm.i18n import _
+from cxm.management.churn import SATISFACTION_ITEM
 from cxm.management.segments import members
-from cxm.store.reads import read_once
 
 __all__ = [
     "DRIVER_ITEMS",
@@ -172,7 +172,7 @@ def invest(
     that stays stable when items correlate); churn per point of ``outcome`` from
     :func:`~cxm.analytics.invest.churn_slope` on customers' latest answers."""
     from cxm.analytics.drivers import relative_weights
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     answers = responses_frame(session)
     if answers.empty or outcome not in answers:

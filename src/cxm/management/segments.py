@@ -26,17 +26,17 @@ from cxm.analytics.segmentation import (
 )
 from cxm.customers.models import Customer
 from cxm.errors import InputError
-from cxm.i18n import _
-from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
-from cxm.management.frames import (
+from cxm.frames.cache import raw_rows, read_once
+from cxm.frames.customers import (
     customers_frame,
     last_activity_date,
     profit_by_customer,
     purchase_totals,
 )
+from cxm.i18n import _
+from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
 from cxm.management.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store.base import utcnow
-from cxm.store.reads import raw_rows, read_once
 
 __all__ = ["RecomputeResult", "assign", "members", "profit_period", "recompute", "summary"]
 
@@ -198,7 +198,7 @@ def _moment(at: Any) -> datetime:
         t = pd.Timestamp(at)
         if pd.isna(t):
             raise ValueError(at)
-        return (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()  # type: ignore[no-any-return]
+        return (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()
     except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
         raise InputError(
             _(

@@ -20,9 +20,9 @@ from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propos
 from cxm.audit.service import record, snapshot
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
+from cxm.frames.customers import customers_frame, last_activity_date, observation_start
 from cxm.i18n import _
 from cxm.management.definitions import get_definition, segment_labels
-from cxm.management.frames import customers_frame, last_activity_date, observation_start
 from cxm.management.models import Target
 from cxm.management.segments import members, summary
 
@@ -57,7 +57,7 @@ def _survey_actuals(
 ) -> pd.DataFrame:
     from cxm.analytics.scores import csat, mean_score, score_100
     from cxm.analytics.scores_nps import nps
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     use = items or SURVEY_ITEMS[kpi]
     parts: list[pd.DataFrame] = []
@@ -229,7 +229,7 @@ def set_target(
     )
     found = session.scalars(q).first()
     t = found or Target(definition_id=d.id, segment=segment, kpi=kpi)
-    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level")
+    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level_id")
     before = snapshot(found, fields) if found is not None else None
     t.wave_id, t.period, t.value = wave_id, period, v
     from cxm.service_levels.service import resolve_service_level

@@ -58,7 +58,7 @@ def held_tables() -> list[HeldRows]:
             continue
         for fk in table.foreign_keys:
             if fk.column.table.name in owned_names and fk.column.name == "id":
-                children.append(HeldRows(table, fk.parent, fk.column.table))  # type: ignore[arg-type]
+                children.append(HeldRows(table, fk.parent, fk.column.table))
                 break
     return owned + children
 

@@ -16,12 +16,19 @@ from types import ModuleType
 from typing import Any
 
 from cxm.errors import CXMError
+from cxm.frames.cache import shared_reads
 from cxm.i18n import _, language
 from cxm.jsonable import to_jsonable
-from cxm.reports.context import NoData, ReportContext
-from cxm.reports.model import Report, Section
+from cxm.reports.context import NoData, NotAvailable, ReportContext, TooFewAnswers
+from cxm.reports.model import (
+    NO_DATA,
+    NOT_AVAILABLE,
+    NOT_COMPUTED,
+    TOO_FEW,
+    Report,
+    Section,
+)
 from cxm.store import Store
-from cxm.store.reads import shared_reads
 
 __all__ = [
     "FILE_SECTIONS",
@@ -57,17 +64,27 @@ def _module(key: str) -> ModuleType:
 
 
 def build_section(key: str, ctx: ReportContext) -> Section:
-    """One section; missing data becomes a section that says so."""
+    """One section; missing data becomes a section that says so, with its state (no data
+    yet, too few answers, an optional dependency missing, not computable). Any other error
+    — a broken import, a bug — goes through: a test fails instead of a grey box."""
     mod = _module(key)
     try:
         data = mod.data(ctx)
     except NoData as exc:
-        return Section(key=key, title=mod.title(), unavailable=exc.message)
+        state = (
+            TOO_FEW
+            if isinstance(exc, TooFewAnswers)
+            else NOT_AVAILABLE
+            if isinstance(exc, NotAvailable)
+            else NO_DATA
+        )
+        return Section(key=key, title=mod.title(), unavailable=exc.message, state=state)
     except CXMError as exc:
         return Section(
             key=key,
             title=mod.title(),
             unavailable=_("This part cannot be computed: {reason}", reason=exc.message),
+            state=NOT_COMPUTED,
         )
     section: Section = mod.present(to_jsonable(data), ctx)
     section.data = to_jsonable(data)
@@ -109,6 +126,6 @@ def build_report(
 def report_data(report: Report) -> dict[str, Any]:
     """The JSON document of a report: each section's data, or why it has none."""
     return {
-        s.key: ({"unavailable": s.unavailable} if s.unavailable else s.data)
+        s.key: ({"unavailable": s.unavailable, "state": s.state} if s.unavailable else s.data)
         for s in report.sections
     }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
 from typing import Any, TypeVar
 
 from cxm.errors import CXMError
 from cxm.store import Store
 
-__all__ = ["NoData", "ReportContext"]
+__all__ = ["NoData", "NotAvailable", "ReportContext", "TooFewAnswers", "optional_module"]
 
 T = TypeVar("T")
 
@@ -18,6 +20,42 @@ class NoData(CXMError):
     """A section has nothing to show; its message is printed in place of the section."""
 
     status = 404
+
+
+class TooFewAnswers(NoData):
+    """There are answers, but fewer than the minimum n: a model or a driver analysis on a
+    handful of answers would be noise. The section says "no answers yet (n = k, below the
+    minimum)" — a state of its own (:data:`cxm.reports.model.TOO_FEW`)."""
+
+    def __init__(self, message: str, *, n: int, minimum: int) -> None:
+        super().__init__(message, details={"n": n, "minimum": minimum})
+        self.n = n
+        self.minimum = minimum
+
+
+class NotAvailable(NoData):
+    """An optional dependency of the section is not installed: the only reason a section
+    may say "not available" (:data:`cxm.reports.model.NOT_AVAILABLE`)."""
+
+
+def optional_module(name: str, *, package: str | None = None) -> ModuleType:
+    """Import the optional dependency ``name``, or raise :class:`NotAvailable` naming the
+    package to install. A module of CXM that fails to import is a bug, not a missing
+    dependency: its error goes through."""
+    from cxm.i18n import _
+
+    try:
+        return import_module(name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if missing.startswith("cxm") or not (name == missing or name.startswith(missing + ".")):
+            raise
+        raise NotAvailable(
+            _(
+                "Not available: install the optional package {package} to show this part.",
+                package=package or missing,
+            )
+        ) from exc
 
 
 @dataclass

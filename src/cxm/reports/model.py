@@ -11,7 +11,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+#: The states of a section: shown; no data yet (no wave, no survey of that kind); answers
+#: below the minimum n; an optional dependency missing; the data made the analysis fail.
+SHOWN, NO_DATA, TOO_FEW, NOT_AVAILABLE, NOT_COMPUTED = (
+    "shown",
+    "no_data",
+    "too_few",
+    "not_available",
+    "not_computed",
+)
+
 __all__ = [
+    "NOT_AVAILABLE",
+    "NOT_COMPUTED",
+    "NO_DATA",
+    "SHOWN",
+    "TOO_FEW",
     "Chart",
     "Decision",
     "Figure",
@@ -102,6 +117,9 @@ class Section:
     quotes: list[str] = field(default_factory=list)
     #: Set when the data is not there: the section says so instead of failing.
     unavailable: str = ""
+    #: Why the section shows what it shows: :data:`SHOWN`, :data:`NO_DATA`,
+    #: :data:`TOO_FEW`, :data:`NOT_AVAILABLE` or :data:`NOT_COMPUTED`.
+    state: str = "shown"
     #: The JSON document the section was built from (what the CLI prints).
     data: dict[str, Any] = field(default_factory=dict)
 

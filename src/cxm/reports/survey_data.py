@@ -4,33 +4,20 @@ play which role (overall satisfaction, recommend, scorecard sides, constructs, c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
-from typing import Any
 
 import pandas as pd
 
 from cxm.i18n import _
-from cxm.reports.context import NoData, ReportContext
+from cxm.reports.context import NoData, ReportContext, TooFewAnswers
 from cxm.reports.waves import WaveRef, resolve_waves
 
 __all__ = [
     "SurveyItems",
     "enough_responses",
-    "need",
     "survey_items",
     "wave_frame",
     "waves",
 ]
-
-
-def need(module: str, name: str) -> Any:
-    """``module.name``, or :class:`NoData` when that part of CXM is not installed."""
-    try:
-        return getattr(import_module(module), name)
-    except (ModuleNotFoundError, AttributeError) as exc:
-        raise NoData(
-            _("This part of CXM is not available: {what}.", what=f"{module}.{name}")
-        ) from exc
 
 
 @dataclass(frozen=True)
@@ -59,7 +46,7 @@ def waves(ctx: ReportContext) -> tuple[WaveRef, WaveRef | None]:
 
 def wave_frame(ctx: ReportContext, wave_id: int) -> pd.DataFrame:
     """One row per completed response of the wave, one column per question code."""
-    responses_frame = need("cxm.surveys.frames", "responses_frame")
+    from cxm.frames.responses import responses_frame
 
     def compute() -> pd.DataFrame:
         with ctx.require_store().session() as session:
@@ -73,15 +60,17 @@ def wave_frame(ctx: ReportContext, wave_id: int) -> pd.DataFrame:
 
 def enough_responses(ctx: ReportContext, frame: pd.DataFrame, wave: str) -> pd.DataFrame:
     """``frame`` if it has at least ``ctx.min_n`` responses; otherwise say so (a model or a
-    driver analysis on a handful of answers would be noise)."""
+    driver analysis on a handful of answers would be noise): :class:`TooFewAnswers`."""
     if len(frame) < ctx.min_n:
-        raise NoData(
+        raise TooFewAnswers(
             _(
-                "Too few responses in wave {wave} ({n}; at least {min} needed).",
+                "No answers yet in wave {wave} (n = {n}, below the minimum of {min}).",
                 wave=wave,
                 n=len(frame),
                 min=ctx.min_n,
-            )
+            ),
+            n=len(frame),
+            minimum=ctx.min_n,
         )
     return frame
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from cxm.errors import NotFound
 from cxm.i18n import _
 from cxm.reports.context import NoData
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["WaveRef", "all_waves", "resolve_waves"]
 
@@ -23,12 +24,13 @@ class WaveRef:
 
 def all_waves(session: Session) -> list[WaveRef]:
     """Every wave, oldest first."""
-    from cxm.surveys.models import Wave
+    from cxm.frames.waves import waves_frame
 
-    rows = session.execute(
-        select(Wave.id, Wave.name, Wave.opens_on).order_by(Wave.opens_on, Wave.id)
-    ).all()
-    return [WaveRef(int(r.id), str(r.name), r.opens_on.isoformat()) for r in rows]
+    frame = waves_frame(session)
+    return [
+        WaveRef(int(i), str(name), opens_on.isoformat())
+        for i, name, opens_on in frame[["wave_id", "name", "opens_on"]].itertuples(index=False)
+    ]
 
 
 def _find(waves: list[WaveRef], given: str) -> WaveRef:

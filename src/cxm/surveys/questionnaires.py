@@ -16,6 +16,7 @@ from cxm.surveys.models import Questionnaire, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef
 
 __all__ = [
+    "all_questionnaires",
     "SavedQuestionnaire",
     "get_questionnaire",
     "install_file",
@@ -33,6 +34,11 @@ class SavedQuestionnaire:
     version: int
     #: True when a new version was made (the old one had answers).
     new_version: bool
+
+
+def all_questionnaires(session: Session) -> list[Questionnaire]:
+    """Every questionnaire, by code (what ``cxm surveys list`` and the API list)."""
+    return list(session.scalars(select(Questionnaire).order_by(Questionnaire.code)))
 
 
 def get_questionnaire(session: Session, *, code: str) -> Questionnaire:

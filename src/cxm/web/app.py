@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from cxm import __version__
+from cxm.accounts.passwords import dummy_hash
 from cxm.config import Settings, load_settings
 from cxm.i18n import _
 from cxm.store import Store
@@ -28,7 +31,7 @@ from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
 
-__all__ = ["create_app"]
+__all__ = ["Health", "create_app"]
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -45,6 +48,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             # requests: the first respondents after a start would otherwise queue behind it.
             await run_in_threadpool(the_store.fill_pool)
             render_fixed_pages()
+            # The sign-in's dummy hash (so that an unknown name takes as long as a wrong
+            # password) is made beside the start, not before it: half a second of argon2.
+            threading.Thread(target=dummy_hash, name="cxm-dummy-hash", daemon=True).start()
             # What the imports left (a few hundred thousand objects) stays for good: kept out
             # of the collector's full passes, which otherwise stopped a worker for 0.1-0.3 s.
             gc.collect()
@@ -75,9 +81,17 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(text_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.get("/health", tags=["system"])
-    def health() -> dict[str, str]:
+    @app.get("/health", tags=["system"], response_model=Health)
+    def health() -> Health:
         the_store.check_reachable()
-        return {"status": "ok", "version": __version__, "message": _("CXM is running.")}
+        return Health(status="ok", version=__version__, message=_("CXM is running."))
 
     return app
+
+
+class Health(BaseModel):
+    """What ``/health`` answers (``/healthz`` and ``/readyz``: :mod:`cxm.web.health`)."""
+
+    status: str
+    version: str
+    message: str

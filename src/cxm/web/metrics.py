@@ -170,5 +170,5 @@ def metrics(request: Request) -> Response:
     else:
         body = generate_latest(REGISTRY)
     gauges = CollectorRegistry()
-    gauges.register(_ScrapeCollector(request.app.state.store))  # type: ignore[arg-type]
+    gauges.register(_ScrapeCollector(request.app.state.store))
     return Response(body + generate_latest(gauges), media_type=CONTENT_TYPE_LATEST)

@@ -1,10 +1,15 @@
-"""Bootstrap summaries: standard errors, t, p, percentile and BCa intervals."""
+"""Bootstrap summaries: standard errors, t, p, percentile and BCa intervals.
+
+The distribution functions come from :mod:`scipy.special` (``stdtr``, ``ndtr``, ``ndtri``:
+what ``scipy.stats.t.sf``, ``norm.cdf`` and ``norm.ppf`` compute), because importing
+:mod:`scipy.stats` takes longer than a whole bootstrap.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 __all__ = ["bca_interval", "percentile_interval", "t_and_p"]
 
@@ -16,7 +21,7 @@ def t_and_p(estimate: Array, se: Array, df: int) -> tuple[Array, Array]:
     (NaN where the bootstrap shows no variation)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, estimate / se, np.nan)
-    p = np.where(np.isnan(t), np.nan, 2.0 * stats.t.sf(np.abs(np.nan_to_num(t)), df))
+    p = np.where(np.isnan(t), np.nan, 2.0 * special.stdtr(df, -np.abs(np.nan_to_num(t))))
     return t, p
 
 
@@ -46,7 +51,7 @@ def bca_interval(
     b = draws.shape[0]
     below = (draws < estimate).sum(axis=0) + 0.5 * (draws == estimate).sum(axis=0)
     prop = np.clip(below / b, 1 / (2 * b), 1 - 1 / (2 * b))
-    z0 = stats.norm.ppf(prop)
+    z0 = special.ndtri(prop)
     dev = jackknife.mean(axis=0) - jackknife
     num = (dev**3).sum(axis=0)
     den = 6.0 * ((dev**2).sum(axis=0)) ** 1.5
@@ -55,8 +60,8 @@ def bca_interval(
     bounds = []
     sorted_draws = np.sort(draws, axis=0)
     for q in ((1 - level) / 2, (1 + level) / 2):
-        zq = z0 + stats.norm.ppf(q)
-        alpha = stats.norm.cdf(z0 + zq / (1 - a * zq))
+        zq = z0 + special.ndtri(q)
+        alpha = special.ndtr(z0 + zq / (1 - a * zq))
         alpha = np.clip(np.nan_to_num(alpha, nan=q), 0.0, 1.0)
         pos = alpha * (b - 1)
         lo_i = np.floor(pos).astype(int)

@@ -123,7 +123,7 @@ def _interleaved(older: _A, newer: _A, at: Int64s, old: npt.NDArray[np.bool_]) -
     out = np.empty(len(old), dtype=older.dtype)
     out[at] = newer
     out[old] = older
-    return out  # type: ignore[return-value]
+    return out
 
 
 class HashRuns:

@@ -124,9 +124,9 @@ def _normal_phone(text: str) -> str:
 
 
 def _contact_index(conn: Connection, key: str) -> dict[str, int | None]:
-    column = Customer.__table__.c[key]  # type: ignore[attr-defined]
+    column = Customer.__table__.c[key]
     out: dict[str, int | None] = {}
-    rows = conn.execute(select(column, Customer.__table__.c.id).where(column.is_not(None)))  # type: ignore[attr-defined]
+    rows = conn.execute(select(column, Customer.__table__.c.id).where(column.is_not(None)))
     for value, pk in rows:
         norm = str(value).strip().casefold() if key == "email" else _normal_phone(str(value))
         if not norm:

@@ -197,7 +197,7 @@ class UpsertWriter:
             return 0
         params = self._tuples(rows)
         if self.dialect == "sqlite":
-            result = self.conn.exec_driver_sql(self.sql, params)  # type: ignore[arg-type]
+            result = self.conn.exec_driver_sql(self.sql, params)
             return max(int(result.rowcount), 0)
         # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]

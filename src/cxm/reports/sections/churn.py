@@ -7,7 +7,7 @@ Data: :func:`cxm.management.churn.churn_report` and :func:`cxm.management.churn.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from cxm.errors import CXMError
 from cxm.i18n import _
@@ -15,7 +15,6 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.segments import definition_name
-from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "present", "title"]
 
@@ -40,8 +39,8 @@ def _thin(curves: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    churn_report = need("cxm.management.churn", "churn_report")
-    survival = need("cxm.management.churn", "survival")
+    from cxm.management.churn import churn_report, survival
+
     try:
         name: str | None = definition_name(ctx)
     except NoData:
@@ -60,7 +59,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
                 out[f"survival_by_{by}"] = {"unavailable": exc.message}
                 continue
             out[f"survival_by_{by}"] = {
-                "curves": _thin(curves.to_dict("records")),
+                "curves": _thin(cast(list[dict[str, Any]], curves.to_dict("records"))),
                 "summary": summary.to_dict("records"),
                 "logrank_p": summary.attrs.get("logrank_p"),
             }

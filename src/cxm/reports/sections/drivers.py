@@ -9,7 +9,7 @@ and construct indices (:func:`cxm.analytics.ipa.importance_performance`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -19,7 +19,7 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.model import model_document
-from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title"]
 
@@ -31,7 +31,8 @@ def title() -> str:
 
 
 def _construct_ipma(ctx: ReportContext) -> list[dict[str, Any]]:
-    importance_performance = need("cxm.analytics.ipa", "importance_performance")
+    from cxm.analytics.ipa import importance_performance
+
     try:
         doc = model_document(ctx)
     except (NoData, CXMError):
@@ -46,7 +47,7 @@ def _construct_ipma(ctx: ReportContext) -> list[dict[str, Any]]:
     table = importance_performance(
         pd.Series({n: effects[n] for n in names}), pd.Series({n: doc["indices"][n] for n in names})
     )
-    records: list[dict[str, Any]] = table.to_dict("records")
+    records = cast(list[dict[str, Any]], table.to_dict("records"))
     return records
 
 
@@ -64,7 +65,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
             "priorities": [],
             "constructs": constructs,
         }
-    key_drivers = need("cxm.analytics.drivers", "key_drivers")
+    from cxm.analytics.drivers import key_drivers
+
     cur, _prev = waves(ctx)
     items = survey_items(ctx, cur.id)
     codes = [c for dim in ("product", "process", "people") for c in items.dimensions.get(dim, [])]

@@ -11,7 +11,6 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Section, Table
-from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "present", "title"]
 
@@ -27,12 +26,13 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     items = list(ctx.extra.get("items") or [])
     if frame is None or not items:
         raise NoData(_("No survey file was given."))
-    scores = need("cxm.analytics.scores", "scores")
+    from cxm.analytics.scores import mean_score, scores
+
     try:
         table = scores(frame, items, min_n=ctx.min_n)
         kind = "five_point"
     except InputError:
-        table = need("cxm.analytics.scores", "mean_score")(frame, items, min_n=ctx.min_n)
+        table = mean_score(frame, items, min_n=ctx.min_n)
         kind = "mean"
     return {"kind": kind, "items": items, "scores": table.to_dict("records")}
 

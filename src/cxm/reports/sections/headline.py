@@ -18,7 +18,7 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Figure, Section, Series
 from cxm.reports.sections.model import model_document
-from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "present", "title", "two_wave_frame"]
 
@@ -42,7 +42,8 @@ def two_wave_frame(ctx: ReportContext) -> pd.DataFrame:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    scores = need("cxm.analytics.scores", "scores")
+    from cxm.analytics.scores import scores
+
     cur, prev = waves(ctx)
     items = survey_items(ctx, cur.id)
     if items.overall is None:
@@ -60,7 +61,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "index": None,
     }
     if items.recommend:
-        nps = need("cxm.analytics.scores_nps", "nps")
+        from cxm.analytics.scores_nps import nps
+
         out["nps"] = nps(frame, [items.recommend], by="wave", min_n=ctx.min_n).to_dict("records")
     try:
         indices = model_document(ctx).get("indices") or {}
@@ -68,7 +70,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     except (NoData, CXMError):
         out["index"] = None
     if prev is not None:
-        compare_waves = need("cxm.analytics.scores_change", "compare_waves")
+        from cxm.analytics.scores_change import compare_waves
+
         out["change"] = compare_waves(
             frame,
             [items.overall],

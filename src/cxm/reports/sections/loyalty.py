@@ -14,7 +14,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Figure, Section, Series, Table
-from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
 
 __all__ = ["FACETS", "KEY", "LOYAL_AT", "data", "present", "title"]
 
@@ -35,10 +35,11 @@ def title() -> str:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    loyalty_index = need("cxm.analytics.loyalty", "loyalty_index")
-    correlation = need("cxm.analytics.loyalty", "satisfaction_loyalty_correlation")
-    by_level = need("cxm.analytics.loyalty", "loyalty_by_satisfaction")
-    gap = need("cxm.analytics.loyalty", "satisfied_not_loyal")
+    from cxm.analytics.loyalty import loyalty_by_satisfaction as by_level
+    from cxm.analytics.loyalty import loyalty_index
+    from cxm.analytics.loyalty import satisfaction_loyalty_correlation as correlation
+    from cxm.analytics.loyalty import satisfied_not_loyal as gap
+
     cur, _prev = waves(ctx)
     items = survey_items(ctx, cur.id)
     frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)

@@ -18,7 +18,7 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.diagram import path_diagram_svg
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import enough_responses, need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
 
 __all__ = [
     "KEY",
@@ -43,7 +43,8 @@ def title() -> str:
 
 def model_text(constructs: dict[str, list[str]]) -> str:
     """lavaan text: the questionnaire's construct blocks in the ECSI path structure."""
-    load_template = need("cxm.analytics.pls", "load_template")
+    from cxm.analytics.pls import load_template
+
     spec = load_template(STRUCTURE)
     names = {b.name.lower(): b.name for b in spec.blocks}
     present = {names[c]: items for c, items in constructs.items() if c in names and items}
@@ -64,7 +65,8 @@ def fitted_model(ctx: ReportContext) -> tuple[Any, str]:
     def compute() -> tuple[Any, str]:
         if "fit" in ctx.extra:
             return ctx.extra["fit"], str(ctx.extra.get("model_text", ""))
-        plspm = need("cxm.analytics.pls", "PLSPM")
+        from cxm.analytics.pls import PLSPM as plspm
+
         cur, _prev = waves(ctx)
         items = survey_items(ctx, cur.id)
         text = model_text(items.constructs)
@@ -87,7 +89,8 @@ def model_document(ctx: ReportContext) -> dict[str, Any]:
             given: dict[str, Any] = ctx.extra["document"]
             return given
         # The very function that prints ``cxm analyze --json``.
-        result_document = need("cxm.analytics.pls", "result_document")
+        from cxm.analytics.pls import result_document
+
         fit, _text = fitted_model(ctx)
         doc: dict[str, Any] = result_document(fit)
         return doc

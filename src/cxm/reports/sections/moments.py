@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "moments_frame", "present", "title"]
 
@@ -31,36 +29,18 @@ def title() -> str:
 
 def moments_frame(ctx: ReportContext) -> pd.DataFrame:
     """Moment-of-truth responses with ``stage`` and ``team`` columns."""
-    from cxm.customers.models import Team, Touchpoint
-    from cxm.surveys.models import Questionnaire, Response
+    from cxm.frames.moments import moments_frame as read_moments
 
-    responses_frame = need("cxm.surveys.frames", "responses_frame")
     with ctx.require_store().session() as session:
-        qid = session.scalar(
-            select(Questionnaire.id).where(Questionnaire.code == "moment_of_truth")
-        )
-        if qid is None:
-            raise NoData(_("No moment-of-truth surveys yet."))
-        frame: pd.DataFrame = responses_frame(session, questionnaire_id=qid)
-        if frame.empty or ITEM not in frame.columns:
-            raise NoData(_("No moment-of-truth surveys yet."))
-        rated = select(Response.touchpoint_id).where(Response.questionnaire_id == qid)
-        stages = {
-            r[0]: r[1]
-            for r in session.execute(
-                select(Touchpoint.id, Touchpoint.stage).where(Touchpoint.id.in_(rated))
-            )
-        }
-        teams = {r[0]: r[1] for r in session.execute(select(Team.id, Team.name))}
-    frame["stage"] = frame["touchpoint_id"].map(
-        lambda t: None if pd.isna(t) else str(stages.get(int(t), ""))
-    )
-    frame["team"] = frame["team_id"].map(lambda t: None if pd.isna(t) else teams.get(int(t)))
+        frame = read_moments(session)
+    if frame is None or frame.empty or ITEM not in frame.columns:
+        raise NoData(_("No moment-of-truth surveys yet."))
     return frame
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    scores = need("cxm.analytics.scores", "scores")
+    from cxm.analytics.scores import scores
+
     frame = moments_frame(ctx)
     return {
         "item": ITEM,

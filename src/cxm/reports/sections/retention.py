@@ -15,7 +15,6 @@ from cxm.reports.context import ReportContext
 from cxm.reports.labels import column_label
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.segments import definition_name
-from cxm.reports.survey_data import need
 
 __all__ = ["CUT", "KEY", "data", "present", "title"]
 
@@ -29,9 +28,9 @@ def title() -> str:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    economics = need("cxm.management.economics", "segment_economics")
-    simulate = need("cxm.management.economics", "simulate")
-    invest = need("cxm.management.economics", "invest")
+    from cxm.management.economics import invest, simulate
+    from cxm.management.economics import segment_economics as economics
+
     name = definition_name(ctx)
     with ctx.require_store().session() as session:
         econ = economics(session, name)

@@ -12,7 +12,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import need, survey_items, wave_frame, waves
+from cxm.reports.survey_data import survey_items, wave_frame, waves
 
 __all__ = ["KEY", "data", "dimension_label", "present", "title"]
 
@@ -28,7 +28,8 @@ def dimension_label(dim: str) -> str:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    scores = need("cxm.analytics.scores", "scores")
+    from cxm.analytics.scores import scores
+
     cur, _prev = waves(ctx)
     items = survey_items(ctx, cur.id)
     codes = [c for dim in ("product", "process", "people") for c in items.dimensions.get(dim, [])]

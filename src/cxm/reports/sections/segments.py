@@ -15,7 +15,6 @@ from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.labels import column_label, kpi_label
 from cxm.reports.model import Chart, Decision, Section, Series, Table
-from cxm.reports.survey_data import need
 
 __all__ = ["KEY", "data", "definition_name", "present", "status_label", "title"]
 
@@ -40,8 +39,8 @@ def status_label(status: str) -> str:
 
 def definition_name(ctx: ReportContext) -> str:
     """The segment definition the report is about: the first one with targets."""
-    list_definitions = need("cxm.management.definitions", "list_definitions")
-    targets_frame = need("cxm.management.targets", "targets_frame")
+    from cxm.management.definitions import list_definitions
+    from cxm.management.targets import targets_frame
 
     def compute() -> str:
         with ctx.require_store().session() as session:
@@ -61,8 +60,9 @@ def definition_name(ctx: ReportContext) -> str:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    report = need("cxm.management.targets", "report")
-    summary = need("cxm.management.segments", "summary")
+    from cxm.management.segments import summary
+    from cxm.management.targets import report
+
     name = definition_name(ctx)
     with ctx.require_store().session() as session:
         actual = report(session, name, min_n=ctx.min_n)

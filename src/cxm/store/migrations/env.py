@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from cxm.store.models import metadata
+from cxm.registry import metadata
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -17,6 +17,22 @@ from cxm.accounts.permissions import Capability
 from cxm.management import churn as churn_service
 from cxm.management import definitions, economics, segments
 from cxm.management import targets as targets_service
+from cxm.web.api.schemas import (
+    ChurnReportOut,
+    ChurnRiskOut,
+    ChurnSurvivalOut,
+    ClvOut,
+    InvestOut,
+    SegmentDefinedOut,
+    SegmentDefinitionOut,
+    SegmentsOut,
+    SegmentsRecomputedOut,
+    SimulateOut,
+    TargetOut,
+    TargetProposalOut,
+    TargetReportOut,
+    TargetRowOut,
+)
 from cxm.web.deps import AppSettings, DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -61,7 +77,7 @@ class TargetIn(BaseModel):
     service_level: str | None = Field(default=None, max_length=2000)
 
 
-@router.get("/segments")
+@router.get("/segments", response_model=list[SegmentDefinitionOut])
 def list_segments(db: DbSession, grant: CompanySettings) -> list[dict[str, Any]]:
     return [
         {
@@ -75,7 +91,7 @@ def list_segments(db: DbSession, grant: CompanySettings) -> list[dict[str, Any]]
     ]
 
 
-@router.post("/segments", status_code=201)
+@router.post("/segments", status_code=201, response_model=SegmentDefinedOut)
 def define_segments(body: SegmentDefinitionIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     d = definitions.define_segments(
         db,
@@ -91,7 +107,7 @@ def define_segments(body: SegmentDefinitionIn, db: DbSession, grant: Configure) 
     return {"name": d.name, "kind": d.kind.value, "parameters": d.parameters}
 
 
-@router.post("/segments/{name}/recompute")
+@router.post("/segments/{name}/recompute", response_model=SegmentsRecomputedOut)
 def recompute_segments(name: str, db: DbSession, grant: Configure) -> dict[str, Any]:
     r = segments.recompute(db, name, actor_id=grant.user.id)
     return {
@@ -104,17 +120,17 @@ def recompute_segments(name: str, db: DbSession, grant: Configure) -> dict[str, 
     }
 
 
-@router.get("/segments/{name}")
+@router.get("/segments/{name}", response_model=SegmentsOut)
 def show_segments(name: str, db: DbSession, grant: Money, at: str | None = None) -> dict[str, Any]:
     return {"definition": name, "at": at, "segments": _records(segments.summary(db, name, at=at))}
 
 
-@router.get("/segments/{name}/targets")
+@router.get("/segments/{name}/targets", response_model=list[TargetRowOut])
 def list_targets(name: str, db: DbSession, grant: CompanySettings) -> list[dict[str, Any]]:
     return _records(targets_service.targets_frame(db, name))
 
 
-@router.post("/segments/{name}/targets", status_code=201)
+@router.post("/segments/{name}/targets", status_code=201, response_model=TargetOut)
 def set_target(name: str, body: TargetIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     t = targets_service.set_target(
         db,
@@ -131,7 +147,7 @@ def set_target(name: str, body: TargetIn, db: DbSession, grant: Configure) -> di
     return {"segment": t.segment, "kpi": t.kpi, "value": t.value, "set_by": t.set_by}
 
 
-@router.get("/segments/{name}/targets/proposal")
+@router.get("/segments/{name}/targets/proposal", response_model=TargetProposalOut)
 def propose_targets(
     name: str,
     db: DbSession,
@@ -143,7 +159,7 @@ def propose_targets(
     return {"kpi": kpi, "current": table.attrs["current"], "proposals": _records(table)}
 
 
-@router.get("/segments/{name}/targets/report")
+@router.get("/segments/{name}/targets/report", response_model=TargetReportOut)
 def target_report(
     name: str,
     db: DbSession,
@@ -157,7 +173,7 @@ def target_report(
     return {"definition": name, "rows": _records(table)}
 
 
-@router.get("/churn")
+@router.get("/churn", response_model=ChurnReportOut)
 def churn_report(
     db: DbSession, grant: Reports, segments: Segments | None = None, freq: str = "Y"
 ) -> dict[str, Any]:
@@ -165,7 +181,7 @@ def churn_report(
     return {"rates": _records(rates), "reasons": _records(reasons)}
 
 
-@router.get("/churn/survival")
+@router.get("/churn/survival", response_model=ChurnSurvivalOut)
 def churn_survival(
     db: DbSession, grant: Reports, segments: Segments | None = None, by: str = "segment"
 ) -> dict[str, Any]:
@@ -177,7 +193,7 @@ def churn_survival(
     }
 
 
-@router.get("/churn/risk")
+@router.get("/churn/risk", response_model=ChurnRiskOut)
 def churn_risk(
     db: DbSession,
     grant: People,
@@ -197,7 +213,7 @@ def churn_risk(
     }
 
 
-@router.get("/clv")
+@router.get("/clv", response_model=ClvOut)
 def clv(
     db: DbSession,
     grant: Money,
@@ -209,7 +225,7 @@ def clv(
     return {"segments": _records(table)}
 
 
-@router.get("/retention/simulate")
+@router.get("/retention/simulate", response_model=SimulateOut)
 def simulate(
     db: DbSession,
     grant: Money,
@@ -225,7 +241,7 @@ def simulate(
     return {"segments": _records(table)}
 
 
-@router.get("/invest")
+@router.get("/invest", response_model=InvestOut)
 def invest(
     db: DbSession,
     grant: Money,

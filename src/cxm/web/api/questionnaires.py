@@ -8,15 +8,24 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
 from cxm.accounts.permissions import Capability
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.surveys.loader import parse_definition, parse_yaml
 from cxm.surveys.models import Questionnaire, QuestionnaireVersion
-from cxm.surveys.questionnaires import get_questionnaire, latest_version, save_questionnaire
+from cxm.surveys.questionnaires import (
+    all_questionnaires,
+    get_questionnaire,
+    latest_version,
+    save_questionnaire,
+)
 from cxm.surveys.schema import QuestionnaireDef
+from cxm.web.api.schemas import (
+    QuestionnaireDetailOut,
+    QuestionnaireOut,
+    QuestionnaireSavedOut,
+)
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -83,7 +92,7 @@ _BODY_DOC = {
 }
 
 
-@router.post("", status_code=201, openapi_extra=_BODY_DOC)
+@router.post("", status_code=201, openapi_extra=_BODY_DOC, response_model=QuestionnaireSavedOut)
 async def create_questionnaire(request: Request, db: DbSession, grant: Configure) -> dict[str, Any]:
     """Save a questionnaire (a new one, or an edit of the one with the same code)."""
     definition = await _definition(request)
@@ -96,7 +105,7 @@ async def create_questionnaire(request: Request, db: DbSession, grant: Configure
     }
 
 
-@router.put("/{code}", openapi_extra=_BODY_DOC)
+@router.put("/{code}", openapi_extra=_BODY_DOC, response_model=QuestionnaireSavedOut)
 async def edit_questionnaire(
     code: str, request: Request, db: DbSession, grant: Configure
 ) -> dict[str, Any]:
@@ -116,21 +125,23 @@ async def edit_questionnaire(
     }
 
 
-@router.get("")
+@router.get("", response_model=list[QuestionnaireOut])
 def list_questionnaires(db: DbSession, grant: Read) -> list[dict[str, Any]]:
     out = []
-    for q in db.scalars(select(Questionnaire).order_by(Questionnaire.code)):
+    for q in all_questionnaires(db):
         out.append(_summary(q, latest_version(db, questionnaire_id=q.id)))
     return out
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=QuestionnaireDetailOut)
 def read_questionnaire(code: str, db: DbSession, grant: Read) -> dict[str, Any]:
     """The newest version's definition and the list of versions."""
     q = get_questionnaire(db, code=code)
     v = latest_version(db, questionnaire_id=q.id)
     return {
         **_summary(q, v),
-        "versions": [{"version": x.number, "created_at": x.created_at} for x in q.versions],
+        "versions": [
+            {"version": x.number, "created_at": x.created_at.isoformat()} for x in q.versions
+        ],
         "definition": v.definition,
     }

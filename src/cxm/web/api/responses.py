@@ -19,6 +19,10 @@ from cxm.i18n import _
 from cxm.responses_io.export import csv_chunks, plan_export, response_page
 from cxm.responses_io.formats import write_sav_file, write_xlsx_file
 from cxm.responses_io.importing import import_responses
+from cxm.web.api.schemas import (
+    ImportOut,
+    ResponsePageOut,
+)
 from cxm.web.deps import AppStore, DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -41,7 +45,7 @@ def _disposition(wave_id: int, fmt: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="wave-{wave_id}-responses.{fmt}"'}
 
 
-@router.get("/waves/{wave_id}/responses")
+@router.get("/waves/{wave_id}/responses", response_model=ResponsePageOut)
 def list_responses(
     request: Request,
     wave_id: int,
@@ -106,7 +110,7 @@ def export_sav(request: Request, wave_id: int, store: AppStore, grant: Export) -
     return _file_export(request, wave_id, store, "sav")
 
 
-@router.post("/responses/import")
+@router.post("/responses/import", response_model=ImportOut)
 def import_file(
     db: DbSession,
     grant: Import,

@@ -12,6 +12,10 @@ from cxm.accounts.models import ApiToken
 from cxm.accounts.permissions import Capability, Scope
 from cxm.errors import NotFound
 from cxm.i18n import _
+from cxm.web.api.schemas import (
+    TokenOut,
+    UserOut,
+)
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -52,17 +56,17 @@ class TokenIn(BaseModel):
     label: str = Field(default="", max_length=100)
 
 
-@router.get("/me")
+@router.get("/me", response_model=UserOut)
 def me(grant: Own) -> dict[str, Any]:
     return _user(grant.user)
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserOut])
 def users(db: DbSession, grant: Admin) -> list[dict[str, Any]]:
     return [_user(u) for u in list_users(db)]
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserOut)
 def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
     user = create_user(
         db,
@@ -77,7 +81,7 @@ def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
     return _user(user)
 
 
-@router.post("/me/tokens", status_code=201)
+@router.post("/me/tokens", status_code=201, response_model=TokenOut)
 def new_token(body: TokenIn, db: DbSession, grant: Own) -> dict[str, Any]:
     """A new API token for oneself; the secret is shown only in this answer."""
     issued = create_token(db, name=grant.user.name, label=body.label, actor_id=grant.user.id)

@@ -17,6 +17,13 @@ from cxm.surveys.invitations import export_invitations_csv
 from cxm.surveys.mail import send_wave_emails
 from cxm.surveys.questionnaires import get_questionnaire
 from cxm.surveys.waves import create_wave, enable_public_link, get_wave, sample_wave
+from cxm.web.api.schemas import (
+    RemindOut,
+    WaveCreatedOut,
+    WaveDetailOut,
+    WaveRatesOut,
+    WaveSummaryOut,
+)
 from cxm.web.deps import AppSettings, AppStore, DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -53,7 +60,7 @@ class WaveIn(BaseModel):
     public_link: bool = False
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=WaveCreatedOut)
 def create(body: WaveIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     """Create the wave and invite its sample in one transaction."""
     q = get_questionnaire(db, code=body.questionnaire)
@@ -88,13 +95,13 @@ def create(body: WaveIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     return out
 
 
-@router.get("")
+@router.get("", response_model=list[WaveSummaryOut])
 def list_waves(db: DbSession, grant: Rates) -> list[dict[str, Any]]:
     """Every wave with invited, completed and response rate."""
     return [w.to_dict() for w in waves_overview(db, team_ids=grant.team_ids)]
 
 
-@router.get("/{wave_id}")
+@router.get("/{wave_id}", response_model=WaveDetailOut)
 def read_wave(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     wave = get_wave(db, wave_id=wave_id)
     return {
@@ -109,7 +116,7 @@ def read_wave(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     }
 
 
-@router.get("/{wave_id}/rates")
+@router.get("/{wave_id}/rates", response_model=WaveRatesOut)
 def rates(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     """Response rate overall and per stratum (segment)."""
     return wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids).to_dict()
@@ -140,7 +147,7 @@ class RemindIn(BaseModel):
     lang: str = Field(default="zh-CN", pattern=r"^(en|zh-CN|zh-TW)$")
 
 
-@router.post("/{wave_id}/reminders")
+@router.post("/{wave_id}/reminders", response_model=RemindOut)
 def remind(
     wave_id: int,
     store: AppStore,

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxm.store.reads import raw_rows, read_once
+from cxm.frames.cache import raw_rows, read_once
 from cxm.surveys.models import Answer, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef, QuestionType
 

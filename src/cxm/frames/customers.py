@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Purchase, Touchpoint
-from cxm.store.reads import raw_rows, read_once, sharing_reads
+from cxm.frames.cache import raw_rows, read_once, sharing_reads
 
 __all__ = [
     "complaint_counts",

@@ -1,0 +1,63 @@
+"""Time budgets for the slow kinds of test (pytest plugin loaded by ``tests/conftest.py``).
+
+Each kind has a marker and a budget in seconds of test time (setup + call + teardown,
+summed over the run, all workers). The terminal summary prints each kind's time against
+its budget, so CI output shows which kind is eating ``.ci/run``'s 20 minutes. With
+``CXM_ENFORCE_BUDGETS=1`` a kind over its budget fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import pytest
+
+#: marker → budget in seconds (the whole run, every worker together).
+BUDGETS: dict[str, float] = {
+    "browser": 240.0,
+    "fuzz": 120.0,
+    "spark": 300.0,
+    "simulation": 180.0,
+    "slow": 300.0,
+}
+
+_spent: dict[str, float] = defaultdict(float)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, budget in BUDGETS.items():
+        config.addinivalue_line(
+            "markers", f"{name}: a slow kind of test; budget {budget:.0f} s per run"
+        )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name in BUDGETS:
+        if name in report.keywords:
+            _spent[name] += report.duration
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    if not _spent:
+        return
+    terminalreporter.section("time budgets of the slow kinds of test")
+    over = []
+    for name, budget in BUDGETS.items():
+        spent = _spent.get(name, 0.0)
+        flag = "  OVER BUDGET" if spent > budget else ""
+        terminalreporter.write_line(f"{name:<11} {spent:8.1f} s of {budget:6.0f} s{flag}")
+        if spent > budget:
+            over.append(name)
+    if over and os.environ.get("CXM_ENFORCE_BUDGETS") == "1":
+        terminalreporter.write_line(f"over budget (CXM_ENFORCE_BUDGETS=1): {', '.join(over)}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CXM_ENFORCE_BUDGETS") != "1" or exitstatus != 0:
+        return
+    if any(_spent.get(name, 0.0) > budget for name, budget in BUDGETS.items()):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
