@@ -194,7 +194,9 @@ def throughput(total: int, workers: int) -> None:
     lengths: list[int] = []
     rss: dict[int, int] = {}
     counts = {"words": 0, "positive": 0, "faults": 0, "themes": 0, "chars": 0}
-    ctx = mp.get_context("fork")
+    # spawn, not fork: a forked worker inherits the parent's pages (the accuracy part's
+    # corpus and models) and its RSS would count them again.
+    ctx = mp.get_context("spawn")
     t0 = time.perf_counter()
     with ctx.Pool(workers, initializer=_init_worker) as pool:
         start = time.perf_counter()
