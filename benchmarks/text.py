@@ -194,7 +194,9 @@ def throughput(total: int, workers: int) -> None:
     lengths: list[int] = []
     rss: dict[int, int] = {}
     counts = {"words": 0, "positive": 0, "faults": 0, "themes": 0, "chars": 0}
-    ctx = mp.get_context("fork")
+    # spawn, not fork: a forked worker inherits the parent's pages (the accuracy part's
+    # corpus and models) and its RSS would count them again.
+    ctx = mp.get_context("spawn")
     t0 = time.perf_counter()
     with ctx.Pool(workers, initializer=_init_worker) as pool:
         start = time.perf_counter()
@@ -225,7 +227,11 @@ def throughput(total: int, workers: int) -> None:
         f"all stages: {wall:.1f} s wall, {done / wall:,.0f} texts/s "
         f"({done / cpu * workers:,.0f} texts/s if {workers} cores were free)"
     )
-    print(f"peak memory (parent + workers, max RSS): {peak_mb:,.0f} MB")
+    print(
+        f"peak memory (max RSS): {peak_mb:,.0f} MB in all = workers "
+        f"{sum(rss.values()) / 1024:,.0f} MB + parent {parent / 1024:,.0f} MB (the parent's "
+        "peak includes the accuracy part when it ran first: use --skip-accuracy)"
+    )
     print(
         f"found: {counts['positive'] / done:.1%} positive, {counts['faults']:,} faults, "
         f"{counts['themes']:,} theme codes, {counts['words'] / done:.1f} words per text"
