@@ -23,11 +23,14 @@ def test_ready_then_not_when_the_schema_is_behind(client, store: Store) -> None:
         heads = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
         conn.execute(text("DELETE FROM alembic_version"))
         conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0006')"))
-    behind = client.get("/readyz", headers=json)
-    assert behind.status_code == 503
-    assert behind.json()["migrations"] == "behind" and "0006" in behind.json()["message"]
-    assert client.get("/healthz", headers=json).status_code == 200
-    with store.engine.begin() as conn:  # as it was (the PostgreSQL database is shared)
-        conn.execute(text("DELETE FROM alembic_version"))
-        for head in heads:
-            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+    try:
+        behind = client.get("/readyz", headers=json)
+        assert behind.status_code == 503
+        assert behind.json()["migrations"] == "behind" and "0006" in behind.json()["message"]
+        assert client.get("/healthz", headers=json).status_code == 200
+    finally:
+        with store.engine.begin() as conn:  # as it was (the PostgreSQL database is shared)
+            conn.execute(text("DELETE FROM alembic_version"))
+            for head in heads:
+                insert = text("INSERT INTO alembic_version (version_num) VALUES (:v)")
+                conn.execute(insert, {"v": head})
