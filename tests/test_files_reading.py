@@ -49,7 +49,8 @@ def test_it_reads_rare_characters_that_only_gb18030_has(tmp_path: Path) -> None:
 def test_it_names_the_line_where_a_file_switches_encoding(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_bytes("id,name\n1,张三\n2,李四\n".encode() + "3,王五\n".encode("gbk"))
-    with pytest.raises(InputError, match="line 2 is UTF-8 but line 4 is not"):
+    expected = r"line 2 is UTF-8 but data row 3 \(line 4, byte 28\) is not"
+    with pytest.raises(InputError, match=expected):
         read_table(path)
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from cxm.customers.importing import import_customers, import_purchases
-from cxm.customers.importing_checks import MAX_PROBLEMS_KEPT
+from cxm.customers.importing.checks import MAX_PROBLEMS_KEPT
 from cxm.customers.models import Customer, Purchase
 from cxm.errors import Problem, ValidationFailed
 from cxm.store import Store

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from cxm.customers.importing_ids import HashRuns, first_positions, key_hashes, single_hash
+from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, single_hash
 
 
 def _ids(start: int, stop: int) -> list[str]:

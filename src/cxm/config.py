@@ -34,8 +34,23 @@ class Settings(BaseSettings):
         description="Signs sessions and CSRF tokens. Must be set outside development.",
     )
     lang: str = Field(default="", description="Default language (en, zh-CN, zh-TW).")
+    # Minimum group sizes, one family: below them a result is not shown at all.
     min_n: int = Field(
-        default=30, ge=1, description="Groups with fewer answers show 'too few answers'."
+        default=30,
+        ge=1,
+        description="Customer results: groups with fewer answers show 'too few answers'.",
+    )
+    employee_min_group: int = Field(
+        default=5,
+        ge=3,
+        description="Employee results: no result for fewer people (never below 3, so that "
+        "nobody's answer can be worked out).",
+    )
+    min_text_group: int = Field(
+        default=5,
+        ge=1,
+        description="Shown texts: a team's or unit's comments appear only when it has this "
+        "many answers.",
     )
     import_batch_rows: int = Field(
         default=20_000, ge=100, description="Rows written per batch by imports."
@@ -47,6 +62,11 @@ class Settings(BaseSettings):
     smtp_host: str = Field(default="", description="SMTP server for survey e-mails.")
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
+    calendar_file: str = Field(
+        default="",
+        description="YAML of days off and make-up working days added to mainland China's "
+        "holiday calendar for business-hour case clocks (see `cxm cases calendar`).",
+    )
     # Hardening (issue 21): proxies, backups, personal data, logins, logs.
     trusted_proxies: str = Field(
         default="",

@@ -4,6 +4,11 @@ Message ids are the English text. Translations live in ``cxm/locales/<lang>/*.js
 (one file per domain, so that teams can work side by side); each file maps an English
 message id to its translation. A missing translation falls back to English.
 
+Traditional Chinese (zh-TW) is produced from the zh-CN catalogue with OpenCC
+(``s2twp``: Taiwan characters and phrases, e.g. 导入 → 匯入, 软件 → 軟體), message by message
+on first use; an entry in ``locales/zh-TW/*.json`` overrides the conversion. English
+plurals: :func:`ngettext` picks "1 row" or "2 rows"; Chinese has one form.
+
 The language in force is a context variable: the CLI sets it from ``--lang`` /
 ``CXM_LANG`` / ``LANG``; the web app sets it per request.
 """
@@ -26,6 +31,7 @@ __all__ = [
     "catalog",
     "current_language",
     "gettext",
+    "ngettext",
     "language",
     "language_from_environment",
     "normalise_language",
@@ -93,15 +99,39 @@ def language(lang: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
+@cache
+def _opencc() -> Any:
+    from opencc import OpenCC
+
+    return OpenCC("s2twp")
+
+
+@cache
+def traditional(text: str) -> str:
+    """``text`` (Simplified Chinese) in Traditional Chinese as written in Taiwan."""
+    return str(_opencc().convert(text))
+
+
 def gettext(message: str, /, *, lang: str | None = None, **params: Any) -> str:
     """Translate ``message`` into the current language and fill ``{placeholders}``."""
     use = normalise_language(lang) if lang else _current.get()
     text = catalog(use).get(message)
     if text is None and use == "zh-TW":
-        text = catalog("zh-CN").get(message)
+        simplified = catalog("zh-CN").get(message)
+        text = None if simplified is None else traditional(simplified)
     if text is None:
         text = message
     return text.format(**params) if params else text
+
+
+def ngettext(
+    singular: str, plural: str, n: int, /, *, lang: str | None = None, **params: Any
+) -> str:
+    """``singular`` when ``n`` is 1, else ``plural`` (English); ``n`` fills ``{n}``.
+
+    Both forms are message ids; a catalogue gives each its translation (Chinese ones
+    are the same text)."""
+    return gettext(singular if n == 1 else plural, lang=lang, n=n, **params)
 
 
 _ = gettext

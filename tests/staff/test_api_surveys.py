@@ -81,7 +81,7 @@ def test_it_creates_a_wave_with_a_stratified_sample(client, store, users, survey
 
 
 def test_rates_per_stratum_add_up(client, store, users, survey) -> None:
-    auth = bearer(store, "carol")
+    auth = bearer(store, "bob")
     rates = client.get(f"/api/v1/waves/{survey.wave_id}/rates", headers=auth).json()
     assert rates["total"]["invited"] == survey.invited == 6
     assert rates["total"]["completed"] == survey.completed == 3

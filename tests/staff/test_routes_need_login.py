@@ -25,6 +25,9 @@ PUBLIC = {
     ("GET", "/r/{token}"),
     ("POST", "/r/{token}"),
     ("GET", "/p/{public_token}"),
+    # the public feedback and complaint form, open around the clock (rate-limited)
+    ("GET", "/feedback"),
+    ("POST", "/feedback"),
 }
 #: Mounted apps that are public as a whole.
 PUBLIC_MOUNTS = {"/static"}

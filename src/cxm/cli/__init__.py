@@ -29,7 +29,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "management",
     "users",
     "surveys",
+    "org",
+    "audit",
+    "cases",
     "hardening",
+    "ops",
+    "customer_merging",
 )
 
 

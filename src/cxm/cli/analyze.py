@@ -107,6 +107,10 @@ def analyze(
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.")] = None,
     scheme: Annotated[str, typer.Option("--scheme", help="path, centroid or factorial.")] = "path",
     missing: Annotated[str, typer.Option("--missing", help="mean or casewise.")] = "mean",
+    missing_code: Annotated[
+        list[float] | None,
+        typer.Option("--missing-code", help="A code meaning no answer, e.g. -99 (repeatable)."),
+    ] = None,
     scale: Annotated[
         str | None, typer.Option("--scale", help="Answer scale for the indices, e.g. 1,10.")
     ] = None,
@@ -121,7 +125,10 @@ def analyze(
     from cxm.files import read_table
 
     spec = resolve_model(model)
-    df = read_table(file)
+    df = read_table(file, missing_codes=tuple(missing_code or ()))
+    from cxm.files.tables import refuse_missing_codes
+
+    refuse_missing_codes(df, list(spec.indicators))
     fit = PLSPM(spec, scheme=scheme, missing=missing, scale=_parse_scale(scale))  # type: ignore[arg-type]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)

@@ -20,10 +20,83 @@ JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Validate and count, then roll back.")
 SHEET = typer.Option(None, "--sheet", help="XLSX sheet name or 0-based index (default: first).")
 FORMAT = typer.Option("csv", "--format", help="csv or xlsx.")
+MAPPING = typer.Option(
+    None, "--mapping", help="YAML mapping: columns, value recoding, date format, decimal comma."
+)
+PRESET = typer.Option(
+    None,
+    "--preset",
+    help="Built-in mapping: uci-online-retail, shopify, tmall (taobao), youzan, olist.",
+)
+DATE_FORMAT = typer.Option(
+    None, "--date-format", help="YMD, DMY, MDY or a strftime pattern (e.g. %d.%m.%Y)."
+)
+DECIMAL_COMMA = typer.Option(
+    None, "--decimal-comma/--decimal-point", help="Amounts are written 1.234,50 (or 1,234.50)."
+)
+PREVIEW_ROWS = 5
 OUT = typer.Option(None, "--out", help="Output file (default customers.FORMAT).")
 
 
-def _run(kind: str, path: Path, *, as_json: bool, dry_run: bool, sheet: str | None) -> None:
+def _options(
+    mapping: Path | None, preset: str | None, date_format: str | None, decimal_comma: bool | None
+) -> Any:
+    from cxm.customers.importing import ImportOptions
+    from cxm.errors import InputError
+    from cxm.files.mapping import load_mapping
+    from cxm.files.parsing import DATE_ORDERS
+
+    if date_format is not None and date_format.upper() in DATE_ORDERS:
+        date_format = date_format.upper()
+    elif date_format is not None and "%" not in date_format:
+        raise InputError(
+            _(
+                "--date-format {value!r}: use YMD, DMY, MDY or a strftime pattern such as "
+                "%d.%m.%Y.",
+                value=date_format,
+            )
+        )
+    return ImportOptions(
+        mapping=load_mapping(mapping) if mapping else None,
+        preset=preset,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+        preview=PREVIEW_ROWS,
+    )
+
+
+def _print_dry_run(result: Any) -> None:
+    used = result.mapping
+    rows = [[field, column] for field, column in used.get("columns", {}).items()]
+    rows += [[f"attr:{name}", column] for name, column in used.get("attributes", {}).items()]
+    rows += [[_("(ignored)"), column] for column in used.get("ignored", [])]
+    rows += [[_("(unknown, ignored)"), column] for column in used.get("unknown", [])]
+    print_table(
+        _("Mapping used ({source})", source=used.get("source", "")),
+        [_("field"), _("column")],
+        rows,
+    )
+    extras = {k: v for k, v in used.items() if k in ("date_format", "decimal_comma", "values")}
+    for key, value in extras.items():
+        console.print(f"{key}: {value}", highlight=False)
+    if result.preview:  # one column per row: the stored fields read down the side
+        fields = [f for f in result.preview[0] if f != "row"]
+        print_table(
+            _("First rows as they would be stored"),
+            [_("field"), *(_("row {n}", n=r["row"]) for r in result.preview)],
+            [[f, *(r.get(f) or "" for r in result.preview)] for f in fields],
+        )
+
+
+def _run(
+    kind: str,
+    path: Path,
+    *,
+    as_json: bool,
+    dry_run: bool,
+    sheet: str | None,
+    options: Any = None,
+) -> None:
     from cxm.customers import importing
 
     run: Callable[..., Any] = getattr(importing, f"import_{kind}")
@@ -35,7 +108,9 @@ def _run(kind: str, path: Path, *, as_json: bool, dry_run: bool, sheet: str | No
             bar.update(task, completed=done, total=total)
 
         try:
-            result = run(store, path, dry_run=dry_run, progress=progress, sheet=sheet)
+            result = run(
+                store, path, dry_run=dry_run, progress=progress, sheet=sheet, options=options
+            )
         except ValidationFailed as exc:
             if as_json:
                 print_json(exc.to_dict())
@@ -46,32 +121,75 @@ def _run(kind: str, path: Path, *, as_json: bool, dry_run: bool, sheet: str | No
     for warning in result.warnings:
         err_console.print(f"[yellow]{_('Warning')}:[/] {warning}", markup=True, highlight=False)
     title = _("Dry run of {file}: nothing was saved", file=result.file) if dry_run else None
-    print_table(
-        title,
-        [_("rows"), _("inserted"), _("updated"), _("unchanged")],
-        [[result.rows, result.inserted, result.updated, result.unchanged]],
-    )
+    if dry_run:
+        _print_dry_run(result)
+    header = [_("rows"), _("inserted"), _("updated"), _("unchanged")]
+    counts = [result.rows, result.inserted, result.updated, result.unchanged]
+    if result.skipped:
+        header.append(_("skipped"))
+        counts.append(result.skipped)
+    if result.orders is not None:
+        header.append(_("orders"))
+        counts.append(result.orders)
+    print_table(title, header, [counts])
 
 
 def import_customers(
-    file: Path = FILE, as_json: bool = JSON, dry_run: bool = DRY_RUN, sheet: str = SHEET
+    file: Path = FILE,
+    as_json: bool = JSON,
+    dry_run: bool = DRY_RUN,
+    sheet: str = SHEET,
+    mapping: Path | None = MAPPING,
+    date_format: str | None = DATE_FORMAT,
+    decimal_comma: bool | None = DECIMAL_COMMA,
 ) -> None:
     """Import customers (upsert by customer id)."""
-    _run("customers", file, as_json=as_json, dry_run=dry_run, sheet=sheet)
+    options = _options(mapping, None, date_format, decimal_comma)
+    _run("customers", file, as_json=as_json, dry_run=dry_run, sheet=sheet, options=options)
 
 
 def import_purchases(
-    file: Path = FILE, as_json: bool = JSON, dry_run: bool = DRY_RUN, sheet: str = SHEET
+    file: Path = FILE,
+    as_json: bool = JSON,
+    dry_run: bool = DRY_RUN,
+    sheet: str = SHEET,
+    mapping: Path | None = MAPPING,
+    date_format: str | None = DATE_FORMAT,
+    decimal_comma: bool | None = DECIMAL_COMMA,
 ) -> None:
     """Import purchases of existing customers."""
-    _run("purchases", file, as_json=as_json, dry_run=dry_run, sheet=sheet)
+    options = _options(mapping, None, date_format, decimal_comma)
+    _run("purchases", file, as_json=as_json, dry_run=dry_run, sheet=sheet, options=options)
 
 
 def import_touchpoints(
-    file: Path = FILE, as_json: bool = JSON, dry_run: bool = DRY_RUN, sheet: str = SHEET
+    file: Path = FILE,
+    as_json: bool = JSON,
+    dry_run: bool = DRY_RUN,
+    sheet: str = SHEET,
+    mapping: Path | None = MAPPING,
+    date_format: str | None = DATE_FORMAT,
+    decimal_comma: bool | None = DECIMAL_COMMA,
 ) -> None:
     """Import touchpoints of existing customers (missing teams and employees are created)."""
-    _run("touchpoints", file, as_json=as_json, dry_run=dry_run, sheet=sheet)
+    options = _options(mapping, None, date_format, decimal_comma)
+    _run("touchpoints", file, as_json=as_json, dry_run=dry_run, sheet=sheet, options=options)
+
+
+def import_orders(
+    file: Path = FILE,
+    as_json: bool = JSON,
+    dry_run: bool = DRY_RUN,
+    sheet: str = SHEET,
+    mapping: Path | None = MAPPING,
+    preset: str | None = PRESET,
+    date_format: str | None = DATE_FORMAT,
+    decimal_comma: bool | None = DECIMAL_COMMA,
+) -> None:
+    """Import order lines (quantity x unit price, grouped by order; returns and
+    cancellations) from a shop or ERP export; each order becomes a purchase."""
+    options = _options(mapping, preset, date_format, decimal_comma)
+    _run("orders", file, as_json=as_json, dry_run=dry_run, sheet=sheet, options=options)
 
 
 def export_customers(
@@ -97,6 +215,7 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Import the customer file from CSV or XLSX.", no_args_is_help=True)
     group.command("customers")(import_customers)
     group.command("purchases")(import_purchases)
+    group.command("orders")(import_orders)
     group.command("touchpoints")(import_touchpoints)
     app.add_typer(group, name="import")
     export = typer.Typer(help="Export the customer file.", no_args_is_help=True)

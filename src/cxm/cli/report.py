@@ -25,14 +25,20 @@ def report(
     ] = False,
 ) -> None:
     """Write the manager's report: scores, segments against targets, drivers, churn…"""
-    from cxm.cli.context import open_store
+    from cxm.cli.context import open_store, settings
     from cxm.cli.output import err_console, print_json
     from cxm.i18n import current_language, normalise_language
     from cxm.reports import build_report, report_data, write_files
 
     use = normalise_language(lang) if lang else current_language()
     with open_store() as store:
-        built = build_report(store, wave=wave or None, compare=compare or None, lang=use)
+        built = build_report(
+            store,
+            wave=wave or None,
+            compare=compare or None,
+            lang=use,
+            min_n=settings().min_n,
+        )
     if as_json:
         print_json(report_data(built))
         return

@@ -63,17 +63,28 @@ def scores(
     dont_know: Annotated[
         list[str] | None, typer.Option("--dont-know", help="Codes meaning don't know, e.g. 6.")
     ] = None,
-    min_n: Annotated[int, typer.Option("--min-n", help="Suppress groups with fewer answers.")] = 30,
+    min_n: Annotated[
+        int | None,
+        typer.Option("--min-n", help="Suppress groups with fewer answers (default CXM_MIN_N)."),
+    ] = None,
+    missing_code: Annotated[
+        list[float] | None,
+        typer.Option("--missing-code", help="A code meaning no answer, e.g. -99 (repeatable)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """CSAT, the 100-point score and the mean (and NPS) per item and group."""
     from cxm.analytics.scores import scores as compute_scores
     from cxm.analytics.scores_nps import nps
+    from cxm.cli.context import settings
     from cxm.cli.output import console, print_json, print_table
     from cxm.files import read_table
+    from cxm.files.tables import with_labels
 
-    df = read_table(file)
+    min_n = min_n or settings().min_n
+    df = read_table(file, missing_codes=tuple(missing_code or ()))
     group = _names(by)
+    df = with_labels(df, group)
     table = compute_scores(
         df, _names(items), by=group or None, dont_know=_codes(dont_know), min_n=min_n
     )
@@ -170,6 +181,10 @@ def drivers(
     scale: Annotated[
         str | None, typer.Option("--scale", help="Answer scale of the items, e.g. 1,5.")
     ] = None,
+    missing_code: Annotated[
+        list[float] | None,
+        typer.Option("--missing-code", help="A code meaning no answer, e.g. -99 (repeatable)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """Key drivers of an outcome: relative weights, Shapley R², quadrants and priorities."""
@@ -186,7 +201,10 @@ def drivers(
         )
     if split not in ("mean", "median"):
         raise InputError(_("Split must be mean or median, got {split}.", split=split))
-    df = read_table(file)
+    df = read_table(file, missing_codes=tuple(missing_code or ()))
+    from cxm.files.tables import refuse_missing_codes
+
+    refuse_missing_codes(df, [outcome, *_names(items)])
     result = key_drivers(
         df,
         outcome,

@@ -10,7 +10,7 @@ import typer
 
 from cxm.cli.context import open_store
 from cxm.cli.invitations import register_wave_commands
-from cxm.cli.output import console, print_json, print_table, progress_bar
+from cxm.cli.output import console, err_console, print_json, print_table, progress_bar
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -204,16 +204,30 @@ def import_(
     questionnaire: Annotated[str, typer.Option("--questionnaire", help="Questionnaire code.")],
     wave: Annotated[str | None, typer.Option("--wave", help="Wave id or name.")] = None,
     language: Annotated[str, typer.Option("--language")] = "zh-CN",
+    missing_code: Annotated[
+        list[float] | None,
+        typer.Option("--missing-code", help="A code meaning no answer, e.g. -99 (repeatable)."),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="qualtrics, qualtrics-legacy, limesurvey or spss."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import responses collected elsewhere: every row or none."""
+    """Import responses collected elsewhere: every row or none, and only once."""
     from cxm.responses_io.importing import import_responses
     from cxm.responses_io.rates import resolve_wave
 
     with open_store() as store, store.session() as s:
         wave_id = resolve_wave(s, ref=wave).id if wave else None
         result = import_responses(
-            s, path=path, questionnaire=questionnaire, wave_id=wave_id, language=language
+            s,
+            path=path,
+            questionnaire=questionnaire,
+            wave_id=wave_id,
+            language=language,
+            missing_codes=tuple(missing_code or ()),
+            preset=preset,
         )
     if as_json:
         print_json(
@@ -221,9 +235,14 @@ def import_(
                 "imported": result.imported,
                 "skipped_incomplete": result.skipped_incomplete,
                 "source": result.source,
+                "already_imported": result.already_imported,
+                "missing_cells": result.missing_cells,
+                "warnings": list(result.warnings),
             }
         )
         return
+    for warning in result.warnings:
+        err_console.print(f"[yellow]{_('Warning')}:[/] {warning}", markup=True, highlight=False)
     console.print(
         _(
             "Imported {n} responses ({source}); {skipped} unfinished rows skipped.",

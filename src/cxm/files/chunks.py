@@ -32,14 +32,21 @@ class TableChunks:
     """
 
     def __init__(
-        self, path: str | Path, chunk_rows: int = 20_000, *, sheet: str | int | None = None
+        self,
+        path: str | Path,
+        chunk_rows: int = 20_000,
+        *,
+        sheet: str | int | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
     ):
         self.path = Path(path)
         self.kind = file_kind(self.path)
         self.chunk_rows = max(1, int(chunk_rows))
         self.total_bytes = self.path.stat().st_size
         self.bytes_read = 0
-        self.encoding: str | None = None
+        self.encoding: str | None = encoding
+        self.delimiter: str | None = delimiter
         self._closers: list[Any] = []
         self.columns: list[str]
         if self.kind == "csv":
@@ -51,8 +58,10 @@ class TableChunks:
 
     # -- CSV -----------------------------------------------------------------------------
     def _open_csv(self) -> Iterator[pd.DataFrame]:
-        self.encoding = detect_encoding(self.path)
-        self.columns, delimiter = csv_header(self.path, self.encoding)
+        if self.encoding is None:
+            self.encoding = detect_encoding(self.path)
+        self.columns, delimiter = csv_header(self.path, self.encoding, self.delimiter)
+        self.delimiter = delimiter
         raw: IO[bytes] = self.path.open("rb")
         self._closers.append(raw)
         try:
@@ -201,10 +210,16 @@ class TableChunks:
 
 
 def iter_chunks(
-    path: str | Path, chunk_rows: int = 20_000, *, sheet: str | int | None = None
+    path: str | Path,
+    chunk_rows: int = 20_000,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> TableChunks:
     """Stream ``path`` in chunks of ``chunk_rows`` rows of text cells (constant memory).
 
     Returns a :class:`TableChunks`: iterate it for DataFrames; ``.columns`` is the header.
+    ``encoding`` and ``delimiter`` (CSV) override what is detected.
     """
-    return TableChunks(path, chunk_rows, sheet=sheet)
+    return TableChunks(path, chunk_rows, sheet=sheet, encoding=encoding, delimiter=delimiter)

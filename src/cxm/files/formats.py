@@ -30,7 +30,7 @@ __all__ = [
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 SAV_EXTENSIONS = (".sav", ".zsav")
-DELIMITERS = (",", ";", "\t")
+DELIMITERS = (",", ";", "\t", "|")
 
 
 def file_kind(path: str | Path) -> str:
@@ -88,8 +88,9 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def csv_header(path: Path, encoding: str) -> tuple[list[str], str]:
-    """The header cells and the delimiter (the most frequent of , ; tab in the header)."""
+def csv_header(path: Path, encoding: str, delimiter: str | None = None) -> tuple[list[str], str]:
+    """The header cells and the delimiter (given, else the most frequent of , ; tab | in
+    the header)."""
     with path.open("r", encoding=encoding, newline="") as fh:
         first = ""
         for line in fh:
@@ -98,7 +99,8 @@ def csv_header(path: Path, encoding: str) -> tuple[list[str], str]:
                 break
     if not first.strip():
         raise InputError(_("{file} is empty.", file=path.name))
-    delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
+    if delimiter is None:
+        delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
     header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
     return clean_header(path, header), delimiter
 

@@ -8,12 +8,17 @@ Decisions (documented because a file can be read more than one way):
   form so an importer can report them as a conflict.
 * **Amounts** accept ``1234.5``, ``1,234.50``, ``1 234.50``, ``¥1,234.50``, ``￥``, ``$``,
   ``RMB``/``CNY``/``元``, full-width digits, a leading minus or accounting parentheses.
-  The comma is only ever a thousands separator: ``1 234,50``, ``1.234,50`` or ``1234,5``
-  (decimal comma) are refused as ambiguous rather than guessed.
+  The comma is a thousands separator unless the caller says the file writes a decimal
+  comma (``decimal_comma=True``: ``1.234,50``, ``1 234,50``, ``1234,5``); without that,
+  a decimal comma is refused as ambiguous rather than guessed.
 * **Dates** accept ``2024-01-05``, ``2024/1/5``, ``2024.1.5``, ``2024年1月5日``,
   ``20240105``, an Excel serial day number (``45296``; 1900 date system) and any of these
-  followed by a time. Day-first or month-first forms (``05/01/2024``) are refused as
-  ambiguous. Times without a zone are taken as UTC.
+  followed by a time. Day-first or month-first forms (``05/01/2024``, ``12/1/2010 8:26``)
+  are read in the order the caller gives (``order="DMY"`` or ``"MDY"``), which an importer
+  infers for a whole column (:func:`infer_date_order`) or takes from ``--date-format``;
+  without an order such a date is refused as ambiguous unless its day is above 12. A
+  ``strftime`` pattern (``%d.%m.%Y %H:%M``) may be given instead. Times without a zone
+  are taken as UTC.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from cxm.i18n import _
 __all__ = [
     "EMAIL_PATTERN",
     "EXCEL_EPOCH",
+    "DATE_ORDERS",
     "id_key",
+    "infer_date_order",
     "all_match",
     "is_clean_text",
     "is_valid_email",
@@ -65,6 +72,14 @@ _DATE = re.compile(
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _SERIAL = re.compile(r"^\d{5,7}(?:\.\d+)?$")
+_DMY = re.compile(
+    r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4}|\d{2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d{1,6})\d*)?)?"
+    r"\s*(?P<ampm>[AaPp][Mm])?)?$"
+)
+#: Orders of day and month an importer accepts (``--date-format``).
+DATE_ORDERS = ("YMD", "DMY", "MDY")
+_COMMA_GROUPED = re.compile(r"^\d{1,3}(?:([. ])\d{3})+(?:,\d+)?$|^\d+(?:,\d+)?$")
 
 
 def normalise_text(value: str) -> str:
@@ -134,8 +149,9 @@ def is_valid_email(value: str) -> bool:
     return bool(_EMAIL.fullmatch(value)) and len(value) <= 254
 
 
-def parse_amount(text: str) -> Decimal:
-    """``"¥1,234.50"`` → ``Decimal("1234.50")``; ValueError with a reason otherwise."""
+def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal:
+    """``"¥1,234.50"`` → ``Decimal("1234.50")`` (``"¥1.234,50"`` with ``decimal_comma``);
+    ValueError with a reason otherwise."""
     s = unicodedata.normalize("NFKC", str(text)).strip()
     negative = False
     if s.startswith("(") and s.endswith(")"):
@@ -147,7 +163,11 @@ def parse_amount(text: str) -> Decimal:
         negative, s = not negative, s[1:].strip()
     if not s:
         raise ValueError(_("not an amount"))
-    if not _PLAIN.match(s):
+    if decimal_comma:
+        if not _COMMA_GROUPED.match(s):
+            raise ValueError(_("not an amount (the file writes decimals with a comma)"))
+        s = s.replace(".", "").replace(" ", "").replace(",", ".")
+    elif not _PLAIN.match(s):
         if not _GROUPED.match(s):
             if re.fullmatch(r"[\d .,]*\d,\d{1,2}", s) or re.fullmatch(r"[\d .]+,\d+", s):
                 raise ValueError(
@@ -162,7 +182,86 @@ def parse_amount(text: str) -> Decimal:
     return -amount if negative else amount
 
 
-def _parts(text: str) -> tuple[date, tuple[int, int, int, int] | None, str | None]:
+def infer_date_order(values: list[str]) -> str | None:
+    """``"DMY"`` or ``"MDY"`` when some value of a column written day/month/year-wise shows
+    its order (a first number above 12 is a day; a second one above 12 is a day), ``None``
+    when no value tells (or none is written that way).
+
+    Raises
+    ------
+    ValueError
+        When values show both orders (the column mixes two ways of writing dates).
+    """
+    day_first = month_first = None
+    for value in values:
+        m = _DMY.match(normalise_text(str(value)))
+        if m is None:
+            continue
+        a, b = int(m["a"]), int(m["b"])
+        if a > 12 and day_first is None:
+            day_first = value
+        elif b > 12 and month_first is None:
+            month_first = value
+        if day_first is not None and month_first is not None:
+            raise ValueError(
+                _(
+                    "the column writes dates both day first ({a}) and month first ({b})",
+                    a=day_first,
+                    b=month_first,
+                )
+            )
+    if day_first is not None:
+        return "DMY"
+    if month_first is not None:
+        return "MDY"
+    return None
+
+
+def _day_first(
+    m: re.Match[str], order: str | None
+) -> tuple[date, tuple[int, int, int, int] | None]:
+    a, b, year = int(m["a"]), int(m["b"]), int(m["y"])
+    if len(m["y"]) == 2:
+        year += 2000 if year < 70 else 1900
+    if order is None or order == "YMD":
+        if a > 12:
+            order = "DMY"
+        elif b > 12 or a == b:
+            order = "MDY"
+        else:
+            raise ValueError(
+                _(
+                    "ambiguous: day/month or month/day? Give the order with --date-format "
+                    "DMY or MDY (or date_format in the mapping)"
+                )
+            )
+    day_, month = (a, b) if order == "DMY" else (b, a)
+    try:
+        day = date(year, month, day_)
+        clock = None
+        if m["H"] is not None:
+            hour = int(m["H"])
+            if m["ampm"]:
+                if not 1 <= hour <= 12:
+                    raise ValueError
+                hour = hour % 12 + (12 if m["ampm"].lower() == "pm" else 0)
+            clock = (hour, int(m["M"]), int(m["S"] or 0), int((m["f"] or "0").ljust(6, "0")))
+            datetime(2000, 1, 1, *clock)
+    except ValueError:
+        raise ValueError(_("not a real date")) from None
+    return day, clock
+
+
+def _parts(
+    text: str, order: str | None = None
+) -> tuple[date, tuple[int, int, int, int] | None, str | None]:
+    if order is not None and "%" in order:
+        try:
+            moment = datetime.strptime(normalise_text(str(text)), order)
+        except ValueError:
+            raise ValueError(_("not a date in the format {format}", format=order)) from None
+        hms = (moment.hour, moment.minute, moment.second, moment.microsecond)
+        return moment.date(), hms if any(hms) else None, None
     if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
         try:  # the common case, YYYY-MM-DD, in C
             return date.fromisoformat(text), None, None
@@ -173,13 +272,15 @@ def _parts(text: str) -> tuple[date, tuple[int, int, int, int] | None, str | Non
         raise ValueError(_("empty"))
     m = _DATE.match(s)
     if m is None:
+        dmy = _DMY.match(s)
+        if dmy is not None:
+            return (*_day_first(dmy, order), None)
         if _SERIAL.match(s):
             serial = float(s)
             if 1 <= serial < 2_958_466:
-                day = EXCEL_EPOCH + timedelta(days=int(serial))
                 seconds = round((serial - int(serial)) * 86400)
-                clock = (seconds // 3600, seconds // 60 % 60, seconds % 60, 0) if seconds else None
-                return day, clock, None
+                at = (seconds // 3600, seconds // 60 % 60, seconds % 60, 0) if seconds else None
+                return EXCEL_EPOCH + timedelta(days=int(serial)), at, None
         raise ValueError(_("not a date; write it as YYYY-MM-DD, e.g. 2024-01-05"))
     g = m.groupdict()
     month, day_ = g["m"] or g["m2"] or g["m3"], g["d"] or g["d2"] or g["d3"]
@@ -195,24 +296,35 @@ def _parts(text: str) -> tuple[date, tuple[int, int, int, int] | None, str | Non
     return day, clock, g["tz"]
 
 
-def parse_date(text: str, *, today: date | None = None, allow_future: bool = False) -> date:
+def parse_date(
+    text: str,
+    *,
+    today: date | None = None,
+    allow_future: bool = False,
+    order: str | None = None,
+) -> date:
     """A calendar date from any accepted form (see module notes); a time part is ignored.
 
-    ``allow_future=False`` (a historical field) makes a date after ``today`` an error."""
-    day, _clock, _tz = _parts(text)
+    ``allow_future=False`` (a historical field) makes a date after ``today`` an error;
+    ``order`` (``"DMY"``, ``"MDY"`` or a strftime pattern) reads day/month forms."""
+    day, _clock, _tz = _parts(text, order)
     if not allow_future and day > (today or date.today()):
         raise ValueError(_("is in the future"))
     return day
 
 
 def parse_datetime(
-    text: str, *, now: datetime | None = None, allow_future: bool = False
+    text: str,
+    *,
+    now: datetime | None = None,
+    allow_future: bool = False,
+    order: str | None = None,
 ) -> datetime:
     """A timezone-aware instant; a time without zone is UTC; a bare date is midnight UTC.
 
     ``allow_future=False`` refuses instants more than a day after ``now`` (the day of slack
     absorbs local times written without their zone)."""
-    day, clock, tz = _parts(text)
+    day, clock, tz = _parts(text, order)
     hh, mm, ss, us = clock or (0, 0, 0, 0)
     moment = datetime(day.year, day.month, day.day, hh, mm, ss, us, tzinfo=UTC)
     if tz and tz != "Z":

@@ -1,8 +1,11 @@
 """Write tables that are safe to open in a spreadsheet (no formula injection), streamed.
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
-run as a formula by Excel, LibreOffice and WPS ("CSV injection", OWASP). Such text gets a
-leading apostrophe, which spreadsheets read as "this is text". Headers are escaped too.
+run as a formula by Excel, LibreOffice and WPS ("CSV injection", OWASP). So is the
+full-width or small form of those signs (``＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫``, which a Chinese input
+method types and WPS and Excel's CJK locales turn into ``=``), and a sign behind leading
+spaces (LibreOffice trims them). Such text gets a leading apostrophe, which spreadsheets
+read as "this is text". Headers are escaped too.
 Numbers, dates and booleans are written as themselves (a negative number is not a formula).
 """
 
@@ -15,17 +18,44 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMULA_TRIGGERS", "safe_cell", "write_csv", "write_xlsx"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "is_formula_like",
+    "safe_cell",
+    "unescape",
+    "write_csv",
+    "write_xlsx",
+]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Signs that NFKC folds to a trigger: full-width and small forms.
+_WIDE_SIGNS = "\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b"
+_SIGNS = frozenset("=+-@" + _WIDE_SIGNS)
+_SPACES = " \u3000\u00a0"
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula (see the module notes)."""
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    if not text or (text[0] not in _WIDE_SIGNS and text[0] not in _SPACES):
+        return False
+    return text.lstrip(_SPACES)[:1] in _SIGNS
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet: text starting with a formula trigger gets a
-    leading apostrophe; ``None`` stays ``None``; other values are returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """``value`` made safe for a spreadsheet: text a spreadsheet would run as a formula
+    gets a leading apostrophe; ``None`` stays ``None``; other values are unchanged."""
+    if isinstance(value, str) and is_formula_like(value):
         return "'" + value
     return value
+
+
+def unescape(text: str) -> str:
+    """Undo :func:`safe_cell`: drop the apostrophe an export put before formula-like text."""
+    if text[:1] == "'" and is_formula_like(text[1:]):
+        return text[1:]
+    return text
 
 
 def _csv_text(value: Any) -> str:

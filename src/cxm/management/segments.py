@@ -137,7 +137,9 @@ def _insert_memberships(
     )
 
 
-def recompute(session: Session, name: str, *, now: datetime | None = None) -> RecomputeResult:
+def recompute(
+    session: Session, name: str, *, now: datetime | None = None, actor_id: int | None = None
+) -> RecomputeResult:
     """Assign every customer of definition ``name`` afresh; close and open memberships for
     the difference only. One transaction: on error nothing changes."""
     d = get_definition(session, name)
@@ -169,6 +171,16 @@ def recompute(session: Session, name: str, *, now: datetime | None = None) -> Re
     if len(started):
         _insert_memberships(session, d.id, when, started)
     d.computed_at = when
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=actor_id,
+        action="recompute",
+        entity="segment_definition",
+        entity_id=d.id,
+        after={"computed_at": when, "started": len(started), "ended": len(ended)},
+    )
     return RecomputeResult(
         definition=d.name,
         computed_at=when,

@@ -28,9 +28,17 @@ KNOWN_META = frozenset(
         "recordeddate", "responseid", "recipientlastname", "recipientfirstname",
         "recipientemail", "externalreference", "externaldatareference", "locationlatitude",
         "locationlongitude", "distributionchannel", "userlanguage", "q_recaptchascore",
+        # legacy Qualtrics (V1…V10 named from its second header row)
+        "responseset", "name", "emailaddress",
     }
 )  # fmt: skip
 _TIMING = re.compile(r"^(grouptime\d+|.+time)$", re.IGNORECASE)
+#: Qualtrics Text iQ adds "Q2 - Topics", "Q2 - Sentiment Polarity" … beside a text answer.
+_TEXT_IQ = re.compile(
+    r"^.+ - (topics|parent topics|sentiment( polarity| score)?|topic sentiment (label|score)"
+    r"|actionability|emotion|emotion intensity|effort)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -48,9 +56,31 @@ def _item_names(q: QuestionDef, index: int, choice: str) -> list[str]:
     return [f"{c}[{choice}]", f"{c}_{choice}", f"{c}.{choice}", f"{c}_{index}", f"{c}[{index}]"]
 
 
+_ARRAY = re.compile(r"^(?P<q>[^\[\]]+)\[(?P<sub>[^\[\]]+)\]$")
+
+
+def _array_names(header: list[str], codes: set[str]) -> dict[str, str]:
+    """LimeSurvey array sub-question columns ``SAT[SQ001]`` under the question code they
+    answer: ``SAT_SQ001``, ``SATSQ001`` or ``SQ001`` (the first that is a question)."""
+    out: dict[str, str] = {}
+    for h in header:
+        m = _ARRAY.match(h.strip())
+        if m is None:
+            continue
+        q, sub = m["q"].strip(), m["sub"].strip()
+        for name in (f"{q}_{sub}", f"{q}{sub}", sub):
+            if name.lower() in codes:
+                out.setdefault(name.lower(), h)
+                break
+    return out
+
+
 def map_columns(header: list[str], definition: QuestionnaireDef) -> ColumnMap:
     """Match ``header`` to the questions of ``definition`` (case-insensitive)."""
     by_lower = {h.strip().lower(): h for h in header}
+    codes = {q.code.lower() for q in definition.questions()}
+    for name, h in _array_names(header, codes).items():
+        by_lower.setdefault(name, h)
     used: set[str] = set()
     out = ColumnMap()
     for q in definition.questions():
@@ -73,7 +103,8 @@ def map_columns(header: list[str], definition: QuestionnaireDef) -> ColumnMap:
             out.missing_required.append(q.code)
     for h in header:
         low = h.strip().lower()
-        if h in used or low in KNOWN_META or _TIMING.match(low) or not low:
+        known = low in KNOWN_META or _TIMING.match(low) or _TEXT_IQ.match(low)
+        if h in used or known or not low:
             continue
         out.unknown.append(h)
     return out

@@ -107,10 +107,11 @@ def write_responses(
     last_page: int,
     language: str,
     source: str,
-) -> int:
-    """Insert one completed response (with its answers) per row; returns the count."""
+) -> list[int]:
+    """Insert one completed response (with its answers) per row; returns their ids."""
     reuse = existing_invitations(session, wave_id, {c for _a, _t, c in rows if c is not None})
     now = utcnow()
+    written: list[int] = []
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         invitations = _invitation_ids(
@@ -137,6 +138,7 @@ def write_responses(
             insert(_RESPONSES).returning(_RESPONSES.c.id, sort_by_parameter_order=True),
             response_rows,
         ).all()
+        written.extend(response_ids)
         answer_rows = [
             {
                 "response_id": rid,
@@ -151,4 +153,4 @@ def write_responses(
         ]
         if answer_rows:
             session.execute(insert(_ANSWERS), answer_rows)
-    return len(rows)
+    return written

@@ -176,6 +176,8 @@ class QuestionnaireDef(_Strict):
     intro: Text | None = None
     languages: list[str] = Field(default_factory=lambda: ["zh-CN", "en"])
     pages: list[PageDef] = Field(min_length=1)
+    #: Codes that mean "no answer" in files imported for this questionnaire (e.g. −99, 99).
+    missing_codes: list[float] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> QuestionnaireDef:

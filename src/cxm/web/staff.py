@@ -8,16 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxm.accounts import Role, authenticate
+from cxm.accounts import authenticate
+from cxm.accounts.permissions import Capability
 from cxm.accounts.sessions import device_for, end_sessions, remember_device, start_session
 from cxm.accounts.throttle import AttemptKeys, failure_reason, record_attempt, retry_after
 from cxm.accounts.totp import totp_required, verify_totp
+from cxm.config import Settings
 from cxm.i18n import _
-from cxm.responses_io.comments import latest_comments
+from cxm.responses_io.comments import Comment, latest_comments
 from cxm.responses_io.rates import wave_rates, waves_overview
 from cxm.surveys.waves import get_wave
-from cxm.web.deps import AppStore, CurrentStaff, DbSession, OptionalStaff, password_stamp
+from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
+from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.proxy import client_address, is_https
 from cxm.web.security import (
     check_csrf,
@@ -32,6 +35,9 @@ from cxm.web.templating import templates
 __all__ = ["router", "safe_next"]
 
 router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
+
+Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
+Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
 
 
 def safe_next(target: str | None) -> str:
@@ -125,22 +131,40 @@ async def login(
 
 
 @router.post("/logout")
-def logout(request: Request, user: CurrentStaff, db: DbSession) -> Response:
+def logout(request: Request, grant: Own, db: DbSession) -> Response:
     """Sign out: every session of this user ends, in every browser."""
-    end_sessions(db, user_id=user.id, reason="logout")
+    end_sessions(db, user_id=grant.user.id, reason="logout")
     response = RedirectResponse("/staff/login", status_code=303)
     clear_session(request, response)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, user: CurrentStaff, db: DbSession) -> Response:
-    return page(request, "staff/dashboard.html", {"user": user, "waves": waves_overview(db)})
+def dashboard(request: Request, grant: Own, db: DbSession) -> Response:
+    """Everyone signs in here; the waves show to those who read reports, for their teams."""
+    reports = grant_for(db, grant.user, Capability.VIEW_REPORTS)
+    waves = waves_overview(db, team_ids=reports.team_ids) if reports is not None else []
+    return page(request, "staff/dashboard.html", {"user": grant.user, "waves": waves})
+
+
+def _comments(
+    db: DbSession, wave_id: int, grant: Grant | None, answered: int, settings: Settings
+) -> list[Comment]:
+    """The wave's latest comments in the grant's teams; for part of the company only when
+    that part has CXM_MIN_TEXT_GROUP answers (fewer could tell who wrote them)."""
+    if grant is None or (not grant.whole_company and answered < settings.min_text_group):
+        return []
+    return latest_comments(db, wave_id=wave_id, team_ids=grant.team_ids)
 
 
 @router.get("/waves/{wave_id}", response_class=HTMLResponse)
-def wave_page(request: Request, wave_id: int, user: CurrentStaff, db: DbSession) -> Response:
-    rates = wave_rates(db, wave_id=wave_id)
+def wave_page(
+    request: Request, wave_id: int, grant: Rates, db: DbSession, settings: AppSettings
+) -> Response:
+    user = grant.user
+    rates = wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids)
+    export = grant_for(db, user, Capability.EXPORT)
+    verbatim = grant_for(db, user, Capability.SEE_VERBATIM)
     wave = get_wave(db, wave_id=wave_id)
     context = {
         "user": user,
@@ -153,7 +177,7 @@ def wave_page(request: Request, wave_id: int, user: CurrentStaff, db: DbSession)
         },
         "total": rates.total,
         "strata": rates.strata,
-        "can_export": user.may(Role.ANALYST),
-        "comments": latest_comments(db, wave_id=wave_id) if user.may(Role.ANALYST) else [],
+        "can_export": export is not None and export.whole_company,
+        "comments": _comments(db, wave_id, verbatim, rates.total.completed, settings),
     }
     return page(request, "staff/wave.html", context)

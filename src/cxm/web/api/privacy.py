@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from cxm.accounts.permissions import Capability
 from cxm.privacy.crypto import DataKey
 from cxm.privacy.erase import erase_customer
 from cxm.privacy.export import export_customer
 from cxm.privacy.retention import enforce_retention
 from cxm.privacy.service import after_erasure
-from cxm.web.deps import AdminUser, AppSettings, AppStore
+from cxm.web.deps import AppSettings, AppStore
+from cxm.web.permissions import Grant, Require
+
+AdminUser = Annotated[Grant, Require(Capability.MANAGE_PERSONAL_DATA)]
 
 __all__ = ["router"]
 
@@ -59,7 +63,7 @@ def export(
     """Everything held about one customer (the request is logged)."""
     with store.session() as session:
         return export_customer(
-            session, reference=reference, done_by="staff:" + admin.name, key=_key(settings)
+            session, reference=reference, done_by="staff:" + admin.user.name, key=_key(settings)
         )
 
 
@@ -67,7 +71,7 @@ def export(
 def erase(store: AppStore, admin: AdminUser, reference: str = CustomerRef) -> dict[str, Any]:
     """Erase one customer's personal data for good; answers stay without identity."""
     with store.writing(), store.session() as session:
-        report = erase_customer(session, reference=reference, done_by="staff:" + admin.name)
+        report = erase_customer(session, reference=reference, done_by="staff:" + admin.user.name)
     after_erasure(store)
     return report.as_dict()
 
@@ -87,10 +91,10 @@ def _retention(store: AppStore, settings: AppSettings, admin_name: str, apply: b
 @router.get("/retention", response_model=RetentionOut)
 def retention_due(store: AppStore, settings: AppSettings, admin: AdminUser) -> Any:
     """What retention would remove now (nothing is removed)."""
-    return _retention(store, settings, admin.name, apply=False)
+    return _retention(store, settings, admin.user.name, apply=False)
 
 
 @router.post("/retention", response_model=RetentionOut)
 def retention_apply(store: AppStore, settings: AppSettings, admin: AdminUser) -> Any:
     """Remove what is kept longer than its retention."""
-    return _retention(store, settings, admin.name, apply=True)
+    return _retention(store, settings, admin.user.name, apply=True)

@@ -2,7 +2,7 @@
 identity numbers and the privacy log
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0015
 Create Date: 2026-12-06
 
 New tables only (no ALTER), identical on SQLite and PostgreSQL.
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

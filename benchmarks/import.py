@@ -1,0 +1,189 @@
+"""Benchmark: import order lines (UCI Online Retail layout) into SQLite and PostgreSQL.
+
+1,000,000 lines in 100,000 invoices (10 lines each; 2 % of invoices are "C…"
+cancellations of an earlier invoice's lines) for 20,000 customers. The customers are
+imported first (not timed); then the order lines — validated, written, cancellations
+linked and one purchase per invoice summed — in a child process of its own, twice: a first
+import (all inserted) and a re-import of the same file (all unchanged). Lines/s (wall and
+per CPU-second of the importer) and the child's peak memory are printed with the load
+average (the machine is shared). Goal: >= 100,000 lines/s.
+
+    .venv/bin/python benchmarks/import.py [--lines N] [--invoices N] [--skip-postgres]
+
+PostgreSQL comes from CXM_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+a scratch database is created and dropped. Files go to benchmarks/data/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CUSTOMERS = 20_000
+
+
+def generate(lines: int, invoices: int, seed: int = 14) -> tuple[Path, Path]:
+    import numpy as np
+    import pandas as pd
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    customers = DATA / f"order_customers_{CUSTOMERS}.csv"
+    orders = DATA / f"order_lines_{lines}_{invoices}.csv"
+    if not customers.exists():
+        pd.DataFrame({"CustomerID": [str(12000 + i) for i in range(CUSTOMERS)]}).rename(
+            columns={"CustomerID": "customer_id"}
+        ).to_csv(customers, index=False)
+    if orders.exists():
+        return customers, orders
+    rng = np.random.default_rng(seed)
+    per = lines // invoices
+    invoice = np.repeat(np.arange(invoices), per)
+    n = len(invoice)
+    cancelled = rng.random(invoices) < 0.02
+    numbers = np.where(cancelled, "C", "") + (536365 + np.arange(invoices)).astype(str)
+    customer = (12000 + rng.integers(0, CUSTOMERS, invoices)).astype(str)
+    start = pd.Timestamp("2010-12-01 08:26")
+    moments = start + pd.to_timedelta(np.sort(rng.integers(0, 370 * 24 * 60, invoices)), "m")
+    dates = [f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in moments]
+    codes = rng.integers(10000, 14000, n)
+    quantity = rng.integers(1, 13, n)
+    quantity = np.where(cancelled[invoice], -quantity, quantity)
+    frame = pd.DataFrame(
+        {
+            "InvoiceNo": numbers[invoice],
+            "StockCode": codes.astype(str),
+            "Description": np.char.add("PRODUCT ", codes.astype(str)),
+            "Quantity": quantity,
+            "InvoiceDate": np.asarray(dates)[invoice],
+            "UnitPrice": np.round(rng.uniform(0.3, 20, n), 2),
+            "CustomerID": customer[invoice],
+            "Country": "United Kingdom",
+        }
+    )
+    frame.to_csv(orders, index=False)
+    return customers, orders
+
+
+def peak_rss_mib() -> float:
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(url: str, path: str, run: str) -> None:
+    from cxm.customers.importing import ImportOptions, import_customers, import_orders
+    from cxm.store import Store
+
+    store = Store.open(url)
+    if run == "customers":
+        import_customers(store, path)
+        store.close()
+        sys.stdout.write("{}\n")
+        return
+    start, cpu = time.perf_counter(), time.process_time()
+    result = import_orders(store, path, options=ImportOptions(preset="uci-online-retail"))
+    out = {
+        "run": run,
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+        "rows": result.rows,
+        "orders": result.orders,
+        "inserted": result.inserted,
+        "unchanged": result.unchanged,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+    store.close()
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
+def _child(url: str, path: Path, run: str) -> dict[str, object] | None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(path), run],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"{run} FAILED\n{proc.stderr[-2000:]}")
+        return None
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(label: str, url: str, customers: Path, orders: Path) -> None:
+    if _child(url, customers, "customers") is None:
+        return
+    for run in ("first", "again"):
+        r = _child(url, orders, run)
+        if r is None:
+            return
+        rows, seconds, cpu = int(r["rows"]), float(r["seconds"]), float(r["cpu"])  # type: ignore[arg-type]
+        print(
+            f"{label:<11} {run:<6} {rows:>9,} lines ({r['orders']:,} orders) in {seconds:6.1f} s"
+            f" = {rows / seconds:>9,.0f} lines/s wall, {rows / cpu:>9,.0f} lines per CPU-second,"
+            f" peak memory {r['peak_rss_mib']:,.0f} MiB, load average {os.getloadavg()[0]:.1f}"
+            f" (inserted {r['inserted']:,}, unchanged {r['unchanged']:,})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "RUN"))
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    start = time.perf_counter()
+    customers, orders = generate(args.lines, args.invoices)
+    print(
+        f"file: {orders.name} ({orders.stat().st_size / 2**20:,.0f} MiB, made in "
+        f"{time.perf_counter() - start:.1f} s), cpus={os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        measure("SQLite", f"sqlite:///{tmp}/bench.db", customers, orders)
+    if args.skip_postgres:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from cxm.store import make_engine
+
+    base = os.environ.get("CXM_TEST_POSTGRES_URL", PG_DEFAULT)
+    name = f"cxm_bench_orders_{os.getpid()}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        print(f"PostgreSQL at {base} is not usable: {exc}")
+        return
+    try:
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        measure("PostgreSQL", url, customers, orders)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

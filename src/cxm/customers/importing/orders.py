@@ -1,0 +1,342 @@
+"""Validate chunks of an order-lines file (one row per line of an order, as shops and ERPs
+export them) and turn the lines into orders.
+
+* A line's amount is the file's amount, else quantity × unit price (rounded half up to the
+  cent); a return is a line with a negative quantity (and so a negative amount).
+* Lines are grouped by order id: every order becomes one purchase whose revenue is the sum
+  of its lines (a cancellation, or an order of returns only, has a negative revenue).
+* An order whose id starts with the cancellation prefix (``C`` in the UCI layout) cancels
+  an earlier order: its quantities are negative, and each of its lines names in
+  ``cancels`` the latest earlier order of the same customer with that product.
+* Customer, date and status may be written on an order's first line only (Shopify): later
+  lines of the same order take them from it.
+* A line's key is ``<order id>#<line number>`` (the file's line number, else its position
+  among the order's lines in the file), so importing the file again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table, and_, func, select, update
+
+from cxm.customers.importing.checks import Chunk, ImportState
+from cxm.customers.importing.columns import ColumnMap
+from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.rows import MAX_AMOUNT, customer_keys
+from cxm.customers.models import Customer, Purchase
+from cxm.errors import InputError
+from cxm.files.parsing import normalise_text, parse_amount
+from cxm.i18n import _
+
+__all__ = [
+    "ORDER_LINE_COLUMNS",
+    "OrderBook",
+    "fill_down",
+    "finish_orders",
+    "order_line_update_columns",
+    "validate_order_lines",
+]
+
+ORDER_LINE_COLUMNS = (
+    "external_id",
+    "order_id",
+    "customer_id",
+    "ordered_on",
+    "product",
+    "product_code",
+    "quantity",
+    "unit_price",
+    "amount",
+    "cost",
+    "cancels",
+)
+_CENT = Decimal("0.01")
+_LINES: Table = OrderLine.__table__  # type: ignore[assignment]
+_PURCHASES: Table = Purchase.__table__  # type: ignore[assignment]
+#: Fields an order's later lines may leave blank.
+FILL_DOWN = ("customer_id", "customer_email", "customer_phone", "date", "status")
+
+
+@dataclass
+class OrderBook:
+    """What an order import remembers across chunks: per order, its first line's values
+    (for fill-down and the purchase's product) and how many lines it has had so far."""
+
+    cancel_prefix: str | None = None
+    customer_key: str = "external_id"
+    #: per fill-down field, order id → the value its first line gave
+    heads: dict[str, dict[str, str]] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    first_product: dict[str, str] = field(default_factory=dict)
+    #: normalised e-mail or phone → customer pk (``None``: several customers have it)
+    by_contact: dict[str, int | None] | None = None
+
+
+def order_line_update_columns(columns: ColumnMap) -> list[str]:
+    """Columns a re-import may change; ``cancels`` only when the file gives it (else it
+    was found by :func:`finish_orders` and stays)."""
+    skip = {"order_id"} | (set() if columns.has("cancels") else {"cancels"})
+    return [c for c in ORDER_LINE_COLUMNS[1:] if c not in skip]
+
+
+def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.DataFrame:
+    """Give later lines of an order the customer, date and status of its first line."""
+    order_col = columns.fields.get("order_id")
+    if order_col is None:
+        return frame
+    present = [(f, columns.fields[f]) for f in FILL_DOWN if f in columns.fields]
+    if not present:
+        return frame
+    orders = frame[order_col]
+    out = frame
+    for f, col in present:
+        values = frame[col]
+        blanks = [v for v in values.unique().tolist() if not str(v).strip()]
+        blank = values.isin(blanks) if blanks else pd.Series(False, index=values.index)
+        heads = book.heads.setdefault(f, {})
+        given = ~blank & (orders != "")
+        if given.any():  # the first value of each order not seen before (vectorised)
+            firsts = (
+                pd.DataFrame({"o": orders[given], "v": values[given]})
+                .drop_duplicates("o")
+                .itertuples(index=False)
+            )
+            for order, value in firsts:
+                heads.setdefault(order, value)
+        if blank.any():
+            filled = orders[blank].map(heads)
+            if filled.notna().any():
+                if out is frame:
+                    out = frame.copy()
+                out.loc[filled.index[filled.notna()], col] = filled[filled.notna()]
+    return out
+
+
+def _normal_phone(text: str) -> str:
+    digits = "".join(ch for ch in normalise_text(text) if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def _contact_index(conn: Connection, key: str) -> dict[str, int | None]:
+    column = Customer.__table__.c[key]  # type: ignore[attr-defined]
+    out: dict[str, int | None] = {}
+    rows = conn.execute(select(column, Customer.__table__.c.id).where(column.is_not(None)))  # type: ignore[attr-defined]
+    for value, pk in rows:
+        norm = str(value).strip().casefold() if key == "email" else _normal_phone(str(value))
+        if not norm:
+            continue
+        out[norm] = None if norm in out and out[norm] != pk else int(pk)
+    return out
+
+
+def _customers(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.Series:
+    """The primary key of each line's customer, found by the import's customer key."""
+    if book.customer_key == "external_id":
+        if not chunk.columns.has("customer_id"):
+            raise InputError(
+                _("The file has no customer column: map one to customer_id (or set customer_key).")
+            )
+        return customer_keys(chunk, conn)[1]
+    name = f"customer_{book.customer_key}"
+    if not chunk.columns.has(name):
+        raise InputError(_("The file has no column for {field}: map one to it.", field=name))
+    if book.by_contact is None:
+        book.by_contact = _contact_index(conn, book.customer_key)
+    texts = chunk.text(name, max_length=254, required=True)
+    index = book.by_contact
+
+    def find(text: Any) -> Any:
+        if text is None:
+            return None
+        norm = str(text).casefold() if book.customer_key == "email" else _normal_phone(str(text))
+        return index.get(norm, -1)
+
+    pks = texts.map(find)
+    chunk.fail(
+        texts.notna() & (pks == -1),
+        name,
+        _("no customer has this {key}; import the customers first", key=book.customer_key),
+    )
+    chunk.fail(
+        texts.notna() & pks.isna(),
+        name,
+        _("several customers have this {key}; merge them first", key=book.customer_key),
+    )
+    return pks.where(texts.notna() & pks.notna() & (pks != -1), None).astype(object)
+
+
+def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
+    comma = chunk.state.decimal_comma
+
+    def parse(text: str) -> Decimal:
+        value = parse_amount(text, decimal_comma=comma)
+        if abs(value) >= MAX_AMOUNT:
+            raise ValueError(_("too large"))
+        return value
+
+    values = chunk.parsed(name, parse, required=required)
+    return pd.Series(values, index=chunk.frame.index, dtype=object)
+
+
+def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.DataFrame:
+    """The chunk as rows for ``order_lines`` (columns :data:`ORDER_LINE_COLUMNS`)."""
+    columns = chunk.columns
+    if not (columns.has("unit_price") or columns.has("amount")):
+        raise InputError(
+            _("The file has neither a unit price nor an amount column: map one of them.")
+        )
+    if not (columns.has("product") or columns.has("product_code")):
+        raise InputError(_("The file has no product column: map one to product."))
+    index = chunk.frame.index
+    orders = chunk.text("order_id", max_length=90, required=True)
+    customers = _customers(chunk, conn, book)
+    days = chunk.dates("date", required=True)
+    code = chunk.text("product_code", max_length=100)
+    product = chunk.text("product", max_length=200)
+    product = product.where(product.notna(), code)
+    chunk.fail(product.isna(), "product", _("a value is required"))
+    quantity = _decimals(chunk, "quantity")
+    quantity = quantity.where(quantity.notna(), Decimal(1))
+    price = _decimals(chunk, "unit_price", required=not columns.has("amount"))
+    given = _decimals(chunk, "amount", required=not columns.has("unit_price"))
+    cost = _decimals(chunk, "cost")
+    cancels = chunk.text("cancels", max_length=100)
+    prefix = book.cancel_prefix
+    is_cancel = orders.map(lambda o: bool(prefix and o and str(o).startswith(prefix))).astype(bool)
+    if is_cancel.any():  # a cancellation never adds goods: its quantities are negative
+        quantity = quantity.where(~is_cancel, quantity.map(lambda q: -abs(q)))
+    amount: list[Decimal | None] = []
+    for q, p, a, cancel in zip(
+        quantity.tolist(), price.tolist(), given.tolist(), is_cancel.tolist(), strict=True
+    ):
+        if a is not None:
+            amount.append(-abs(a) if cancel else a)
+        elif p is not None and q is not None:
+            amount.append((q * p).quantize(_CENT, rounding=ROUND_HALF_UP))
+        else:
+            amount.append(None)
+    amounts = pd.Series(amount, index=index, dtype=object)
+    too_big = amounts.map(lambda v: v is not None and abs(v) >= MAX_AMOUNT).astype(bool)
+    chunk.fail(too_big, "amount", _("quantity × unit price is too large"))
+    line_ids = chunk.text("line_id", max_length=9)
+    keys: list[str | None] = []
+    for order, line, prod in zip(orders.tolist(), line_ids.tolist(), product.tolist(), strict=True):
+        if order is None:
+            keys.append(None)
+            continue
+        n = book.lines.get(order, 0) + 1
+        book.lines[order] = n
+        if prod is not None:
+            book.first_product.setdefault(order, prod)
+        keys.append(f"{order}#{line if line is not None else n}")
+    key_series = pd.Series(keys, index=index, dtype=object)
+    chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
+    return pd.DataFrame(
+        {
+            "external_id": key_series,
+            "order_id": orders,
+            "customer_id": customers,
+            "ordered_on": days,
+            "product": product,
+            "product_code": code,
+            "quantity": quantity,
+            "unit_price": price,
+            "amount": amounts,
+            "cost": cost,
+            "cancels": cancels,
+        },
+        index=index,
+    )
+
+
+def _link_cancellations(conn: Connection, prefix: str) -> int:
+    """Name, in each cancellation line, the latest earlier order of the same customer with
+    the same product (an order whose id does not start with ``prefix``)."""
+    order = _LINES.alias("o")
+    original = (
+        select(order.c.order_id)
+        .where(
+            and_(
+                order.c.customer_id == _LINES.c.customer_id,
+                order.c.product == _LINES.c.product,
+                order.c.product_code.is_not_distinct_from(_LINES.c.product_code),
+                order.c.quantity > 0,
+                order.c.ordered_on <= _LINES.c.ordered_on,
+                ~order.c.order_id.startswith(prefix),
+            )
+        )
+        .order_by(order.c.ordered_on.desc(), order.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    result = conn.execute(
+        update(_LINES)
+        .where(_LINES.c.order_id.startswith(prefix), _LINES.c.cancels.is_(None))
+        .values(cancels=original)
+    )
+    return int(result.rowcount or 0)
+
+
+def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
+    """One purchase per order of this file, summed over all its stored lines."""
+    total = select(
+        _LINES.c.order_id,
+        func.min(_LINES.c.customer_id),
+        func.min(_LINES.c.ordered_on),
+        func.sum(_LINES.c.quantity),
+        func.sum(_LINES.c.amount),
+        func.sum(_LINES.c.cost),
+        func.count(_LINES.c.cost),
+    ).group_by(_LINES.c.order_id)
+    rows: list[tuple[Any, ...]] = []
+    wanted = book.lines
+    for order_id, customer, day, qty, amount, cost, costs in conn.execute(total):
+        if order_id not in wanted:
+            continue
+        rows.append(
+            (
+                order_id,
+                int(customer),
+                day,
+                book.first_product.get(order_id, order_id)[:200],
+                Decimal(str(qty)).quantize(Decimal("0.001")),
+                Decimal(str(amount)).quantize(_CENT),
+                Decimal(str(cost)).quantize(_CENT) if costs else None,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "external_id",
+            "customer_id",
+            "purchased_on",
+            "product",
+            "quantity",
+            "revenue",
+            "cost",
+        ],
+        dtype=object,
+    )
+
+
+def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer: Any) -> int:
+    """After every line is written: link cancellations, then upsert one purchase per
+    order. Returns the number of orders."""
+    if book.cancel_prefix:
+        _link_cancellations(conn, book.cancel_prefix)
+    frame = order_rows(conn, book)
+    if not frame.empty:
+        from datetime import date as date_type
+
+        frame["purchased_on"] = [
+            d if isinstance(d, date_type) else date_type.fromisoformat(str(d)[:10])
+            for d in frame["purchased_on"]
+        ]
+        writer.write(frame)
+    return len(frame)

@@ -1,0 +1,581 @@
+"""Import the customer file from CSV/XLSX: customers, purchases, touchpoints.
+
+Every import reads the file chunk by chunk (constant memory), validates each chunk,
+collects *every* problem (row, column, value, reason) and writes valid chunks inside ONE
+open transaction; if any problem was found the transaction is rolled back and
+:class:`~cxm.errors.ValidationFailed` lists them, so nothing is ever half imported. Rows
+are upserted by external id: re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table
+
+from cxm.customers.importing.checks import Chunk, ImportState
+from cxm.customers.importing.columns import (
+    CUSTOMER_FIELDS,
+    ORDER_FIELDS,
+    PURCHASE_FIELDS,
+    TOUCHPOINT_FIELDS,
+    ColumnMap,
+    FieldSpec,
+    map_columns,
+)
+from cxm.customers.importing.customers import (
+    CUSTOMER_COLUMNS,
+    customer_update_columns,
+    validate_customers,
+)
+from cxm.customers.importing.ids import stored_ids, written_cells
+from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.orders import (
+    ORDER_LINE_COLUMNS,
+    OrderBook,
+    fill_down,
+    finish_orders,
+    order_line_update_columns,
+    validate_order_lines,
+)
+from cxm.customers.importing.purchases import (
+    PURCHASE_COLUMNS,
+    purchase_update_columns,
+    validate_purchases,
+)
+from cxm.customers.importing.sql import UpsertWriter, count_rows
+from cxm.customers.importing.touchpoints import (
+    TOUCHPOINT_COLUMNS,
+    touchpoint_update_columns,
+    validate_touchpoints,
+)
+from cxm.customers.models import Customer, Purchase, Touchpoint
+from cxm.errors import InputError, ValidationFailed
+from cxm.files import iter_chunks
+from cxm.files.mapping import FileMapping, combine
+from cxm.files.presets import get_preset
+from cxm.i18n import _, ngettext
+from cxm.store import Store, utcnow
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "ImportOptions",
+    "ImportResult",
+    "Progress",
+    "import_customers",
+    "import_orders",
+    "import_purchases",
+    "import_touchpoints",
+]
+
+#: Rows validated and written at a time.
+DEFAULT_CHUNK_ROWS = 20_000
+
+#: ``progress(bytes_read, total_bytes)``, called after each chunk.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did. ``unchanged`` rows matched the database already."""
+
+    kind: str
+    file: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    warnings: tuple[str, ...] = ()
+    dry_run: bool = False
+    #: rows the mapping's skip rules left out
+    skipped: int = 0
+    #: orders written (an order-lines import)
+    orders: int | None = None
+    #: the mapping used: source, field -> column, date format…
+    mapping: dict[str, Any] = field(default_factory=dict)
+    #: the first rows as they would be stored (``ImportOptions.preview``)
+    preview: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["warnings"] = list(self.warnings)
+        out["preview"] = list(self.preview)
+        return out
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read the file: a mapping file and/or a preset (the mapping file wins key by
+    key), and command-line overrides of the date format and decimal comma."""
+
+    mapping: FileMapping | None = None
+    preset: str | None = None
+    date_format: str | None = None
+    decimal_comma: bool | None = None
+    #: rows to keep for a dry run's printout
+    preview: int = 0
+
+    def resolved(self, kind: str) -> FileMapping:
+        preset = get_preset(self.preset, kind=kind).mapping if self.preset else None
+        return combine(preset, self.mapping)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str
+    table: Table
+    fields: Sequence[FieldSpec]
+    columns: Sequence[str]
+    validate: Callable[[Chunk, Connection], pd.DataFrame]
+    update_columns: Callable[[ColumnMap], list[str]]
+    attributes: bool = False
+
+
+_CUSTOMERS = _Kind(
+    "customers",
+    Customer.__table__,  # type: ignore[arg-type]
+    CUSTOMER_FIELDS,
+    CUSTOMER_COLUMNS,
+    validate_customers,
+    customer_update_columns,
+    attributes=True,
+)
+_PURCHASES = _Kind(
+    "purchases",
+    Purchase.__table__,  # type: ignore[arg-type]
+    PURCHASE_FIELDS,
+    PURCHASE_COLUMNS,
+    validate_purchases,
+    purchase_update_columns,
+)
+_PURCHASE_TABLE: Table = Purchase.__table__  # type: ignore[assignment]
+
+
+def _no_validate(chunk: Chunk, conn: Connection) -> pd.DataFrame:
+    raise NotImplementedError  # order lines are validated with their OrderBook
+
+
+_ORDERS = _Kind(
+    "orders",
+    OrderLine.__table__,  # type: ignore[arg-type]
+    ORDER_FIELDS,
+    ORDER_LINE_COLUMNS,
+    _no_validate,
+    order_line_update_columns,
+)
+_TOUCHPOINTS = _Kind(
+    "touchpoints",
+    Touchpoint.__table__,  # type: ignore[arg-type]
+    TOUCHPOINT_FIELDS,
+    TOUCHPOINT_COLUMNS,
+    validate_touchpoints,
+    touchpoint_update_columns,
+)
+
+
+def _warnings(columns: ColumnMap, state: ImportState, mapping: FileMapping) -> list[str]:
+    out = [
+        _("Column {column!r} is not a known field and was ignored.", column=c)
+        for c in columns.unknown
+    ]
+    if mapping.overridden:
+        out.append(
+            _(
+                "The mapping file overrides the preset for: {keys}.",
+                keys=", ".join(mapping.overridden),
+            )
+        )
+    for reason, n in state.skipped.items():
+        out.append(
+            ngettext(
+                "{n} row was skipped: {reason}.",
+                "{n} rows were skipped: {reason}.",
+                n,
+                reason=reason,
+            )
+        )
+    if state.normalised_ids:
+        out.append(
+            _(
+                "{n} ids were normalised (full-width characters or extra spaces removed).",
+                n=state.normalised_ids,
+            )
+        )
+    return out
+
+
+def _recode(frame: pd.DataFrame, columns: ColumnMap, mapping: FileMapping) -> pd.DataFrame:
+    """The mapping's value recoding, then its ``skip`` / ``skip_without`` rules."""
+    if mapping.values:
+        frame = frame.copy()
+        for name, table in mapping.values.items():
+            header = columns.fields.get(name)
+            if header is not None:
+                frame[header] = frame[header].map(lambda v, t=table: t.get(str(v).strip(), v))
+    return frame
+
+
+def _skip(
+    frame: pd.DataFrame, columns: ColumnMap, mapping: FileMapping, state: ImportState
+) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    for name in mapping.skip_without:
+        header = columns.fields.get(name)
+        if header is None:
+            continue
+        empty = frame[header].astype(str).str.strip() == ""
+        dropped = int((empty & keep).sum())
+        if dropped:
+            reason = _("no value in {column}", column=header)
+            state.skipped[reason] = state.skipped.get(reason, 0) + dropped
+        keep &= ~empty
+    for name, values in mapping.skip.items():
+        header = columns.fields.get(name)
+        if header is None:
+            continue
+        text = frame[header].astype(str).str.strip()
+        for value in values:
+            hit = (text == value) & keep
+            dropped = int(hit.sum())
+            if dropped:
+                reason = _("{column} is {value!r}", column=header, value=value)
+                state.skipped[reason] = state.skipped.get(reason, 0) + dropped
+            keep &= ~hit
+    return frame if bool(keep.all()) else frame[keep]
+
+
+def _joined(
+    path: Path, frame: pd.DataFrame, mapping: FileMapping, lookup: dict[str, tuple[str, ...]]
+) -> pd.DataFrame:
+    join = mapping.join
+    if join is None:
+        return frame
+    if join.on not in frame.columns:
+        raise InputError(
+            _("{file} has no column {column!r} to join on.", file=path.name, column=join.on)
+        )
+    out = frame.copy()
+    keys = out[join.on].astype(str).str.strip().tolist()
+    missing = ("",) * len(join.columns)
+    for i, column in enumerate(join.columns):
+        out[column] = [lookup.get(k, missing)[i] for k in keys]
+    return out
+
+
+def _join_lookup(path: Path, mapping: FileMapping) -> dict[str, tuple[str, ...]]:
+    join = mapping.join
+    if join is None:
+        return {}
+    other = path.with_name(join.file)
+    if not other.exists():
+        raise InputError(
+            _(
+                "The preset reads {other} beside {file}, which is not there.",
+                other=join.file,
+                file=path.name,
+            )
+        )
+    lookup: dict[str, tuple[str, ...]] = {}
+    with iter_chunks(other) as chunks:
+        absent = [c for c in (join.on, *join.columns) if c not in chunks.columns]
+        if absent:
+            raise InputError(
+                _(
+                    "{file} lacks required columns: {columns}. Found: {found}.",
+                    file=other.name,
+                    columns=", ".join(absent),
+                    found=", ".join(chunks.columns),
+                )
+            )
+        for frame in chunks:
+            keys = frame[join.on].astype(str).str.strip().tolist()
+            values = zip(*(frame[c].tolist() for c in join.columns), strict=True)
+            lookup.update(zip(keys, values, strict=True))
+    return lookup
+
+
+def _explicit_columns(mapping: FileMapping, join_columns: dict[str, str]) -> dict[str, str]:
+    return {**join_columns, **mapping.columns}
+
+
+def _preview_rows(rows: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    out = []
+    for row_no, values in rows.head(n).iterrows():
+        cells: dict[str, Any] = {"row": int(str(row_no))}
+        for key, value in values.items():
+            cells[str(key)] = None if value is None else str(value)
+        out.append(cells)
+    return out
+
+
+#: SQLite page cache (KiB) while an import runs: the indexes of a large table stay in
+#: memory instead of being re-read page by page (the default is 2 MiB).
+IMPORT_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _big_cache(conn: Connection) -> Iterator[None]:
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = conn.connection.driver_connection  # no SQLAlchemy transaction for a PRAGMA
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(before)}")
+
+
+def _run(
+    kind: _Kind,
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool,
+    progress: Progress | None,
+    chunk_rows: int,
+    sheet: str | int | None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
+    name = Path(path).name
+    options = options or ImportOptions()
+    mapping = options.resolved(kind.name)
+    state = ImportState(
+        date_format=options.date_format or mapping.date_format,
+        decimal_comma=bool(
+            mapping.decimal_comma if options.decimal_comma is None else options.decimal_comma
+        ),
+    )
+    book = OrderBook(
+        cancel_prefix=mapping.cancel_prefix, customer_key=mapping.customer_key or "external_id"
+    )
+    lookup = _join_lookup(Path(path), mapping)
+    join_columns = dict(mapping.join.columns) if mapping.join else {}
+    with iter_chunks(
+        path, chunk_rows, sheet=sheet, encoding=mapping.encoding, delimiter=mapping.delimiter
+    ) as chunks:
+        header = [*chunks.columns, *(c for c in join_columns if c not in chunks.columns)]
+        columns = map_columns(
+            name,
+            header,
+            kind.fields,
+            allow_attributes=kind.attributes,
+            explicit=_explicit_columns(mapping, join_columns),
+        )
+        with store.engine.connect() as conn, _big_cache(conn):
+            tx = conn.begin()
+            try:
+                before = state.rows_before = count_rows(conn, kind.table)
+                stamp = utcnow()
+                writer = UpsertWriter(
+                    conn, kind.table, kind.columns, kind.update_columns(columns), stamp=stamp
+                )
+                changed = 0
+                for raw in chunks:
+                    state.rows += len(raw)
+                    frame = _joined(Path(path), raw, mapping, lookup)
+                    if kind.name == "orders":
+                        frame = fill_down(frame, columns, book)
+                    frame = _skip(_recode(frame, columns, mapping), columns, mapping, state)
+                    if frame.empty:
+                        continue
+                    chunk = Chunk(frame, columns, state)
+                    if kind.name == "orders":
+                        rows = validate_order_lines(chunk, conn, book)
+                    else:
+                        rows = kind.validate(chunk, conn)
+                    if len(state.preview) < options.preview:
+                        state.preview.extend(
+                            _preview_rows(rows, options.preview - len(state.preview))
+                        )
+                    if not state.problem_count:
+                        changed += writer.write(rows)
+                    if progress is not None:
+                        progress(chunks.bytes_read, chunks.total_bytes)
+                if state.rows == 0:
+                    raise InputError(_("{file} has a header but no data rows.", file=name))
+                if state.problem_count:
+                    state.resolve(
+                        {
+                            "file": lambda column, rows: written_cells(
+                                path, column, rows, chunk_rows=chunk_rows, sheet=sheet
+                            ),
+                            "stored": lambda _name, keys: stored_ids(conn, kind.table, keys),
+                        }
+                    )
+                    raise ValidationFailed(
+                        _(
+                            "{file}: {n} problems found; nothing was imported. "
+                            "Fix them and import the file again.",
+                            file=name,
+                            n=state.problem_count,
+                        ),
+                        sorted(state.problems, key=lambda p: p.row or 0),
+                    )
+                inserted = count_rows(conn, kind.table) - before
+                orders = None
+                if kind.name == "orders":
+                    purchases = UpsertWriter(
+                        conn,
+                        _PURCHASE_TABLE,
+                        PURCHASE_COLUMNS,
+                        list(PURCHASE_COLUMNS[1:]),
+                        stamp=stamp,
+                    )
+                    orders = finish_orders(conn, state, book, purchases)
+            except BaseException:
+                tx.rollback()
+                raise
+            if dry_run:
+                tx.rollback()
+            else:
+                tx.commit()
+    updated = max(changed - inserted, 0)
+    skipped = sum(state.skipped.values())
+    return ImportResult(
+        kind=kind.name,
+        file=name,
+        rows=state.rows - skipped,
+        inserted=inserted,
+        updated=updated,
+        unchanged=state.rows - skipped - inserted - updated,
+        warnings=tuple(_warnings(columns, state, mapping)),
+        dry_run=dry_run,
+        skipped=skipped,
+        orders=orders,
+        mapping=_mapping_used(columns, mapping, state),
+        preview=tuple(state.preview),
+    )
+
+
+def _mapping_used(columns: ColumnMap, mapping: FileMapping, state: ImportState) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "source": mapping.name or _("column names"),
+        "columns": dict(columns.fields),
+    }
+    if columns.attributes:
+        out["attributes"] = dict(columns.attributes)
+    if columns.ignored:
+        out["ignored"] = list(columns.ignored)
+    if columns.unknown:
+        out["unknown"] = list(columns.unknown)
+    orders = {k: v for k, v in state.date_orders.items() if v}
+    if state.date_format:
+        out["date_format"] = state.date_format
+    elif orders:
+        out["date_format"] = orders
+    if state.decimal_comma:
+        out["decimal_comma"] = True
+    if mapping.values:
+        out["values"] = {k: dict(v) for k, v in mapping.values.items()}
+    return out
+
+
+def import_customers(
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sheet: str | int | None = None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
+    """Import (upsert by customer id) a customers file; see the module notes.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, is empty, or lacks required columns.
+    ValidationFailed
+        Some rows are bad; ``problems`` lists every one; nothing was written.
+    """
+    return _run(
+        _CUSTOMERS,
+        store,
+        path,
+        dry_run=dry_run,
+        progress=progress,
+        chunk_rows=chunk_rows,
+        sheet=sheet,
+        options=options,
+    )
+
+
+def import_purchases(
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sheet: str | int | None = None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
+    """Import a purchases file; customers must exist. Without an order id column, each row
+    is keyed by its content and its occurrence number, so re-import is still idempotent."""
+    return _run(
+        _PURCHASES,
+        store,
+        path,
+        dry_run=dry_run,
+        progress=progress,
+        chunk_rows=chunk_rows,
+        sheet=sheet,
+        options=options,
+    )
+
+
+def import_touchpoints(
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sheet: str | int | None = None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
+    """Import a touchpoints file; customers must exist; missing teams and employees are
+    created. Keyed like purchases when the file has no touchpoint id."""
+    return _run(
+        _TOUCHPOINTS,
+        store,
+        path,
+        dry_run=dry_run,
+        progress=progress,
+        chunk_rows=chunk_rows,
+        sheet=sheet,
+        options=options,
+    )
+
+
+def import_orders(
+    store: Store,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sheet: str | int | None = None,
+    options: ImportOptions | None = None,
+) -> ImportResult:
+    """Import an order-lines file (see :mod:`cxm.customers.importing.orders`): lines are
+    upserted by ``<order>#<line>``, then each order of the file becomes (or updates) one
+    purchase. Customers must exist."""
+    return _run(
+        _ORDERS,
+        store,
+        path,
+        dry_run=dry_run,
+        progress=progress,
+        chunk_rows=chunk_rows,
+        sheet=sheet,
+        options=options,
+    )
