@@ -189,3 +189,17 @@ def test_every_cookie_is_secure_behind_a_tls_proxy(settings: Settings, store: St
         cookies = page.headers.get_list("set-cookie")
         assert {c.split("=", 1)[0] for c in cookies} == {"cxm_session", "lang"}
         assert all("secure" in c.lower() for c in cookies), cookies
+
+
+def test_deactivation_through_update_user_ends_sessions(app, store: Store, users) -> None:  # type: ignore[no-untyped-def]
+    from cxm.accounts.service import update_user
+
+    with TestClient(app) as browser:
+        assert login(browser, "bob").status_code == 303
+        with store.session() as s:
+            update_user(s, name="bob", active=False)
+        assert not _signed_in(browser)
+        with store.session() as s:
+            update_user(s, name="bob", active=True)
+        assert not _signed_in(browser)  # the old session stays ended
+        assert login(browser, "bob").status_code == 303
