@@ -114,8 +114,9 @@ async def level(port: int, connections: int, requests: int, seconds: float) -> N
     p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
     kinds = {k: dropped.count(k) for k in sorted(set(dropped))}
     print(
-        f"{connections:>4} connections: {len(latencies):>6} answered, {len(dropped)} dropped "
-        f"{kinds or ''}, {len(latencies) / elapsed:7.1f} req/s, p50 {p50:6.1f} ms, "
+        f"{connections:>4} connections: {len(latencies):>6} answered, {len(dropped)} dropped"
+        f"{' ' + str(kinds) if kinds else ''}, {len(latencies) / elapsed:7.1f} req/s, "
+        f"p50 {p50:6.1f} ms, "
         f"p99 {p99:7.1f} ms, {elapsed:5.1f} s, load {os.getloadavg()[0]:.2f}"
     )
 

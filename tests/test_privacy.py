@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import subprocess
 import zipfile
@@ -80,7 +81,10 @@ def _plant(store: Store) -> tuple[int, str]:
         return customer.id, customer.external_id
 
 
-def test_export_then_erase_leaves_no_trace(store: Store, tmp_path: Path) -> None:
+def test_export_then_erase_leaves_no_trace(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     run_demo(store, customers=200, seed=4)
     customer_id, ref = _plant(store)
     dump = _dump(store)
@@ -107,6 +111,8 @@ def test_export_then_erase_leaves_no_trace(store: Store, tmp_path: Path) -> None
     dump = _dump(store)
     for secret in (NAME, PHONE, EMAIL, EMAIL.upper(), "139-1234-5678", "139 1234 5678"):
         assert dump.count(secret) == 0, secret
+        assert secret not in caplog.text  # nor in any log line written meanwhile
+    assert "privacy erase" in caplog.text
     with store.session() as s:
         # Answers stay in the aggregates, without identity.
         assert s.scalar(select(func.count()).select_from(Answer)) == answers_before

@@ -179,3 +179,27 @@ def test_cli_totp_deactivate_and_the_sign_in_record(cxm, database_url: str, tmp_
     done = cxm("security", "logins", "--user", "dora", "--json")
     assert done.exit_code == 0
     assert [r["reason"] for r in json.loads(done.stdout)] == ["password_reset"]
+
+
+def test_every_cookie_is_secure_behind_a_tls_proxy(settings: Settings, store: Store, users) -> None:  # type: ignore[no-untyped-def]
+    trusting = settings.model_copy(update={"trusted_proxies": "10.9.9.9"})
+    tls = {"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"}
+    with TestClient(create_app(trusting, store=store), client=("10.9.9.9", 1)) as proxied:
+        page = proxied.get("/staff/login?lang=zh-CN", headers=tls)
+        cookies = page.headers.get_list("set-cookie")
+        assert {c.split("=", 1)[0] for c in cookies} == {"cxm_session", "lang"}
+        assert all("secure" in c.lower() for c in cookies), cookies
+
+
+def test_deactivation_through_update_user_ends_sessions(app, store: Store, users) -> None:  # type: ignore[no-untyped-def]
+    from cxm.accounts.service import update_user
+
+    with TestClient(app) as browser:
+        assert login(browser, "bob").status_code == 303
+        with store.session() as s:
+            update_user(s, name="bob", active=False)
+        assert not _signed_in(browser)
+        with store.session() as s:
+            update_user(s, name="bob", active=True)
+        assert not _signed_in(browser)  # the old session stays ended
+        assert login(browser, "bob").status_code == 303

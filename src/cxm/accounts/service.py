@@ -217,6 +217,10 @@ def update_user(
             user.unit_id = unit_id
     if active is not None:
         user.active = active
+        if not active:  # every session of theirs ends now (a reactivation revives none)
+            from cxm.accounts.sessions import end_sessions
+
+            end_sessions(session, user_id=user.id, reason="deactivated")
     session.flush()
     after = snapshot(user, _USER_FIELDS)
     if after != before:

@@ -8,10 +8,11 @@ What it does, in one transaction:
    are dropped and the churn note is masked.
 2. Identity numbers (ID card, bank card) are deleted.
 3. Rows about the customer in every other table (found as in :mod:`cxm.privacy.subject`):
-   a nullable link to the customer is cut (their survey responses and invitations stay in
-   the aggregates without identity); a required link stays (purchases, touchpoints,
-   segment memberships now belong to an anonymous record); every text in those rows has
-   the name, phone and e-mail masked.
+   the link of their survey responses and invitations (:data:`UNLINKED`) is cut, so their
+   answers stay in the aggregates without identity; every other link stays (purchases,
+   touchpoints, segment memberships, cases and audit entries, which refer to people by id
+   only, now belong to an anonymous record); every text in those rows has the name, phone
+   and e-mail masked.
 4. Every free text in the whole database (notes, open answers, descriptions) is searched
    for the name, phone and e-mail, which are masked there too: a person mentioned in
    another customer's answer is still that person.
@@ -44,6 +45,9 @@ __all__ = [
     "erase_customers",
     "mask_identifiers",
 ]
+
+#: Tables whose link to the customer is cut: answers count on, without identity.
+UNLINKED = frozenset({"survey_responses", "survey_invitations"})
 
 NAME_MASK = "[name]"
 PHONE_MASK = "[phone]"
@@ -197,7 +201,7 @@ def _erase_one(session: Session, customer: Customer) -> tuple[ErasureReport, Ide
             n = _mask_rows(session, table, where, patterns)
             if n:
                 report.rows[table.name] = n
-        if held.parent is None and held.link.nullable:
+        if held.parent is None and table.name in UNLINKED and held.link.nullable:
             cut = session.execute(update(table).where(where).values(customer_id=None))
             if cut.rowcount:  # type: ignore[attr-defined]
                 report.unlinked[table.name] = int(cut.rowcount)  # type: ignore[attr-defined]

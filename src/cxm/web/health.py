@@ -35,8 +35,21 @@ def healthz() -> Health:
     return Health(status="ok", version=__version__)
 
 
+def _code_heads(store: Store) -> set[str]:
+    """The migration heads this code needs (read from the scripts once per process)."""
+    global _HEADS
+    if _HEADS is None:
+        from cxm.store.migrate import head_revisions
+
+        _HEADS = frozenset(head_revisions(store.engine))
+    return set(_HEADS)
+
+
+_HEADS: frozenset[str] | None = None
+
+
 def _readiness(store: Store) -> Readiness:
-    from cxm.store.migrate import current_revisions, head_revisions
+    from cxm.store.migrate import current_revisions
 
     try:
         store.check_reachable()
@@ -45,7 +58,7 @@ def _readiness(store: Store) -> Readiness:
             status="fail", database="unreachable", migrations="unknown", message=exc.message
         )
     current = current_revisions(store.engine)
-    heads = head_revisions(store.engine)
+    heads = _code_heads(store)
     if current != heads:
         return Readiness(
             status="fail",

@@ -21,7 +21,7 @@ from cxm.surveys.waves import get_wave
 from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
 from cxm.web.permissions import Grant, Require, grant_for
-from cxm.web.proxy import client_address
+from cxm.web.proxy import client_address, is_https
 from cxm.web.security import (
     check_csrf,
     clear_session,
@@ -52,7 +52,12 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     response = templates().TemplateResponse(request, name, context, status_code=status)
     if "lang" in request.query_params:  # the language switch sticks for later pages
         response.set_cookie(
-            "lang", request.state.lang, max_age=365 * 86400, samesite="lax", httponly=True
+            "lang",
+            request.state.lang,
+            max_age=365 * 86400,
+            samesite="lax",
+            httponly=True,
+            secure=is_https(request),
         )
     return response
 
