@@ -29,6 +29,14 @@ SKIPPED = {
     "cxm serve --port 8000": "starts a server (benchmarks/cli.py times its start)",
     "cxm waves send 2026-Q4": "needs an SMTP relay (tests/test_surveys_email.py)",
     "cxm waves remind 2026-Q4 --min-days 3": "needs an SMTP relay (tests/test_surveys_email.py)",
+    # Each needs the version of that case as it is then (tests/test_cases_cli.py walks them).
+    "cxm cases act 1 acknowledge --version 1": "needs case 1 at version 1",
+    'cxm cases assign 1 --version 2 --to agent02 --reason "invoice question"': (
+        "needs case 1 at version 2"
+    ),
+    'cxm cases resolve 1 --version 3 --apology "对不起" --compensation 50 --emotion-out happy': (
+        "needs case 1 at version 3"
+    ),
 }
 #: Lines that read standard input, and what they are given.
 STDIN = {
@@ -107,6 +115,15 @@ def _inputs(folder: Path) -> None:
         encoding="utf-8",
     )
     (folder / "limesurvey.csv").write_text(_limesurvey(template), encoding="utf-8")
+    (folder / "case_rules.yaml").write_text(
+        "rules:\n  - {name: detractor, when: {any: [{question: REC, at_most: 6}]}}\n",
+        encoding="utf-8",
+    )
+    (folder / "complaints.csv").write_text(
+        "工单编号,客户编号,受理时间,类型,主题,情绪\n"
+        "T-1,C000001,2026-03-02 10:00,投诉,送货慢,愤怒\n",
+        encoding="utf-8",
+    )
     # The organisation's files: a branch under the demo's NORTH region, a team in it, one
     # employee, and a customer it serves.
     (folder / "units.csv").write_text(
