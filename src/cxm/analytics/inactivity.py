@@ -159,7 +159,8 @@ def _p_alive_rule(
     finite = np.isfinite(t_star)
     weeks = np.where(finite, np.ceil(t_star * 7), 0).astype("int64")
     lost_on = per["first_purchase"] + pd.to_timedelta(weeks, unit="D")
-    lost_on = lost_on.where(finite).clip(upper=cutoff)
+    lost_on = lost_on.where(finite)
+    lost_on = lost_on.where(~(lost_on > cutoff), cutoff)
     churned = (p_alive < threshold) & finite
     params = {f"bgnbd_{n}": float(v) for n, v in bg.params_.items()}
     return lost_on, churned, p_alive, params

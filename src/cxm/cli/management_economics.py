@@ -6,7 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import JsonOpt, _records, render
+from cxm.cli.management import (
+    AsOfOpt,
+    JsonOpt,
+    KOpt,
+    RuleOpt,
+    ThresholdOpt,
+    _records,
+    churn_rule,
+    render,
+)
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -18,6 +27,10 @@ SegReq = Annotated[str, typer.Option("--segments", help="Segment definition to s
 def churn_report(
     segments: SegOpt = None,
     freq: Annotated[str, typer.Option("--freq", help="Y, Q or M.")] = "Y",
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Churn rate per segment and period, and why customers left beside the benchmark."""
@@ -26,16 +39,20 @@ def churn_report(
     from cxm.management.churn import churn_report as run
 
     with open_store() as store, store.session() as s:
-        rates, reasons = run(s, name=segments, freq=freq)
+        how = churn_rule(rule, k, p_alive_below)
+        rates, reasons = run(s, name=segments, freq=freq, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
+                "as_of": rates.attrs["as_of"],
+                "churn_rule": _rule_info(rates.attrs),
                 "rates": _records(rates),
                 "reasons": _records(reasons),
                 "chi2_p": reasons.attrs["chi2_p"],
             }
         )
         return
+    console.print(_rule_line(rates.attrs))
     render(
         _("Churn rate per segment and period"),
         rates,
@@ -49,6 +66,10 @@ def churn_survival(
     segments: SegOpt = None,
     by: Annotated[str, typer.Option("--by", help="segment or satisfaction.")] = "segment",
     item: Annotated[str, typer.Option("--item", help="Satisfaction question code.")] = "CUSA1",
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Kaplan–Meier survival of customers (months) per segment or satisfaction level."""
@@ -57,16 +78,20 @@ def churn_survival(
     from cxm.management.churn import survival
 
     with open_store() as store, store.session() as s:
-        curves, summary = survival(s, by=by, name=segments, item=item)
+        how = churn_rule(rule, k, p_alive_below)
+        curves, summary = survival(s, by=by, name=segments, item=item, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
+                "as_of": summary.attrs["as_of"],
+                "churn_rule": _rule_info(summary.attrs),
                 "summary": _records(summary),
                 "logrank_p": summary.attrs["logrank_p"],
                 "curves": _records(curves),
             }
         )
         return
+    console.print(_rule_line(summary.attrs))
     render(_("Customer survival (months)"), summary)
     console.print(_("Log-rank test across groups: p = {p:.4f}", p=summary.attrs["logrank_p"]))
 
@@ -74,6 +99,10 @@ def churn_survival(
 def churn_risk(
     horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
     top: Annotated[int, typer.Option("--top")] = 20,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Churn-risk model: holdout AUC and calibration, and the valuable customers most at risk."""
@@ -84,7 +113,8 @@ def churn_risk(
     with open_store() as store, progress_bar(transient=True) as bar:
         task = bar.add_task(_("Fitting the churn-risk model"), total=1)
         with store.session() as s:
-            r = risk_model(s, horizon_days=horizon_days, top=top)
+            how = churn_rule(rule, k, p_alive_below)
+            r = risk_model(s, horizon_days=horizon_days, top=top, as_of=as_of, rule=how)
         bar.update(task, completed=1)
     if as_json:
         print_json(
@@ -129,6 +159,10 @@ def clv(
         bool, typer.Option("--probabilistic", help="Also BG/NBD + Gamma-Gamma.")
     ] = False,
     months: Annotated[int, typer.Option("--months", help="Probabilistic horizon in months.")] = 12,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Customer lifetime value per segment (margin × expected lifetime, discounted)."""
@@ -137,14 +171,28 @@ def clv(
     from cxm.management.economics import probabilistic_segment_clv, segment_economics
 
     with open_store() as store, store.session() as s:
-        table = segment_economics(s, segments, discount=discount, horizon=horizon)
-        prob = probabilistic_segment_clv(s, segments, months=months) if probabilistic else None
+        how = churn_rule(rule, k, p_alive_below)
+        table = segment_economics(
+            s, segments, discount=discount, horizon=horizon, as_of=as_of, rule=how
+        )
+        prob = (
+            probabilistic_segment_clv(s, segments, months=months, as_of=as_of)
+            if probabilistic
+            else None
+        )
     if as_json:
-        out: dict[str, Any] = {"segments": _records(table)}
+        out: dict[str, Any] = {
+            "as_of": table.attrs["as_of"],
+            "churn_rule": _rule_info(table.attrs),
+            "segments": _records(table),
+        }
         if prob is not None:
             out["probabilistic"] = {"segments": _records(prob[0]), "parameters": prob[1]}
         print_json(out)
         return
+    from cxm.cli.output import console
+
+    console.print(_rule_line(table.attrs))
     render(
         _("Customer lifetime value per segment"),
         table,
@@ -177,6 +225,10 @@ def simulate(
     ] = 5.0,
     acquisition_cost: Annotated[float | None, typer.Option("--acquisition-cost")] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Cut churn in a segment by x → profit change over H years, from the firm's own data."""
@@ -195,6 +247,8 @@ def simulate(
             cost_ratio=cost_ratio,
             acquisition_cost=acquisition_cost,
             segment=segment,
+            as_of=as_of,
+            rule=churn_rule(rule, k, p_alive_below),
         )
     if as_json:
         print_json({"settings": table.attrs, "segments": _records(table)})
@@ -230,6 +284,10 @@ def invest(
         list[str], typer.Option("--item", help="Driver items (default: service items).")
     ] = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top")] = 15,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Where to invest: improvements ranked by expected profit, and the budget split."""
@@ -238,7 +296,15 @@ def invest(
     from cxm.management.economics import invest as run
 
     with open_store() as store, store.session() as s:
-        r = run(s, segments, items=item or None, improvement=improvement, budget=budget)
+        r = run(
+            s,
+            segments,
+            items=item or None,
+            improvement=improvement,
+            budget=budget,
+            as_of=as_of,
+            rule=churn_rule(rule, k, p_alive_below),
+        )
     if as_json:
         print_json(
             {
@@ -258,6 +324,28 @@ def invest(
         )
     )
     render(_("Where to invest"), r.ranking.head(top))
+
+
+def _rule_info(attrs: dict[Any, Any]) -> dict[str, Any]:
+    keys = ("churn_rule", "k", "threshold", "median_gap_days")
+    return {k: attrs[k] for k in keys if k in attrs}
+
+
+def _rule_line(attrs: dict[Any, Any]) -> str:
+    """One sentence: as of when, and how churn was decided."""
+    rule = attrs.get("churn_rule")
+    if rule == "gap":
+        how = _(
+            "churn = no purchase for {k:g} × the customer's own gap between purchases "
+            "(median gap {gap:.0f} days)",
+            k=attrs["k"],
+            gap=attrs.get("median_gap_days", float("nan")),
+        )
+    elif rule == "p_alive":
+        how = _("churn = BG/NBD probability alive below {t:g}", t=attrs["threshold"])
+    else:
+        how = _("churn = the churn dates in the customer file")
+    return _("As of {day}; {how}.", day=attrs.get("as_of"), how=how)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management import JsonOpt, NameArg, _records, render
+from cxm.cli.management import AsOfOpt, JsonOpt, NameArg, _records, render
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -43,6 +43,7 @@ def propose(
     by: Annotated[
         str | None, typer.Option("--by", help="Who sets the targets (with --save).")
     ] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose a KPI target per segment from its profit and cost to serve."""
@@ -60,6 +61,7 @@ def propose(
             cost_to_serve=_costs(cost),
             headroom=headroom,
             items=item or None,
+            as_of=as_of,
         )
         if save:
             for row in table.to_dict("records"):
@@ -149,6 +151,7 @@ def report(
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
     min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""
@@ -158,7 +161,13 @@ def report(
 
     with open_store() as store, store.session() as s:
         table = run(
-            s, name, kpis=kpi or None, wave_ids=wave or None, items=item or None, min_n=min_n
+            s,
+            name,
+            kpis=kpi or None,
+            wave_ids=wave or None,
+            items=item or None,
+            min_n=min_n,
+            as_of=as_of,
         )
     if as_json:
         print_json({"definition": name, "rows": _records(table)})

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxm.analytics.inactivity import DEFAULT_K, DEFAULT_THRESHOLD, check_rule, inactivity_churn
+from cxm.customers.models import Purchase
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.management.frames import analysis_date, customers_frame, purchases_frame
+from cxm.management.frames import analysis_date, customers_frame, purchases_frame, raw_rows
 
 __all__ = ["RULES", "ChurnRule", "customers_as_of"]
 
@@ -51,6 +53,16 @@ class ChurnRule:
         check_rule("gap", k=self.k, threshold=self.threshold)
 
 
+def _first_purchases(session: Session) -> pd.Series:
+    """The first purchase date per customer id (counted in the database)."""
+    q = select(Purchase.customer_id, func.min(Purchase.purchased_on)).group_by(Purchase.customer_id)
+    rows = raw_rows(session, q)
+    frame = pd.DataFrame(rows, columns=["customer_id", "first"])
+    return pd.Series(
+        pd.to_datetime(frame["first"]).to_numpy(), index=frame["customer_id"].to_numpy()
+    )
+
+
 def customers_as_of(
     session: Session, *, as_of: Any = None, rule: ChurnRule | None = None
 ) -> pd.DataFrame:
@@ -71,15 +83,12 @@ def customers_as_of(
     later = customers["churned_on"] > day
     customers.loc[later, "churned_on"] = pd.NaT
     customers.loc[later, "status"] = "active"
-    if applied != "recorded" or customers["acquired_on"].isna().any():
-        purchases = purchases_frame(session, end=(day + pd.Timedelta(days=1)).date())
-    else:
-        purchases = pd.DataFrame(columns=["customer_id", "purchased_on"])
-    if not purchases.empty:
-        first = purchases.groupby("customer_id")["purchased_on"].min()
-        missing = customers["acquired_on"].isna()
+    missing = customers["acquired_on"].isna()
+    if missing.any():
+        first = _first_purchases(session)
         customers.loc[missing, "acquired_on"] = customers.loc[missing, "customer_id"].map(first)
     if applied != "recorded":
+        purchases = purchases_frame(session, end=(day + pd.Timedelta(days=1)).date())
         if purchases.empty:
             raise InputError(
                 _(
@@ -96,7 +105,7 @@ def customers_as_of(
         customers.loc[open_, "churned_on"] = pd.to_datetime(inferred)
         customers.loc[customers["churned_on"].notna(), "status"] = "churned"
         attrs |= {"k": how.k, "threshold": how.threshold}
-        attrs |= {k: v for k, v in judged.attrs.items() if k not in ("rule", "k", "threshold")}
+        attrs |= {str(k): v for k, v in judged.attrs.items() if k not in ("rule", "k", "threshold")}
     customers = customers[customers["acquired_on"].isna() | (customers["acquired_on"] <= day)]
     customers = customers.reset_index(drop=True)
     customers.attrs.update(attrs)

@@ -80,10 +80,13 @@ def build_report(
     sections: Sequence[str] = STORE_SECTIONS,
     title: str | None = None,
     extra: dict[str, Any] | None = None,
+    as_of: str | None = None,
 ) -> Report:
     """Build the report in ``lang``; every text in it is already translated."""
     with language(lang) as use, shared_reads():
-        ctx = ReportContext(store=store, wave=wave, compare=compare, lang=use, extra=extra or {})
+        ctx = ReportContext(
+            store=store, wave=wave, compare=compare, lang=use, extra=extra or {}, as_of=as_of
+        )
         built = [build_section(key, ctx) for key in sections]
         subtitle = ctx.extra.get("subtitle") or _("Customer satisfaction and loyalty")
         return Report(

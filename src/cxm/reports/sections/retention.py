@@ -34,9 +34,9 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     invest = need("cxm.management.economics", "invest")
     name = definition_name(ctx)
     with ctx.require_store().session() as session:
-        econ = economics(session, name)
-        sim = simulate(session, name, cut=CUT)
-        ranked = invest(session, name)
+        econ = economics(session, name, as_of=ctx.as_of)
+        sim = simulate(session, name, cut=CUT, as_of=ctx.as_of)
+        ranked = invest(session, name, as_of=ctx.as_of)
     return {
         "definition": name,
         "economics": econ.to_dict("records"),
