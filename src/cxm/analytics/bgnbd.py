@@ -39,8 +39,9 @@ def rfm_summary(
 ) -> pd.DataFrame:
     """Per customer the BG/NBD inputs: ``x`` repeat purchases (purchase days after the first),
     ``t_x`` time of the last purchase and ``T`` time observed, both from the first purchase
-    in units of ``unit_days``, and ``monetary`` = mean value of the repeat purchases (0 when
-    none), as in Fader, Hardie & Lee (2005).
+    in units of ``unit_days``, ``monetary`` = mean value of the repeat purchases (0 when
+    none), as in Fader, Hardie & Lee (2005), and ``mean_value`` = mean value of all purchase
+    days, the first included (what tells a loss-making customer apart).
     """
     cutoff = pd.Timestamp(as_of)
     df = pd.DataFrame(
@@ -66,6 +67,7 @@ def rfm_summary(
             "t_x": ((last - first).dt.days / unit_days).to_numpy(),
             "T": ((cutoff - first).dt.days / unit_days).to_numpy(),
             "monetary": monetary,
+            "mean_value": (total / n).to_numpy(),
         }
     )
 

@@ -106,13 +106,12 @@ def probabilistic_segment_clv(
         raise InputError(_("No purchases: the probabilistic CLV needs purchase histories."))
     purchases["profit"] = purchases["revenue"] - purchases["cost"].fillna(0.0)
     summary = rfm_summary(purchases, as_of=as_of, value="profit")
-    # Gamma-Gamma models positive spend; customers with a loss per purchase keep the
-    # population mean (x treated as 0 for the value model).
-    summary.loc[summary["monetary"] <= 0, "monetary"] = 0.0
-    fit_rows = summary.copy()
-    fit_rows.loc[fit_rows["monetary"] <= 0, "x"] = 0.0
+    # Gamma-Gamma is fitted on positive spend only; a customer who loses money per
+    # purchase keeps their own (negative) mean, so their CLV is never positive
+    # (:func:`cxm.analytics.clv.purchase_value`).
+    positive = (summary["x"] > 0) & (summary["monetary"] > 0)
     bg = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
-    gg = GammaGammaFitter().fit(fit_rows["x"], fit_rows["monetary"])
+    gg = GammaGammaFitter().fit(summary["x"].where(positive, 0.0), summary["monetary"])
     per_customer, _bg, _gg = probabilistic_clv(
         summary, months=months, discount_monthly=discount_monthly, bgnbd=bg, gamma_gamma=gg
     )
