@@ -182,3 +182,33 @@ def test_the_cli_reports_behavioural_churn_and_its_rule(cxm, store: Store) -> No
     assert bad.exit_code == 1 and "must be above 0" in bad.stderr
     rule = cxm("churn", "report", "--churn-rule", "whim")
     assert rule.exit_code == 1 and "Unknown churn rule whim" in rule.stderr
+
+
+def _staggered_company(store: Store) -> None:
+    """80 customers buying every 15 days from 2024-01-01 to day 705; 50 of them stop one by
+    one (the last purchase before day 300 + 7 i)."""
+    for i in range(80):
+        cid = add_customer(store, f"S{i}", acquired_on=None)
+        stop = 300 + 7 * i if i < 50 else 706
+        with store.session() as s:
+            for j, day in enumerate(range(i % 15, stop, 15)):
+                add_purchase(
+                    s, cid, f"S{i}-{j}", 10.0 + i % 7, date(2024, 1, 1) + timedelta(days=day)
+                )
+
+
+def test_a_saved_risk_model_scores_customers_again(cxm, store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _staggered_company(store)
+    path = tmp_path / "risk.skops"
+    fitted = cxm("churn", "risk", "--horizon-days", "60", "--save", str(path), "--json")
+    assert fitted.exit_code == 0, fitted.stderr
+    first = json.loads(fitted.stdout)
+    assert first["saved_to"] == str(path) and path.exists()
+    scored = cxm("churn", "score", "--model", str(path), "--horizon-days", "60", "--json")
+    assert scored.exit_code == 0, scored.stderr
+    again = json.loads(scored.stdout)
+    assert again["model_results"]["auc"] == pytest.approx(first["auc"])
+    # The reloaded pipeline gives the same risks as the fit that saved it.
+    assert [r["risk"] for r in again["at_risk"]] == pytest.approx(
+        [r["risk"] for r in first["at_risk"]]
+    )

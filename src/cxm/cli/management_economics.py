@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -99,6 +100,10 @@ def churn_survival(
 def churn_risk(
     horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
     top: Annotated[int, typer.Option("--top")] = 20,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Save the fitted model with its results (skops file)."),
+    ] = None,
     as_of: AsOfOpt = None,
     rule: RuleOpt = "auto",
     k: KOpt = 3.0,
@@ -116,9 +121,14 @@ def churn_risk(
             how = churn_rule(rule, k, p_alive_below)
             r = risk_model(s, horizon_days=horizon_days, top=top, as_of=as_of, rule=how)
         bar.update(task, completed=1)
+    if save is not None:
+        r.model.save(save, results=r.results())
     if as_json:
         print_json(
             {
+                "quality": r.quality,
+                "penalty_c": r.penalty_c,
+                "saved_to": str(save) if save else None,
                 "auc": r.auc,
                 "brier": r.brier,
                 "base_rate": r.base_rate,
@@ -140,6 +150,7 @@ def churn_risk(
             n=r.n_test,
         )
     )
+    _print_flags(r.quality)
     render(_("What drives the risk (per standard deviation)"), r.coefficients)
     render(_("Calibration on the holdout"), r.reliability)
     render(
@@ -147,6 +158,66 @@ def churn_risk(
         r.at_risk,
         ["customer_id", "risk", "value", "expected_loss", "reasons"],
     )
+
+
+def churn_score(
+    model: Annotated[
+        Path, typer.Option("--model", help="A model saved by `cxm churn risk --save`.")
+    ],
+    horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
+    top: Annotated[int, typer.Option("--top")] = 20,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score today's customers with a saved churn-risk model (no refit)."""
+    from cxm.analytics.churn_risk import ChurnRiskModel
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.churn import score_customers
+
+    fitted, results = ChurnRiskModel.load(model)
+    with open_store() as store, store.session() as s:
+        how = churn_rule(rule, k, p_alive_below)
+        table = score_customers(
+            s, fitted, horizon_days=horizon_days, top=top, as_of=as_of, rule=how
+        )
+    if as_json:
+        print_json(
+            {
+                "model": str(model),
+                "model_results": results,
+                "as_of": table.attrs["as_of"],
+                "scored": table.attrs["scored"],
+                "at_risk": _records(table),
+            }
+        )
+        return
+    console.print(
+        _(
+            "Model of {day}: holdout AUC {auc:.3f}; {n} customers scored as of {as_of}.",
+            day=(results.get("snapshots") or {}).get("scored_at", "?"),
+            auc=float(results.get("auc", float("nan"))),
+            n=table.attrs["scored"],
+            as_of=table.attrs["as_of"],
+        )
+    )
+    _print_flags(results.get("quality") or [])
+    render(
+        _("Valuable customers most at risk"),
+        table,
+        ["customer_id", "risk", "value", "expected_loss", "reasons"],
+    )
+
+
+def _print_flags(flags: list[dict[str, Any]]) -> None:
+    """Weak figures, one line each, in words (what ``quality`` holds in --json)."""
+    from cxm.cli.output import console
+
+    for flag in flags:
+        console.print(_("Too weak: {message}", message=flag["message"]), markup=False)
 
 
 def clv(
@@ -353,6 +424,7 @@ def register(app: typer.Typer) -> None:
     ch.command("report")(churn_report)
     ch.command("survival")(churn_survival)
     ch.command("risk")(churn_risk)
+    ch.command("score")(churn_score)
     app.add_typer(ch, name="churn")
     app.command("clv")(clv)
     ret = typer.Typer(help=_("Retention economics."), no_args_is_help=True)

@@ -30,6 +30,7 @@ __all__ = [
     "risk_features",
     "risk_model",
     "satisfaction_answers",
+    "score_customers",
     "survival",
 ]
 
@@ -185,6 +186,25 @@ class RiskResult:
     reliability: pd.DataFrame
     at_risk: pd.DataFrame
     snapshots: dict[str, Any]
+    #: Weak figures in words (:mod:`cxm.analytics.quality`), e.g. an AUC under 0.65.
+    quality: list[dict[str, Any]]
+    #: The fitted pipeline, to save (``ChurnRiskModel.save``) and score new customers with.
+    model: ChurnRiskModel
+    #: The chosen L2 strength (cross-validated).
+    penalty_c: float
+
+    def results(self) -> dict[str, Any]:
+        """The JSON-able figures saved beside the model."""
+        return {
+            "auc": self.auc,
+            "brier": self.brier,
+            "base_rate": self.base_rate,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "penalty_c": self.penalty_c,
+            "snapshots": self.snapshots,
+            "quality": self.quality,
+        }
 
 
 def risk_model(
@@ -240,7 +260,12 @@ def risk_model(
     scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
     top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
     cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *features]
+    from cxm.analytics.quality import auc_flags
+
     return RiskResult(
+        quality=[f.to_dict() for f in auc_flags(model.auc_)],
+        model=model,
+        penalty_c=model.C_,
         auc=model.auc_,
         brier=model.brier_,
         base_rate=model.base_rate_,
@@ -257,3 +282,36 @@ def risk_model(
             "churn_rule": customers.attrs["churn_rule"],
         },
     )
+
+
+def score_customers(
+    session: Session,
+    model: ChurnRiskModel,
+    *,
+    horizon_days: int = 180,
+    top: int = 20,
+    value_quantile: float = 0.8,
+    item: str = SATISFACTION_ITEM,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
+) -> pd.DataFrame:
+    """Score the customers active on the analysis date with a saved model
+    (:meth:`ChurnRiskModel.load`): the ``top`` valuable customers most at risk, with reasons."""
+    from cxm.surveys.frames import responses_frame
+
+    customers = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(customers.attrs["as_of"])
+    answers = responses_frame(session)
+    if as_of is not None and not answers.empty and "completed_at" in answers:
+        answers = answers[pd.to_datetime(answers["completed_at"], utc=True) < _end_of(day)]
+    now = risk_features(
+        session, at=day, horizon_days=horizon_days, item=item, answers=answers, customers=customers
+    )
+    contrib = model.contributions(now)
+    scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
+    top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
+    cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *model.features_]
+    out = top_list[cols].reset_index(drop=True)
+    out.attrs.update(customers.attrs)
+    out.attrs["scored"] = len(now)
+    return out
