@@ -354,6 +354,10 @@ def invest(
     item: Annotated[
         list[str], typer.Option("--item", help="Driver items (default: service items).")
     ] = [],  # noqa: B006
+    cost: Annotated[
+        list[str],
+        typer.Option("--cost", help="ITEM=AMOUNT: cost of one point per customer."),
+    ] = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top")] = 15,
     as_of: AsOfOpt = None,
     rule: RuleOpt = "auto",
@@ -361,31 +365,24 @@ def invest(
     p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
-    """Where to invest: improvements ranked by expected profit, and the budget split."""
+    """The costed fix-first list: improvements ranked by value kept minus cost."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json
-    from cxm.management.economics import invest as run
+    from cxm.management.priorities import priority_list
 
     with open_store() as store, store.session() as s:
-        r = run(
+        r = priority_list(
             s,
             segments,
             items=item or None,
+            costs=_item_costs(cost),
             improvement=improvement,
             budget=budget,
             as_of=as_of,
             rule=churn_rule(rule, k, p_alive_below),
         )
     if as_json:
-        print_json(
-            {
-                "churn_per_point": r.churn_per_point,
-                "churn_per_point_se": r.churn_per_point_se,
-                "responses": r.responses,
-                "ranking": _records(r.ranking),
-                "drivers": _records(r.drivers),
-            }
-        )
+        print_json(r.to_dict())
         return
     console.print(
         _(
@@ -394,7 +391,27 @@ def invest(
             se=r.churn_per_point_se,
         )
     )
-    render(_("Where to invest"), r.ranking.head(top))
+    _print_flags(r.quality)
+    cols = ["rank", "segment", "label", "gain_points", "customers_kept", "value_kept", "cost"]
+    cols += ["net_value", "budget_share", "cost_status"]
+    render(_("Fix first: improvements ranked by value kept minus cost"), r.items.head(top), cols)
+    for column in ("gain_points", "customers_kept", "value_kept", "cost", "net_value"):
+        console.print(f"{column}: {r.units[column]}", markup=False)
+
+
+def _item_costs(items: list[str]) -> dict[str, float]:
+    from cxm.errors import InputError
+
+    out = {}
+    for entry in items:
+        code, sep, value = entry.rpartition("=")
+        try:
+            out[code] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not code:
+            raise InputError(_("Costs are ITEM=NUMBER, not {item}.", item=entry))
+    return out
 
 
 def _rule_info(attrs: dict[Any, Any]) -> dict[str, Any]:

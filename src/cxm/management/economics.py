@@ -221,6 +221,7 @@ def invest(
                 "importance": per_point,
                 "performance": complete[use].mean().to_numpy(),
                 "n": len(complete),
+                "r2": rw.attrs["r2"],
             }
         )
 

@@ -73,6 +73,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)
     result = key_drivers(frame, items.overall, [c for c in codes if c != items.overall])
     return {
+        "fix_first": _fix_first(ctx),
         "wave": cur.name,
         "outcome": result.outcome,
         "n": result.n,
@@ -82,6 +83,19 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "priorities": result.priorities.to_dict("records"),
         "constructs": _construct_ipma(ctx),
     }
+
+
+def _fix_first(ctx: ReportContext) -> list[dict[str, Any]]:
+    """The top of the costed fix-first list (``cxm invest``) when segments are defined."""
+    from cxm.errors import CXMError
+    from cxm.reports.sections.retention import fix_first
+    from cxm.reports.sections.segments import definition_name
+
+    try:
+        items: list[dict[str, Any]] = fix_first(ctx, definition_name(ctx))["items"]
+    except CXMError:
+        return []
+    return items[:5]
 
 
 def _constructs_chart(s: Section, d: dict[str, Any]) -> None:
@@ -197,8 +211,21 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     )
     _constructs_chart(s, d)
+    costed = d.get("fix_first") or []
     focus = [r for r in d["priorities"] if r.get("quadrant") == "concentrate_here"][:3]
-    if focus:
+    if costed:
+        names = ", ".join(f"{r['label']} ({r['segment']})" for r in costed[:3])
+        s.decisions.append(
+            Decision(
+                _(
+                    "Fix first: {items} — the top of the costed list (value kept minus cost), "
+                    "the same list as `cxm invest`.",
+                    items=names,
+                ),
+                "cxm invest --json",
+            )
+        )
+    elif focus:
         names = ", ".join(labels.get(r["item"], r["item"]) for r in focus)
         s.decisions.append(
             Decision(
