@@ -74,6 +74,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     result = key_drivers(frame, items.overall, [c for c in codes if c != items.overall])
     return {
         "fix_first": _fix_first(ctx),
+        "indices": _indices(frame, [c for c in codes if c != items.overall], items.overall),
         "wave": cur.name,
         "outcome": result.outcome,
         "n": result.n,
@@ -83,6 +84,22 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "priorities": result.priorities.to_dict("records"),
         "constructs": _construct_ipma(ctx),
     }
+
+
+def _indices(frame: Any, codes: list[str], overall: str) -> list[dict[str, Any]]:
+    """The overall index by method 1 (derived, and stated where the questionnaire asks
+    ``IMP_<item>``) and method 2 (PCA) — what ``cxm index`` prints for a file."""
+    from cxm.analytics.index import index_methods
+    from cxm.errors import CXMError
+
+    stated = {c: f"IMP_{c}" for c in codes if f"IMP_{c}" in frame}
+    try:
+        table = index_methods(
+            frame, codes, overall=overall, stated=stated if len(stated) == len(codes) else None
+        )
+    except CXMError:
+        return []
+    return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
 
 
 def _fix_first(ctx: ReportContext) -> list[dict[str, Any]]:
@@ -147,6 +164,23 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     if not d["drivers"]:
         s = Section(KEY, title())
         _constructs_chart(s, d)
+    if d.get("indices"):
+        s.tables.append(
+            Table(
+                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
+                (_("method"), _("index"), "95 % CI", "n"),
+                tuple(
+                    (
+                        str(r["method"]),
+                        fmt.num(r["index"], 1),
+                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
+                        str(r["n"]),
+                    )
+                    for r in d["indices"]
+                ),
+                src,
+            )
+        )
         return s
     s = Section(
         KEY,
@@ -211,6 +245,23 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     )
     _constructs_chart(s, d)
+    if d.get("indices"):
+        s.tables.append(
+            Table(
+                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
+                (_("method"), _("index"), "95 % CI", "n"),
+                tuple(
+                    (
+                        str(r["method"]),
+                        fmt.num(r["index"], 1),
+                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
+                        str(r["n"]),
+                    )
+                    for r in d["indices"]
+                ),
+                src,
+            )
+        )
     costed = d.get("fix_first") or []
     focus = [r for r in d["priorities"] if r.get("quadrant") == "concentrate_here"][:3]
     if costed:
