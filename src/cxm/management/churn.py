@@ -81,7 +81,9 @@ def satisfaction_answers(session: Session, *, item: str = SATISFACTION_ITEM) -> 
     answers = responses_frame(session)
     if answers.empty or item not in answers:
         return pd.DataFrame(columns=["customer_id", item, "completed_at"])
-    latest = latest_answers(answers, [item, "completed_at"])
+    # Latest answer *to this item*: a later response to another questionnaire (a
+    # moment-of-truth rating, say) must not hide it.
+    latest = latest_answers(answers.dropna(subset=[item]), [item, "completed_at"])
     return latest.dropna(subset=[item])
 
 

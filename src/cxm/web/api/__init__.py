@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cxm.web.api import questionnaires, responses, users, waves
+from cxm.web.api import moments, questionnaires, responses, users, waves
 
 __all__ = ["api_router"]
 
@@ -14,3 +14,4 @@ api_router.include_router(questionnaires.router)
 api_router.include_router(waves.router)
 api_router.include_router(responses.router)
 api_router.include_router(users.router)
+api_router.include_router(moments.router)
