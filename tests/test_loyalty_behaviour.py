@@ -95,7 +95,7 @@ def _company_with_answers(store: Store) -> None:
 def test_the_store_gives_the_curve_and_the_silent_defectors(store: Store) -> None:
     _company_with_answers(store)
     with store.session() as s:
-        curve, contrast = loyalty_curve(s, item="OVERALL", min_n=5)
+        curve, contrast = loyalty_curve(s, item="OVERALL", min_n=5, window_days=365)
         assert curve.set_index("level")["repurchase_rate"].to_dict() == pytest.approx(
             {3.0: 0.0, 4.0: 0.25, 5.0: 1.0}
         )
@@ -106,7 +106,7 @@ def test_the_store_gives_the_curve_and_the_silent_defectors(store: Store) -> Non
         assert found.attrs["satisfied"] == 40 and found.attrs["found"] == 15
         assert set(found["OVERALL"]) == {4}
         with pytest.raises(InputError, match="is 365 days older"):
-            loyalty_curve(s, item="OVERALL", as_of="2025-06-01")
+            loyalty_curve(s, item="OVERALL", as_of="2025-06-01", window_days=365)
 
 
 def test_repurchase_cross_buying_and_referrals_per_segment(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]

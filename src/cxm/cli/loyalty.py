@@ -54,7 +54,7 @@ def behaviour(
 
 def curve(
     item: ItemOpt = "CUSA1",
-    window_days: Annotated[int, typer.Option("--window-days")] = 365,
+    window_days: Annotated[int, typer.Option("--window-days")] = 180,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cxm.demo.activity import draw_purchases, draw_touchpoints
+from cxm.demo.behaviour_step import show_behaviour
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.report_step import write_demo_report
@@ -62,6 +63,7 @@ STEPS: tuple[DemoStep, ...] = (
         define_demo_segments,
         weight=2.0,
     ),
+    DemoStep("behaviour", lambda: _("Showing loyalty as behaviour"), show_behaviour),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

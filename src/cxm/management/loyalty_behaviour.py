@@ -28,7 +28,7 @@ from cxm.management.churn_rules import ChurnRule, customers_as_of
 from cxm.management.frames import customers_frame, raw_rows
 from cxm.management.segments import members
 
-__all__ = ["behaviour_by_segment", "loyalty_curve", "silent_defector_list"]
+__all__ = ["answer_windows", "behaviour_by_segment", "loyalty_curve", "silent_defector_list"]
 
 WALLET_ITEM = "SOW"
 
@@ -115,7 +115,7 @@ def _external_ids(session: Session) -> pd.Series:
     return pd.Series(frame["id"].to_numpy(), index=frame["external_id"].astype(str).to_numpy())
 
 
-def _answer_windows(
+def answer_windows(
     session: Session, item: str, day: pd.Timestamp, window_days: int
 ) -> pd.DataFrame:
     """Each customer's latest answer to ``item`` made at least ``window_days`` before the
@@ -158,7 +158,7 @@ def loyalty_curve(
     session: Session,
     *,
     item: str = SATISFACTION_ITEM,
-    window_days: int = 365,
+    window_days: int = 180,
     as_of: Any = None,
     min_n: int = 30,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -168,7 +168,7 @@ def loyalty_curve(
     satisfaction_loyalty_curve`)."""
     _check_window(window_days)
     day = pd.Timestamp(customers_as_of(session, as_of=as_of).attrs["as_of"])
-    data = _answer_windows(session, item, day, window_days)
+    data = answer_windows(session, item, day, window_days)
     curve, contrast = satisfaction_loyalty_curve(data, item, min_n=min_n)
     contrast |= {"as_of": day.date(), "window_days": window_days, "item": item}
     curve.attrs.update(contrast)
@@ -190,7 +190,7 @@ def silent_defector_list(
     _check_window(window_days)
     customers = customers_as_of(session, as_of=as_of, rule=rule)
     day = pd.Timestamp(customers.attrs["as_of"])
-    data = _answer_windows(session, item, day, window_days)
+    data = answer_windows(session, item, day, window_days)
     lost_on = data["customer_id"].map(customers.set_index("customer_id")["churned_on"])
     data["churned_after"] = (pd.to_datetime(lost_on) > data["answered"]).to_numpy()
     out = silent_defectors(data, item, satisfied_from=satisfied_from, drop=drop)

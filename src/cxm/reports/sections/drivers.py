@@ -164,23 +164,6 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     if not d["drivers"]:
         s = Section(KEY, title())
         _constructs_chart(s, d)
-    if d.get("indices"):
-        s.tables.append(
-            Table(
-                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
-                (_("method"), _("index"), "95 % CI", "n"),
-                tuple(
-                    (
-                        str(r["method"]),
-                        fmt.num(r["index"], 1),
-                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
-                        str(r["n"]),
-                    )
-                    for r in d["indices"]
-                ),
-                src,
-            )
-        )
         return s
     s = Section(
         KEY,
@@ -245,6 +228,23 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     )
     _constructs_chart(s, d)
+    if d.get("indices"):
+        s.tables.append(
+            Table(
+                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
+                (_("method"), _("index"), "95 % CI", "n"),
+                tuple(
+                    (
+                        str(r["method"]),
+                        fmt.num(r["index"], 1),
+                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
+                        str(r["n"]),
+                    )
+                    for r in d["indices"]
+                ),
+                src,
+            )
+        )
     if d.get("indices"):
         s.tables.append(
             Table(
