@@ -212,3 +212,14 @@ def test_a_saved_risk_model_scores_customers_again(cxm, store: Store, tmp_path) 
     assert [r["risk"] for r in again["at_risk"]] == pytest.approx(
         [r["risk"] for r in first["at_risk"]]
     )
+
+
+def test_a_segment_below_the_minimum_is_flagged(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
+    _purchase_only_company(store)
+    with store.session() as s:
+        rates, _reasons = churn_report(s, min_n=50)
+    [flag] = rates.attrs["quality"]
+    assert flag["check"] == "group_size" and flag["estimate"] == "all"
+    assert "only 30 customers" in flag["message"]  # at risk in the last year: 40 − 10 lost
+    out = json.loads(cxm("churn", "report", "--json").stdout)
+    assert out["quality"] == []  # 30 reach the default minimum of 30

@@ -47,6 +47,7 @@ def churn_report(
             {
                 "as_of": rates.attrs["as_of"],
                 "churn_rule": _rule_info(rates.attrs),
+                "quality": rates.attrs["quality"],
                 "rates": _records(rates),
                 "reasons": _records(reasons),
                 "chi2_p": reasons.attrs["chi2_p"],
@@ -54,6 +55,7 @@ def churn_report(
         )
         return
     console.print(_rule_line(rates.attrs))
+    _print_flags(rates.attrs["quality"])
     render(
         _("Churn rate per segment and period"),
         rates,
@@ -255,6 +257,7 @@ def clv(
         out: dict[str, Any] = {
             "as_of": table.attrs["as_of"],
             "churn_rule": _rule_info(table.attrs),
+            "quality": table.attrs["quality"],
             "segments": _records(table),
         }
         if prob is not None:
@@ -264,6 +267,7 @@ def clv(
     from cxm.cli.output import console
 
     console.print(_rule_line(table.attrs))
+    _print_flags(table.attrs["quality"])
     render(
         _("Customer lifetime value per segment"),
         table,

@@ -55,6 +55,7 @@ def churn_report(
     freq: str = "Y",
     as_of: Any = None,
     rule: ChurnRule | None = None,
+    min_n: int = 30,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(rates, reasons)``: churn rate per segment and period (windows counted back from
     the analysis date, by default the last activity in the file) and the reasons of churned
@@ -68,6 +69,13 @@ def churn_report(
         customers, freq=freq, align="end", start=observation_start(session), end=end
     )
     rates.attrs.update(customers.attrs)
+    from cxm.analytics.quality import group_flags
+
+    latest = rates[rates["start"] == rates["start"].max()]
+    rates.attrs["quality"] = [
+        f.to_dict()
+        for f in group_flags(zip(latest["segment"], latest["at_risk"], strict=True), min_n=min_n)
+    ]
     churned = customers[customers["status"] == "churned"]
     bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
     reasons = churn_reasons(churned["churn_reason"], bench)

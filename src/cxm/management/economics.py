@@ -51,6 +51,7 @@ def segment_economics(
     horizon: int | None = None,
     as_of: Any = None,
     rule: ChurnRule | None = None,
+    min_n: int = 30,
 ) -> pd.DataFrame:
     """Per segment: active customers, margin per customer-year (profit of the 12 months up
     to the analysis date / active customers), yearly churn rate (those 12 months; recorded
@@ -87,6 +88,12 @@ def segment_economics(
         )
     out = clv_by_segment(pd.DataFrame(rows), discount=discount, horizon=horizon)
     out.attrs.update(everyone.attrs)
+    from cxm.analytics.quality import group_flags
+
+    out.attrs["quality"] = [
+        f.to_dict()
+        for f in group_flags(zip(out["segment"], out["customers"], strict=True), min_n=min_n)
+    ]
     return out
 
 
