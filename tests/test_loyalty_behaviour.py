@@ -161,3 +161,20 @@ def test_repurchase_cross_buying_and_referrals_per_segment(cxm, store: Store) ->
     few = json.loads(cxm("loyalty", "behaviour", "--json", "--window-days", "60").stdout)
     assert few["segments"][0]["customers"] == 20
     assert few["quality"][0]["check"] == "group_size"
+
+
+def test_the_curve_is_the_same_in_the_cli_and_the_report_data(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
+    from cxm.jsonable import to_jsonable
+    from cxm.reports.context import ReportContext
+    from cxm.reports.sections.loyalty import _behaviour
+
+    _company_with_answers(store)
+    out = cxm("loyalty", "curve", "--item", "OVERALL", "--json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["contrast"]["difference"] == pytest.approx(0.75)
+    shown = to_jsonable(_behaviour(ReportContext(store=store, min_n=30), "OVERALL"))
+    assert shown["curve"] == doc["curve"]
+    assert shown["contrast"]["difference"] == doc["contrast"]["difference"]
+    human = cxm("loyalty", "curve", "--item", "OVERALL")
+    assert "Very satisfied (5): 100% came back; satisfied (4): 25%" in human.stdout
