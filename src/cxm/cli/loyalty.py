@@ -143,3 +143,42 @@ def register(app: typer.Typer) -> None:
     grp.command("curve")(curve)
     grp.command("silent")(silent)
     app.add_typer(grp, name="loyalty")
+    app.command("rising")(rising)
+
+
+def rising(
+    segments: Annotated[str, typer.Option("--segments", help="Segment definition.")],
+    top_segment: Annotated[
+        str, typer.Option("--top-segment", help="The top value tier, e.g. key.")
+    ],
+    months: Annotated[int, typer.Option("--months")] = 12,
+    top: Annotated[int, typer.Option("--top")] = 50,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Customers outside the top tier whose predicted value or growth looks like it."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.rising import rising_customers
+
+    with open_store() as store, store.session() as s:
+        table = rising_customers(
+            s, segments, top_segment=top_segment, months=months, top=top, as_of=as_of
+        )
+    a = table.attrs
+    if as_json:
+        keys = ("as_of", "top_segment", "value_threshold", "profit_threshold", "candidates")
+        print_json({**{k: a[k] for k in keys}, "customers": _records(table)})
+        return
+    console.print(
+        _(
+            "Bar (lower quartile of {segment}): predicted value {v:,.0f}, profit in the last "
+            "half-year {p:,.0f}; {n} of {m} customers reach it.",
+            segment=top_segment,
+            v=a["value_threshold"],
+            p=a["profit_threshold"],
+            n=len(table),
+            m=a["candidates"],
+        )
+    )
+    render(_("Rising customers"), table)
