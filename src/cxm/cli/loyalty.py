@@ -144,6 +144,7 @@ def register(app: typer.Typer) -> None:
     grp.command("silent")(silent)
     app.add_typer(grp, name="loyalty")
     app.command("rising")(rising)
+    app.command("competitors")(competitors)
 
 
 def rising(
@@ -182,3 +183,28 @@ def rising(
         )
     )
     render(_("Rising customers"), table)
+
+
+def competitors(
+    item: ItemOpt = "CUSA1",
+    min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Satisfaction, churn and share of wallet of the customers of each competitor."""
+    from cxm.cli.context import open_store
+    from cxm.cli.management import churn_rule
+    from cxm.cli.output import print_json
+    from cxm.management.competitors import by_competitor
+
+    with open_store() as store, store.session() as s:
+        table = by_competitor(
+            s, item=item, min_n=min_n, as_of=as_of, rule=churn_rule(rule, k, p_alive_below)
+        )
+    if as_json:
+        print_json({"as_of": table.attrs["as_of"], "competitors": _records(table)})
+        return
+    render(_("Customers by competitor they also use or left for"), table)
