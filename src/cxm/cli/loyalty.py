@@ -145,6 +145,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(grp, name="loyalty")
     app.command("rising")(rising)
     app.command("competitors")(competitors)
+    app.command("next-sale")(next_sale_command)
 
 
 def rising(
@@ -208,3 +209,22 @@ def competitors(
         print_json({"as_of": table.attrs["as_of"], "competitors": _records(table)})
         return
     render(_("Customers by competitor they also use or left for"), table)
+
+
+def next_sale_command(
+    days: Annotated[int, typer.Option("--days", help="Days after the contact.")] = 90,
+    min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    as_of: AsOfOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Purchases, new categories and referrals after a rated contact, by how it went."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json
+    from cxm.management.next_sale import next_sale
+
+    with open_store() as store, store.session() as s:
+        table = next_sale(s, days=days, as_of=as_of, min_n=min_n)
+    if as_json:
+        print_json({"days": days, "bands": _records(table)})
+        return
+    render(_("The next sale after a service contact, by its rating ({d} days)", d=days), table)

@@ -26,7 +26,7 @@ from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM, satisfaction_answers
 from cxm.management.frames import raw_rows
 
-__all__ = ["MOMENT_ITEM", "Moments", "moments_of_truth"]
+__all__ = ["MOMENT_ITEM", "Moments", "moments_of_truth", "rated_contacts"]
 
 MOMENT_ITEM = "MOT_SAT"
 #: The moment of a touchpoint without a channel.
@@ -47,7 +47,7 @@ class Moments:
         }
 
 
-def _rated(session: Session, item: str, as_of: Any) -> pd.DataFrame:
+def rated_contacts(session: Session, item: str, as_of: Any) -> pd.DataFrame:
     from cxm.surveys.frames import responses_frame
     from cxm.surveys.models import Questionnaire
     from cxm.surveys.moments import MOMENT_TEMPLATE
@@ -113,7 +113,7 @@ def moments_of_truth(
 ) -> Moments:
     """CSAT per moment (touchpoint channel) and per journey stage, with each moment's weight
     in overall satisfaction. Groups under ``min_n`` ratings are suppressed (``scores``)."""
-    frame = _rated(session, item, as_of)
+    frame = rated_contacts(session, item, as_of)
     if frame.empty:
         raise InputError(_("No moment-of-truth ratings up to that date."))
     cols = ["n", "csat", "csat_ci_low", "csat_ci_high", "mean", "suppressed", "reason"]
