@@ -89,3 +89,16 @@ def test_an_unknown_column_is_one_clear_line(cxm, answers) -> None:  # type: ign
     assert "nope" in r.stderr and "Traceback" not in r.stderr
     r = cxm("scores", str(path), "--items", "rec")  # 0–10 answers are off the 1–5 scale
     assert r.exit_code == 1 and "rec" in r.stderr and "row" in r.stderr
+
+
+def test_cxm_min_n_sets_the_default_suppression(cxm, answers, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """CXM_MIN_N is the default of --min-n: 10 gold answers show once it is 10 or less."""
+    path, _df = answers
+    monkeypatch.setenv("CXM_MIN_N", "10")
+    doc = json.loads(cxm("scores", str(path), "--items", "speed", "--by", "seg", "--json").stdout)
+    assert doc["min_n"] == 10
+    assert not any(row["suppressed"] for row in doc["scores"])
+    explicit = cxm(
+        "scores", str(path), "--items", "speed", "--by", "seg", "--min-n", "11", "--json"
+    )
+    assert any(row["suppressed"] for row in json.loads(explicit.stdout)["scores"])

@@ -86,5 +86,7 @@ def test_segments_and_targets_over_the_api(client: TestClient, store: Store) -> 
             "set_at": targets[0]["set_at"],
         }
     ]
-    missing = client.get("/api/v1/segments/nope", headers=carol)
+    missing = client.get("/api/v1/segments/nope", headers=bob)
     assert missing.status_code == 404
+    # A segment's summary shows profit shares: agents lack see_money.
+    assert client.get("/api/v1/segments/value", headers=carol).status_code == 403

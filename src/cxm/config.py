@@ -34,8 +34,23 @@ class Settings(BaseSettings):
         description="Signs sessions and CSRF tokens. Must be set outside development.",
     )
     lang: str = Field(default="", description="Default language (en, zh-CN, zh-TW).")
+    # Minimum group sizes, one family: below them a result is not shown at all.
     min_n: int = Field(
-        default=30, ge=1, description="Groups with fewer answers show 'too few answers'."
+        default=30,
+        ge=1,
+        description="Customer results: groups with fewer answers show 'too few answers'.",
+    )
+    employee_min_group: int = Field(
+        default=5,
+        ge=3,
+        description="Employee results: no result for fewer people (never below 3, so that "
+        "nobody's answer can be worked out).",
+    )
+    min_text_group: int = Field(
+        default=5,
+        ge=1,
+        description="Shown texts: a team's or unit's comments appear only when it has this "
+        "many answers.",
     )
     import_batch_rows: int = Field(
         default=20_000, ge=100, description="Rows written per batch by imports."
@@ -51,6 +66,44 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="Company time zone (IANA name) for dates people see; times are stored in UTC.",
     )
+    calendar_file: str = Field(
+        default="",
+        description="YAML of days off and make-up working days added to mainland China's "
+        "holiday calendar for business-hour case clocks (see `cxm cases calendar`).",
+    )
+    # Hardening (issue 21): proxies, backups, personal data, logins, logs.
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses (or *) of reverse proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto are believed; empty: none.",
+    )
+    backup_dir: str = Field(
+        default="backups", description="Where `cxm backup` and `cxm db upgrade` put backups."
+    )
+    data_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Key for ID-card and bank-card numbers: 32 random bytes, base64 "
+        "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`).",
+    )
+    retention_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='Days each kind of data is kept, as JSON: {"responses": 1095, '
+        '"touchpoints": 730, "purchases": 1825, "login_attempts": 90, "backups": 30, '
+        '"inactive_customers": 1825}; a kind not named is kept.',
+    )
+    redis_url: str = Field(
+        default="",
+        description="Redis for the sign-in throttle's counts (redis://host:6379/0); empty: "
+        "the database counts.",
+    )
+    log_json: bool = Field(default=False, description="Write logs as one JSON object a line.")
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token Prometheus sends to /metrics; empty: loopback clients only.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, description="Seconds a client may take to send a request body."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -58,7 +111,7 @@ class Settings(BaseSettings):
         import os
 
         if isinstance(data, dict):
-            for name in ("secret_key", "database_url"):
+            for name in ("secret_key", "database_url", "data_key", "metrics_token"):
                 path = os.environ.get(f"CXM_{name.upper()}_FILE")
                 if path and name not in data:
                     try:

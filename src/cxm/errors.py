@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "CXMError",
     "ConfigError",
+    "Conflict",
     "ConvergenceError",
     "DatabaseUnavailable",
     "InputError",
@@ -69,6 +70,13 @@ class SchemaOutdated(CXMError):
 class NotFound(CXMError):
     status = 404
     code = "not_found"
+
+
+class Conflict(CXMError):
+    """The thing changed since the user read it (an optimistic version check failed)."""
+
+    status = 409
+    code = "conflict"
 
 
 class PermissionDenied(CXMError):

@@ -41,6 +41,13 @@ def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) ->
     assert doc["churn"]["reasons"] == churn["reasons"]
     assert doc["churn"]["rates"] == churn["rates"]
 
+    # The closed loop = `cxm cases report --json`.
+    loop = _json(cxm("cases", "report", "--json"))
+    assert doc["cases"]["summary"] == loop["summary"]
+    assert doc["cases"]["sla"] == loop["sla"]
+    assert doc["cases"]["faults_and_churn"] == loop["faults_and_churn"]
+    assert doc["cases"]["survival"]["summary"] == loop["churn_after_complaint"]["summary"]
+
     # Retention economics and the invest ranking.
     clv = _json(cxm("clv", "--segments", "value", "--json"))
     assert doc["retention"]["economics"] == clv["segments"]

@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from cxm.accounts import update_user
 from cxm.config import Settings
+from cxm.org.importing import import_org_file
 from cxm.web.app import create_app
+from tests.org_factories import assign_customers, write
 from tests.staff.conftest import TestClient, bearer
 
 
@@ -38,7 +41,15 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
     controller.stop()
 
 
-def test_an_agent_sends_reminders_to_non_responders_once(store, users, survey, smtp) -> None:
+def test_an_agent_sends_reminders_to_non_responders_once(
+    store, users, survey, smtp, tmp_path
+) -> None:
+    """carol, an agent of the team serving every customer of the wave, reminds them."""
+    with store.session() as s:
+        import_org_file(s, kind="teams", path=write(tmp_path / "t.csv", "team\ndesk\n"))
+        update_user(s, name="carol", team="desk")
+    serving = {f"C{i}": "desk" for i in range(6)}
+    assign_customers(store, tmp_path, serving)
     inbox, port = smtp
     settings = Settings(
         database_url=store.engine.url.render_as_string(hide_password=False),
@@ -52,7 +63,12 @@ def test_an_agent_sends_reminders_to_non_responders_once(store, users, survey, s
         auth = bearer(store, "carol")
         r = client.post(f"/api/v1/waves/{survey.wave_id}/reminders", json={}, headers=auth)
         assert r.status_code == 200, r.text
-        assert r.json() == {"sent": survey.invited - survey.completed, "no_email": 0, "failed": 0}
+        assert r.json() == {
+            "sent": survey.invited - survey.completed,
+            "no_email": 0,
+            "failed": 0,
+            "no_consent": 0,
+        }
         again = client.post(f"/api/v1/waves/{survey.wave_id}/reminders", json={}, headers=auth)
         assert again.json()["sent"] == 0  # reminded just now: not again within 3 days
     assert len(inbox.messages) == survey.invited - survey.completed

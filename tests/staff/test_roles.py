@@ -1,5 +1,5 @@
-"""Roles: admin > analyst > agent. Agents see rates but not answers; only admins manage
-users; tokens can be revoked."""
+"""Today's three roles under the capability table: agents see rates but not answers; only
+admins manage users; tokens can be revoked."""
 
 from __future__ import annotations
 
@@ -42,7 +42,15 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(client, store, users) -> N
         headers=auth,
     )
     assert r.status_code == 201, r.text
-    assert r.json() == {"id": r.json()["id"], "name": "dave", "role": "agent", "active": True}
+    assert r.json() == {
+        "id": r.json()["id"],
+        "name": "dave",
+        "role": "agent",
+        "scope": "team",
+        "team_id": None,
+        "unit_id": None,
+        "active": True,
+    }
     assert login(client, "dave", "a long enough pw").status_code == 303
 
 

@@ -15,6 +15,8 @@ from fastapi.routing import iter_route_contexts
 #: (method, path template) that anyone may call.
 PUBLIC = {
     ("GET", "/health"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/openapi.json"),
     ("HEAD", "/openapi.json"),
     ("GET", "/staff/login"),
@@ -23,6 +25,9 @@ PUBLIC = {
     ("GET", "/r/{token}"),
     ("POST", "/r/{token}"),
     ("GET", "/p/{public_token}"),
+    # the public feedback and complaint form, open around the clock (rate-limited)
+    ("GET", "/feedback"),
+    ("POST", "/feedback"),
 }
 #: Mounted apps that are public as a whole.
 PUBLIC_MOUNTS = {"/static"}

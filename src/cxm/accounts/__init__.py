@@ -12,6 +12,7 @@ from cxm.accounts.service import (
     list_users,
     revoke_token,
     set_password,
+    update_user,
     user_for_token,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "list_users",
     "revoke_token",
     "set_password",
+    "update_user",
     "user_for_token",
 ]

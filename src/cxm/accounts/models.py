@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cxm.accounts.permissions import Capability, Role, Scope, ceiling
 from cxm.store.base import Base, TimestampMixin, code_enum
 
-__all__ = ["ROLE_RANK", "ApiToken", "Role", "StaffUser"]
-
-
-class Role(StrEnum):
-    """What a staff member may do: admin > analyst > agent."""
-
-    ADMIN = "admin"
-    ANALYST = "analyst"
-    AGENT = "agent"
-
-
-#: A role may do what every role of lower rank may do.
-ROLE_RANK: dict[Role, int] = {Role.AGENT: 1, Role.ANALYST: 2, Role.ADMIN: 3}
+__all__ = ["ApiToken", "Role", "Scope", "StaffUser"]
 
 
 class StaffUser(TimestampMixin, Base):
@@ -31,6 +19,13 @@ class StaffUser(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     role: Mapped[Role] = mapped_column(code_enum(Role, "staff_role", length=16))
+    #: How far the user's rights reach (narrowed further per capability by the role).
+    scope: Mapped[Scope] = mapped_column(
+        code_enum(Scope, "staff_scope", length=16), default=Scope.ALL, server_default="all"
+    )
+    #: The user's team (scope ``team``) or org unit (scope ``unit``).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     #: argon2id hash in PHC string form ($argon2id$v=19$m=…); never the password.
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -40,9 +35,9 @@ class StaffUser(TimestampMixin, Base):
         back_populates="user", cascade="all, delete-orphan"
     )
 
-    def may(self, role: Role | str) -> bool:
-        """True when this user's role is ``role`` or above it."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[Role(role)]
+    def can(self, capability: Capability | str) -> bool:
+        """True when this user's role has ``capability`` (at some scope)."""
+        return ceiling(self.role, capability) is not None
 
 
 class ApiToken(TimestampMixin, Base):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxm.accounts.models import ApiToken, Role, StaffUser
+from cxm.accounts.models import ApiToken, Role, Scope, StaffUser
 from cxm.accounts.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -19,11 +19,13 @@ from cxm.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from cxm.audit.service import record, snapshot
 from cxm.errors import InputError, NotFound
 from cxm.i18n import _
 from cxm.store.base import utcnow
 
 __all__ = [
+    "DEFAULT_SCOPE",
     "IssuedToken",
     "authenticate",
     "create_token",
@@ -34,6 +36,7 @@ __all__ = [
     "list_users",
     "revoke_token",
     "set_password",
+    "update_user",
     "user_for_token",
 ]
 
@@ -69,8 +72,66 @@ def _role(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         raise InputError(
-            _("Unknown role {role}: use admin, analyst or agent.", role=str(role))
+            _(
+                "Unknown role {role}: use one of {roles}.",
+                role=str(role),
+                roles=", ".join(r.value for r in Role),
+            )
         ) from None
+
+
+def _scope(scope: Scope | str | None, role: Role) -> Scope:
+    if scope is None:
+        return DEFAULT_SCOPE[role]
+    try:
+        return Scope(scope)
+    except ValueError:
+        raise InputError(
+            _(
+                "Unknown scope {scope}: use one of {scopes}.",
+                scope=str(scope),
+                scopes=", ".join(s.value for s in Scope),
+            )
+        ) from None
+
+
+#: The scope a new user of each role gets when none is given.
+DEFAULT_SCOPE: dict[Role, Scope] = {
+    Role.ADMIN: Scope.ALL,
+    Role.MANAGER: Scope.ALL,
+    Role.ANALYST: Scope.ALL,
+    Role.LEAD: Scope.TEAMS_LED,
+    Role.AGENT: Scope.TEAM,
+    Role.VIEWER: Scope.ALL,
+    Role.SHOPPER: Scope.OWN,
+}
+
+_USER_FIELDS = ("name", "role", "scope", "team_id", "unit_id", "active")
+
+
+def _placement(
+    session: Session, scope: Scope, team: str | None, unit: str | None, *, explicit: bool
+) -> tuple[int | None, int | None]:
+    """The team and unit ids a user's scope needs: a team for ``team``, a unit for ``unit``
+    when the scope was asked for (a role's default scope may wait for its team)."""
+    from cxm.org.models import OrgUnit, Team
+
+    team_id = unit_id = None
+    if team:
+        team_id = session.scalar(select(Team.id).where(Team.name == team))
+        if team_id is None:
+            raise InputError(_("Unknown team {team}: import the organisation first.", team=team))
+    if unit:
+        unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == unit))
+        if unit_id is None:
+            raise InputError(
+                _("Unknown org unit {unit}: import the organisation first.", unit=unit)
+            )
+    if explicit and scope is Scope.TEAM and team_id is None:
+        raise InputError(_("Scope team needs a team (--team)."))
+    if explicit and scope is Scope.UNIT and unit_id is None:
+        raise InputError(_("Scope unit needs a region or branch (--unit)."))
+    return team_id, unit_id
 
 
 def create_user(
@@ -80,9 +141,15 @@ def create_user(
     role: Role | str,
     password: str | None = None,
     password_hash: str | None = None,
+    scope: Scope | str | None = None,
+    team: str | None = None,
+    unit: str | None = None,
+    actor_id: int | None = None,
 ) -> StaffUser:
     """Add a staff member; ``name`` is their login (letters, digits, . _ @ -). Give the
-    ``password``, or the argon2 ``password_hash`` of an account moved from elsewhere."""
+    ``password``, or the argon2 ``password_hash`` of an account moved from elsewhere.
+    ``scope`` defaults to the role's usual one (:data:`DEFAULT_SCOPE`); scope ``team`` needs
+    a ``team`` name, scope ``unit`` an org unit code."""
     if not _NAME.match(name):
         raise InputError(
             _(
@@ -91,6 +158,7 @@ def create_user(
             )
         )
     the_role = _role(role)
+    the_scope = _scope(scope, the_role)
     if password_hash is None:
         if password is None:
             raise InputError(_("A new user needs a password."))
@@ -100,9 +168,67 @@ def create_user(
         raise InputError(_("The password hash must be an argon2 hash ($argon2id$…)."))
     if session.scalar(select(StaffUser.id).where(StaffUser.name == name)) is not None:
         raise InputError(_("A user named {name} already exists.", name=name))
-    user = StaffUser(name=name, role=the_role, password_hash=password_hash, active=True)
+    team_id, unit_id = _placement(session, the_scope, team, unit, explicit=scope is not None)
+    user = StaffUser(
+        name=name,
+        role=the_role,
+        scope=the_scope,
+        team_id=team_id,
+        unit_id=unit_id,
+        password_hash=password_hash,
+        active=True,
+    )
     session.add(user)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="staff_user",
+        entity_id=user.id,
+        after=snapshot(user, _USER_FIELDS),
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    *,
+    name: str,
+    role: Role | str | None = None,
+    scope: Scope | str | None = None,
+    team: str | None = None,
+    unit: str | None = None,
+    active: bool | None = None,
+    actor_id: int | None = None,
+) -> StaffUser:
+    """Change a user's role, scope, team, unit or active flag (what is given); audited."""
+    user = get_user(session, name=name)
+    before = snapshot(user, _USER_FIELDS)
+    if role is not None:
+        user.role = _role(role)
+    if scope is not None:
+        user.scope = _scope(scope, user.role)
+    if team is not None or unit is not None or scope is not None:
+        team_id, unit_id = _placement(session, user.scope, team, unit, explicit=scope is not None)
+        if team is not None:
+            user.team_id = team_id
+        if unit is not None:
+            user.unit_id = unit_id
+    if active is not None:
+        user.active = active
+    session.flush()
+    after = snapshot(user, _USER_FIELDS)
+    if after != before:
+        record(
+            session,
+            actor_id=actor_id,
+            action="update",
+            entity="staff_user",
+            entity_id=user.id,
+            before=before,
+            after=after,
+        )
     return user
 
 
@@ -117,9 +243,16 @@ def list_users(session: Session) -> list[StaffUser]:
     return list(session.scalars(select(StaffUser).order_by(StaffUser.name)))
 
 
-def set_password(session: Session, *, name: str, password: str) -> None:
+def set_password(
+    session: Session, *, name: str, password: str, actor_id: int | None = None
+) -> None:
     _check_password(password)
-    get_user(session, name=name).password_hash = hash_password(password)
+    user = get_user(session, name=name)
+    user.password_hash = hash_password(password)
+    # The hash stays out of the log: only the fact of the change is kept.
+    record(
+        session, actor_id=actor_id, action="set_password", entity="staff_user", entity_id=user.id
+    )
 
 
 def authenticate(session: Session, *, name: str, password: str) -> StaffUser | None:
@@ -136,7 +269,9 @@ def authenticate(session: Session, *, name: str, password: str) -> StaffUser | N
     return user
 
 
-def create_token(session: Session, *, name: str, label: str = "") -> IssuedToken:
+def create_token(
+    session: Session, *, name: str, label: str = "", actor_id: int | None = None
+) -> IssuedToken:
     """Issue an API token for user ``name``; only its hash is stored."""
     user = get_user(session, name=name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -145,6 +280,14 @@ def create_token(session: Session, *, name: str, label: str = "") -> IssuedToken
     )
     session.add(token)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="api_token",
+        entity_id=token.id,
+        after={"user_id": user.id, "prefix": token.prefix, "label": token.label},
+    )
     return IssuedToken(id=token.id, secret=secret, prefix=token.prefix)
 
 
@@ -153,12 +296,21 @@ def list_tokens(session: Session, *, name: str) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)))
 
 
-def revoke_token(session: Session, *, token_id: int) -> None:
+def revoke_token(session: Session, *, token_id: int, actor_id: int | None = None) -> None:
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(_("No API token with id {id}.", id=token_id))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        record(
+            session,
+            actor_id=actor_id,
+            action="revoke",
+            entity="api_token",
+            entity_id=token.id,
+            before={"user_id": token.user_id, "revoked_at": None},
+            after={"user_id": token.user_id, "revoked_at": token.revoked_at},
+        )
 
 
 def user_for_token(session: Session, *, secret: str) -> StaffUser | None:

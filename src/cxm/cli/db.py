@@ -11,11 +11,21 @@ from cxm.i18n import _
 __all__ = ["register"]
 
 
-def upgrade() -> None:
-    """Bring the database schema up to this version of CXM."""
-    from cxm.store.migrate import current_revisions
+def upgrade(
+    no_backup: bool = typer.Option(
+        False, "--no-backup", help="Migrate without taking a backup first."
+    ),
+) -> None:
+    """Bring the database schema up to this version of CXM (after a backup)."""
+    from cxm.cli.backups import take_backup
+    from cxm.store.migrate import current_revisions, head_revisions
     from cxm.store.migrate import upgrade as run_upgrade
 
+    with open_store(migrate=False) as store:
+        behind = current_revisions(store.engine) != head_revisions(store.engine)
+        has_data = bool(set(store.table_names()) - {"alembic_version"})
+    if behind and has_data and not no_backup:
+        take_backup()
     with open_store(migrate=False) as store:
         run_upgrade(store.engine)
         revs = ", ".join(sorted(current_revisions(store.engine)))

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cxm.cli.context import open_store, settings
-from cxm.cli.output import console, print_json
+from cxm.cli.output import console, err_console, print_json
 from cxm.i18n import _, current_language
 
 __all__ = ["register_wave_commands"]
@@ -41,6 +41,7 @@ def invitations(
     from cxm.surveys.invitations import export_invitations_csv
 
     buffer = io.StringIO()
+    withheld: dict[str, int] = {}
     with open_store() as store, store.session() as s:
         wave_id = resolve_wave(s, ref=wave).id
         n = export_invitations_csv(
@@ -49,6 +50,17 @@ def invitations(
             base_url=settings().base_url,
             out=buffer,
             include_completed=include_completed,
+            withheld=withheld,
+        )
+    if any(withheld.values()):
+        err_console.print(
+            _(
+                "Without consent to survey contact: {rows} customers left out; {email} "
+                "e-mail addresses and {phone} phone numbers left blank.",
+                rows=withheld["rows"],
+                email=withheld["email"],
+                phone=withheld["phone"],
+            )
         )
     if out is None:
         sys.stdout.write(buffer.getvalue())
@@ -58,7 +70,14 @@ def invitations(
 
 
 def _mail(
-    wave: str, *, reminder: bool, lang: str | None, days: int, most: int, as_json: bool
+    wave: str,
+    *,
+    reminder: bool,
+    lang: str | None,
+    days: int,
+    most: int,
+    as_json: bool,
+    channel: str = "email",
 ) -> None:
     from cxm.responses_io.rates import resolve_wave
     from cxm.surveys.mail import send_wave_emails
@@ -74,25 +93,57 @@ def _mail(
             lang=lang or current_language(),
             min_days_since=days,
             max_reminders=most,
+            channel=channel,
         )
-    figures = {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    figures = {
+        "channel": result.channel,
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }
     if as_json:
         print_json(figures)
         return
+    if channel == "email":
+        console.print(
+            _(
+                "Sent {sent} e-mails; {no_email} customers have no e-mail address; "
+                "{failed} were refused by the mail server.",
+                sent=result.sent,
+                no_email=result.no_email,
+                failed=result.failed,
+            )
+        )
+    else:
+        console.print(
+            _(
+                "Sent {sent} text messages; {no_email} customers have no mobile number; "
+                "{failed} were refused or failed at the gateway.",
+                sent=result.sent,
+                no_email=result.no_email,
+                failed=result.failed,
+            )
+        )
     console.print(
         _(
-            "Sent {sent} e-mails; {no_email} customers have no e-mail address; "
-            "{failed} were refused by the mail server.",
-            sent=result.sent,
-            no_email=result.no_email,
-            failed=result.failed,
+            "{n} customers were skipped: no consent to survey contact by {channel}.",
+            n=result.no_consent,
+            channel=channel,
         )
     )
 
 
-def send(wave: WaveArg, lang: LangOpt = None, as_json: JsonFlag = False) -> None:
-    """E-mail every invited customer not yet mailed their personal link (SMTP)."""
-    _mail(wave, reminder=False, lang=lang, days=0, most=1, as_json=as_json)
+ChannelOpt = Annotated[
+    str, typer.Option("--channel", help="email (CXM_SMTP_*) or sms (CXM_SMS_*).")
+]
+
+
+def send(
+    wave: WaveArg, lang: LangOpt = None, as_json: JsonFlag = False, channel: ChannelOpt = "email"
+) -> None:
+    """Send every invited customer not yet reached their personal link (e-mail or SMS)."""
+    _mail(wave, reminder=False, lang=lang, days=0, most=1, as_json=as_json, channel=channel)
 
 
 def remind(
@@ -105,9 +156,18 @@ def remind(
     ] = 2,
     lang: LangOpt = None,
     as_json: JsonFlag = False,
+    channel: ChannelOpt = "email",
 ) -> None:
-    """E-mail a reminder to customers who have not answered yet (SMTP)."""
-    _mail(wave, reminder=True, lang=lang, days=min_days, most=max_reminders, as_json=as_json)
+    """Remind customers who have not answered yet (e-mail or SMS)."""
+    _mail(
+        wave,
+        reminder=True,
+        lang=lang,
+        days=min_days,
+        most=max_reminders,
+        as_json=as_json,
+        channel=channel,
+    )
 
 
 def register_wave_commands(waves: typer.Typer) -> None:

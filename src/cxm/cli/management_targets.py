@@ -130,7 +130,7 @@ def set_(
             "value": t.value,
             "wave_id": t.wave_id,
             "period": t.period,
-            "service_level": t.service_level,
+            "service_level": service_level,
             "set_by": t.set_by,
         }
     if as_json:
@@ -150,12 +150,14 @@ def report(
     item: Annotated[
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
-    min_n: Annotated[int, typer.Option("--min-n")] = 30,
+    min_n: Annotated[int | None, typer.Option("--min-n", help="Default CXM_MIN_N.")] = None,
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""
-    from cxm.cli.context import open_store
+    from cxm.cli.context import open_store, settings
+
+    min_n = min_n or settings().min_n
     from cxm.cli.output import print_json
     from cxm.management.targets import report as run
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -54,7 +55,10 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
 
 
 def print_error(exc: CXMError) -> None:
-    err_console.print(f"[bold red]{_('Error')}:[/] {exc.message}", markup=True, highlight=False)
+    # The message is text, not markup: "[/…]" in a value must print, not crash rich.
+    err_console.print(
+        f"[bold red]{_('Error')}:[/] {escape(exc.message)}", markup=True, highlight=False
+    )
     if isinstance(exc, ValidationFailed):
         for p in exc.problems[:MAX_PROBLEMS_SHOWN]:
             where = []

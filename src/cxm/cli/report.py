@@ -32,7 +32,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the manager's report: scores, segments against targets, drivers, churn…"""
-    from cxm.cli.context import open_store
+    from cxm.cli.context import open_store, settings
     from cxm.cli.output import err_console, print_json
     from cxm.i18n import current_language, normalise_language
     from cxm.reports import build_report, report_data, write_files
@@ -45,7 +45,12 @@ def report(
             with store.session() as s:
                 analysis_date(s, as_of)
         built = build_report(
-            store, wave=wave or None, compare=compare or None, lang=use, as_of=as_of
+            store,
+            wave=wave or None,
+            compare=compare or None,
+            lang=use,
+            min_n=settings().min_n,
+            as_of=as_of,
         )
     if as_json:
         print_json(report_data(built))

@@ -63,15 +63,20 @@ def scores(
     dont_know: Annotated[
         list[str] | None, typer.Option("--dont-know", help="Codes meaning don't know, e.g. 6.")
     ] = None,
-    min_n: Annotated[int, typer.Option("--min-n", help="Suppress groups with fewer answers.")] = 30,
+    min_n: Annotated[
+        int | None,
+        typer.Option("--min-n", help="Suppress groups with fewer answers (default CXM_MIN_N)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
 ) -> None:
     """CSAT, the 100-point score and the mean (and NPS) per item and group."""
     from cxm.analytics.scores import scores as compute_scores
     from cxm.analytics.scores_nps import nps
+    from cxm.cli.context import settings
     from cxm.cli.output import console, print_json, print_table
     from cxm.files import read_table
 
+    min_n = min_n or settings().min_n
     df = read_table(file)
     group = _names(by)
     table = compute_scores(

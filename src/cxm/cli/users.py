@@ -29,7 +29,23 @@ def _read_password(password_file: Path | None) -> str:
 
 def create(
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option("--role", help="admin, analyst or agent.")],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="admin, manager, analyst, lead, agent, viewer or shopper."),
+    ],
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            help="own, team, teams_led, unit or all (default: the role's usual scope).",
+        ),
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="The user's team (for scope team).")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Org unit code (for scope unit).")
+    ] = None,
     password_file: Annotated[
         Path | None,
         typer.Option("--password-file", help="Read the password from this file (else prompt)."),
@@ -40,8 +56,44 @@ def create(
 
     password = _read_password(password_file)
     with open_store() as store, store.session() as s:
-        user = create_user(s, name=name, role=role, password=password)
-        console.print(_("Created user {name} ({role}).", name=user.name, role=user.role.value))
+        user = create_user(
+            s, name=name, role=role, scope=scope, team=team, unit=unit, password=password
+        )
+        console.print(
+            _(
+                "Created user {name} ({role}, scope {scope}).",
+                name=user.name,
+                role=user.role.value,
+                scope=user.scope.value,
+            )
+        )
+
+
+def update(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str | None, typer.Option("--role", help="A new role.")] = None,
+    scope: Annotated[str | None, typer.Option("--scope", help="A new scope.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="A new team.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="A new org unit code.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Allow or stop sign-in.")
+    ] = None,
+) -> None:
+    """Change a staff member's role, scope, team, unit or whether they may sign in."""
+    from cxm.accounts import update_user
+
+    with open_store() as store, store.session() as s:
+        user = update_user(
+            s, name=name, role=role, scope=scope, team=team, unit=unit, active=active
+        )
+        console.print(
+            _(
+                "User {name}: {role}, scope {scope}.",
+                name=user.name,
+                role=user.role.value,
+                scope=user.scope.value,
+            )
+        )
 
 
 def token(
@@ -79,6 +131,9 @@ def list_(
             {
                 "name": u.name,
                 "role": u.role.value,
+                "scope": u.scope.value,
+                "team_id": u.team_id,
+                "unit_id": u.unit_id,
                 "active": u.active,
                 "last_login_at": u.last_login_at,
                 "tokens": sum(1 for t in u.tokens if t.revoked_at is None),
@@ -90,15 +145,42 @@ def list_(
         return
     print_table(
         _("Staff users"),
-        [_("Name"), _("Role"), _("Active"), _("Last sign-in"), _("API tokens")],
-        [[r["name"], r["role"], r["active"], r["last_login_at"] or "", r["tokens"]] for r in rows],
+        [_("Name"), _("Role"), _("Scope"), _("Active"), _("Last sign-in"), _("API tokens")],
+        [
+            [r["name"], r["role"], r["scope"], r["active"], r["last_login_at"] or "", r["tokens"]]
+            for r in rows
+        ],
+    )
+
+
+def permissions(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/permissions.md (the whole file).")
+    ] = False,
+) -> None:
+    """The table of roles × capabilities × widest scope."""
+    from cxm.accounts.permissions import PERMISSIONS, Role, render_markdown
+
+    if markdown:
+        typer.echo(render_markdown(), nl=False)
+        return
+    roles = list(Role)
+    print_table(
+        _("Permissions (widest scope per role)"),
+        [_("Capability"), *(r.value for r in roles)],
+        [
+            [c.value, *(row[r].value if r in row else "" for r in roles)]
+            for c, row in PERMISSIONS.items()
+        ],
     )
 
 
 def register(app: typer.Typer) -> None:
     users = typer.Typer(help="Staff accounts and API tokens.", no_args_is_help=True)
     users.command("create")(create)
+    users.command("update")(update)
     users.command("token")(token)
     users.command("revoke")(revoke)
     users.command("list")(list_)
+    users.command("permissions")(permissions)
     app.add_typer(users, name="users")

@@ -45,11 +45,18 @@ CHURN_REASON_BENCHMARK: dict[ChurnReason, float] = {
 
 
 class JourneyStage(StrEnum):
+    """The stage codes of CXM's default journey (``cxm/journey/journeys/default.yaml``).
+    The active journey (``cxm journey``) may name others; the store keeps the code."""
+
+    AWARENESS = "awareness"
     PRE_SALE = "pre_sale"
     SALE = "sale"
     DELIVERY = "delivery"
+    USE = "use"
     AFTER_SALE = "after_sale"
     COMPLAINT = "complaint"
+    DISPOSAL_RETURN = "disposal_return"
+    REPURCHASE = "repurchase"
 
 
 def churn_reason_label(reason: ChurnReason | str) -> str:
@@ -66,11 +73,19 @@ def churn_reason_label(reason: ChurnReason | str) -> str:
 
 
 def stage_label(stage: JourneyStage | str) -> str:
+    """The label of a default stage; a code of another journey is shown as it is."""
     labels = {
+        JourneyStage.AWARENESS: _("awareness"),
         JourneyStage.PRE_SALE: _("pre-sale"),
         JourneyStage.SALE: _("sale"),
         JourneyStage.DELIVERY: _("delivery"),
+        JourneyStage.USE: _("use"),
         JourneyStage.AFTER_SALE: _("after-sale"),
         JourneyStage.COMPLAINT: _("complaint"),
+        JourneyStage.DISPOSAL_RETURN: _("disposal or return"),
+        JourneyStage.REPURCHASE: _("repurchase"),
     }
-    return labels[JourneyStage(stage)]
+    try:
+        return labels[JourneyStage(stage)]
+    except ValueError:
+        return str(stage)

@@ -18,30 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cxm.customers.codes import ChurnReason, CustomerStatus, JourneyStage
+from cxm.customers.codes import ChurnReason, CustomerStatus
+from cxm.org.models import Employee, Team
 from cxm.store.base import Base, TimestampMixin, code_enum, json_type
 
 __all__ = ["Customer", "Employee", "Purchase", "Team", "Touchpoint"]
-
-
-class Team(TimestampMixin, Base):
-    __tablename__ = "teams"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-
-    employees: Mapped[list[Employee]] = relationship(back_populates="team")
-
-
-class Employee(TimestampMixin, Base):
-    __tablename__ = "employees"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
-
-    team: Mapped[Team | None] = relationship(back_populates="employees")
 
 
 class Customer(TimestampMixin, Base):
@@ -99,7 +80,11 @@ class Touchpoint(TimestampMixin, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str | None] = mapped_column(String(100))
-    stage: Mapped[JourneyStage] = mapped_column(code_enum(JourneyStage, "journey_stage"))
+    #: A stage code of the journey (``cxm journey``); checked against the active journey
+    #: when recorded (the default journey's codes are :class:`JourneyStage`).
+    stage: Mapped[str] = mapped_column(String(32))
+    #: The touchpoint type (``cxm journey show``), when recorded with one.
+    touchpoint_type: Mapped[str | None] = mapped_column(String(50))
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     note: Mapped[str | None] = mapped_column(Text)

@@ -40,6 +40,8 @@ __all__ = [
 EXTRA_SECTIONS: tuple[tuple[str, str], ...] = (
     ("Segments", "cxm.management.profile:segments_of"),
     ("Survey answers", "cxm.surveys.profile:answers_of"),
+    ("Cases", "cxm.cases.profile:cases_of"),
+    ("Consent", "cxm.consent.profile:consent_of"),
 )
 
 
@@ -191,6 +193,7 @@ def customer_file(
         by_stage: dict[str, int] = {
             s.value: stages[s.value] for s in JourneyStage if s.value in stages
         }
+        by_stage.update({k: n for k, n in sorted(stages.items()) if k not in by_stage})
         profile = {
             "id": c.id,
             "external_id": c.external_id,

@@ -22,7 +22,14 @@ from cxm.demo.vocabulary import (
     SURNAMES,
 )
 
-__all__ = ["CHURN_SHARE", "DAYS", "draw_customers", "draw_employees", "exact_counts"]
+__all__ = [
+    "CHURN_SHARE",
+    "DAYS",
+    "draw_customers",
+    "draw_employees",
+    "exact_counts",
+    "person_names",
+]
 
 #: Share of customers who churn within the two years.
 CHURN_SHARE = 0.17
@@ -49,7 +56,8 @@ def exact_counts(shares: np.ndarray, total: int) -> np.ndarray:
     return np.asarray(counts, dtype=np.int64)
 
 
-def _names(rng: np.random.Generator, n: int) -> list[str]:
+def person_names(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` Chinese personal names (surname and one or two given characters)."""
     sur = np.asarray(SURNAMES, dtype=object)[rng.integers(0, len(SURNAMES), n)]
     g1 = np.asarray(GIVEN_CHARS, dtype=object)[rng.integers(0, len(GIVEN_CHARS), n)]
     g2 = np.asarray(GIVEN_CHARS, dtype=object)[rng.integers(0, len(GIVEN_CHARS), n)]
@@ -64,7 +72,7 @@ def draw_employees(t: DemoTruth) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "external_id": [f"E{i + 1:03d}" for i in range(k)],
-            "name": _names(rng, k),
+            "name": person_names(rng, k),
             "team": t.employee_team,
         }
     )
@@ -204,7 +212,7 @@ def draw_customers(t: DemoTruth) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "external_id": ids,
-            "name": _names(rng, n),
+            "name": person_names(rng, n),
             "phone": [
                 f"{p}{x:08d}" for p, x in zip(prefix[rng.integers(0, 8, n)], tail, strict=True)
             ],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxm.demo.context import DemoContext
+from cxm.demo.ops_step import define_demo_service_levels
 from cxm.errors import InputError
 
 __all__ = ["COST_PER_CONTACT", "RFM_GROUPS", "VALUE", "define_demo_segments"]
@@ -54,6 +55,7 @@ def define_demo_segments(ctx: DemoContext) -> None:
             description="Recency, frequency, monetary cells grouped",
             created_by="demo",
         )
+        define_demo_service_levels(s, VALUE)  # their costs to serve feed the proposals below
     ctx.advance(0.1)
     tiers: list[dict[str, Any]] = []
     for i, name in enumerate((VALUE, RFM)):

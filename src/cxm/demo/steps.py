@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.behaviour_step import show_behaviour
+from cxm.demo.cases_step import draw_demo_cases
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.ops_step import record_demo_consent
+from cxm.demo.org_step import build_organisation
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.waves import fill_survey_waves
@@ -51,6 +54,8 @@ def build_company(ctx: DemoContext) -> None:
 #: The demo, in order. Append a step with one line: ``DemoStep("name", lambda: _("…"), fn)``.
 STEPS: tuple[DemoStep, ...] = (
     DemoStep("company", lambda: _("Building the company"), build_company, weight=10.0),
+    DemoStep("organisation", lambda: _("Drawing the organisation"), build_organisation),
+    DemoStep("consent", lambda: _("Recording consent"), record_demo_consent, weight=0.5),
     DemoStep(
         "survey_waves",
         lambda: _("Collecting four quarterly survey waves"),
@@ -63,6 +68,7 @@ STEPS: tuple[DemoStep, ...] = (
         define_demo_segments,
         weight=2.0,
     ),
+    DemoStep("cases", lambda: _("Recording the complaint history"), draw_demo_cases, weight=1.0),
     DemoStep("behaviour", lambda: _("Showing loyalty as behaviour"), show_behaviour),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, Table, delete, func, insert, select
+from sqlalchemy import JSON, Connection, Table, delete, func, insert, select, update
 
 from cxm.customers.models import Customer, Employee, Purchase, Team, Touchpoint
 from cxm.demo.vocabulary import START
@@ -53,6 +53,8 @@ def clear_store(conn: Connection) -> None:
     """
     from cxm.store.models import metadata
 
+    # The one foreign key against the table order (a team's lead is an employee of it).
+    conn.execute(update(Team).values(lead_id=None))
     for table in reversed(metadata.sorted_tables):
         conn.execute(delete(table))
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxm.analytics.segmentation import RuleSegment, pareto_tiers
+from cxm.audit.service import record, snapshot
 from cxm.errors import InputError, NotFound
 from cxm.i18n import _
 from cxm.management.models import SegmentDefinition, SegmentKind
@@ -129,6 +130,7 @@ def define_segments(
     description: str | None = None,
     created_by: str | None = None,
     replace: bool = False,
+    actor_id: int | None = None,
 ) -> SegmentDefinition:
     """Save a segment definition after checking its parameters."""
     try:
@@ -150,11 +152,24 @@ def define_segments(
             _("A segment definition named {name} exists; use --replace to redefine it.", name=name)
         )
     d = existing or SegmentDefinition(name=name)
+    before = snapshot(d, _AUDITED) if existing is not None else None
     d.kind, d.parameters, d.exclusive = k, params, exclusive
     d.description, d.created_by = description, created_by
     session.add(d)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="replace" if existing is not None else "create",
+        entity="segment_definition",
+        entity_id=d.id,
+        before=before,
+        after=snapshot(d, _AUDITED),
+    )
     return d
+
+
+_AUDITED = ("name", "kind", "parameters", "exclusive", "description")
 
 
 def get_definition(session: Session, name: str) -> SegmentDefinition:
@@ -168,8 +183,17 @@ def list_definitions(session: Session) -> list[SegmentDefinition]:
     return list(session.scalars(select(SegmentDefinition).order_by(SegmentDefinition.name)))
 
 
-def delete_definition(session: Session, name: str) -> None:
-    session.delete(get_definition(session, name))
+def delete_definition(session: Session, name: str, *, actor_id: int | None = None) -> None:
+    d = get_definition(session, name)
+    record(
+        session,
+        actor_id=actor_id,
+        action="delete",
+        entity="segment_definition",
+        entity_id=d.id,
+        before=snapshot(d, _AUDITED),
+    )
+    session.delete(d)
 
 
 def segment_labels(d: SegmentDefinition) -> list[str]:

@@ -83,5 +83,8 @@ class Target(TimestampMixin, Base):
     wave_id: Mapped[int | None] = mapped_column(Integer)
     period: Mapped[str | None] = mapped_column(String(20))
     value: Mapped[float] = mapped_column(Float)
-    service_level: Mapped[str | None] = mapped_column(Text)
+    #: The segment's service level (``cxm service-levels``); was a free-text label.
+    service_level_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_levels.id", ondelete="SET NULL")
+    )
     set_by: Mapped[str | None] = mapped_column(String(200))

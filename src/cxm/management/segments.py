@@ -25,6 +25,8 @@ from cxm.analytics.segmentation import (
     segment_summary,
 )
 from cxm.customers.models import Customer
+from cxm.errors import InputError
+from cxm.i18n import _
 from cxm.management.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
 from cxm.management.frames import (
     analysis_date,
@@ -144,7 +146,12 @@ def _insert_memberships(
 
 
 def recompute(
-    session: Session, name: str, *, now: datetime | None = None, as_of: Any = None
+    session: Session,
+    name: str,
+    *,
+    now: datetime | None = None,
+    actor_id: int | None = None,
+    as_of: Any = None,
 ) -> RecomputeResult:
     """Assign every customer of definition ``name`` afresh from the data as of ``as_of``
     (default: the last date in the data); close and open memberships for the difference
@@ -178,6 +185,16 @@ def recompute(
     if len(started):
         _insert_memberships(session, d.id, when, started)
     d.computed_at = when
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=actor_id,
+        action="recompute",
+        entity="segment_definition",
+        entity_id=d.id,
+        after={"computed_at": when, "started": len(started), "ended": len(ended)},
+    )
     return RecomputeResult(
         definition=d.name,
         computed_at=when,
@@ -189,6 +206,23 @@ def recompute(
 
 
 @read_once
+def _moment(at: Any) -> datetime:
+    """``at`` (a date, a datetime or an ISO text) as an aware datetime, or InputError."""
+    try:
+        t = pd.Timestamp(at)
+        if pd.isna(t):
+            raise ValueError(at)
+        return (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()  # type: ignore[no-any-return]
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise InputError(
+            _(
+                "at={value} is not a date or time: use YYYY-MM-DD or an ISO date-time "
+                "between 1678 and 2261.",
+                value=str(at)[:50],
+            )
+        ) from None
+
+
 def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     """Memberships of definition ``name`` valid at ``at`` (default: now)."""
     d = get_definition(session, name)
@@ -198,8 +232,7 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
     if at is None:
         q = q.where(SegmentMembership.valid_to.is_(None))
     else:
-        t = pd.Timestamp(at)
-        moment = (t.tz_localize(UTC) if t.tzinfo is None else t).to_pydatetime()
+        moment = _moment(at)
         q = q.where(SegmentMembership.valid_from <= moment).where(
             or_(SegmentMembership.valid_to.is_(None), SegmentMembership.valid_to > moment)
         )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cxm.analytics.churn import churn_rates
 from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
+from cxm.audit.service import record, snapshot
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
 from cxm.i18n import _
@@ -168,7 +169,9 @@ def propose(
         )
     cts = _cost_to_serve(current_members, session, cost_per_contact)
     seg = seg.assign(cost_to_serve=seg["segment"].map(cts).fillna(0.0))
-    for s, v in (cost_to_serve or {}).items():
+    from cxm.service_levels.service import costs_to_serve as levels_costs
+
+    for s, v in {**levels_costs(session, definition=name), **(cost_to_serve or {})}.items():
         seg.loc[seg["segment"] == s, "cost_to_serve"] = float(v)
     actual = kpi_actuals(
         session, name, kpi, items=items, min_n=1, membership=current_members, as_of=as_of
@@ -179,6 +182,10 @@ def propose(
             _("No actual {kpi} to start from: collect answers (or churn dates) first.", kpi=kpi)
         )
     out = propose_targets(seg, kpi=kpi, current=current, headroom=headroom)
+    from cxm.service_levels.service import service_level_names
+
+    named = out["segment"].map(service_level_names(session, definition=name))
+    out["service_level"] = named.where(named.notna(), out["service_level"])
     out.attrs["current"] = current
     return out
 
@@ -203,6 +210,7 @@ def set_target(
     period: str | None = None,
     service_level: str | None = None,
     set_by: str | None = None,
+    actor_id: int | None = None,
 ) -> Target:
     """Set (or replace) the target of one segment and KPI, for all waves or one."""
     d = get_definition(session, name)
@@ -224,15 +232,31 @@ def set_target(
         Target.wave_id.is_(None) if wave_id is None else Target.wave_id == wave_id,
         Target.period.is_(None) if period is None else Target.period == period,
     )
-    t = session.scalars(q).first() or Target(definition_id=d.id, segment=segment, kpi=kpi)
+    found = session.scalars(q).first()
+    t = found or Target(definition_id=d.id, segment=segment, kpi=kpi)
+    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level")
+    before = snapshot(found, fields) if found is not None else None
     t.wave_id, t.period, t.value = wave_id, period, v
-    t.service_level, t.set_by = service_level, set_by
+    from cxm.service_levels.service import resolve_service_level
+
+    t.service_level_id, t.set_by = resolve_service_level(session, service_level), set_by
     session.add(t)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="replace" if found is not None else "create",
+        entity="target",
+        entity_id=t.id,
+        before=before,
+        after=snapshot(t, fields),
+    )
     return t
 
 
 def targets_frame(session: Session, name: str) -> pd.DataFrame:
+    from cxm.service_levels.models import ServiceLevel
+
     d = get_definition(session, name)
     rows = session.execute(
         select(
@@ -241,10 +265,11 @@ def targets_frame(session: Session, name: str) -> pd.DataFrame:
             Target.wave_id,
             Target.period,
             Target.value,
-            Target.service_level,
+            ServiceLevel.name,
             Target.set_by,
             Target.updated_at,
         )
+        .outerjoin(ServiceLevel, ServiceLevel.id == Target.service_level_id)
         .where(Target.definition_id == d.id)
         .order_by(Target.segment, Target.kpi)
     ).all()

@@ -33,8 +33,13 @@ def text_question_codes(session: Session, *, questionnaire_id: int) -> set[str]:
     return codes
 
 
-def latest_comments(session: Session, *, wave_id: int, limit: int = 20) -> list[Comment]:
-    """Free-text answers of completed responses of the wave, newest first."""
+def latest_comments(
+    session: Session, *, wave_id: int, limit: int = 20, team_ids: frozenset[int] | None = None
+) -> list[Comment]:
+    """Free-text answers of completed responses of the wave, newest first (only those of
+    ``team_ids`` unless it is None)."""
+    from cxm.org.serving import in_teams
+
     wave = session.get(Wave, wave_id)
     if wave is None:
         return []
@@ -49,6 +54,7 @@ def latest_comments(session: Session, *, wave_id: int, limit: int = 20) -> list[
             Response.completed_at.is_not(None),
             Answer.question_code.in_(sorted(codes)),
             Answer.text.is_not(None),
+            in_teams(Response.team_id, Response.customer_id, team_ids),
         )
         .order_by(Response.completed_at.desc(), Answer.id)
         .limit(limit)

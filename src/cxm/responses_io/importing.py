@@ -198,6 +198,7 @@ def import_responses(
     questionnaire: str,
     wave_id: int | None = None,
     language: str = "zh-CN",
+    actor_id: int | None = None,
 ) -> ImportResult:
     """Import every finished response in ``path`` into the newest version of questionnaire
     ``questionnaire`` (and wave ``wave_id``, if given) — all rows or none.
@@ -272,5 +273,20 @@ def import_responses(
         last_page=len(definition.pages) - 1,
         language=language,
         source=f"import:{source}",
+    )
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=actor_id,
+        action="import",
+        entity="responses",
+        entity_id=p.name,
+        after={
+            "questionnaire_id": q.id,
+            "wave_id": wave_id,
+            "imported": len(parsed),
+            "source": source,
+        },
     )
     return ImportResult(imported=len(parsed), skipped_incomplete=skipped, source=source)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from cxm.i18n import _
@@ -57,8 +57,17 @@ class WaveRates:
         }
 
 
-def wave_rates(session: Session, *, wave_id: int) -> WaveRates:
-    """Invited, started (a page saved, not finished) and completed per stratum."""
+def _of_teams(team_ids: frozenset[int] | None) -> ColumnElement[bool]:
+    from cxm.org.serving import in_teams
+
+    return in_teams(Invitation.team_id, Invitation.customer_id, team_ids)
+
+
+def wave_rates(
+    session: Session, *, wave_id: int, team_ids: frozenset[int] | None = None
+) -> WaveRates:
+    """Invited, started (a page saved, not finished) and completed per stratum; only the
+    invitations of ``team_ids`` (see :func:`cxm.org.serving.in_teams`) unless it is None."""
     wave: Wave = get_wave(session, wave_id=wave_id)
     completed = case((Response.completed_at.is_not(None), 1), else_=0)
     started = case((Response.id.is_not(None) & Response.completed_at.is_(None), 1), else_=0)
@@ -70,7 +79,7 @@ def wave_rates(session: Session, *, wave_id: int) -> WaveRates:
             func.coalesce(func.sum(completed), 0),
         )
         .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.wave_id == wave_id)
+        .where(Invitation.wave_id == wave_id, _of_teams(team_ids))
         .group_by(Invitation.stratum)
         .order_by(Invitation.stratum)
     ).all()
@@ -115,8 +124,11 @@ class WaveSummary:
         return {**asdict(self), "rate": self.rate}
 
 
-def waves_overview(session: Session) -> list[WaveSummary]:
-    """Every wave, newest first, with invited and completed counts (two queries in all)."""
+def waves_overview(
+    session: Session, *, team_ids: frozenset[int] | None = None
+) -> list[WaveSummary]:
+    """Every wave, newest first, with invited and completed counts (two queries in all);
+    counting only the invitations of ``team_ids`` unless it is None."""
     from cxm.surveys.models import Questionnaire
 
     counts = {
@@ -128,7 +140,7 @@ def waves_overview(session: Session) -> list[WaveSummary]:
                 func.count(Response.completed_at),
             )
             .outerjoin(Response, Response.invitation_id == Invitation.id)
-            .where(Invitation.wave_id.is_not(None))
+            .where(Invitation.wave_id.is_not(None), _of_teams(team_ids))
             .group_by(Invitation.wave_id)
         ).all()
     }

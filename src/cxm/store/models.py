@@ -3,9 +3,15 @@ Alembic and for the schema-drift test). Add one line per domain."""
 
 from __future__ import annotations
 
+from cxm import ops_models  # noqa: F401  (jobs, journey, service levels, consent, channels)
+from cxm.accounts import login_models
 from cxm.accounts import models as accounts_models
+from cxm.audit import models as audit_models
+from cxm.cases import models as cases_models
 from cxm.customers import models as customers_models
 from cxm.management import models as management_models
+from cxm.org import models as org_models
+from cxm.privacy import models as privacy_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
 
@@ -13,3 +19,5 @@ __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
 _ = (customers_models, accounts_models, surveys_models, management_models)
+_domains = (org_models, audit_models, cases_models)
+_hardening = (login_models, privacy_models)

@@ -147,10 +147,23 @@ EXPORT_COLUMNS = (
 
 
 def export_invitations_csv(
-    session: Session, *, wave_id: int, base_url: str, out: IO[str], include_completed: bool = False
+    session: Session,
+    *,
+    wave_id: int,
+    base_url: str,
+    out: IO[str],
+    include_completed: bool = False,
+    withheld: dict[str, int] | None = None,
 ) -> int:
     """Write one CSV row per open invitation of the wave with a freshly minted personal
-    link (earlier links keep working). Returns the number of rows."""
+    link (earlier links keep working). Returns the number of rows.
+
+    The file feeds a mail-merge or SMS tool, so consent applies: a customer's e-mail
+    (phone) is left out without consent to survey contact by e-mail (SMS), and a customer
+    left with neither is left out. ``withheld`` receives the counts: ``email``, ``phone``
+    (addresses left out) and ``rows`` (customers left out)."""
+    from cxm.consent.service import split_by_consent
+
     query = (
         select(Invitation, Customer)
         .outerjoin(Customer, Customer.id == Invitation.customer_id)
@@ -160,10 +173,28 @@ def export_invitations_csv(
     if not include_completed:
         query = query.where(Invitation.status != InvitationStatus.COMPLETED)
     pairs = list(session.execute(query))
-    tokens = issue_links(session, invitation_ids=[inv.id for inv, _c in pairs])
+    ids = [c.id for _i, c in pairs if c is not None]
+    no_mail = set(split_by_consent(session, ids, channel="email", purpose="survey").refused)
+    no_sms = set(split_by_consent(session, ids, channel="sms", purpose="survey").refused)
+    counts = {"email": 0, "phone": 0, "rows": 0}
+    kept = []
+    for inv, cust in pairs:
+        email = cust.email if cust else None
+        phone = cust.phone if cust else None
+        if cust is not None and cust.id in no_mail and email:
+            email, counts["email"] = None, counts["email"] + 1
+        if cust is not None and cust.id in no_sms and phone:
+            phone, counts["phone"] = None, counts["phone"] + 1
+        if cust is not None and cust.id in no_mail and cust.id in no_sms:
+            counts["rows"] += 1
+            continue
+        kept.append((inv, cust, email, phone))
+    if withheld is not None:
+        withheld.update(counts)
+    tokens = issue_links(session, invitation_ids=[inv.id for inv, _c, _e, _p in kept])
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    for inv, cust in pairs:
+    for inv, cust, email, phone in kept:
         writer.writerow(
             [
                 _safe_cell(v)
@@ -171,12 +202,12 @@ def export_invitations_csv(
                     inv.id,
                     cust.external_id if cust else "",
                     cust.name if cust else "",
-                    cust.email if cust else "",
-                    cust.phone if cust else "",
+                    email or "",
+                    phone or "",
                     inv.stratum,
                     personal_link(base_url, tokens[inv.id]),
                     inv.expires_at.isoformat(),
                 )
             ]
         )
-    return len(pairs)
+    return len(kept)

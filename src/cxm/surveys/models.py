@@ -47,6 +47,7 @@ class InvitationKind(StrEnum):
     WAVE = "wave"  # a personal invitation of a periodic wave
     PUBLIC = "public"  # made when someone opens a wave's public link
     TOUCHPOINT = "touchpoint"  # a moment-of-truth survey
+    FOLLOWUP = "followup"  # the call-back survey of a resolved case
 
 
 class InvitationStatus(StrEnum):

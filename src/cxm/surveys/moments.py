@@ -100,7 +100,7 @@ def record_touchpoint(
     customer_id: int,
     external_id: str,
     occurred_at: datetime,
-    stage: JourneyStage | str,
+    stage: JourneyStage | str | None = None,
     channel: str | None = None,
     employee_id: int | None = None,
     team_id: int | None = None,
@@ -108,13 +108,28 @@ def record_touchpoint(
     survey: bool = True,
     questionnaire_code: str = MOMENT_TEMPLATE,
     valid_days: int = 14,
+    touchpoint_type: str | None = None,
 ) -> tuple[Touchpoint, int | None]:
     """Record a touchpoint and (unless ``survey=False``) invite the customer to rate it.
-    Returns the touchpoint and the invitation id. The team defaults to the employee's."""
-    try:
-        stage = JourneyStage(stage)
-    except ValueError:
-        raise InputError(_("Unknown journey stage {value}.", value=str(stage))) from None
+    Returns the touchpoint and the invitation id. The team defaults to the employee's. The
+    stage is a stage of the active journey, or follows from ``touchpoint_type``."""
+    from cxm.journey.service import check_stage, stage_for_type
+
+    if touchpoint_type is not None:
+        typed = stage_for_type(session, touchpoint_type)
+        if stage is not None and str(stage) != typed:
+            raise InputError(
+                _(
+                    "Touchpoint type {type} belongs to stage {typed}, not {stage}.",
+                    type=touchpoint_type,
+                    typed=typed,
+                    stage=str(stage),
+                )
+            )
+        stage = typed
+    if stage is None:
+        raise InputError(_("A touchpoint needs a journey stage or a touchpoint type."))
+    stage = check_stage(session, str(stage))
     if team_id is None and employee_id is not None:
         team_id = session.scalar(select(Employee.team_id).where(Employee.id == employee_id))
     tp = Touchpoint(
@@ -122,6 +137,7 @@ def record_touchpoint(
         customer_id=customer_id,
         occurred_at=occurred_at,
         stage=stage,
+        touchpoint_type=touchpoint_type,
         channel=channel,
         employee_id=employee_id,
         team_id=team_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -57,8 +58,10 @@ def load_version(version: QuestionnaireVersion) -> QuestionnaireDef:
     return QuestionnaireDef.model_validate(version.definition)
 
 
-def save_questionnaire(session: Session, *, definition: QuestionnaireDef) -> SavedQuestionnaire:
-    """Create the questionnaire ``definition.code``, or edit it.
+def save_questionnaire(
+    session: Session, *, definition: QuestionnaireDef, actor_id: int | None = None
+) -> SavedQuestionnaire:
+    """Create the questionnaire ``definition.code``, or edit it (audited as by ``actor_id``).
 
     Editing a version that nobody has answered changes it in place; editing one with
     answers adds a new version, so that old answers keep the questions they answered.
@@ -73,6 +76,7 @@ def save_questionnaire(session: Session, *, definition: QuestionnaireDef) -> Sav
         v = QuestionnaireVersion(questionnaire_id=q.id, number=1, definition=data)
         session.add(v)
         session.flush()
+        _audit(session, actor_id, "create", q.id, None, {"code": q.code, "version": 1})
         return SavedQuestionnaire(q.id, v.id, 1, new_version=False)
     q.title = dict(definition.title)
     current = latest_version(session, questionnaire_id=q.id)
@@ -80,8 +84,11 @@ def save_questionnaire(session: Session, *, definition: QuestionnaireDef) -> Sav
         return SavedQuestionnaire(q.id, current.id, current.number, new_version=False)
     answered = session.scalar(select(exists().where(Response.version_id == current.id)))
     if not answered:
+        before = {"code": q.code, "version": current.number, "definition": current.definition}
         current.definition = data
         session.flush()
+        after = {"code": q.code, "version": current.number, "definition": data}
+        _audit(session, actor_id, "edit", q.id, before, after)
         return SavedQuestionnaire(q.id, current.id, current.number, new_version=False)
     number = (
         session.scalar(
@@ -94,7 +101,36 @@ def save_questionnaire(session: Session, *, definition: QuestionnaireDef) -> Sav
     v = QuestionnaireVersion(questionnaire_id=q.id, number=number, definition=data)
     session.add(v)
     session.flush()
+    _audit(
+        session,
+        actor_id,
+        "new_version",
+        q.id,
+        {"code": q.code, "version": current.number},
+        {"code": q.code, "version": number},
+    )
     return SavedQuestionnaire(q.id, v.id, number, new_version=True)
+
+
+def _audit(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    questionnaire_id: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        entity="questionnaire",
+        entity_id=questionnaire_id,
+        before=before,
+        after=after,
+    )
 
 
 def install_template(session: Session, *, name: str = "ccsi") -> SavedQuestionnaire:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from cxm.audit.service import record, snapshot
 from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer
 from cxm.errors import InputError, NotFound
@@ -69,6 +70,7 @@ def create_wave(
     quiet_days: int = 90,
     public_rate_limit: int = 20,
     public_one_per_browser: bool = True,
+    actor_id: int | None = None,
 ) -> Wave:
     """A new wave of ``questionnaire_id`` open from ``opens_on`` to ``closes_on``."""
     if closes_on < opens_on:
@@ -89,6 +91,14 @@ def create_wave(
     )
     session.add(wave)
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="create",
+        entity="wave",
+        entity_id=wave.id,
+        after=snapshot(wave, ("name", "questionnaire_id", "opens_on", "closes_on", "quiet_days")),
+    )
     return wave
 
 
@@ -169,6 +179,7 @@ def sample_wave(
     quotas: Mapping[str, int] | int | None = None,
     seed: int | None = None,
     now: datetime | None = None,
+    actor_id: int | None = None,
 ) -> SampleResult:
     """Invite a random sample of customers to the wave, ``quotas[s]`` from each stratum ``s``
     (all eligible when ``quotas`` is None; the same number from each when it is an int).
@@ -240,4 +251,12 @@ def sample_wave(
         "shortfall": shortfall,
     }
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="sample",
+        entity="wave",
+        entity_id=wave.id,
+        after={**wave.sampling, "invitations": len(ids)},
+    )
     return SampleResult(wave.id, invited, shortfall, skipped, ids)

@@ -17,11 +17,13 @@ from cxm.i18n import _
 from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
+from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
-from cxm.web.security import install_security
+from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 
 __all__ = ["create_app"]
@@ -60,10 +62,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_security(app, settings)  # headers, body limits, one error renderer
     # Respondents' saves are the busiest route: matched first (each route tried costs).
     app.include_router(respond_router)
+    app.include_router(case_pages_router)
     app.include_router(staff_router)
+    app.include_router(feedback_router)
     app.include_router(api_router)
     app.include_router(management_router)
     app.include_router(reports_router)
+    install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"])

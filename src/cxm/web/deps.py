@@ -2,38 +2,34 @@
 
 ``DbSession`` is one transaction, committed before the response is sent (acknowledged means
 committed). ``CurrentStaff`` accepts a bearer API token or a page session; a session used
-for a state-changing request must carry the CSRF token. ``RequireRole("analyst")`` also
-admits roles above it.
+for a state-changing request must carry the CSRF token. What a route needs beyond a
+sign-in is declared with :func:`cxm.web.permissions.Require`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from cxm.accounts import Role, StaffUser, user_for_token
+from cxm.accounts import StaffUser, user_for_token
+from cxm.accounts.sessions import live_session
 from cxm.config import Settings
-from cxm.errors import PermissionDenied
 from cxm.i18n import _
 from cxm.store import Store
 from cxm.web.errors import NotAuthenticated
 from cxm.web.security import check_csrf, read_session
 
 __all__ = [
-    "AdminUser",
-    "AgentUser",
-    "AnalystUser",
     "AppSettings",
     "AppStore",
     "CsrfChecked",
     "CurrentStaff",
     "DbSession",
     "OptionalStaff",
-    "RequireRole",
     "get_db",
     "password_stamp",
 ]
@@ -89,6 +85,9 @@ async def optional_staff(request: Request, db: DbSession) -> StaffUser | None:
     # The session names the password hash it was made with: a new password ends it.
     if user is None or not user.active or session.get("pw") != password_stamp(user):
         return None
+    # Tracked on the server: sign-out, a new password or deactivation end it everywhere.
+    if not live_session(db, sid=session.get("sid"), user_id=user.id):
+        return None
     await check_csrf(request)
     return user
 
@@ -103,30 +102,6 @@ def current_staff(user: OptionalStaff) -> StaffUser:
 
 
 CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
-
-
-def RequireRole(role: Role | str) -> Any:  # noqa: N802 - reads as a type in signatures
-    """A dependency admitting ``role`` and the roles above it; use it as
-    ``Annotated[StaffUser, RequireRole("admin")]`` or through the aliases below."""
-    wanted = Role(role)
-
-    def check(user: CurrentStaff) -> StaffUser:
-        if not user.may(wanted):
-            raise PermissionDenied(
-                _(
-                    "This needs the {role} role; you are {have}.",
-                    role=wanted.value,
-                    have=user.role.value,
-                )
-            )
-        return user
-
-    return Depends(check)
-
-
-AdminUser = Annotated[StaffUser, RequireRole(Role.ADMIN)]
-AnalystUser = Annotated[StaffUser, RequireRole(Role.ANALYST)]
-AgentUser = Annotated[StaffUser, RequireRole(Role.AGENT)]
 
 
 async def _csrf(request: Request) -> None:

@@ -103,7 +103,8 @@ def render_error(
             if details is not None:
                 body["details"] = details
             response = JSONResponse(body, status_code=status, headers=headers)
-    apply_security_headers(response.headers, request.url.path)
+    extra = getattr(request.app.state, "extra_headers", None) if "app" in request.scope else None
+    apply_security_headers(response.headers, request.url.path, extra)
     return response
 
 

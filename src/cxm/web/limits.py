@@ -1,20 +1,21 @@
 """Limits on what a request may bring: body size (413, also for chunked bodies) and JSON
-nesting depth (400), checked before any route reads the body; and the login throttle."""
+nesting depth (400), checked before any route reads the body; a body that trickles in
+slower than the read timeout is refused (408). The login throttle is in the database
+(:mod:`cxm.accounts.throttle`)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
-import threading
-import time
-from collections import deque
 
 import numpy as np
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxm.i18n import _
+from cxm.web.controls import ControlFound, find_control
 
-__all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "LoginThrottle", "json_depth"]
+__all__ = ["MAX_JSON_DEPTH", "BodyLimitMiddleware", "json_depth"]
 
 MAX_JSON_DEPTH = 32
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -32,12 +33,22 @@ class BodyLimitMiddleware:
     """Reads the body up to ``max_bytes`` (refusing more with 413) and replays it to the app;
     a JSON body nested deeper than :data:`MAX_JSON_DEPTH` is refused with 400."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, read_timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if query:
+            found = find_control(query=query)
+            if found:
+                await self._refuse_control(scope, send, found)
+                return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -54,7 +65,12 @@ class BodyLimitMiddleware:
         total = 0
         more = True
         while more:
-            message = await receive()
+            try:
+                # A client that trickles its body (slowloris) holds a worker slot: bounded.
+                message = await asyncio.wait_for(receive(), self.read_timeout_s)
+            except TimeoutError:
+                await self._refuse(scope, send, 408)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -65,8 +81,13 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and json_depth(body) > MAX_JSON_DEPTH:
+        content_type = headers.get(b"content-type", b"").lower()
+        if b"json" in content_type and json_depth(body) > MAX_JSON_DEPTH:
             await self._refuse(scope, send, 400)
+            return
+        found = find_control(body=body, content_type=content_type)
+        if found:
+            await self._refuse_control(scope, send, found)
             return
         sent = False
 
@@ -79,11 +100,34 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
+    async def _refuse_control(self, scope: Scope, send: Send, found: ControlFound) -> None:
+        from cxm.web.errors import render_error
+
+        reason = _(
+            "contains the control character U+{code:04X} at character {position}; remove it "
+            "(only tab and line breaks are allowed in text)",
+            code=found.codepoint,
+            position=found.position,
+        )
+        response = render_error(
+            Request(scope),
+            status=422,
+            code="control_character",
+            message=_("Field {field} {reason}.", field=found.field, reason=reason),
+            details=[{"row": None, "column": found.field, "value": None, "reason": reason}],
+        )
+        await response(scope, _no_receive, send)
+
     async def _refuse(self, scope: Scope, send: Send, status: int) -> None:
         from cxm.web.errors import render_error
 
         request = Request(scope)
-        if status == 413:
+        if status == 408:
+            message = _(
+                "The request body did not arrive within {n} seconds.", n=self.read_timeout_s
+            )
+            code = "body_timeout"
+        elif status == 413:
             message = _("The request body is larger than the limit of {n} bytes.", n=self.max_bytes)
             code = "too_large"
         else:
@@ -100,41 +144,3 @@ class BodyLimitMiddleware:
 
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
-
-
-class LoginThrottle:
-    """Counts failed logins per client address and per account in a sliding window; more
-    than ``limit`` failures in ``window`` seconds locks that key until the oldest expires.
-    In memory, per process (a multi-process deployment needs a shared store)."""
-
-    def __init__(self, *, limit: int = 5, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] >= self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait before another attempt is allowed (0 when allowed now)."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._prune(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, self.window - (now - q[0]))
-        return int(wait) + 1 if wait > 0 else 0
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-            if len(self._failures) > 100_000:  # bound memory under a spray of names
-                for k in [k for k, q in self._failures.items() if not q]:
-                    del self._failures[k]

@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -25,7 +27,8 @@ from cxm.config import Settings
 from cxm.errors import PermissionDenied
 from cxm.i18n import _
 from cxm.web.errors import install_error_handlers
-from cxm.web.limits import BodyLimitMiddleware, LoginThrottle
+from cxm.web.limits import BodyLimitMiddleware
+from cxm.web.proxy import install_proxy_headers, is_https
 
 __all__ = [
     "CSP",
@@ -38,8 +41,12 @@ __all__ = [
     "check_csrf",
     "clear_session",
     "csrf_token",
+    "install_operations",
     "install_security",
+    "production_headers",
+    "read_device",
     "read_session",
+    "write_device",
     "write_session",
 ]
 
@@ -59,11 +66,29 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    # No page of CXM uses these: a script injected despite the CSP cannot either.
+    "Permissions-Policy": (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+    ),
 }
 
 
-def apply_security_headers(headers: MutableHeaders, path: str = "") -> None:
+#: Sent in production mode too (CXM_ENV=production): browsers keep to https for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def production_headers(settings: Settings) -> dict[str, str]:
+    """Headers added to :data:`_HEADERS` by this installation's settings."""
+    return {"Strict-Transport-Security": HSTS} if settings.env == "production" else {}
+
+
+def apply_security_headers(
+    headers: MutableHeaders, path: str = "", extra: Mapping[str, str] | None = None
+) -> None:
     for name, value in _HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    for name, value in (extra or {}).items():
         if name not in headers:
             headers[name] = value
     if path.startswith(("/staff", "/api")) and "cache-control" not in headers:
@@ -73,8 +98,9 @@ def apply_security_headers(headers: MutableHeaders, path: str = "") -> None:
 class SecurityHeadersMiddleware:
     """Adds the security headers to every HTTP response (pure ASGI: cheap per request)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, extra: Mapping[str, str] | None = None) -> None:
         self.app = app
+        self.extra = dict(extra or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +110,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                apply_security_headers(MutableHeaders(scope=message), path)
+                apply_security_headers(MutableHeaders(scope=message), path, self.extra)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -121,8 +147,41 @@ def write_session(request: Request, response: Response, data: dict[str, Any]) ->
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
         path="/",
+    )
+
+
+DEVICE_COOKIE = "cxm_device"
+DEVICE_MAX_AGE = 180 * 86400
+
+
+def _device_serializer(request: Request) -> URLSafeTimedSerializer:
+    settings: Settings = request.app.state.settings
+    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="cxm.device")
+
+
+def read_device(request: Request) -> str | None:
+    """The known-device token this browser holds (None when missing, forged or old)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 512:
+        return None
+    try:
+        token = _device_serializer(request).loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def write_device(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_serializer(request).dumps(token),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=is_https(request),
+        path="/staff/login",
     )
 
 
@@ -133,7 +192,7 @@ def clear_session(request: Request, response: Response) -> None:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=is_https(request),
     )
 
 
@@ -193,10 +252,72 @@ class _SessionWriter:
         await self.app(scope, receive, send_with_cookie)
 
 
+def _install_database_value_errors(app: FastAPI) -> None:
+    """A value the database cannot hold is the client's error, not the server's: an id of
+    2^63 (OverflowError on SQLite), text longer than a column or a number out of a
+    column's range (DataError on PostgreSQL) answer 422; a duplicate answers 409."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    from cxm.web.errors import render_error
+
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        return render_error(
+            request,
+            status=422,
+            code="out_of_range",
+            message=_("A value in the request is out of range or too long for its field."),
+        )
+
+    async def conflict(request: Request, exc: Exception) -> Response:
+        return render_error(
+            request,
+            status=409,
+            code="conflict",
+            message=_("This conflicts with data already saved (a duplicate?)."),
+        )
+
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
+    app.add_exception_handler(IntegrityError, conflict)
+
+
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Headers, body limits, session cookie writer, login throttle and error rendering."""
-    app.state.login_throttle = LoginThrottle(limit=5, window=60.0)
     install_error_handlers(app)
+    _install_database_value_errors(app)
+    app.state.throttle_counts = None
+    if settings.redis_url:
+        from cxm.accounts.throttle import RedisCounts
+
+        app.state.throttle_counts = RedisCounts(settings.redis_url)
+    if not settings.smtp_host:
+        logging.getLogger("cxm.web").warning(
+            _(
+                "E-mail is not configured (CXM_SMTP_HOST is empty): sending survey "
+                "invitations and reminders answers 409 until it is set."
+            )
+        )
     app.add_middleware(_SessionWriter)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.body_timeout_s,
+    )
+    app.state.extra_headers = production_headers(settings)
+    app.add_middleware(SecurityHeadersMiddleware, extra=app.state.extra_headers)
+    # Outermost: the client and scheme are the original ones for everything inside.
+    install_proxy_headers(app, settings)
+
+
+def install_operations(app: FastAPI) -> None:
+    """/healthz, /readyz and /metrics; request ids and metrics around every request
+    (added last, so they are the outermost middlewares)."""
+    from cxm.web.health import router as health_router
+    from cxm.web.logs import RequestIdMiddleware
+    from cxm.web.metrics import MetricsMiddleware
+    from cxm.web.metrics import router as metrics_router
+
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)

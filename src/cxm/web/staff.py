@@ -8,18 +8,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxm.accounts import Role, authenticate
+from cxm.accounts import authenticate
+from cxm.accounts.permissions import Capability
+from cxm.accounts.sessions import device_for, end_sessions, remember_device, start_session
+from cxm.accounts.throttle import AttemptKeys, failure_reason, record_attempt, retry_after
+from cxm.accounts.totp import totp_required, verify_totp
+from cxm.config import Settings
 from cxm.i18n import _
-from cxm.responses_io.comments import latest_comments
+from cxm.responses_io.comments import Comment, latest_comments
 from cxm.responses_io.rates import wave_rates, waves_overview
 from cxm.surveys.waves import get_wave
-from cxm.web.deps import CurrentStaff, DbSession, OptionalStaff, password_stamp
+from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
-from cxm.web.limits import LoginThrottle
+from cxm.web.permissions import Grant, Require, grant_for
+from cxm.web.proxy import client_address
 from cxm.web.security import (
     check_csrf,
     clear_session,
     csrf_token,
+    read_device,
+    write_device,
     write_session,
 )
 from cxm.web.templating import templates
@@ -27,6 +35,9 @@ from cxm.web.templating import templates
 __all__ = ["router", "safe_next"]
 
 router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
+
+Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
+Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
 
 
 def safe_next(target: str | None) -> str:
@@ -46,10 +57,6 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     return response
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, user: OptionalStaff, next: str = "/staff/") -> Response:
     if user is not None:
@@ -57,56 +64,102 @@ def login_form(request: Request, user: OptionalStaff, next: str = "/staff/") -> 
     return page(request, "staff/login.html", {"next": safe_next(next), "error": None})
 
 
+def _login_failed(request: Request, next: str, message: str, *, ask_code: bool) -> Response:
+    context = {"next": safe_next(next), "error": message, "ask_code": ask_code}
+    return page(request, "staff/login.html", context, status=401)
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login(
     request: Request,
     db: DbSession,
+    store: AppStore,
     name: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/staff/",
+    code: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    keys = ("ip:" + _client(request), "name:" + name.strip().lower())
-    wait = throttle.retry_after(*keys)
+    """Sign in, throttled in the database (see :mod:`cxm.accounts.throttle`); every
+    attempt is recorded. A browser that signed in before is a known device."""
+    device = device_for(db, token=read_device(request), account=name)
+    keys = AttemptKeys.of(name, client_address(request), device)
+    counts = request.app.state.throttle_counts  # Redis, when configured
+    wait = retry_after(db, keys, counts=counts)
     if wait:
+        with store.session() as s:  # kept although this request fails
+            record_attempt(s, keys, ok=False, reason="throttled")
         raise TooManyRequests(
             _("Too many failed sign-ins. Try again in {n} seconds.", n=wait), retry_after=wait
         )
     await check_csrf(request)
     user = authenticate(db, name=name.strip(), password=password)
     if user is None:
-        throttle.failed(*keys)
-        return page(
-            request,
-            "staff/login.html",
-            {"next": safe_next(next), "error": _("Wrong user name or password.")},
-            status=401,
+        record_attempt(
+            db, keys, ok=False, reason=failure_reason(db, name=name.strip()), counts=counts
         )
+        return _login_failed(request, next, _("Wrong user name or password."), ask_code=False)
+    if totp_required(db, user=user) and not verify_totp(db, user=user, code=code):
+        record_attempt(db, keys, ok=False, reason="bad_code", counts=counts)
+        message = (
+            _("Enter the 6-digit code from your authenticator app.")
+            if not code
+            else _("The code is wrong or already used: wait for the next one.")
+        )
+        return _login_failed(request, next, message, ask_code=True)
+    record_attempt(db, keys, ok=True, reason="ok")
     response = RedirectResponse(safe_next(next), status_code=303)
+    sid = start_session(db, user=user, client=keys.client)
+    if device is None:
+        write_device(request, response, remember_device(db, user=user))
     # A fresh CSRF token at sign-in: a token planted before login is worthless after it.
     write_session(
         request,
         response,
-        {"uid": user.id, "pw": password_stamp(user), "csrf": secrets.token_urlsafe(32)},
+        {
+            "uid": user.id,
+            "pw": password_stamp(user),
+            "sid": sid,
+            "csrf": secrets.token_urlsafe(32),
+        },
     )
     return response
 
 
 @router.post("/logout")
-def logout(request: Request, user: CurrentStaff) -> Response:
+def logout(request: Request, grant: Own, db: DbSession) -> Response:
+    """Sign out: every session of this user ends, in every browser."""
+    end_sessions(db, user_id=grant.user.id, reason="logout")
     response = RedirectResponse("/staff/login", status_code=303)
     clear_session(request, response)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, user: CurrentStaff, db: DbSession) -> Response:
-    return page(request, "staff/dashboard.html", {"user": user, "waves": waves_overview(db)})
+def dashboard(request: Request, grant: Own, db: DbSession) -> Response:
+    """Everyone signs in here; the waves show to those who read reports, for their teams."""
+    reports = grant_for(db, grant.user, Capability.VIEW_REPORTS)
+    waves = waves_overview(db, team_ids=reports.team_ids) if reports is not None else []
+    return page(request, "staff/dashboard.html", {"user": grant.user, "waves": waves})
+
+
+def _comments(
+    db: DbSession, wave_id: int, grant: Grant | None, answered: int, settings: Settings
+) -> list[Comment]:
+    """The wave's latest comments in the grant's teams; for part of the company only when
+    that part has CXM_MIN_TEXT_GROUP answers (fewer could tell who wrote them)."""
+    if grant is None or (not grant.whole_company and answered < settings.min_text_group):
+        return []
+    return latest_comments(db, wave_id=wave_id, team_ids=grant.team_ids)
 
 
 @router.get("/waves/{wave_id}", response_class=HTMLResponse)
-def wave_page(request: Request, wave_id: int, user: CurrentStaff, db: DbSession) -> Response:
-    rates = wave_rates(db, wave_id=wave_id)
+def wave_page(
+    request: Request, wave_id: int, grant: Rates, db: DbSession, settings: AppSettings
+) -> Response:
+    user = grant.user
+    rates = wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids)
+    export = grant_for(db, user, Capability.EXPORT)
+    verbatim = grant_for(db, user, Capability.SEE_VERBATIM)
     wave = get_wave(db, wave_id=wave_id)
     context = {
         "user": user,
@@ -119,7 +172,7 @@ def wave_page(request: Request, wave_id: int, user: CurrentStaff, db: DbSession)
         },
         "total": rates.total,
         "strata": rates.strata,
-        "can_export": user.may(Role.ANALYST),
-        "comments": latest_comments(db, wave_id=wave_id) if user.may(Role.ANALYST) else [],
+        "can_export": export is not None and export.whole_company,
+        "comments": _comments(db, wave_id, verbatim, rates.total.completed, settings),
     }
     return page(request, "staff/wave.html", context)

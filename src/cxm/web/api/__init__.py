@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cxm.web.api import moments, questionnaires, responses, users, waves
+from cxm.web.api import (
+    cases,
+    moments,
+    operations,
+    org,
+    privacy,
+    questionnaires,
+    responses,
+    users,
+    waves,
+)
 
 __all__ = ["api_router"]
 
@@ -14,4 +24,8 @@ api_router.include_router(questionnaires.router)
 api_router.include_router(waves.router)
 api_router.include_router(responses.router)
 api_router.include_router(users.router)
+api_router.include_router(org.router)
+api_router.include_router(cases.router)
+api_router.include_router(privacy.router)
+api_router.include_router(operations.router)
 api_router.include_router(moments.router)

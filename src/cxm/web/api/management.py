@@ -13,14 +13,23 @@ import pandas as pd
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxm.accounts.permissions import Capability
 from cxm.management import churn as churn_service
 from cxm.management import definitions, economics, segments
 from cxm.management import targets as targets_service
-from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
+from cxm.web.deps import AppSettings, DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["SegmentDefinitionIn", "TargetIn", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["management"])
+
+Configure = Annotated[Grant, Require(Capability.CONFIGURE)]
+#: Segment definitions and targets are company settings, not any team's data.
+CompanySettings = Annotated[Grant, Require(Capability.VIEW_REPORTS, shared=True)]
+Reports = Annotated[Grant, Require(Capability.VIEW_REPORTS)]
+People = Annotated[Grant, Require(Capability.SEE_PERSONAL_DATA)]
+Money = Annotated[Grant, Require(Capability.SEE_MONEY)]
 
 Segments = Annotated[str, Query(max_length=100, description="Segment definition name.")]
 AsOf = Annotated[
@@ -61,7 +70,7 @@ class TargetIn(BaseModel):
 
 
 @router.get("/segments")
-def list_segments(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+def list_segments(db: DbSession, grant: CompanySettings) -> list[dict[str, Any]]:
     return [
         {
             "name": d.name,
@@ -75,7 +84,7 @@ def list_segments(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
 
 
 @router.post("/segments", status_code=201)
-def define_segments(body: SegmentDefinitionIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+def define_segments(body: SegmentDefinitionIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     d = definitions.define_segments(
         db,
         name=body.name,
@@ -83,15 +92,16 @@ def define_segments(body: SegmentDefinitionIn, db: DbSession, user: AnalystUser)
         parameters=body.parameters,
         exclusive=body.exclusive,
         description=body.description,
-        created_by=user.name,
+        created_by=grant.user.name,
         replace=body.replace,
+        actor_id=grant.user.id,
     )
     return {"name": d.name, "kind": d.kind.value, "parameters": d.parameters}
 
 
 @router.post("/segments/{name}/recompute")
-def recompute_segments(name: str, db: DbSession, user: AnalystUser) -> dict[str, Any]:
-    r = segments.recompute(db, name)
+def recompute_segments(name: str, db: DbSession, grant: Configure) -> dict[str, Any]:
+    r = segments.recompute(db, name, actor_id=grant.user.id)
     return {
         "definition": r.definition,
         "computed_at": r.computed_at.isoformat(),
@@ -103,19 +113,17 @@ def recompute_segments(name: str, db: DbSession, user: AnalystUser) -> dict[str,
 
 
 @router.get("/segments/{name}")
-def show_segments(
-    name: str, db: DbSession, user: CurrentStaff, at: str | None = None
-) -> dict[str, Any]:
+def show_segments(name: str, db: DbSession, grant: Money, at: str | None = None) -> dict[str, Any]:
     return {"definition": name, "at": at, "segments": _records(segments.summary(db, name, at=at))}
 
 
 @router.get("/segments/{name}/targets")
-def list_targets(name: str, db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+def list_targets(name: str, db: DbSession, grant: CompanySettings) -> list[dict[str, Any]]:
     return _records(targets_service.targets_frame(db, name))
 
 
 @router.post("/segments/{name}/targets", status_code=201)
-def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+def set_target(name: str, body: TargetIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     t = targets_service.set_target(
         db,
         name,
@@ -125,7 +133,8 @@ def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> d
         wave_id=body.wave_id,
         period=body.period,
         service_level=body.service_level,
-        set_by=user.name,
+        set_by=grant.user.name,
+        actor_id=grant.user.id,
     )
     return {"segment": t.segment, "kpi": t.kpi, "value": t.value, "set_by": t.set_by}
 
@@ -134,7 +143,7 @@ def set_target(name: str, body: TargetIn, db: DbSession, user: AnalystUser) -> d
 def propose_targets(
     name: str,
     db: DbSession,
-    user: CurrentStaff,
+    grant: Configure,
     kpi: str = "csat",
     cost_per_contact: Annotated[float, Query(ge=0)] = 0.0,
 ) -> dict[str, Any]:
@@ -146,19 +155,20 @@ def propose_targets(
 def target_report(
     name: str,
     db: DbSession,
-    user: CurrentStaff,
+    grant: Reports,
+    settings: AppSettings,
     kpi: Annotated[list[str] | None, Query()] = None,
     wave: Annotated[list[int] | None, Query()] = None,
-    min_n: Annotated[int, Query(ge=1)] = 30,
+    min_n: Annotated[int | None, Query(ge=1, description="Default: CXM_MIN_N.")] = None,
 ) -> dict[str, Any]:
-    table = targets_service.report(db, name, kpis=kpi, wave_ids=wave, min_n=min_n)
+    table = targets_service.report(db, name, kpis=kpi, wave_ids=wave, min_n=min_n or settings.min_n)
     return {"definition": name, "rows": _records(table)}
 
 
 @router.get("/churn")
 def churn_report(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Reports,
     segments: Segments | None = None,
     freq: str = "Y",
     as_of: AsOf = None,
@@ -176,7 +186,7 @@ def churn_report(
 @router.get("/churn/survival")
 def churn_survival(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Reports,
     segments: Segments | None = None,
     by: str = "segment",
     as_of: AsOf = None,
@@ -192,7 +202,7 @@ def churn_survival(
 @router.get("/churn/risk")
 def churn_risk(
     db: DbSession,
-    user: CurrentStaff,
+    grant: People,
     horizon_days: Annotated[int, Query(ge=30, le=3650)] = 180,
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
     as_of: AsOf = None,
@@ -214,7 +224,7 @@ def churn_risk(
 @router.get("/clv")
 def clv(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Money,
     segments: Segments,
     discount: Annotated[float, Query(ge=0, lt=1)] = 0.1,
     horizon: Annotated[int | None, Query(ge=1, le=100)] = None,
@@ -229,7 +239,7 @@ def clv(
 @router.get("/retention/simulate")
 def simulate(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Money,
     segments: Segments,
     cut: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     years: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -245,7 +255,7 @@ def simulate(
 @router.get("/invest")
 def invest(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Money,
     segments: Segments,
     budget: Annotated[float | None, Query(ge=0)] = None,
     as_of: AsOf = None,

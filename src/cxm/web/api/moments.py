@@ -10,8 +10,10 @@ import pandas as pd
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from cxm.accounts.permissions import Capability
 from cxm.management.moments import moments_of_truth
-from cxm.web.deps import CurrentStaff, DbSession
+from cxm.web.deps import DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["MomentsOut", "router"]
 
@@ -32,7 +34,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 @router.get("/moments", response_model=MomentsOut)
 def moments(
     db: DbSession,
-    user: CurrentStaff,
+    grant: Annotated[Grant, Require(Capability.VIEW_REPORTS)],
     as_of: Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
     min_n: Annotated[int, Query(ge=1, le=100000)] = 30,
 ) -> MomentsOut:

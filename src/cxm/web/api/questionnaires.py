@@ -4,23 +4,29 @@ when the current one has answers)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from cxm.accounts.permissions import Capability
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.surveys.loader import parse_definition, parse_yaml
 from cxm.surveys.models import Questionnaire, QuestionnaireVersion
 from cxm.surveys.questionnaires import get_questionnaire, latest_version, save_questionnaire
 from cxm.surveys.schema import QuestionnaireDef
-from cxm.web.deps import AnalystUser, CurrentStaff, DbSession
+from cxm.web.deps import DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/questionnaires", tags=["questionnaires"])
+
+Configure = Annotated[Grant, Require(Capability.CONFIGURE)]
+#: Questionnaire texts belong to no team: anyone who reads reports may read them.
+Read = Annotated[Grant, Require(Capability.VIEW_REPORTS, shared=True)]
 
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
@@ -78,12 +84,10 @@ _BODY_DOC = {
 
 
 @router.post("", status_code=201, openapi_extra=_BODY_DOC)
-async def create_questionnaire(
-    request: Request, db: DbSession, user: AnalystUser
-) -> dict[str, Any]:
+async def create_questionnaire(request: Request, db: DbSession, grant: Configure) -> dict[str, Any]:
     """Save a questionnaire (a new one, or an edit of the one with the same code)."""
     definition = await _definition(request)
-    saved = save_questionnaire(db, definition=definition)
+    saved = save_questionnaire(db, definition=definition, actor_id=grant.user.id)
     return {
         "id": saved.questionnaire_id,
         "code": definition.code,
@@ -94,7 +98,7 @@ async def create_questionnaire(
 
 @router.put("/{code}", openapi_extra=_BODY_DOC)
 async def edit_questionnaire(
-    code: str, request: Request, db: DbSession, user: AnalystUser
+    code: str, request: Request, db: DbSession, grant: Configure
 ) -> dict[str, Any]:
     """Edit: changes the current version in place, or adds a version if it has answers."""
     definition = await _definition(request)
@@ -103,7 +107,7 @@ async def edit_questionnaire(
             _("The body is questionnaire {got}, not {code}.", got=definition.code, code=code)
         )
     get_questionnaire(db, code=code)
-    saved = save_questionnaire(db, definition=definition)
+    saved = save_questionnaire(db, definition=definition, actor_id=grant.user.id)
     return {
         "id": saved.questionnaire_id,
         "code": code,
@@ -113,7 +117,7 @@ async def edit_questionnaire(
 
 
 @router.get("")
-def list_questionnaires(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+def list_questionnaires(db: DbSession, grant: Read) -> list[dict[str, Any]]:
     out = []
     for q in db.scalars(select(Questionnaire).order_by(Questionnaire.code)):
         out.append(_summary(q, latest_version(db, questionnaire_id=q.id)))
@@ -121,7 +125,7 @@ def list_questionnaires(db: DbSession, user: CurrentStaff) -> list[dict[str, Any
 
 
 @router.get("/{code}")
-def read_questionnaire(code: str, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def read_questionnaire(code: str, db: DbSession, grant: Read) -> dict[str, Any]:
     """The newest version's definition and the list of versions."""
     q = get_questionnaire(db, code=code)
     v = latest_version(db, questionnaire_id=q.id)

@@ -13,16 +13,22 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from cxm.accounts.permissions import Capability
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.responses_io.export import csv_chunks, plan_export, response_page
 from cxm.responses_io.formats import write_sav_file, write_xlsx_file
 from cxm.responses_io.importing import import_responses
-from cxm.web.deps import AnalystUser, AppStore, DbSession
+from cxm.web.deps import AppStore, DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["responses"])
+
+Answers = Annotated[Grant, Require(Capability.SEE_PERSONAL_DATA)]
+Export = Annotated[Grant, Require(Capability.EXPORT)]
+Import = Annotated[Grant, Require(Capability.IMPORT_DATA)]
 
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -40,7 +46,7 @@ def list_responses(
     request: Request,
     wave_id: int,
     store: AppStore,
-    user: AnalystUser,
+    grant: Answers,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -55,7 +61,7 @@ def list_responses(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def export_csv(request: Request, wave_id: int, store: AppStore, user: AnalystUser) -> Response:
+def export_csv(request: Request, wave_id: int, store: AppStore, grant: Export) -> Response:
     """One row per response, streamed in batches (formula-safe cells and headers)."""
     plan = plan_export(store, wave_id=wave_id, lang=request.state.lang)
     return StreamingResponse(
@@ -85,7 +91,7 @@ def _file_export(request: Request, wave_id: int, store: AppStore, fmt: str) -> R
     response_class=FileResponse,
     responses={200: {"content": {_MEDIA["xlsx"]: {}}}},
 )
-def export_xlsx(request: Request, wave_id: int, store: AppStore, user: AnalystUser) -> Response:
+def export_xlsx(request: Request, wave_id: int, store: AppStore, grant: Export) -> Response:
     """One sheet, one row per response (written row by row in write-only mode)."""
     return _file_export(request, wave_id, store, "xlsx")
 
@@ -95,7 +101,7 @@ def export_xlsx(request: Request, wave_id: int, store: AppStore, user: AnalystUs
     response_class=FileResponse,
     responses={200: {"content": {_MEDIA["sav"]: {}}}},
 )
-def export_sav(request: Request, wave_id: int, store: AppStore, user: AnalystUser) -> Response:
+def export_sav(request: Request, wave_id: int, store: AppStore, grant: Export) -> Response:
     """SPSS file with variable labels (question texts) and value labels."""
     return _file_export(request, wave_id, store, "sav")
 
@@ -103,7 +109,7 @@ def export_sav(request: Request, wave_id: int, store: AppStore, user: AnalystUse
 @router.post("/responses/import")
 def import_file(
     db: DbSession,
-    user: AnalystUser,
+    grant: Import,
     file: Annotated[UploadFile, File(description="LimeSurvey/Qualtrics CSV or SPSS .sav")],
     questionnaire: Annotated[str, Form(max_length=64)],
     wave_id: Annotated[int | None, Form()] = None,
@@ -118,7 +124,12 @@ def import_file(
         with os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(file.file, out)
         result = import_responses(
-            db, path=name, questionnaire=questionnaire, wave_id=wave_id, language=language
+            db,
+            path=name,
+            questionnaire=questionnaire,
+            wave_id=wave_id,
+            language=language,
+            actor_id=grant.user.id,
         )
     finally:
         os.unlink(name)

@@ -1,25 +1,38 @@
-"""``/api/v1/users`` and ``/api/v1/me``: staff accounts (admin only) and one's own tokens."""
+"""``/api/v1/users`` and ``/api/v1/me``: staff accounts (manage_users) and one's own tokens."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxm.accounts import Role, StaffUser, create_token, create_user, list_users, revoke_token
 from cxm.accounts.models import ApiToken
+from cxm.accounts.permissions import Capability, Scope
 from cxm.errors import NotFound
 from cxm.i18n import _
-from cxm.web.deps import AdminUser, CurrentStaff, DbSession
+from cxm.web.deps import DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["users"])
 
+Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
+Admin = Annotated[Grant, Require(Capability.MANAGE_USERS)]
+
 
 def _user(u: StaffUser) -> dict[str, Any]:
-    return {"id": u.id, "name": u.name, "role": u.role.value, "active": u.active}
+    return {
+        "id": u.id,
+        "name": u.name,
+        "role": u.role.value,
+        "scope": u.scope.value,
+        "team_id": u.team_id,
+        "unit_id": u.unit_id,
+        "active": u.active,
+    }
 
 
 class UserIn(BaseModel):
@@ -28,6 +41,9 @@ class UserIn(BaseModel):
     name: str = Field(min_length=2, max_length=100)
     role: Role
     password: str = Field(min_length=1, max_length=1024)
+    scope: Scope | None = None
+    team: str | None = Field(default=None, max_length=200, description="Team name.")
+    unit: str | None = Field(default=None, max_length=100, description="Org unit code.")
 
 
 class TokenIn(BaseModel):
@@ -37,31 +53,42 @@ class TokenIn(BaseModel):
 
 
 @router.get("/me")
-def me(user: CurrentStaff) -> dict[str, Any]:
-    return _user(user)
+def me(grant: Own) -> dict[str, Any]:
+    return _user(grant.user)
 
 
 @router.get("/users")
-def users(db: DbSession, admin: AdminUser) -> list[dict[str, Any]]:
+def users(db: DbSession, grant: Admin) -> list[dict[str, Any]]:
     return [_user(u) for u in list_users(db)]
 
 
 @router.post("/users", status_code=201)
-def add_user(body: UserIn, db: DbSession, admin: AdminUser) -> dict[str, Any]:
-    return _user(create_user(db, name=body.name, role=body.role, password=body.password))
+def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
+    user = create_user(
+        db,
+        name=body.name,
+        role=body.role,
+        password=body.password,
+        scope=body.scope,
+        team=body.team,
+        unit=body.unit,
+        actor_id=grant.user.id,
+    )
+    return _user(user)
 
 
 @router.post("/me/tokens", status_code=201)
-def new_token(body: TokenIn, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def new_token(body: TokenIn, db: DbSession, grant: Own) -> dict[str, Any]:
     """A new API token for oneself; the secret is shown only in this answer."""
-    issued = create_token(db, name=user.name, label=body.label)
+    issued = create_token(db, name=grant.user.name, label=body.label, actor_id=grant.user.id)
     return {"id": issued.id, "token": issued.secret, "prefix": issued.prefix}
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-def drop_token(token_id: int, db: DbSession, user: CurrentStaff) -> None:
-    """Revoke one of one's own tokens (an admin may revoke anyone's)."""
+def drop_token(token_id: int, db: DbSession, grant: Own) -> None:
+    """Revoke one of one's own tokens (a user manager may revoke anyone's)."""
     token = db.get(ApiToken, token_id)
-    if token is None or (token.user_id != user.id and not user.may(Role.ADMIN)):
+    user = grant.user
+    if token is None or (token.user_id != user.id and not user.can(Capability.MANAGE_USERS)):
         raise NotFound(_("No API token with id {id}.", id=token_id))
-    revoke_token(db, token_id=token_id)
+    revoke_token(db, token_id=token_id, actor_id=user.id)

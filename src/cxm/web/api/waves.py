@@ -11,16 +11,23 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxm.accounts.permissions import Capability
 from cxm.responses_io.rates import wave_rates, waves_overview
 from cxm.surveys.invitations import export_invitations_csv
 from cxm.surveys.mail import send_wave_emails
 from cxm.surveys.questionnaires import get_questionnaire
 from cxm.surveys.waves import create_wave, enable_public_link, get_wave, sample_wave
-from cxm.web.deps import AgentUser, AnalystUser, AppSettings, AppStore, CurrentStaff, DbSession
+from cxm.web.deps import AppSettings, AppStore, DbSession
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["WaveIn", "router"]
 
 router = APIRouter(prefix="/waves", tags=["waves"])
+
+Configure = Annotated[Grant, Require(Capability.CONFIGURE)]
+Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
+Export = Annotated[Grant, Require(Capability.EXPORT)]
+Send = Annotated[Grant, Require(Capability.SEND_SURVEYS, filters=True)]
 
 
 class WaveIn(BaseModel):
@@ -47,7 +54,7 @@ class WaveIn(BaseModel):
 
 
 @router.post("", status_code=201)
-def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
+def create(body: WaveIn, db: DbSession, grant: Configure) -> dict[str, Any]:
     """Create the wave and invite its sample in one transaction."""
     q = get_questionnaire(db, code=body.questionnaire)
     wave = create_wave(
@@ -57,9 +64,15 @@ def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
         opens_on=body.opens_on,
         closes_on=body.closes_on,
         quiet_days=body.quiet_days,
+        actor_id=grant.user.id,
     )
     result = sample_wave(
-        db, wave_id=wave.id, stratum=body.stratum, quotas=body.quotas, seed=body.seed
+        db,
+        wave_id=wave.id,
+        stratum=body.stratum,
+        quotas=body.quotas,
+        seed=body.seed,
+        actor_id=grant.user.id,
     )
     out: dict[str, Any] = {
         "id": wave.id,
@@ -76,13 +89,13 @@ def create(body: WaveIn, db: DbSession, user: AnalystUser) -> dict[str, Any]:
 
 
 @router.get("")
-def list_waves(db: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+def list_waves(db: DbSession, grant: Rates) -> list[dict[str, Any]]:
     """Every wave with invited, completed and response rate."""
-    return [w.to_dict() for w in waves_overview(db)]
+    return [w.to_dict() for w in waves_overview(db, team_ids=grant.team_ids)]
 
 
 @router.get("/{wave_id}")
-def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def read_wave(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     wave = get_wave(db, wave_id=wave_id)
     return {
         "id": wave.id,
@@ -92,14 +105,14 @@ def read_wave(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]
         "closes_on": wave.closes_on,
         "quiet_days": wave.quiet_days,
         "sampling": wave.sampling,
-        "rates": wave_rates(db, wave_id=wave_id).to_dict(),
+        "rates": wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids).to_dict(),
     }
 
 
 @router.get("/{wave_id}/rates")
-def rates(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
+def rates(wave_id: int, db: DbSession, grant: Rates) -> dict[str, Any]:
     """Response rate overall and per stratum (segment)."""
-    return wave_rates(db, wave_id=wave_id).to_dict()
+    return wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids).to_dict()
 
 
 @router.get(
@@ -107,9 +120,7 @@ def rates(wave_id: int, db: DbSession, user: CurrentStaff) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def invitations_csv(
-    wave_id: int, db: DbSession, settings: AppSettings, user: AnalystUser
-) -> Response:
+def invitations_csv(wave_id: int, db: DbSession, settings: AppSettings, grant: Export) -> Response:
     """Open invitations with a fresh personal link each (earlier links keep working)."""
     get_wave(db, wave_id=wave_id)
     out = io.StringIO()
@@ -134,7 +145,7 @@ def remind(
     wave_id: int,
     store: AppStore,
     settings: AppSettings,
-    user: AgentUser,
+    grant: Send,
     body: RemindIn | None = None,
 ) -> dict[str, Any]:
     """E-mail a reminder to non-responders (sent or last reminded ``min_days_since`` days ago)."""
@@ -149,5 +160,11 @@ def remind(
         lang=body.lang,
         min_days_since=body.min_days_since,
         max_reminders=body.max_reminders,
+        team_ids=grant.team_ids,
     )
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    return {
+        "sent": result.sent,
+        "no_email": result.no_email,
+        "failed": result.failed,
+        "no_consent": result.no_consent,
+    }

@@ -1,0 +1,364 @@
+"""Time the closed loop at scale: the inbox page over 100,000 cases, one worker pass over
+100,000 open cases, a rules pass over 10,000 new answers, and survey saves with the loop's
+worker running beside them versus without it.
+
+    .venv/bin/python benchmarks/cases.py [--cases 100000] [--answers 10000] [--postgres URL]
+
+Builds a fresh database (SQLite in a temporary folder, or the PostgreSQL database given —
+its tables are dropped and re-created), bulk-inserts customers and open cases, and times
+the real code paths: the inbox page through the real app (an agent signed in), the sweep's
+clock step, ``run_rules``, and ``save_page`` for one-page responses. Prints wall and CPU
+time and the load average; asserts nothing.
+Goals (issue 16): inbox < 300 ms with 100,000 cases; worker pass < 10 s over 100,000 open
+cases; saves with the loop on within 10 % of saves with it off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+
+
+def _store(url: str | None, folder: Path):  # type: ignore[no-untyped-def]
+    from cxm.store import Store, make_engine
+    from cxm.store.migrate import upgrade
+    from cxm.store.models import metadata
+
+    if url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            metadata.drop_all(conn)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        engine.dispose()
+    else:
+        url = f"sqlite:///{folder / 'cases.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return Store.open(url), url
+
+
+def _fill(store, cases: int, rng: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
+    from cxm.accounts import create_user
+    from cxm.cases.models import Case
+    from cxm.customers.models import Customer
+
+    n_customers = max(cases // 2, 1000)
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(Customer),
+            [
+                {
+                    "external_id": f"C{i:07d}",
+                    "name": f"Kunde {i}",
+                    "email": f"c{i}@x.test",
+                    "status": "active",
+                    "attributes": {},
+                    "created_at": datetime.now(UTC),
+                    "updated_at": datetime.now(UTC),
+                }
+                for i in range(n_customers)
+            ],
+        )
+    with store.session() as s:
+        agents = [
+            create_user(s, name=f"agent{i}", role="agent", password="bench-pass-1").id
+            for i in range(20)
+        ]
+    now = datetime.now(UTC)
+    opened = now - timedelta(hours=1) * rng.uniform(0, 96, cases)
+    rows = []
+    for i in range(cases):
+        o = opened[i].to_pydatetime() if hasattr(opened[i], "to_pydatetime") else opened[i]
+        rows.append(
+            {
+                "customer_id": int(rng.integers(1, n_customers + 1)),
+                "type": "complaint",
+                "source": "manual",
+                "subject": f"Problem {i}",
+                "faults": ["indifference"],
+                "owner_user_id": agents[i % len(agents)],
+                "status": "in_progress",
+                "priority": "normal",
+                "tier": "default",
+                "business_hours": False,
+                "opened_at": o,
+                "first_response_due": o + timedelta(hours=24),
+                "resolution_due": o + timedelta(hours=72),
+                "first_response_at": o + timedelta(hours=1),
+                "handoffs": 0,
+                "reopened": 0,
+                "needed_supervisor": False,
+                "version": 1,
+                "created_at": o,
+                "updated_at": o,
+            }
+        )
+    with store.engine.begin() as conn:
+        for k in range(0, cases, 20_000):
+            conn.execute(insert(Case), rows[k : k + 20_000])
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def bench_inbox(store, url: str) -> None:  # type: ignore[no-untyped-def]
+    from cxm.config import Settings
+    from cxm.web.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    import re
+
+    app = create_app(Settings(database_url=url, env="test", secret_key="b" * 48), store=store)
+    with TestClient(app, headers={"accept": "text/html"}) as client:
+        form = client.get("/staff/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/staff/login", data={"name": "agent1", "password": "bench-pass-1", "csrf_token": token}
+        )
+        for view in ("mine", "open", "breaching"):
+            times = []
+            for _i in range(15):
+                t = time.perf_counter()
+                r = client.get(f"/staff/cases?view={view}")
+                times.append(time.perf_counter() - t)
+                assert r.status_code == 200
+            times.sort()
+            print(
+                f"  inbox view={view:<9} p50 {statistics.median(times) * 1000:7.1f} ms   "
+                f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:7.1f} ms   "
+                f"({len(r.content) / 1024:.0f} KiB)   goal < 300 ms"
+            )
+
+
+def bench_worker(store, cases: int) -> None:  # type: ignore[no-untyped-def]
+    from cxm.cases.worker import check_clocks
+
+    later = datetime.now(UTC) + timedelta(hours=40)
+    with store.session() as s:
+        counts, wall, cpu = _timed(lambda: check_clocks(s, now=later))
+    print(
+        f"  worker clock pass over {cases:,} open cases: {wall:.2f} s wall, {cpu:.2f} s CPU "
+        f"({counts['escalated']:,} escalated, {counts['warned']:,} warned)   goal < 10 s"
+    )
+    with store.session() as s:
+        counts, wall, cpu = _timed(lambda: check_clocks(s, now=later))
+    print(f"  second pass (nothing new): {wall:.2f} s wall, {cpu:.2f} s CPU")
+
+
+_WAVES = iter(range(1, 1000))
+
+
+def _rated(store, n: int, rules: bool) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+    from cxm.surveys.invitations import issue_links
+    from cxm.surveys.loader import parse_definition
+    from cxm.surveys.questionnaires import save_questionnaire
+    from cxm.surveys.waves import create_wave, sample_wave
+
+    with store.session() as s:
+        code = f"rated{next(_WAVES)}"
+        saved = save_questionnaire(
+            s,
+            definition=parse_definition(
+                {
+                    "code": code,
+                    "title": {"en": "R"},
+                    "pages": [
+                        {
+                            "questions": [
+                                {"code": "REC", "type": "nps", "text": {"en": "R?"}},
+                                {"code": "SAT", "type": "satisfaction5", "text": {"en": "S?"}},
+                            ]
+                        }
+                    ],
+                }
+            ),
+        )
+        wave = create_wave(
+            s,
+            questionnaire_id=saved.questionnaire_id,
+            name=f"W{code}",
+            opens_on=date.today() - timedelta(days=1),
+            closes_on=date.today() + timedelta(days=30),
+            quiet_days=0,
+        )
+        sampled = sample_wave(s, wave_id=wave.id, seed=int(rules), quotas=n)
+        tokens = issue_links(s, invitation_ids=sorted(sampled.invitation_ids))
+    return list(tokens.values()), wave.id
+
+
+def _loop_process(url: str, stop: Any, passes: Any) -> None:
+    """The loop's worker in its own process, as deployed (``cxm cases sweep --loop``)."""
+    from cxm.cases.rules import run_rules
+    from cxm.store import Store
+
+    store = Store.open(url)
+    while not stop.is_set():
+        with store.session() as s:
+            run_rules(s)
+        with passes.get_lock():
+            passes.value += 1
+        stop.wait(0.5)
+    store.close()
+
+
+def bench_saves(store, url: str, n: int, rules_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Saves of one-page responses, one after another from 4 threads, with and without the
+    loop's worker (another process) checking new answers every half second."""
+    import multiprocessing as mp
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxm.cases.rules import load_rules, run_rules
+    from cxm.surveys.responses import save_page
+
+    rng = np.random.default_rng(1)
+    ctx = mp.get_context("spawn")
+    for loop_on in (False, True):
+        tokens, _wave = _rated(store, n, loop_on)
+        answers = [
+            {"REC": str(int(rng.integers(0, 11))), "SAT": str(int(rng.integers(1, 6)))}
+            for _t in tokens
+        ]
+        stop, passes = ctx.Event(), ctx.Value("i", 0)
+        worker = None
+        if loop_on:
+            with store.session() as s:
+                load_rules(s, path=rules_path)
+            worker = ctx.Process(target=_loop_process, args=(url, stop, passes))
+            worker.start()
+            time.sleep(3)  # let it start and make its first pass
+
+        def save(i: int, tokens: list[str] = tokens, answers: list[Any] = answers) -> None:
+            with store.session() as s:
+                save_page(s, token=tokens[i], page=0, raw=answers[i])
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(save, range(len(tokens))))
+        wall = time.perf_counter() - t
+        opened = 0
+        if worker is not None:
+            stop.set()
+            worker.join()
+            with store.session() as s:
+                opened = run_rules(s)["opened"]
+        print(
+            f"  {len(tokens):,} saves with the loop {'on ' if loop_on else 'off'}: "
+            f"{len(tokens) / wall:7.0f} saves/s"
+            + (
+                f"  ({passes.value} rule passes ran beside them; a last pass opened {opened})"
+                if loop_on
+                else ""
+            )
+        )
+
+
+def bench_rules(store, answers: int, rules_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A rules pass over ``answers`` answers completed since the last pass."""
+    from cxm.cases.rules import load_rules, run_rules
+    from cxm.surveys.models import Answer, Invitation, Response
+
+    tokens, wave_id = _rated(store, answers, True)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        rule_set = load_rules(s, path=rules_path, now=now - timedelta(days=1))
+        rule_set.evaluated_until = now - timedelta(days=1)
+        inv = (
+            s.query(Invitation.id, Invitation.customer_id, Invitation.questionnaire_id)
+            .filter(Invitation.wave_id == wave_id)
+            .all()
+        )
+        version = s.execute(
+            __import__("sqlalchemy").text(
+                "select id from survey_questionnaire_versions where questionnaire_id = :q"
+            ),
+            {"q": inv[0][2]},
+        ).scalar()
+    rng = np.random.default_rng(2)
+    with store.engine.begin() as conn:
+        ids = list(
+            conn.scalars(
+                insert(Response).returning(Response.id),
+                [
+                    {
+                        "invitation_id": i,
+                        "version_id": version,
+                        "questionnaire_id": q,
+                        "wave_id": wave_id,
+                        "customer_id": c,
+                        "language": "en",
+                        "page_reached": 0,
+                        "started_at": now,
+                        "completed_at": now - timedelta(minutes=5),
+                        "source": "web",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i, c, q in inv
+                ],
+            )
+        )
+        conn.execute(
+            insert(Answer),
+            [
+                {"response_id": r, "question_code": code, "number": float(v), "dont_know": False}
+                for r in ids
+                for code, v in (("REC", rng.integers(0, 11)), ("SAT", rng.integers(1, 6)))
+            ],
+        )
+    with store.session() as s:
+        counts, wall, cpu = _timed(lambda: run_rules(s, now=now))
+    print(
+        f"  rules pass over {counts['checked']:,} answers: {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"{counts['opened']:,} cases opened"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--answers", type=int, default=10_000)
+    ap.add_argument("--saves", type=int, default=1000)
+    ap.add_argument("--postgres", default="")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rules = folder / "rules.yaml"
+        rules.write_text(
+            "rules:\n  - {name: detractor, when: {any: [{question: REC, at_most: 6}]}}"
+            "\n  - {name: low, when: {any: [{question: SAT, at_most: 2}]}}\n",
+            encoding="utf-8",
+        )
+        store, url = _store(args.postgres or None, folder)
+        print(
+            f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; load average before: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
+        _out, wall, _cpu = _timed(lambda: _fill(store, args.cases, rng))
+        print(f"  (filled {args.cases:,} open cases in {wall:.1f} s, not timed below)")
+        bench_inbox(store, url)
+        bench_worker(store, args.cases)
+        bench_rules(store, args.answers, rules)
+        bench_saves(store, url, args.saves, rules)
+        store.close()
+        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

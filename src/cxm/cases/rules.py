@@ -1,0 +1,316 @@
+"""Rules that open cases from survey answers (YAML, versioned).
+
+```yaml
+rules:
+  - name: detractor                    # unique; part of the case's exactly-once key
+    type: detractor_followup           # the case type (default: detractor_followup)
+    priority: high
+    subject: {en: "Detractor: call back", zh-CN: 贬损者回访}
+    when:                              # all: every condition; any: at least one
+      any:
+        - {question: REC, at_most: 6}                   # NPS 0-6
+        - {question: CUSA1, at_most: 2}
+        - {text_contains: [投诉, 退款, complain, refund]} # any open answer, case-insensitive
+        - {segment: "value:key", question: CUSA1, at_most: 3}   # a key account below target
+```
+
+A case is opened at most once per (rule, response): its ``source_key`` is
+``rule:<name>:response:<id>`` and unique in the database, so concurrent workers, retries and
+overlapping passes cannot make two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxm.cases.codes import CaseSource, CaseType, Priority
+from cxm.cases.models import CaseRuleSet
+from cxm.errors import InputError, Problem, ValidationFailed
+from cxm.i18n import _, current_language
+from cxm.surveys.invitations import as_utc
+from cxm.surveys.models import Answer, Invitation, InvitationKind, Response
+
+__all__ = ["RuleSetDef", "evaluate", "load_rules", "run_rules"]
+
+#: Answers completed this long before the last pass are looked at again (late commits).
+OVERLAP = timedelta(hours=1)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConditionDef(_Strict):
+    question: str | None = None
+    at_most: float | None = None
+    at_least: float | None = None
+    choice_in: list[str] | None = None
+    text_contains: list[str] | None = None
+    segment: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ConditionDef:
+        has_q = self.question is not None
+        bounds = self.at_most is not None or self.at_least is not None or self.choice_in
+        if has_q and not bounds:
+            raise ValueError("a question condition needs at_most, at_least or choice_in")
+        if bounds and not has_q:
+            raise ValueError("at_most, at_least and choice_in need a question")
+        if not (has_q or self.text_contains or self.segment):
+            raise ValueError("a condition needs question, text_contains or segment")
+        if self.segment is not None and ":" not in self.segment:
+            raise ValueError("segment is 'definition:label', e.g. value:key")
+        if self.text_contains is not None and not [w for w in self.text_contains if w.strip()]:
+            raise ValueError("text_contains needs at least one word")
+        return self
+
+
+class WhenDef(_Strict):
+    all: list[ConditionDef] | None = None
+    any: list[ConditionDef] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> WhenDef:
+        if not (self.all or self.any) or (self.all and self.any):
+            raise ValueError("when has either all: [...] or any: [...]")
+        return self
+
+
+class RuleDef(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+    type: CaseType = CaseType.DETRACTOR_FOLLOWUP
+    priority: Priority = Priority.NORMAL
+    subject: dict[str, str] | None = None
+    when: WhenDef
+
+
+class RuleSetDef(_Strict):
+    rules: list[RuleDef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> RuleSetDef:
+        names = [r.name for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("rule names repeat")
+        return self
+
+
+def parse_rules(text: str) -> RuleSetDef:
+    """Parse and validate a rules file; every problem is listed with its place."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ValidationFailed(
+            _("The rules file is not valid YAML."),
+            [
+                Problem(
+                    row=mark.line + 1 if mark else None,
+                    column=None,
+                    value=None,
+                    reason=str(getattr(exc, "problem", exc)),
+                )
+            ],
+        ) from None
+    try:
+        return RuleSetDef.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                row=None,
+                column=".".join(str(p) for p in e["loc"]) or "rules",
+                value=None,
+                reason=e["msg"],
+            )
+            for e in exc.errors()
+        ]
+        raise ValidationFailed(
+            _("The rules file has {n} problem(s).", n=len(problems)), problems
+        ) from None
+
+
+def load_rules(
+    session: Session, *, path: str | Path, user_id: int | None = None, now: datetime | None = None
+) -> CaseRuleSet:
+    """Store a new version of the rules (from now on; earlier answers are not re-checked)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(_("Cannot read {path}: {error}", path=path, error=exc)) from None
+    definition = parse_rules(text)
+    version = (session.scalar(select(func.max(CaseRuleSet.version))) or 0) + 1
+    row = CaseRuleSet(
+        version=version,
+        source=text,
+        definition=definition.model_dump(mode="json"),
+        loaded_by_user_id=user_id,
+        evaluated_until=now or datetime.now(UTC),
+        loaded_at=now or datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current_rules(session: Session) -> CaseRuleSet | None:
+    return session.scalar(select(CaseRuleSet).order_by(CaseRuleSet.version.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: RuleDef
+    response_id: int
+    customer_id: int
+    reason: str
+
+
+def _holds(
+    c: ConditionDef, answers: dict[str, Any], texts: Sequence[str], segments: set[str]
+) -> str | None:
+    """Why the condition holds for these answers, or None."""
+    parts: list[str] = []
+    if c.segment is not None:
+        if c.segment not in segments:
+            return None
+        parts.append(c.segment)
+    if c.question is not None:
+        a = answers.get(c.question)
+        if a is None:
+            return None
+        number, choices = a
+        if c.at_most is not None and (number is None or number > c.at_most):
+            return None
+        if c.at_least is not None and (number is None or number < c.at_least):
+            return None
+        if c.choice_in is not None and not (set(choices or ()) & set(c.choice_in)):
+            return None
+        parts.append(f"{c.question}={number if number is not None else ','.join(choices or ())}")
+    if c.text_contains is not None:
+        low = [t.casefold() for t in texts]
+        words = [w for w in c.text_contains if any(w.casefold() in t for t in low)]
+        if not words:
+            return None
+        parts.append("text:" + ",".join(words))
+    return "; ".join(parts)
+
+
+def evaluate(
+    rules: RuleSetDef,
+    answers: dict[str, Any],
+    texts: Sequence[str],
+    segments: set[str],
+) -> list[tuple[RuleDef, str]]:
+    """The rules this one response meets, each with the reason."""
+    out: list[tuple[RuleDef, str]] = []
+    for rule in rules.rules:
+        if rule.when.all:
+            reasons = [_holds(c, answers, texts, segments) for c in rule.when.all]
+            if all(r is not None for r in reasons):
+                out.append((rule, " & ".join(r for r in reasons if r)))
+        else:
+            for c in rule.when.any or ():
+                r = _holds(c, answers, texts, segments)
+                if r is not None:
+                    out.append((rule, r))
+                    break
+    return out
+
+
+def _segments(session: Session, customer_ids: Iterable[int]) -> dict[int, set[str]]:
+    from cxm.management.models import SegmentDefinition, SegmentMembership
+
+    out: dict[int, set[str]] = {}
+    ids = list(customer_ids)
+    if not ids:
+        return out
+    rows = session.execute(
+        select(SegmentMembership.customer_id, SegmentDefinition.name, SegmentMembership.segment)
+        .join(SegmentDefinition, SegmentDefinition.id == SegmentMembership.definition_id)
+        .where(SegmentMembership.customer_id.in_(ids), SegmentMembership.valid_to.is_(None))
+    )
+    for cid, name, seg in rows:
+        out.setdefault(cid, set()).add(f"{name}:{seg}")
+    return out
+
+
+def run_rules(
+    session: Session, *, now: datetime | None = None, since: datetime | None = None
+) -> dict[str, int]:
+    """Check answers completed since the last pass against the current rules and open a
+    case for each hit (exactly once per rule and response)."""
+    from cxm.cases.service import open_cases_bulk
+
+    at = now or datetime.now(UTC)
+    ruleset = current_rules(session)
+    if ruleset is None:
+        return {"checked": 0, "opened": 0, "existing": 0}
+    rules = RuleSetDef.model_validate(ruleset.definition)
+    start = since or (ruleset.evaluated_until - OVERLAP)
+    responses = session.execute(
+        select(Response.id, Response.customer_id, Response.completed_at)
+        .join(Invitation, Invitation.id == Response.invitation_id)
+        .where(
+            Response.completed_at.is_not(None),
+            Response.completed_at > start,
+            Response.completed_at <= at,
+            Response.customer_id.is_not(None),
+            Invitation.kind != InvitationKind.FOLLOWUP,
+        )
+        .order_by(Response.completed_at)
+    ).all()
+    counts = {"checked": len(responses), "opened": 0, "existing": 0}
+    if not responses:
+        return counts
+    ids = [r.id for r in responses]
+    answers: dict[int, dict[str, Any]] = {}
+    texts: dict[int, list[str]] = {}
+    for rid, code, number, text, choices in session.execute(
+        select(
+            Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
+        ).where(Answer.response_id.in_(ids), Answer.dont_know.is_(False))
+    ):
+        # A single choice is stored as its code in ``text``: it counts as a choice here.
+        chosen = list(choices or ()) or ([text] if text and number is None else [])
+        answers.setdefault(rid, {})[code] = (number, chosen)
+        if text:
+            texts.setdefault(rid, []).append(text)
+    segments = _segments(session, {r.customer_id for r in responses})
+    lang = current_language()
+    latest = ruleset.evaluated_until
+    specs: list[dict[str, Any]] = []
+    for r in responses:
+        for rule, reason in evaluate(
+            rules, answers.get(r.id, {}), texts.get(r.id, []), segments.get(r.customer_id, set())
+        ):
+            subject = (
+                (rule.subject or {}).get(lang)
+                or (rule.subject or {}).get("en")
+                or _("Survey answer needs follow-up ({rule})", rule=rule.name)
+            )
+            specs.append(
+                {
+                    "customer_id": int(r.customer_id),
+                    "type": rule.type,
+                    "priority": rule.priority,
+                    "subject": subject,
+                    "text": _("Rule {rule}: {reason}", rule=rule.name, reason=reason),
+                    "source": CaseSource.RULE,
+                    "source_key": f"rule:{rule.name}:response:{r.id}",
+                    "response_id": r.id,
+                }
+            )
+        latest = max(as_utc(latest), as_utc(r.completed_at))
+    counts["opened"], counts["existing"] = open_cases_bulk(session, specs, now=at)
+    ruleset.evaluated_until = latest
+    session.flush()
+    return counts

@@ -1,0 +1,168 @@
+"""Claiming jobs under a lease, one statement per step whose WHERE carries the expected
+state: two workers can never both hold one job.
+
+PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` inside the claiming ``UPDATE`` (workers
+skip each other's rows instead of waiting). SQLite has no row locks (``FOR UPDATE`` is
+ignored): the claim begins with ``BEGIN IMMEDIATE``, taking the database's write lock before
+reading, so the guarded ``UPDATE`` sees the latest rows and no other writer in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from cxm.jobs.models import Job, JobStatus
+
+__all__ = ["ClaimedJob", "begin_write", "claim_next", "finish", "release", "renew"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    name: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    leased_by: str
+    lease_until: datetime
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, start ``session``'s transaction with ``BEGIN IMMEDIATE`` (the write lock
+    first, so reads in it are not overtaken by another writer); nothing on PostgreSQL."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        Job.attempts < Job.max_attempts,
+        or_(
+            and_(Job.status == JobStatus.QUEUED, Job.run_at <= now),
+            and_(Job.status == JobStatus.RUNNING, Job.lease_until < now),
+        ),
+    )
+
+
+def claim_next(
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    lease_s: float = 60.0,
+    names: list[str] | None = None,
+) -> ClaimedJob | None:
+    """Lease the next due job to ``worker`` until ``now + lease_s`` and count the attempt;
+    ``None`` when no job is due. A running job whose lease has passed is due again (its
+    worker died); one that has used all its attempts is marked dead instead."""
+    begin_write(session)
+    session.execute(
+        update(Job)
+        .where(
+            Job.status == JobStatus.RUNNING,
+            Job.lease_until < now,
+            Job.attempts >= Job.max_attempts,
+        )
+        .values(
+            status=JobStatus.DEAD,
+            leased_by=None,
+            lease_until=None,
+            finished_at=now,
+            last_error="lease expired on the last attempt (the worker died or hung)",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    pick = select(Job.id).where(_claimable(now))
+    if names:
+        pick = pick.where(Job.name.in_(names))
+    pick = pick.order_by(Job.run_at, Job.id).limit(1).with_for_update(skip_locked=True)
+    until = now + timedelta(seconds=lease_s)
+    row = session.execute(
+        update(Job)
+        .where(Job.id == pick.scalar_subquery(), _claimable(now))
+        .values(
+            status=JobStatus.RUNNING,
+            leased_by=worker,
+            lease_until=until,
+            attempts=Job.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    return ClaimedJob(row[0], row[1], dict(row[2] or {}), row[3], row[4], worker, until)
+
+
+def _held(claim: ClaimedJob) -> Any:
+    return and_(
+        Job.id == claim.id,
+        Job.status == JobStatus.RUNNING,
+        Job.leased_by == claim.leased_by,
+        Job.attempts == claim.attempts,
+    )
+
+
+def renew(session: Session, claim: ClaimedJob, *, now: datetime, lease_s: float) -> bool:
+    """Heartbeat: push the lease on; ``False`` when the job is no longer this claim's."""
+    result = session.execute(
+        update(Job)
+        .where(_held(claim))
+        .values(lease_until=now + timedelta(seconds=lease_s), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def finish(session: Session, claim: ClaimedJob, *, now: datetime) -> bool:
+    """Mark the claimed job done, in ``session``'s transaction; ``False`` when the lease was
+    lost (the caller must then roll back the job's effects)."""
+    result = session.execute(
+        update(Job)
+        .where(_held(claim))
+        .values(
+            status=JobStatus.DONE,
+            leased_by=None,
+            lease_until=None,
+            finished_at=now,
+            last_error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def release(
+    session: Session, claim: ClaimedJob, *, now: datetime, error: str, retry_in_s: float
+) -> JobStatus | None:
+    """After a failed attempt: queue the job again in ``retry_in_s`` seconds, or mark it dead
+    when it has used its attempts. ``None`` when the lease was already lost."""
+    dead = claim.attempts >= claim.max_attempts
+    status = JobStatus.DEAD if dead else JobStatus.QUEUED
+    result = session.execute(
+        update(Job)
+        .where(_held(claim))
+        .values(
+            status=status,
+            leased_by=None,
+            lease_until=None,
+            run_at=now + timedelta(seconds=retry_in_s),
+            last_error=error[:4000],
+            finished_at=now if dead else None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return status if getattr(result, "rowcount", 0) else None

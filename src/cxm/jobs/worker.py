@@ -1,0 +1,204 @@
+"""The worker: claims due jobs, runs them under a renewed lease, retries with back-off.
+
+A job runs to completion at most once: an atomic job's effects commit in the transaction
+that marks it done, guarded by the lease, so a worker that lost its lease (it hung past it
+and another worker took the job) rolls its effects back. A worker killed mid-job leaves the
+job running with a lease that runs out; then another worker claims it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cxm.config import Settings
+from cxm.jobs.claim import ClaimedJob, begin_write, claim_next, finish, release, renew
+from cxm.jobs.models import JobStatus
+from cxm.jobs.registry import JobContext, get_job, load_modules, registered
+from cxm.store import Store
+from cxm.store.base import utcnow
+
+__all__ = ["LeaseLost", "RunOutcome", "Worker", "worker_name"]
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """The job's lease passed to another worker before this one finished."""
+
+
+def worker_name(index: int = 0) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+@dataclass
+class RunOutcome:
+    done: int = 0
+    retried: int = 0
+    dead: int = 0
+    lost: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, what: str) -> None:
+        with self.lock:
+            setattr(self, what, getattr(self, what) + 1)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"done": self.done, "retried": self.retried, "dead": self.dead, "lost": self.lost}
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease every third of it while the job runs."""
+
+    def __init__(self, store: Store, claim: ClaimedJob, lease_s: float) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{claim.id}")
+        self.store, self.claim, self.lease_s = store, claim, lease_s
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease_s / 3):
+            try:
+                with self.store.writing(), self.store.session() as s:
+                    begin_write(s)
+                    if not renew(s, self.claim, now=utcnow(), lease_s=self.lease_s):
+                        self.lost.set()
+                        return
+            except Exception:  # a failed beat is retried at the next; the lease may lapse
+                log.exception("heartbeat of job %s failed", self.claim.id)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+class Worker:
+    """Runs registered jobs from the outbox of ``store`` on ``concurrency`` threads."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        concurrency: int = 1,
+        lease_s: float = 60.0,
+        poll_s: float = 1.0,
+        names: list[str] | None = None,
+        modules: list[str] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        load_modules(modules or [])
+        self.store, self.settings = store, settings
+        self.concurrency, self.lease_s, self.poll_s = concurrency, lease_s, poll_s
+        # Only jobs this process can run: a plug-in's jobs wait for a worker that imports it.
+        known = registered()
+        unknown = sorted(set(names or ()) - set(known))
+        if unknown:
+            get_job(unknown[0])  # raises the clear "Unknown job" error
+        self.names = list(names) if names else sorted(known)
+        self.stop_event = threading.Event()
+        self.outcome = RunOutcome()
+        self.errors: list[BaseException] = []
+
+    def run_one(self, name: str) -> bool:
+        """Claim and run one due job as worker ``name``; ``False`` when none is due."""
+        with self.store.writing(), self.store.session() as s:
+            claim = claim_next(s, worker=name, now=utcnow(), lease_s=self.lease_s, names=self.names)
+        if claim is None:
+            return False
+        spec = get_job(claim.name)
+        beat = _Heartbeat(self.store, claim, self.lease_s)
+        beat.start()
+        try:
+            self._run(claim, name, beat)
+            self.outcome.add("done")
+        except LeaseLost:
+            self.outcome.add("lost")
+            log.warning("job %s (%s): lease lost, effects rolled back", claim.id, claim.name)
+        except Exception as exc:
+            beat.stop()
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            with self.store.writing(), self.store.session() as s:
+                begin_write(s)
+                status = release(
+                    s,
+                    claim,
+                    now=utcnow(),
+                    error=error,
+                    retry_in_s=spec.backoff_s(claim.attempts),
+                )
+            self.outcome.add("dead" if status == JobStatus.DEAD else "retried")
+            log.warning("job %s (%s) failed: %s", claim.id, claim.name, error)
+        finally:
+            beat.stop()
+        return True
+
+    def _run(self, claim: ClaimedJob, name: str, beat: _Heartbeat) -> None:
+        spec = get_job(claim.name)
+
+        def ctx(session: object) -> JobContext:
+            return JobContext(
+                job_id=claim.id,
+                name=claim.name,
+                payload=claim.payload,
+                attempt=claim.attempts,
+                worker=name,
+                store=self.store,
+                settings=self.settings,
+                session=session,  # type: ignore[arg-type]
+            )
+
+        if spec.atomic:
+            # On SQLite the job holds the write lock from its first statement (no stale
+            # snapshot to upgrade); queued behind other writers of this process and file.
+            with self.store.writing(), self.store.session() as s:
+                begin_write(s)
+                spec.fn(ctx(s))
+                if beat.lost.is_set() or not finish(s, claim, now=utcnow()):
+                    raise LeaseLost(claim.id)
+            return
+        spec.fn(ctx(None))
+        beat.stop()
+        with self.store.writing(), self.store.session() as s:
+            begin_write(s)
+            if not finish(s, claim, now=utcnow()):
+                raise LeaseLost(claim.id)
+
+    def _loop(self, index: int, *, once: bool) -> None:
+        name = worker_name(index)
+        while not self.stop_event.is_set():
+            try:
+                ran = self.run_one(name)
+            except Exception as exc:  # the database went away: wait and try again
+                if once:
+                    self.errors.append(exc)
+                    return
+                log.exception("worker %s could not claim a job", name)
+                ran = False
+            if not ran:
+                if once:
+                    return
+                self.stop_event.wait(self.poll_s)
+
+    def run(self, *, once: bool = False, on_start: Callable[[], None] | None = None) -> RunOutcome:
+        """Work until stopped (``stop_event``), or with ``once`` until no job is due."""
+        threads = [
+            threading.Thread(target=self._loop, args=(i,), kwargs={"once": once}, daemon=True)
+            for i in range(self.concurrency)
+        ]
+        for t in threads:
+            t.start()
+        if on_start is not None:
+            on_start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+        if self.errors:
+            raise self.errors[0]
+        return self.outcome

@@ -1,0 +1,1 @@
+"""Personal data: export, erasure, retention and encrypted identity numbers."""
