@@ -88,3 +88,46 @@ def test_it_refuses_a_holdout_without_both_outcomes() -> None:
         time_holdout(df, cutoff="2030-01-01")
     with pytest.raises(InputError, match="Missing feature"):
         model.predict(test.drop(columns="complaints"))
+
+
+def test_the_pipeline_chooses_its_penalty_by_cross_validation_and_survives_a_reload(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    from cxm.analytics.churn_risk import C_GRID
+
+    train, test = time_holdout(_snapshots())
+    model = ChurnRiskModel(features=FEATURES).fit(train)
+    assert isinstance(model.pipeline_, Pipeline)
+    assert [name for name, _step in model.pipeline_.steps] == ["impute", "scale", "model"]
+    # The same search done directly with scikit-learn picks the same C.
+    reference = GridSearchCV(
+        model.pipeline_,
+        {"model__C": list(C_GRID)},
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        scoring="neg_log_loss",
+    ).fit(train[FEATURES].to_numpy(dtype=float), train["churned"].to_numpy())
+    assert model.C_ == reference.best_params_["model__C"]
+    path = tmp_path / "risk.skops"
+    model.save(path, results={"auc": 0.8, "n_train": model.n_train_})
+    assert b"pickle" not in path.read_bytes()[:4]
+    again, results = ChurnRiskModel.load(path)
+    assert results == {"auc": 0.8, "n_train": model.n_train_}
+    assert again.predict(test) == pytest.approx(model.predict(test), abs=1e-15)
+    assert again.contributions(test)["risk"].to_numpy() == pytest.approx(model.predict(test))
+
+
+def test_a_model_file_with_foreign_types_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    path = tmp_path / "other.skops"
+    sio.dump({"format": 1, "pipeline": DecisionTreeClassifier(), "features": []}, path)
+    with pytest.raises(InputError, match="holds types CXM does not load"):
+        ChurnRiskModel.load(path)
+    junk = tmp_path / "junk.skops"
+    junk.write_text("not a model")
+    with pytest.raises(InputError, match="Cannot read the model file"):
+        ChurnRiskModel.load(junk)

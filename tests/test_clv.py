@@ -27,6 +27,7 @@ from cxm.analytics.clv import (
     GammaGammaFitter,
     clv_by_segment,
     probabilistic_clv,
+    purchase_value,
     retention_clv,
     rfm_summary,
 )
@@ -84,8 +85,20 @@ def test_rfm_summary_counts_repeat_days_from_the_first_purchase() -> None:
         }
     )
     s = rfm_summary(purchases, as_of="2025-02-05").set_index("customer_id")
-    assert s.loc[1].to_dict() == {"x": 2.0, "t_x": 4.0, "T": 5.0, "monetary": 30.0}
-    assert s.loc[2].to_dict() == {"x": 0.0, "t_x": 0.0, "T": 4.0, "monetary": 0.0}
+    assert s.loc[1].to_dict() == {
+        "x": 2.0,
+        "t_x": 4.0,
+        "T": 5.0,
+        "monetary": 30.0,
+        "mean_value": 25.0,
+    }
+    assert s.loc[2].to_dict() == {
+        "x": 0.0,
+        "t_x": 0.0,
+        "T": 4.0,
+        "monetary": 0.0,
+        "mean_value": 7.0,
+    }
 
 
 def test_retention_clv_matches_the_closed_form_and_the_direct_sum() -> None:
@@ -121,3 +134,33 @@ def test_it_rejects_impossible_inputs() -> None:
         BetaGeoFitter().fit([1, 0], [2, 0], [4, 4])
     with pytest.raises(InputError, match="must be positive"):
         GammaGammaFitter().fit([1] * 12, [5] * 11 + [-1])
+
+
+def test_purchase_value_matches_the_lifetimes_worked_example(cdnow: pd.DataFrame) -> None:
+    # lifetimes README ("Estimating customer lifetime value using the Gamma-Gamma model"),
+    # ggf.conditional_expected_average_profit on the CDNOW summary, customers 1, 2, 3, 6:
+    # 24.658619, 18.911489, 35.170981 (no repeat purchase: the population mean), 71.462843.
+    gg = GammaGammaFitter().fit(cdnow["x"], cdnow["zbar"])
+    rows = cdnow.set_index("ID").loc[[1, 2, 3, 6]]
+    got = purchase_value(gg, rows["x"], rows["zbar"])
+    assert got == pytest.approx([24.658619, 18.911489, 35.170981, 71.462843], abs=2e-4)
+    p, q, g = gg.params_["p"], gg.params_["q"], gg.params_["gamma"]
+    assert got[2] == pytest.approx(p * g / (q - 1))  # the documented population mean
+
+
+def test_a_customer_who_loses_money_never_has_a_positive_clv(cdnow: pd.DataFrame) -> None:
+    summary = cdnow.rename(columns={"ID": "customer_id", "zbar": "monetary"}).copy()
+    summary["mean_value"] = np.where(summary["x"] > 0, summary["monetary"], 20.0)
+    losers = summary.index[:40]
+    # 20 repeat buyers whose purchases lose 5 on average, 20 one-time buyers who lost 5.
+    summary.loc[losers, "mean_value"] = -5.0
+    summary.loc[losers, "monetary"] = np.where(summary.loc[losers, "x"] > 0, -5.0, 0.0)
+    out, bg, gg = probabilistic_clv(summary, months=12)
+    lost = out.loc[losers]
+    assert (lost["clv"] <= 0).all() and (lost["expected_value"] == -5.0).all()
+    repeat = lost[summary.loc[losers, "x"].to_numpy() > 0]
+    assert (repeat["clv"] < 0).all()
+    others = out.drop(index=losers)
+    assert (others["clv"] > 0).all()
+    # Not the population mean, nor p·γ/(px+q−1) of a zeroed mean: the customer's own loss.
+    assert not np.isclose(lost["expected_value"], gg.expected_value(0, 0)).any()

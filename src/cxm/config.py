@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     )
     smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port.")
     smtp_from: str = Field(default="cxm@localhost", description="Sender of survey e-mails.")
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="Company time zone (IANA name) for dates people see; times are stored in UTC.",
+    )
     calendar_file: str = Field(
         default="",
         description="YAML of days off and make-up working days added to mainland China's "

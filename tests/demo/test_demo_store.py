@@ -40,7 +40,10 @@ def test_the_stored_company_shows_the_80_20_rule_and_poorer_teams_churn_more(
     assert 0.75 <= summary.top20_profit_share <= 0.85
     assert summary.unprofitable_customers > 0
     assert 0.15 <= summary.churned_share <= 0.20
-    assert summary.churn_reasons["staff_indifference"]["share"] == pytest.approx(0.68, abs=0.01)
+    # Reasons are sampled from the firm's own split (53 % staff indifference), not copied
+    # from the documents' benchmark (68 %): the report shows one beside the other.
+    staff = summary.churn_reasons["staff_indifference"]
+    assert staff["share"] == pytest.approx(0.53, abs=0.06) and staff["benchmark"] == 0.68
     assert summary.churn_reasons["died"]["benchmark"] == 0.01
     quality = dict(zip(*truth(0, 3_000).teams_frame().to_dict("list").values(), strict=True))
     rates = [(quality[t["team"]], t["churn_rate"]) for t in summary.teams]

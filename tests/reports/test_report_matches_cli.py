@@ -52,7 +52,7 @@ def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) ->
     clv = _json(cxm("clv", "--segments", "value", "--json"))
     assert doc["retention"]["economics"] == clv["segments"]
     invest = _json(cxm("invest", "--segments", "value", "--json"))
-    assert doc["retention"]["invest"]["ranking"] == invest["ranking"]
+    assert doc["retention"]["invest"]["ranking"] == invest["items"]
 
     # The PLS model = `cxm analyze` on the wave's responses with the report's model.
     with store.session() as s:

@@ -18,7 +18,14 @@ import scipy  # its submodules load on first use: `cxm serve` and `cxm --help` s
 from cxm.errors import ConvergenceError, InputError
 from cxm.i18n import _
 
-__all__ = ["BetaGeoFitter", "GammaGammaFitter", "rfm_summary"]
+__all__ = [
+    "BetaGeoFitter",
+    "GammaGammaFitter",
+    "calibration_holdout",
+    "hessian_standard_errors",
+    "holdout_by_frequency",
+    "rfm_summary",
+]
 
 
 def rfm_summary(
@@ -32,8 +39,9 @@ def rfm_summary(
 ) -> pd.DataFrame:
     """Per customer the BG/NBD inputs: ``x`` repeat purchases (purchase days after the first),
     ``t_x`` time of the last purchase and ``T`` time observed, both from the first purchase
-    in units of ``unit_days``, and ``monetary`` = mean value of the repeat purchases (0 when
-    none), as in Fader, Hardie & Lee (2005).
+    in units of ``unit_days``, ``monetary`` = mean value of the repeat purchases (0 when
+    none), as in Fader, Hardie & Lee (2005), and ``mean_value`` = mean value of all purchase
+    days, the first included (what tells a loss-making customer apart).
     """
     cutoff = pd.Timestamp(as_of)
     df = pd.DataFrame(
@@ -59,8 +67,110 @@ def rfm_summary(
             "t_x": ((last - first).dt.days / unit_days).to_numpy(),
             "T": ((cutoff - first).dt.days / unit_days).to_numpy(),
             "monetary": monetary,
+            "mean_value": (total / n).to_numpy(),
         }
     )
+
+
+def calibration_holdout(
+    purchases: pd.DataFrame,
+    *,
+    calibration_end: Any,
+    holdout_end: Any,
+    customer: str = "customer_id",
+    when: str = "purchased_on",
+    value: str = "revenue",
+    unit_days: float = 7.0,
+) -> pd.DataFrame:
+    """:func:`rfm_summary` as of ``calibration_end`` plus ``x_holdout``, the purchase days of
+    each customer in ``(calibration_end, holdout_end]``, and ``holdout_t``, that period's
+    length in ``unit_days``: the split Fader, Hardie & Lee (2005) test the model on."""
+    cal_end, hold_end = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
+    if hold_end <= cal_end:
+        raise InputError(
+            _(
+                "The holdout must end after the calibration: {cal} then {hold}.",
+                cal=cal_end.date(),
+                hold=hold_end.date(),
+            )
+        )
+    summary = rfm_summary(
+        purchases,
+        as_of=cal_end,
+        customer=customer,
+        when=when,
+        value=value,
+        unit_days=unit_days,
+    )
+    days = pd.to_datetime(purchases[when]).dt.normalize()
+    later = purchases.loc[(days > cal_end) & (days <= hold_end), customer]
+    later_days = days[later.index]
+    counts = pd.DataFrame({"c": later.to_numpy(), "d": later_days.to_numpy()}).drop_duplicates()
+    per = counts.groupby("c").size()
+    summary["x_holdout"] = summary["customer_id"].map(per).fillna(0).astype(float).to_numpy()
+    summary["holdout_t"] = (hold_end - cal_end).days / unit_days
+    return summary
+
+
+def hessian_standard_errors(nll: Any, estimate: np.ndarray, *, step: float = 1e-4) -> np.ndarray:
+    """Standard errors of a maximum-likelihood ``estimate``: the square roots of the diagonal
+    of the inverse Hessian of the negative log-likelihood ``nll`` at the estimate (observed
+    information), the Hessian by central differences with relative steps ``step``.
+
+    NaN where the Hessian is not positive definite (the estimate is not a proper maximum).
+    """
+    theta = np.asarray(estimate, dtype=float)
+    k = len(theta)
+    h = step * np.maximum(np.abs(theta), 1e-3)
+    hess = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            ei, ej = np.zeros(k), np.zeros(k)
+            ei[i], ej[j] = h[i], h[j]
+            f = (
+                nll(theta + ei + ej)
+                - nll(theta + ei - ej)
+                - nll(theta - ei + ej)
+                + nll(theta - ei - ej)
+            )
+            hess[i, j] = hess[j, i] = f / (4 * h[i] * h[j])
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return np.full(k, np.nan)
+    diag = np.diag(cov)
+    return np.where(diag > 0, np.sqrt(np.abs(diag)), np.nan)
+
+
+def holdout_by_frequency(
+    fitter: BetaGeoFitter, summary: pd.DataFrame, *, cap: int = 7
+) -> pd.DataFrame:
+    """Predicted against actual holdout purchases per calibration frequency ``0 … cap+``:
+    the conditional-expectation check of Fader, Hardie & Lee (2005, Figure 4).
+
+    ``summary`` comes from :func:`calibration_holdout`. Columns: ``frequency`` (``"7+"`` for
+    the last group), ``customers``, ``actual`` (mean holdout purchases), ``predicted`` (mean
+    ``E[Y(t) | x, t_x, T]``, eq. 10) and ``difference``.
+    """
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    t = summary["holdout_t"].to_numpy(dtype=float)
+    predicted = fitter.expected_purchases(t, x, t_x, T)
+    group = np.minimum(x, cap).astype(int)
+    frame = pd.DataFrame({"g": group, "actual": summary["x_holdout"], "predicted": predicted})
+    out = (
+        frame.groupby("g")
+        .agg(
+            customers=("actual", "size"),
+            actual=("actual", "mean"),
+            predicted=("predicted", "mean"),
+        )
+        .reindex(range(cap + 1))
+        .reset_index(names="g")
+    )
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    out.insert(0, "frequency", [str(g) if g < cap else f"{cap}+" for g in out["g"]])
+    out["difference"] = out["predicted"] - out["actual"]
+    return out.drop(columns="g")
 
 
 def _check(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
@@ -148,11 +258,18 @@ class BetaGeoFitter:
         self.params_ = {"r": est[0], "alpha": est[1], "a": est[2], "b": est[3]}
         self.log_likelihood_ = -fun
         self.n_ = len(xa)
+        se = hessian_standard_errors(
+            lambda p: -float(self._ll(p, xa, ta, Ta).sum()) if (p > 0).all() else 1e300, est
+        )
+        self.standard_errors_ = dict(zip(self.params_, se.tolist(), strict=True))
         return self
 
     @property
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame({"estimate": self.params_}).rename_axis("parameter")
+        """Estimates with their standard errors (inverse of the observed information)."""
+        return pd.DataFrame({"estimate": self.params_, "se": self.standard_errors_}).rename_axis(
+            "parameter"
+        )
 
     def print_summary(self) -> None:
         print(self.summary.to_string())  # noqa: T201

@@ -22,6 +22,7 @@ __all__ = [
     "clv_by_segment",
     "expected_lifetime",
     "probabilistic_clv",
+    "purchase_value",
     "retention_clv",
     "rfm_summary",
 ]
@@ -96,6 +97,30 @@ def clv_by_segment(
     return out
 
 
+def purchase_value(
+    gamma_gamma: GammaGammaFitter, x: Any, monetary: Any, mean_value: Any = None
+) -> np.ndarray:
+    """Expected value of a customer's future purchases.
+
+    * Repeat buyers with a positive mean repeat value ``m̄``: the Gamma-Gamma conditional
+      mean ``E[M | x, m̄] = p(γ + x m̄)/(px + q − 1)`` (Fader & Hardie 2013, eq. 5).
+    * Customers without a repeat purchase (``x = 0``): the population mean ``pγ/(q − 1)``
+      — the same formula at ``x = 0``, nothing else.
+    * Customers whose purchases lose money on average (``mean_value ≤ 0``, or a repeat
+      mean ``m̄ ≤ 0``): their own mean, unshrunk. Gamma-Gamma describes positive spend
+      only, and shrinking a loss towards the (positive) population mean would make a
+      loss-making customer look valuable; so their CLV is never positive.
+    """
+    xa = np.asarray(x, dtype=float)
+    ma = np.asarray(monetary, dtype=float)
+    # Without the mean of all purchases, only a repeat mean tells a loss-maker apart.
+    own = np.where(xa > 0, ma, 1.0) if mean_value is None else np.asarray(mean_value, float)
+    losing = (own <= 0) | ((xa > 0) & (ma <= 0))
+    modelled = gamma_gamma.expected_value(np.where(losing, 0.0, xa), np.where(losing, 0.0, ma))
+    own_loss = np.where((xa > 0) & (ma <= 0) & (own > 0), ma, own)
+    return np.asarray(np.where(losing, np.minimum(own_loss, 0.0), modelled))
+
+
 def probabilistic_clv(
     summary: pd.DataFrame,
     *,
@@ -111,8 +136,10 @@ def probabilistic_clv(
     ``CLV = Σ_{i=1}^{months} margin · E[M] · (E[Y(iΔ)] − E[Y((i−1)Δ)]) / (1+d)^i`` with Δ one
     month in the model's time unit — the discrete-month sum used by Fader, Hardie & Lee's
     "RFM and CLV" (2005b) and by the ``lifetimes`` package. ``summary`` comes from
-    :func:`rfm_summary` (columns ``customer_id, x, t_x, T, monetary``). Fitters are fitted
-    here unless already fitted ones are passed.
+    :func:`rfm_summary` (columns ``customer_id, x, t_x, T, monetary`` and optionally
+    ``mean_value``). Fitters are fitted here unless already fitted ones are passed; the value
+    per purchase is :func:`purchase_value`, so a customer who loses money on average has a
+    CLV ≤ 0.
 
     Returns ``(per_customer, bgnbd, gamma_gamma)``; ``per_customer`` has ``customer_id,
     p_alive, expected_purchases, expected_value, clv``.
@@ -122,8 +149,10 @@ def probabilistic_clv(
     x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     mon = summary["monetary"].to_numpy(dtype=float)
     bg = bgnbd or BetaGeoFitter().fit(x, t_x, T)
-    gg = gamma_gamma or GammaGammaFitter().fit(x, mon)
-    value = gg.expected_value(x, np.where(x > 0, mon, 0.0))
+    positive = (x > 0) & (mon > 0)
+    gg = gamma_gamma or GammaGammaFitter().fit(np.where(positive, x, 0.0), mon)
+    mean_value = summary["mean_value"].to_numpy(dtype=float) if "mean_value" in summary else None
+    value = purchase_value(gg, x, np.where(x > 0, mon, 0.0), mean_value)
     step = 30.0 / unit_days
     clv = np.zeros(len(x))
     previous = np.zeros(len(x))

@@ -26,7 +26,7 @@ from cxm.analytics.scores import suppress
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["SatisfactionIndex", "importance_index", "pca_index"]
+__all__ = ["SatisfactionIndex", "importance_index", "index_methods", "pca_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,3 +300,56 @@ def pca_index(
         confidence=confidence,
         explained=float(lam / len(items)),
     )
+
+
+def index_methods(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    overall: str | None = None,
+    stated: Mapping[str, str] | None = None,
+    scale: tuple[float, float] = (1, 5),
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """The overall index by each of the documents' methods that the data allow, side by side
+    (PLS, method 3, comes from the model): ``method, index, ci_low, ci_high, n, weights``.
+
+    - ``importance (derived)``: method 1 with Johnson relative weights on ``overall``;
+    - ``importance (stated)``: method 1 with each item's mean stated importance, where
+      ``stated`` maps an item to the column asking how important it is;
+    - ``pca``: method 2, first principal component (``explained_variance`` in the row).
+    """
+    rows = []
+
+    def add(name: str, res: SatisfactionIndex) -> None:
+        g = res.groups.iloc[0]
+        rows.append(
+            {
+                "method": name,
+                "index": g["index"],
+                "ci_low": g["ci_low"],
+                "ci_high": g["ci_high"],
+                "n": int(g["n"]),
+                "weights": {k: round(float(v), 4) for k, v in res.weights.items()},
+                "explained_variance": res.explained_variance,
+            }
+        )
+
+    if overall is not None:
+        add(
+            "importance (derived)",
+            importance_index(
+                data, items, overall=overall, derive="relative_weight", scale=scale, min_n=min_n
+            ),
+        )
+    if stated:
+        missing = [c for c in items if c not in stated or stated[c] not in data]
+        if missing:
+            raise InputError(_("No importance given for item {item}.", item=", ".join(missing)))
+        means = {c: float(pd.to_numeric(data[stated[c]], errors="coerce").mean()) for c in items}
+        add(
+            "importance (stated)",
+            importance_index(data, items, importance=means, scale=scale, min_n=min_n),
+        )
+    add("pca", pca_index(data, items, scale=scale, min_n=min_n))
+    return pd.DataFrame(rows)

@@ -38,6 +38,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "customer_merging",
     "standards",
     "text",
+    "loyalty",
+    "indices",
+    "moments",
 )
 
 

@@ -143,7 +143,9 @@ def analyze(
                 )
         doc = result_document(fit)
     del caught  # shown below, from the document
-    notes: list[str] = doc["warnings"]
+    notes: list[str] = doc["warnings"] + [
+        _("Too weak: {message}", message=f["message"]) for f in doc["quality"]
+    ]
     if as_json:
         print_json(doc)
     else:

@@ -16,9 +16,40 @@ import typer
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["register", "render"]
+__all__ = ["AsOfOpt", "KOpt", "RuleOpt", "ThresholdOpt", "churn_rule", "register", "render"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Analyse as of this date (YYYY-MM-DD; default: the last date in the data).",
+    ),
+]
+RuleOpt = Annotated[
+    str,
+    typer.Option(
+        "--churn-rule",
+        help="auto, recorded, gap (no purchase for k × own gap) or p_alive (BG/NBD).",
+    ),
+]
+KOpt = Annotated[
+    float, typer.Option("--k", help="gap rule: lost after k × the customer's own purchase gap.")
+]
+ThresholdOpt = Annotated[
+    float, typer.Option("--p-alive-below", help="p_alive rule: lost when P(alive) is below this.")
+]
+
+
+def churn_rule(rule: str, k: float, threshold: float) -> Any:
+    """The :class:`~cxm.management.churn_rules.ChurnRule` the options describe, checked."""
+    from cxm.management.churn_rules import ChurnRule
+
+    how = ChurnRule(rule=rule.replace("-", "_"), k=k, threshold=threshold)
+    how.check()
+    return how
+
+
 NameArg = Annotated[str, typer.Argument(help="Name of the segment definition.")]
 
 
@@ -171,7 +202,7 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
 
-def recompute(name: NameArg, as_json: JsonOpt = False) -> None:
+def recompute(name: NameArg, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """Assign every customer afresh; memberships that changed are closed and reopened."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json, progress_bar
@@ -180,7 +211,7 @@ def recompute(name: NameArg, as_json: JsonOpt = False) -> None:
     with open_store() as store, progress_bar(transient=True) as bar:
         task = bar.add_task(_("Recomputing segments"), total=1)
         with store.session() as s:
-            r = run(s, name)
+            r = run(s, name, as_of=as_of)
         bar.update(task, completed=1)
     if as_json:
         print_json(
@@ -210,6 +241,7 @@ def show(
     at: Annotated[
         str | None, typer.Option("--at", help="Membership as it was at this date/time.")
     ] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Customers and profit per segment (now, or as the memberships were at --at)."""
@@ -221,9 +253,9 @@ def show(
     if at is not None:
         iso_moment("--at", at)
     with open_store() as store, store.session() as s:
-        table = summary(s, name, at=at)
+        table = summary(s, name, at=at, as_of=as_of)
     if as_json:
-        print_json({"definition": name, "at": at, "segments": _records(table)})
+        print_json({"definition": name, "at": at, "as_of": as_of, "segments": _records(table)})
     else:
         render(_("Segments of {name}", name=name), table)
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import JsonOpt, _records, render
+from cxm.cli.management import (
+    AsOfOpt,
+    JsonOpt,
+    KOpt,
+    RuleOpt,
+    ThresholdOpt,
+    _records,
+    churn_rule,
+    render,
+)
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -18,6 +28,10 @@ SegReq = Annotated[str, typer.Option("--segments", help="Segment definition to s
 def churn_report(
     segments: SegOpt = None,
     freq: Annotated[str, typer.Option("--freq", help="Y, Q or M.")] = "Y",
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Churn rate per segment and period, and why customers left beside the benchmark."""
@@ -26,16 +40,22 @@ def churn_report(
     from cxm.management.churn import churn_report as run
 
     with open_store() as store, store.session() as s:
-        rates, reasons = run(s, name=segments, freq=freq)
+        how = churn_rule(rule, k, p_alive_below)
+        rates, reasons = run(s, name=segments, freq=freq, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
+                "as_of": rates.attrs["as_of"],
+                "churn_rule": _rule_info(rates.attrs),
+                "quality": rates.attrs["quality"],
                 "rates": _records(rates),
                 "reasons": _records(reasons),
                 "chi2_p": reasons.attrs["chi2_p"],
             }
         )
         return
+    console.print(_rule_line(rates.attrs))
+    _print_flags(rates.attrs["quality"])
     render(
         _("Churn rate per segment and period"),
         rates,
@@ -49,6 +69,10 @@ def churn_survival(
     segments: SegOpt = None,
     by: Annotated[str, typer.Option("--by", help="segment or satisfaction.")] = "segment",
     item: Annotated[str, typer.Option("--item", help="Satisfaction question code.")] = "CUSA1",
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Kaplan–Meier survival of customers (months) per segment or satisfaction level."""
@@ -57,16 +81,20 @@ def churn_survival(
     from cxm.management.churn import survival
 
     with open_store() as store, store.session() as s:
-        curves, summary = survival(s, by=by, name=segments, item=item)
+        how = churn_rule(rule, k, p_alive_below)
+        curves, summary = survival(s, by=by, name=segments, item=item, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
+                "as_of": summary.attrs["as_of"],
+                "churn_rule": _rule_info(summary.attrs),
                 "summary": _records(summary),
                 "logrank_p": summary.attrs["logrank_p"],
                 "curves": _records(curves),
             }
         )
         return
+    console.print(_rule_line(summary.attrs))
     render(_("Customer survival (months)"), summary)
     console.print(_("Log-rank test across groups: p = {p:.4f}", p=summary.attrs["logrank_p"]))
 
@@ -74,6 +102,14 @@ def churn_survival(
 def churn_risk(
     horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
     top: Annotated[int, typer.Option("--top")] = 20,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="Save the fitted model with its results (skops file)."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Churn-risk model: holdout AUC and calibration, and the valuable customers most at risk."""
@@ -84,11 +120,17 @@ def churn_risk(
     with open_store() as store, progress_bar(transient=True) as bar:
         task = bar.add_task(_("Fitting the churn-risk model"), total=1)
         with store.session() as s:
-            r = risk_model(s, horizon_days=horizon_days, top=top)
+            how = churn_rule(rule, k, p_alive_below)
+            r = risk_model(s, horizon_days=horizon_days, top=top, as_of=as_of, rule=how)
         bar.update(task, completed=1)
+    if save is not None:
+        r.model.save(save, results=r.results())
     if as_json:
         print_json(
             {
+                "quality": r.quality,
+                "penalty_c": r.penalty_c,
+                "saved_to": str(save) if save else None,
                 "auc": r.auc,
                 "brier": r.brier,
                 "base_rate": r.base_rate,
@@ -110,6 +152,7 @@ def churn_risk(
             n=r.n_test,
         )
     )
+    _print_flags(r.quality)
     render(_("What drives the risk (per standard deviation)"), r.coefficients)
     render(_("Calibration on the holdout"), r.reliability)
     render(
@@ -117,6 +160,66 @@ def churn_risk(
         r.at_risk,
         ["customer_id", "risk", "value", "expected_loss", "reasons"],
     )
+
+
+def churn_score(
+    model: Annotated[
+        Path, typer.Option("--model", help="A model saved by `cxm churn risk --save`.")
+    ],
+    horizon_days: Annotated[int, typer.Option("--horizon-days")] = 180,
+    top: Annotated[int, typer.Option("--top")] = 20,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score today's customers with a saved churn-risk model (no refit)."""
+    from cxm.analytics.churn_risk import ChurnRiskModel
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console, print_json
+    from cxm.management.churn import score_customers
+
+    fitted, results = ChurnRiskModel.load(model)
+    with open_store() as store, store.session() as s:
+        how = churn_rule(rule, k, p_alive_below)
+        table = score_customers(
+            s, fitted, horizon_days=horizon_days, top=top, as_of=as_of, rule=how
+        )
+    if as_json:
+        print_json(
+            {
+                "model": str(model),
+                "model_results": results,
+                "as_of": table.attrs["as_of"],
+                "scored": table.attrs["scored"],
+                "at_risk": _records(table),
+            }
+        )
+        return
+    console.print(
+        _(
+            "Model of {day}: holdout AUC {auc:.3f}; {n} customers scored as of {as_of}.",
+            day=(results.get("snapshots") or {}).get("scored_at", "?"),
+            auc=float(results.get("auc", float("nan"))),
+            n=table.attrs["scored"],
+            as_of=table.attrs["as_of"],
+        )
+    )
+    _print_flags(results.get("quality") or [])
+    render(
+        _("Valuable customers most at risk"),
+        table,
+        ["customer_id", "risk", "value", "expected_loss", "reasons"],
+    )
+
+
+def _print_flags(flags: list[dict[str, Any]]) -> None:
+    """Weak figures, one line each, in words (what ``quality`` holds in --json)."""
+    from cxm.cli.output import console
+
+    for flag in flags:
+        console.print(_("Too weak: {message}", message=flag["message"]), markup=False)
 
 
 def clv(
@@ -129,6 +232,10 @@ def clv(
         bool, typer.Option("--probabilistic", help="Also BG/NBD + Gamma-Gamma.")
     ] = False,
     months: Annotated[int, typer.Option("--months", help="Probabilistic horizon in months.")] = 12,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Customer lifetime value per segment (margin × expected lifetime, discounted)."""
@@ -137,14 +244,30 @@ def clv(
     from cxm.management.economics import probabilistic_segment_clv, segment_economics
 
     with open_store() as store, store.session() as s:
-        table = segment_economics(s, segments, discount=discount, horizon=horizon)
-        prob = probabilistic_segment_clv(s, segments, months=months) if probabilistic else None
+        how = churn_rule(rule, k, p_alive_below)
+        table = segment_economics(
+            s, segments, discount=discount, horizon=horizon, as_of=as_of, rule=how
+        )
+        prob = (
+            probabilistic_segment_clv(s, segments, months=months, as_of=as_of)
+            if probabilistic
+            else None
+        )
     if as_json:
-        out: dict[str, Any] = {"segments": _records(table)}
+        out: dict[str, Any] = {
+            "as_of": table.attrs["as_of"],
+            "churn_rule": _rule_info(table.attrs),
+            "quality": table.attrs["quality"],
+            "segments": _records(table),
+        }
         if prob is not None:
             out["probabilistic"] = {"segments": _records(prob[0]), "parameters": prob[1]}
         print_json(out)
         return
+    from cxm.cli.output import console
+
+    console.print(_rule_line(table.attrs))
+    _print_flags(table.attrs["quality"])
     render(
         _("Customer lifetime value per segment"),
         table,
@@ -177,6 +300,10 @@ def simulate(
     ] = 5.0,
     acquisition_cost: Annotated[float | None, typer.Option("--acquisition-cost")] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only this segment.")] = None,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
     """Cut churn in a segment by x → profit change over H years, from the firm's own data."""
@@ -195,6 +322,8 @@ def simulate(
             cost_ratio=cost_ratio,
             acquisition_cost=acquisition_cost,
             segment=segment,
+            as_of=as_of,
+            rule=churn_rule(rule, k, p_alive_below),
         )
     if as_json:
         print_json({"settings": table.attrs, "segments": _records(table)})
@@ -229,26 +358,35 @@ def invest(
     item: Annotated[
         list[str], typer.Option("--item", help="Driver items (default: service items).")
     ] = [],  # noqa: B006
+    cost: Annotated[
+        list[str],
+        typer.Option("--cost", help="ITEM=AMOUNT: cost of one point per customer."),
+    ] = [],  # noqa: B006
     top: Annotated[int, typer.Option("--top")] = 15,
+    as_of: AsOfOpt = None,
+    rule: RuleOpt = "auto",
+    k: KOpt = 3.0,
+    p_alive_below: ThresholdOpt = 0.5,
     as_json: JsonOpt = False,
 ) -> None:
-    """Where to invest: improvements ranked by expected profit, and the budget split."""
+    """The costed fix-first list: improvements ranked by value kept minus cost."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json
-    from cxm.management.economics import invest as run
+    from cxm.management.priorities import priority_list
 
     with open_store() as store, store.session() as s:
-        r = run(s, segments, items=item or None, improvement=improvement, budget=budget)
-    if as_json:
-        print_json(
-            {
-                "churn_per_point": r.churn_per_point,
-                "churn_per_point_se": r.churn_per_point_se,
-                "responses": r.responses,
-                "ranking": _records(r.ranking),
-                "drivers": _records(r.drivers),
-            }
+        r = priority_list(
+            s,
+            segments,
+            items=item or None,
+            costs=_item_costs(cost),
+            improvement=improvement,
+            budget=budget,
+            as_of=as_of,
+            rule=churn_rule(rule, k, p_alive_below),
         )
+    if as_json:
+        print_json(r.to_dict())
         return
     console.print(
         _(
@@ -257,7 +395,49 @@ def invest(
             se=r.churn_per_point_se,
         )
     )
-    render(_("Where to invest"), r.ranking.head(top))
+    _print_flags(r.quality)
+    cols = ["rank", "segment", "label", "gain_points", "customers_kept", "value_kept", "cost"]
+    cols += ["net_value", "budget_share", "cost_status"]
+    render(_("Fix first: improvements ranked by value kept minus cost"), r.items.head(top), cols)
+    for column in ("gain_points", "customers_kept", "value_kept", "cost", "net_value"):
+        console.print(f"{column}: {r.units[column]}", markup=False)
+
+
+def _item_costs(items: list[str]) -> dict[str, float]:
+    from cxm.errors import InputError
+
+    out = {}
+    for entry in items:
+        code, sep, value = entry.rpartition("=")
+        try:
+            out[code] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not code:
+            raise InputError(_("Costs are ITEM=NUMBER, not {item}.", item=entry))
+    return out
+
+
+def _rule_info(attrs: dict[Any, Any]) -> dict[str, Any]:
+    keys = ("churn_rule", "k", "threshold", "median_gap_days")
+    return {k: attrs[k] for k in keys if k in attrs}
+
+
+def _rule_line(attrs: dict[Any, Any]) -> str:
+    """One sentence: as of when, and how churn was decided."""
+    rule = attrs.get("churn_rule")
+    if rule == "gap":
+        how = _(
+            "churn = no purchase for {k:g} × the customer's own gap between purchases "
+            "(median gap {gap:.0f} days)",
+            k=attrs["k"],
+            gap=attrs.get("median_gap_days", float("nan")),
+        )
+    elif rule == "p_alive":
+        how = _("churn = BG/NBD probability alive below {t:g}", t=attrs["threshold"])
+    else:
+        how = _("churn = the churn dates in the customer file")
+    return _("As of {day}; {how}.", day=attrs.get("as_of"), how=how)
 
 
 def register(app: typer.Typer) -> None:
@@ -265,6 +445,7 @@ def register(app: typer.Typer) -> None:
     ch.command("report")(churn_report)
     ch.command("survival")(churn_survival)
     ch.command("risk")(churn_risk)
+    ch.command("score")(churn_score)
     app.add_typer(ch, name="churn")
     app.command("clv")(clv)
     ret = typer.Typer(help=_("Retention economics."), no_args_is_help=True)

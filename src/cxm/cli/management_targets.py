@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management import JsonOpt, NameArg, _records, render
+from cxm.cli.management import AsOfOpt, JsonOpt, NameArg, _records, render
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -44,6 +44,7 @@ def propose(
     by: Annotated[
         str | None, typer.Option("--by", help="Who sets the targets (with --save).")
     ] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     rule: Annotated[
         str, typer.Option("--rule", help="headroom (default) or argued (needs --curve).")
@@ -76,6 +77,7 @@ def propose(
             cost_to_serve=_costs(cost),
             headroom=headroom,
             items=item or None,
+            as_of=as_of,
         )
         if save:
             for row in table.to_dict("records"):
@@ -165,6 +167,7 @@ def report(
         list[str], typer.Option("--item", help="Survey question(s) instead of the default.")
     ] = [],  # noqa: B006
     min_n: Annotated[int | None, typer.Option("--min-n", min=1, help="Default CXM_MIN_N.")] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Actual against target per segment and wave, with intervals, status and trend."""
@@ -176,7 +179,13 @@ def report(
 
     with open_store() as store, store.session() as s:
         table = run(
-            s, name, kpis=kpi or None, wave_ids=wave or None, items=item or None, min_n=min_n
+            s,
+            name,
+            kpis=kpi or None,
+            wave_ids=wave or None,
+            items=item or None,
+            min_n=min_n,
+            as_of=as_of,
         )
     if as_json:
         print_json({"definition": name, "rows": _records(table)})

@@ -23,6 +23,13 @@ def report(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print each section's data as JSON; write no file.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Analyse as of this date (YYYY-MM-DD; default: the last date in the data).",
+        ),
+    ] = None,
 ) -> None:
     """Write the manager's report: scores, segments against targets, drivers, churn…"""
     from cxm.cli.context import open_store, settings
@@ -32,12 +39,18 @@ def report(
 
     use = normalise_language(lang) if lang else current_language()
     with open_store() as store:
+        if as_of is not None:  # refuse a bad date before building anything
+            from cxm.management.frames import analysis_date
+
+            with store.session() as s:
+                analysis_date(s, as_of)
         built = build_report(
             store,
             wave=wave or None,
             compare=compare or None,
             lang=use,
             min_n=settings().min_n,
+            as_of=as_of,
         )
     if as_json:
         print_json(report_data(built))

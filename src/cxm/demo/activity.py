@@ -14,7 +14,7 @@ import pandas as pd
 
 from cxm.customers.codes import JourneyStage
 from cxm.demo.company import DAYS
-from cxm.demo.truth import DemoTruth, rng_for
+from cxm.demo.truth import PARADOX_CHANNEL, DemoTruth, rng_for
 from cxm.demo.vocabulary import CHANNELS, COMPLAINT_NOTES, PRODUCTS, TOUCHPOINT_CHANNELS
 
 __all__ = ["draw_purchases", "draw_touchpoints"]
@@ -23,6 +23,8 @@ __all__ = ["draw_purchases", "draw_touchpoints"]
 _SIGMA_FREQUENCY = 0.85
 _SIGMA_BASKET = 0.85
 _PURCHASES_PER_YEAR = 2.0
+#: Dealer customers buy from us this much less often: the dealer sells them other brands.
+_PARADOX_FREQUENCY = 0.12
 #: Product mix of an ordinary purchase.
 _PRODUCT_WEIGHTS = np.array([0.13, 0.09, 0.09, 0.08, 0.08, 0.08, 0.07, 0.12, 0.16, 0.10])
 _SERVICE_COST_BIG = 60.0
@@ -52,6 +54,9 @@ def draw_purchases(t: DemoTruth, customers: pd.DataFrame) -> pd.DataFrame:
         _SIGMA_FREQUENCY * z[0] + 0.15 * t.satisfaction - _SIGMA_FREQUENCY**2 / 2
     )
     basket = np.exp(_SIGMA_BASKET * (0.3 * z[0] + np.sqrt(1 - 0.09) * z[1]))
+    frequency = np.where(
+        t.channel == CHANNELS.index(PARADOX_CHANNEL), _PARADOX_FREQUENCY * frequency, frequency
+    )
     counts = rng.poisson(np.minimum(frequency, 60.0) * years)
     who, day = _spread(rng, counts, start, end)
     m = who.size

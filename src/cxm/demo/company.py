@@ -85,20 +85,29 @@ def _weighted_order(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray
     return np.argsort(keys, kind="stable")
 
 
+#: The demo firm's own reasons for leaving: the benchmark's order, not its sizes — a real
+#: firm's exit answers differ from the documents' 1/3/5/9/14/68 %, and the report must
+#: show the firm's own split beside the benchmark, never copy it.
+_OWN_REASON_SHARES: dict[ChurnReason, float] = {
+    ChurnReason.DIED: 0.02,
+    ChurnReason.MOVED_AWAY: 0.05,
+    ChurnReason.OTHER_RELATIONSHIP: 0.04,
+    ChurnReason.WON_BY_COMPETITOR: 0.17,
+    ChurnReason.PRODUCT_DISSATISFACTION: 0.19,
+    ChurnReason.STAFF_INDIFFERENCE: 0.53,
+}
+
+
 def _churn_reasons(rng: np.random.Generator, t: DemoTruth, churned: np.ndarray) -> np.ndarray:
-    """Assign reason codes to the churned customers in the documents' proportions: staff
-    indifference goes mostly to those whom people served badly, product dissatisfaction
-    to those with a poor product experience, competitors win the less loyal."""
+    """Sample reason codes for the churned customers from the firm's own split
+    (:data:`_OWN_REASON_SHARES`): staff indifference goes mostly to those whom people served
+    badly, product dissatisfaction to those with a poor product experience, competitors win
+    the less loyal."""
     idx = np.flatnonzero(churned)
     reasons = np.empty(t.customers, dtype=object)
     codes = list(CHURN_REASON_BENCHMARK)
-    counts = dict(
-        zip(
-            codes,
-            exact_counts(np.array([CHURN_REASON_BENCHMARK[c] for c in codes]), idx.size),
-            strict=True,
-        )
-    )
+    shares = np.array([_OWN_REASON_SHARES[c] for c in codes])
+    counts = dict(zip(codes, rng.multinomial(idx.size, shares / shares.sum()), strict=True))
     pool = idx
     for code, latent, strength in _REASON_DRIVERS:
         weight = np.exp(-strength * getattr(t, latent)[pool])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from cxm.demo.activity import draw_purchases, draw_touchpoints
+from cxm.demo.behaviour_step import show_behaviour
 from cxm.demo.cases_step import draw_demo_cases
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
@@ -72,6 +73,7 @@ STEPS: tuple[DemoStep, ...] = (
     DemoStep("cases", lambda: _("Recording the complaint history"), draw_demo_cases, weight=1.0),
     DemoStep("standards", lambda: _("Measuring service standards"), run_standards_step, weight=2.0),
     DemoStep("texts", lambda: _("Writing complaint logs and visit reports"), write_demo_texts),
+    DemoStep("behaviour", lambda: _("Showing loyalty as behaviour"), show_behaviour),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

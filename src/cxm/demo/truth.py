@@ -16,7 +16,13 @@ Model (all latent variables on a z-score scale)::
     process experience r_i   = channel effect + N(0, 0.95²)
     satisfaction       s_i   = standardise(0.5·p + 0.3·d + 0.2·r + N(0, 0.5²))
     loyalty propensity l_i   = 0.3·s_i + √(1 − 0.3²)·N(0, 1)
+    dealer customers         s_i += 1.0, l_i −= 1.5   (the documents' paradox, below)
     employee satisfaction    = 0.6·standardise(e_j) + 0.8·N(0, 1)   (drawn last)
+
+The paradox (DOMAIN.md §3: over 90 % satisfied, under 30 % coming back) is planted in the
+customers who buy through dealers: nothing goes wrong for them, so they answer very
+satisfied, but the dealer sells them another brand next time, so few buy from us again
+(their purchase frequency is cut in :mod:`cxm.demo.activity`).
 
 People weigh most because the documents find two thirds of lost customers leave
 over staff indifference.
@@ -33,6 +39,7 @@ from cxm.demo.vocabulary import AREAS, CHANNEL_WEIGHTS, CHANNELS, CITIES, TEAMS
 
 __all__ = [
     "DRIVER_WEIGHTS",
+    "PARADOX_CHANNEL",
     "LOYALTY_ON_SATISFACTION",
     "DemoTruth",
     "customer_external_id",
@@ -44,6 +51,10 @@ __all__ = [
 DRIVER_WEIGHTS: dict[str, float] = {"people": 0.5, "product": 0.3, "process": 0.2}
 #: Regression of latent loyalty on latent satisfaction (both standardised).
 LOYALTY_ON_SATISFACTION = 0.3
+#: Customers of this channel are very satisfied but rarely come back (the paradox).
+PARADOX_CHANNEL = "经销商"
+_PARADOX_SATISFACTION = 1.0
+_PARADOX_LOYALTY = -1.5
 #: Effect of the channel a customer uses on the process experience.
 _CHANNEL_PROCESS: dict[str, float] = {"门店": 0.0, "线上": 0.25, "电话": -0.35, "经销商": -0.15}
 _TEAM_SIZES = (8, 7, 8, 7, 8, 7, 8, 7)
@@ -168,6 +179,9 @@ def truth(seed: int, n: int) -> DemoTruth:
     satisfaction = _standardise(raw + rng.normal(0.0, 0.5, n))
     b = LOYALTY_ON_SATISFACTION
     loyalty = b * satisfaction + np.sqrt(1.0 - b * b) * rng.normal(0.0, 1.0, n)
+    dealer = channel == CHANNELS.index(PARADOX_CHANNEL)
+    satisfaction = satisfaction + _PARADOX_SATISFACTION * dealer
+    loyalty = loyalty + _PARADOX_LOYALTY * dealer
     # Satisfied staff serve better (DOMAIN.md §1): drawn last, so nothing above changes.
     noise = rng.normal(0.0, 1.0, employee_team.size)
     staff_sat = 0.6 * _standardise(employee_quality) + 0.8 * noise

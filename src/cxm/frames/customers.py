@@ -29,6 +29,7 @@ __all__ = [
     "purchase_totals",
     "purchases_frame",
     "raw_rows",
+    "analysis_date",
 ]
 
 
@@ -176,6 +177,20 @@ def _activity_span(session: Session) -> tuple[pd.Timestamp | None, pd.Timestamp 
 def last_activity_date(session: Session) -> pd.Timestamp | None:
     """The latest purchase or churn date in the file: the natural 'as of' of an analysis."""
     return _activity_span(session)[1]
+
+
+def analysis_date(session: Session, as_of: Any = None) -> pd.Timestamp:
+    """The date an analysis is made as of: ``as_of`` (checked to lie within the data) or the
+    last purchase or churn date (:func:`cxm.clock.check_as_of`)."""
+    from cxm.clock import check_as_of
+
+    first, last = _activity_span(session)
+    day = check_as_of(
+        as_of,
+        first=first.date() if first is not None else None,
+        last=last.date() if last is not None else None,
+    )
+    return pd.Timestamp(day)
 
 
 def observation_start(session: Session) -> pd.Timestamp | None:

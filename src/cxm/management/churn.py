@@ -16,13 +16,12 @@ from cxm.customers.codes import CHURN_REASON_BENCHMARK
 from cxm.errors import InputError
 from cxm.frames.customers import (
     complaint_counts,
-    customers_frame,
-    last_activity_date,
     latest_answers,
     observation_start,
     purchase_totals,
 )
 from cxm.i18n import _
+from cxm.management.churn_rules import ChurnRule, customers_as_of
 from cxm.management.segments import members
 
 __all__ = [
@@ -31,31 +30,52 @@ __all__ = [
     "risk_features",
     "risk_model",
     "satisfaction_answers",
+    "score_customers",
     "survival",
 ]
 
 SATISFACTION_ITEM = "CUSA1"
 
 
-def _with_segments(session: Session, name: str | None) -> pd.DataFrame:
-    customers = customers_frame(session)
+def _with_segments(
+    session: Session, name: str | None, *, as_of: Any = None, rule: ChurnRule | None = None
+) -> pd.DataFrame:
+    customers = customers_as_of(session, as_of=as_of, rule=rule)
     if name is None:
         return customers.assign(segment="all")
-    return customers.merge(members(session, name), on="customer_id", how="inner")
+    out = customers.merge(members(session, name), on="customer_id", how="inner")
+    out.attrs.update(customers.attrs)
+    return out
 
 
 def churn_report(
-    session: Session, *, name: str | None = None, freq: str = "Y"
+    session: Session,
+    *,
+    name: str | None = None,
+    freq: str = "Y",
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
+    min_n: int = 30,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(rates, reasons)``: churn rate per segment and period (windows counted back from the
-    last activity in the file) and the reasons of churned customers beside the benchmark."""
-    customers = _with_segments(session, name)
-    end = last_activity_date(session)
-    if customers.empty or end is None:
+    """``(rates, reasons)``: churn rate per segment and period (windows counted back from
+    the analysis date, by default the last activity in the file) and the reasons of churned
+    customers beside the benchmark. Churn is recorded or behavioural (``rule``, see
+    :mod:`cxm.management.churn_rules`); ``rates.attrs`` says which rule and date were used."""
+    customers = _with_segments(session, name, as_of=as_of, rule=rule)
+    end = pd.Timestamp(customers.attrs["as_of"])
+    if customers.empty:
         raise InputError(_("No customers or no activity dates: nothing to report on churn."))
     rates = churn_rates(
         customers, freq=freq, align="end", start=observation_start(session), end=end
     )
+    rates.attrs.update(customers.attrs)
+    from cxm.analytics.quality import group_flags
+
+    latest = rates[rates["start"] == rates["start"].max()]
+    rates.attrs["quality"] = [
+        f.to_dict()
+        for f in group_flags(zip(latest["segment"], latest["at_risk"], strict=True), min_n=min_n)
+    ]
     churned = customers[customers["status"] == "churned"]
     bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
     reasons = churn_reasons(churned["churn_reason"], bench)
@@ -69,7 +89,9 @@ def satisfaction_answers(session: Session, *, item: str = SATISFACTION_ITEM) -> 
     answers = responses_frame(session)
     if answers.empty or item not in answers:
         return pd.DataFrame(columns=["customer_id", item, "completed_at"])
-    latest = latest_answers(answers, [item, "completed_at"])
+    # Latest answer *to this item*: a later response to another questionnaire (a
+    # moment-of-truth rating, say) must not hide it.
+    latest = latest_answers(answers.dropna(subset=[item]), [item, "completed_at"])
     return latest.dropna(subset=[item])
 
 
@@ -80,16 +102,21 @@ def survival(
     name: str | None = None,
     item: str = SATISFACTION_ITEM,
     at_months: tuple[float, ...] = (12, 24, 36),
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Kaplan–Meier curves of customer lifetime in months, per segment of ``name`` or per
     satisfaction level (the latest answer to ``item``). Customers without an acquisition
     date are left out (counted in ``summary.attrs["left_out"]``)."""
     if by not in ("segment", "satisfaction"):
         raise InputError(_("Survival is by segment or satisfaction, not {by}.", by=by))
-    customers = _with_segments(session, name if by == "segment" else None)
-    as_of = last_activity_date(session)
+    customers = _with_segments(session, name if by == "segment" else None, as_of=as_of, rule=rule)
+    attrs = dict(customers.attrs)
+    day = pd.Timestamp(attrs["as_of"])
     if by == "satisfaction":
         sat = satisfaction_answers(session, item=item)
+        if as_of is not None:  # an explicit date: only what was answered by then
+            sat = sat[pd.to_datetime(sat["completed_at"], utc=True) < _end_of(day)]
         if sat.empty:
             raise InputError(
                 _("No answers to {item}: survival by satisfaction needs them.", item=item)
@@ -97,9 +124,9 @@ def survival(
         customers = customers.drop(columns="segment").merge(sat, on="customer_id", how="inner")
         customers["segment"] = customers[item].round().astype(int).astype(str)
     known = customers.dropna(subset=["acquired_on"])
-    if known.empty or as_of is None:
+    if known.empty:
         raise InputError(_("No customers with an acquisition date."))
-    end = known["churned_on"].where(known["churned_on"].notna(), as_of)
+    end = known["churned_on"].where(known["churned_on"].notna(), day)
     months = (end - known["acquired_on"]).dt.days / (365.25 / 12)
     curves, summary = survival_curves(
         months.clip(lower=0).to_numpy(),
@@ -108,7 +135,13 @@ def survival(
         at=at_months,
     )
     summary.attrs["left_out"] = int(len(customers) - len(known))
+    summary.attrs.update(attrs)
     return curves, summary
+
+
+def _end_of(day: pd.Timestamp) -> pd.Timestamp:
+    """The end of an analysis date (UTC), for times stored in UTC."""
+    return (day + pd.Timedelta(days=1)).tz_localize("UTC")
 
 
 def risk_features(
@@ -118,11 +151,15 @@ def risk_features(
     horizon_days: int,
     item: str = SATISFACTION_ITEM,
     answers: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Customers active at ``at`` with what was known then — latest satisfaction answer,
     complaints, purchases and profit in the past year, days since the last purchase, tenure —
-    and ``churned`` = left within ``horizon_days`` after ``at`` (when that is observed)."""
-    customers = customers_frame(session)
+    and ``churned`` = left within ``horizon_days`` after ``at`` (when that is observed).
+    ``customers`` (default: :func:`~cxm.management.churn_rules.customers_as_of`) carries
+    the churn dates."""
+    if customers is None:
+        customers = customers_as_of(session)
     active = customers[
         (customers["acquired_on"].isna() | (customers["acquired_on"] <= at))
         & (customers["churned_on"].isna() | (customers["churned_on"] > at))
@@ -159,6 +196,25 @@ class RiskResult:
     reliability: pd.DataFrame
     at_risk: pd.DataFrame
     snapshots: dict[str, Any]
+    #: Weak figures in words (:mod:`cxm.analytics.quality`), e.g. an AUC under 0.65.
+    quality: list[dict[str, Any]]
+    #: The fitted pipeline, to save (``ChurnRiskModel.save``) and score new customers with.
+    model: ChurnRiskModel
+    #: The chosen L2 strength (cross-validated).
+    penalty_c: float
+
+    def results(self) -> dict[str, Any]:
+        """The JSON-able figures saved beside the model."""
+        return {
+            "auc": self.auc,
+            "brier": self.brier,
+            "base_rate": self.base_rate,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "penalty_c": self.penalty_c,
+            "snapshots": self.snapshots,
+            "quality": self.quality,
+        }
 
 
 def risk_model(
@@ -169,6 +225,8 @@ def risk_model(
     top: int = 20,
     value_quantile: float = 0.8,
     item: str = SATISFACTION_ITEM,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
 ) -> RiskResult:
     """Fit the churn-risk model on earlier snapshots, test it on a later one, and score the
     customers active now.
@@ -177,19 +235,27 @@ def risk_model(
     (k = 1…``train_snapshots``), each labelled by churn in the following ``horizon_days``
     — so no training label looks past ``T₁``. Value = profit in the past year.
     """
-    as_of = last_activity_date(session)
-    if as_of is None:
-        raise InputError(_("No activity dates: nothing to model churn on."))
     if horizon_days < 30:
         raise InputError(_("The horizon must be at least 30 days, not {d}.", d=horizon_days))
     from cxm.frames.responses import responses_frame
 
+    customers = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(customers.attrs["as_of"])
     answers = responses_frame(session)
+    if as_of is not None and not answers.empty and "completed_at" in answers:
+        answers = answers[pd.to_datetime(answers["completed_at"], utc=True) < _end_of(day)]
     step = pd.Timedelta(days=horizon_days)
-    test_at = as_of - step
+    test_at = day - step
     snaps = [test_at - k * step for k in range(train_snapshots, 0, -1)] + [test_at]
     frames = [
-        risk_features(session, at=t, horizon_days=horizon_days, item=item, answers=answers)
+        risk_features(
+            session,
+            at=t,
+            horizon_days=horizon_days,
+            item=item,
+            answers=answers,
+            customers=customers,
+        )
         for t in snaps
     ]
     data = pd.concat(frames, ignore_index=True)
@@ -197,12 +263,19 @@ def risk_model(
     features = [f for f in features if data[f].notna().any()]
     train, test = time_holdout(data, cutoff=test_at)
     model = ChurnRiskModel(features=features).fit(train).evaluate(test)
-    now = risk_features(session, at=as_of, horizon_days=horizon_days, item=item, answers=answers)
+    now = risk_features(
+        session, at=day, horizon_days=horizon_days, item=item, answers=answers, customers=customers
+    )
     contrib = model.contributions(now)
     scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
     top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
     cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *features]
+    from cxm.analytics.quality import auc_flags
+
     return RiskResult(
+        quality=[f.to_dict() for f in auc_flags(model.auc_)],
+        model=model,
+        penalty_c=model.C_,
         auc=model.auc_,
         brier=model.brier_,
         base_rate=model.base_rate_,
@@ -214,7 +287,41 @@ def risk_model(
         snapshots={
             "train": [t.date() for t in snaps[:-1]],
             "test": test_at.date(),
-            "scored_at": as_of.date(),
+            "scored_at": day.date(),
             "horizon_days": horizon_days,
+            "churn_rule": customers.attrs["churn_rule"],
         },
     )
+
+
+def score_customers(
+    session: Session,
+    model: ChurnRiskModel,
+    *,
+    horizon_days: int = 180,
+    top: int = 20,
+    value_quantile: float = 0.8,
+    item: str = SATISFACTION_ITEM,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
+) -> pd.DataFrame:
+    """Score the customers active on the analysis date with a saved model
+    (:meth:`ChurnRiskModel.load`): the ``top`` valuable customers most at risk, with reasons."""
+    from cxm.surveys.frames import responses_frame
+
+    customers = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(customers.attrs["as_of"])
+    answers = responses_frame(session)
+    if as_of is not None and not answers.empty and "completed_at" in answers:
+        answers = answers[pd.to_datetime(answers["completed_at"], utc=True) < _end_of(day)]
+    now = risk_features(
+        session, at=day, horizon_days=horizon_days, item=item, answers=answers, customers=customers
+    )
+    contrib = model.contributions(now)
+    scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
+    top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
+    cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *model.features_]
+    out = top_list[cols].reset_index(drop=True)
+    out.attrs.update(customers.attrs)
+    out.attrs["scored"] = len(now)
+    return out

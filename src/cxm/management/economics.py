@@ -4,6 +4,7 @@ to invest (key drivers × segment value)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +18,7 @@ from cxm.analytics.retention import DEFAULT_COST_RATIO, simulate_churn_cut
 from cxm.errors import InputError
 from cxm.frames.cache import read_once
 from cxm.frames.customers import (
-    customers_frame,
-    last_activity_date,
+    analysis_date,
     latest_answers,
     observation_start,
     profit_by_customer,
@@ -26,6 +26,7 @@ from cxm.frames.customers import (
 )
 from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM
+from cxm.management.churn_rules import ChurnRule, customers_as_of
 from cxm.management.segments import members
 
 __all__ = [
@@ -43,19 +44,26 @@ DRIVER_ITEMS = [f"PERQ{i}" for i in range(1, 8)] + ["SC_PROC1", "SC_PROC2", "SC_
 
 @read_once
 def segment_economics(
-    session: Session, name: str, *, discount: float = 0.1, horizon: int | None = None
+    session: Session,
+    name: str,
+    *,
+    discount: float = 0.1,
+    horizon: int | None = None,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
+    min_n: int = 30,
 ) -> pd.DataFrame:
-    """Per segment: active customers, margin per customer-year (profit of the last 12
-    months / active customers), yearly churn rate (the last 12 months), and CLV."""
-    as_of = last_activity_date(session)
-    if as_of is None:
-        raise InputError(_("No activity dates: nothing to value."))
+    """Per segment: active customers, margin per customer-year (profit of the 12 months up
+    to the analysis date / active customers), yearly churn rate (those 12 months; recorded
+    or behavioural churn by ``rule``), and CLV. ``attrs`` names the date and the rule."""
     seg = members(session, name)
     if seg.empty:
         raise InputError(
             _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
         )
-    customers = customers_frame(session).merge(seg, on="customer_id", how="inner")
+    everyone = customers_as_of(session, as_of=as_of, rule=rule)
+    as_of = pd.Timestamp(everyone.attrs["as_of"])
+    customers = everyone.merge(seg, on="customer_id", how="inner")
     start = (as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
     profit = profit_by_customer(session, start=start, end=(as_of + pd.Timedelta(days=1)).date())
     rates = churn_rates(
@@ -78,27 +86,39 @@ def segment_economics(
                 "churn_ci_high": last["ci_high"].get(s, np.nan),
             }
         )
-    return clv_by_segment(pd.DataFrame(rows), discount=discount, horizon=horizon)
+    out = clv_by_segment(pd.DataFrame(rows), discount=discount, horizon=horizon)
+    out.attrs.update(everyone.attrs)
+    from cxm.analytics.quality import group_flags
+
+    out.attrs["quality"] = [
+        f.to_dict()
+        for f in group_flags(zip(out["segment"], out["customers"], strict=True), min_n=min_n)
+    ]
+    return out
 
 
 def probabilistic_segment_clv(
-    session: Session, name: str, *, months: int = 12, discount_monthly: float = 0.01
+    session: Session,
+    name: str,
+    *,
+    months: int = 12,
+    discount_monthly: float = 0.01,
+    as_of: Any = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Mean BG/NBD + Gamma-Gamma CLV per segment (value = profit per purchase), with the
     fitted parameters. Needs repeat purchases; raises a clear error otherwise."""
-    as_of = last_activity_date(session)
-    purchases = purchases_frame(session)
-    if purchases.empty or as_of is None:
+    as_of = analysis_date(session, as_of)
+    purchases = purchases_frame(session, end=(as_of + pd.Timedelta(days=1)).date())
+    if purchases.empty:
         raise InputError(_("No purchases: the probabilistic CLV needs purchase histories."))
     purchases["profit"] = purchases["revenue"] - purchases["cost"].fillna(0.0)
     summary = rfm_summary(purchases, as_of=as_of, value="profit")
-    # Gamma-Gamma models positive spend; customers with a loss per purchase keep the
-    # population mean (x treated as 0 for the value model).
-    summary.loc[summary["monetary"] <= 0, "monetary"] = 0.0
-    fit_rows = summary.copy()
-    fit_rows.loc[fit_rows["monetary"] <= 0, "x"] = 0.0
+    # Gamma-Gamma is fitted on positive spend only; a customer who loses money per
+    # purchase keeps their own (negative) mean, so their CLV is never positive
+    # (:func:`cxm.analytics.clv.purchase_value`).
+    positive = (summary["x"] > 0) & (summary["monetary"] > 0)
     bg = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
-    gg = GammaGammaFitter().fit(fit_rows["x"], fit_rows["monetary"])
+    gg = GammaGammaFitter().fit(summary["x"].where(positive, 0.0), summary["monetary"])
     per_customer, _bg, _gg = probabilistic_clv(
         summary, months=months, discount_monthly=discount_monthly, bgnbd=bg, gamma_gamma=gg
     )
@@ -131,9 +151,11 @@ def simulate(
     cost_ratio: float = DEFAULT_COST_RATIO,
     acquisition_cost: float | None = None,
     segment: str | None = None,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
 ) -> pd.DataFrame:
     """The churn-cut simulator on the firm's own margins and churn rates per segment."""
-    econ = segment_economics(session, name, discount=discount)
+    econ = segment_economics(session, name, discount=discount, as_of=as_of, rule=rule)
     return simulate_churn_cut(
         econ,
         cut=cut,
@@ -164,6 +186,8 @@ def invest(
     improvement: float = 0.5,
     budget: float | None = None,
     min_n: int = 100,
+    as_of: Any = None,
+    rule: ChurnRule | None = None,
 ) -> InvestResult:
     """Rank improvements by expected profit: per segment (or overall where a segment has
     fewer than ``min_n`` complete answers) the drivers of ``outcome``; each driver's
@@ -185,6 +209,10 @@ def invest(
     seg = members(session, name)
     data = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
     data = data.merge(seg, on="customer_id", how="inner")
+    customers = customers_as_of(session, as_of=as_of, rule=rule)
+    if as_of is not None:  # an explicit date: only what was answered by then
+        day_end = (pd.Timestamp(customers.attrs["as_of"]) + pd.Timedelta(days=1)).tz_localize("UTC")
+        data = data[data["completed_at"] < day_end]
 
     def drivers_of(df: pd.DataFrame) -> pd.DataFrame:
         complete = df[[*use, outcome]].apply(pd.to_numeric, errors="coerce").dropna()
@@ -200,6 +228,7 @@ def invest(
                 "importance": per_point,
                 "performance": complete[use].mean().to_numpy(),
                 "n": len(complete),
+                "r2": rw.attrs["r2"],
             }
         )
 
@@ -209,10 +238,9 @@ def invest(
         complete = df[[*use, outcome]].dropna()
         parts.append((drivers_of(df) if len(complete) >= min_n else overall).assign(segment=s))
     drivers = pd.concat(parts, ignore_index=True)
-    customers = customers_frame(session)
     latest = latest_answers(data, [outcome]).merge(customers, on="customer_id")
     beta, se = churn_slope(latest[outcome], (latest["status"] == "churned").astype(int))
-    econ = segment_economics(session, name)
+    econ = segment_economics(session, name, as_of=as_of, rule=rule)
     ranking = improvement_effects(
         drivers,
         econ[["segment", "customers", "clv"]].dropna(),

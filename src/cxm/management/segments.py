@@ -28,6 +28,7 @@ from cxm.customers.models import Customer
 from cxm.errors import InputError
 from cxm.frames.cache import raw_rows, read_once
 from cxm.frames.customers import (
+    analysis_date,
     customers_frame,
     last_activity_date,
     profit_by_customer,
@@ -53,23 +54,30 @@ class RecomputeResult:
     summary: pd.DataFrame
 
 
-def profit_period(session: Session, d: SegmentDefinition) -> tuple[date | None, date | None]:
+def profit_period(
+    session: Session, d: SegmentDefinition, *, as_of: Any = None
+) -> tuple[date | None, date | None]:
     """The profit period of a definition: explicit dates, the last ``months`` up to the
-    latest activity, or all history."""
+    analysis date (``as_of``, default the latest activity), or all history (up to
+    ``as_of`` when one is given)."""
     per = period_of(d.parameters)
     if per.months is None:
+        if as_of is not None and per.end is None:
+            return per.start, (analysis_date(session, as_of) + pd.Timedelta(days=1)).date()
         return per.start, per.end
-    last = last_activity_date(session)
-    if last is None:
+    if last_activity_date(session) is None:
         return None, None
+    last = analysis_date(session, as_of)
     end = (last + pd.Timedelta(days=1)).date()
     return (pd.Timestamp(end) - pd.DateOffset(months=per.months)).date(), end
 
 
-def assign(session: Session, d: SegmentDefinition) -> tuple[pd.DataFrame, pd.Series]:
+def assign(
+    session: Session, d: SegmentDefinition, *, as_of: Any = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """``(membership, profit)``: one row per (customer_id, segment); profit per customer
     over the definition's period (0 for customers without purchases)."""
-    start, end = profit_period(session, d)
+    start, end = profit_period(session, d, as_of=as_of)
     ids = pd.Index(
         np.fromiter(
             (r[0] for r in raw_rows(session, select(Customer.id).order_by(Customer.id))),
@@ -138,13 +146,19 @@ def _insert_memberships(
 
 
 def recompute(
-    session: Session, name: str, *, now: datetime | None = None, actor_id: int | None = None
+    session: Session,
+    name: str,
+    *,
+    now: datetime | None = None,
+    actor_id: int | None = None,
+    as_of: Any = None,
 ) -> RecomputeResult:
-    """Assign every customer of definition ``name`` afresh; close and open memberships for
-    the difference only. One transaction: on error nothing changes."""
+    """Assign every customer of definition ``name`` afresh from the data as of ``as_of``
+    (default: the last date in the data); close and open memberships for the difference
+    only, dated by the clock (``now``). One transaction: on error nothing changes."""
     d = get_definition(session, name)
     when = now or utcnow()
-    new, profit = assign(session, d)
+    new, profit = assign(session, d, as_of=as_of)
     old = pd.DataFrame(
         raw_rows(
             session,
@@ -229,12 +243,17 @@ def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
 
 
 def summary(
-    session: Session, name: str, *, at: Any = None, membership: pd.DataFrame | None = None
+    session: Session,
+    name: str,
+    *,
+    at: Any = None,
+    membership: pd.DataFrame | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
-    """Customers and profit (the definition's period) per segment, as kept in the store
-    (``membership``: the current members when the caller already read them)."""
+    """Customers and profit (the definition's period, up to ``as_of``) per segment, as kept
+    in the store (``membership``: the current members when the caller already read them)."""
     d = get_definition(session, name)
-    start, end = profit_period(session, d)
+    start, end = profit_period(session, d, as_of=as_of)
     m = membership if membership is not None else members(session, name, at=at)
     profit = profit_by_customer(session, start=start, end=end)
     return segment_summary(m, profit, segments=segment_labels(d))

@@ -9,6 +9,7 @@ Churn rate comes from the customer file per calendar year.
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,9 @@ from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propos
 from cxm.audit.service import record, snapshot
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
-from cxm.frames.customers import customers_frame, last_activity_date, observation_start
+from cxm.frames.customers import observation_start
 from cxm.i18n import _
+from cxm.management.churn_rules import customers_as_of
 from cxm.management.definitions import get_definition, segment_labels
 from cxm.management.models import Target
 from cxm.management.segments import members, summary
@@ -101,16 +103,16 @@ def kpi_actuals(
     items: list[str] | None = None,
     min_n: int = 30,
     membership: pd.DataFrame | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
-    """Actual value of ``kpi`` per segment and wave (or year, for churn) with its interval:
-    ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``."""
+    """Actual value of ``kpi`` per segment and wave (or year, for churn, up to ``as_of``)
+    with its interval: ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``."""
     if kpi not in KPIS:
         check_target(kpi, 0)  # raises the clear "unknown KPI" error
     if kpi == "churn_rate":
         seg = membership if membership is not None else members(session, name)
-        customers = customers_frame(session, dates_only=True).merge(
-            seg, on="customer_id", how="inner"
-        )
+        everyone = customers_as_of(session, as_of=as_of)
+        customers = everyone.merge(seg, on="customer_id", how="inner")
         if customers.empty:
             return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
         rates = churn_rates(
@@ -118,7 +120,7 @@ def kpi_actuals(
             freq="Y",
             align="end",
             start=observation_start(session),
-            end=last_activity_date(session),
+            end=pd.Timestamp(everyone.attrs["as_of"]),
         )
         rates = rates.rename(columns={"churn_rate": "value", "at_risk": "n", "period": "wave"})
         rates["kpi"] = kpi
@@ -153,12 +155,13 @@ def propose(
     cost_to_serve: dict[str, float] | None = None,
     headroom: float | None = None,
     items: list[str] | None = None,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Proposed target per segment (see :func:`cxm.analytics.targets.propose_targets` for
     the rule). Cost to serve per customer = contacts per customer × ``cost_per_contact``,
     overridden per segment by ``cost_to_serve``; the floor is the latest overall actual."""
     current_members = members(session, name)
-    seg = summary(session, name, membership=current_members)
+    seg = summary(session, name, membership=current_members, as_of=as_of)
     seg = seg[seg["customers"] > 0]
     if seg.empty:
         raise InputError(
@@ -170,7 +173,9 @@ def propose(
 
     for s, v in {**levels_costs(session, definition=name), **(cost_to_serve or {})}.items():
         seg.loc[seg["segment"] == s, "cost_to_serve"] = float(v)
-    actual = kpi_actuals(session, name, kpi, items=items, min_n=1, membership=current_members)
+    actual = kpi_actuals(
+        session, name, kpi, items=items, min_n=1, membership=current_members, as_of=as_of
+    )
     current = _overall(actual)
     if current is None:
         raise InputError(
@@ -280,6 +285,7 @@ def report(
     wave_ids: list[int] | None = None,
     items: list[str] | None = None,
     min_n: int = 30,
+    as_of: Any = None,
 ) -> pd.DataFrame:
     """Actual vs target per segment, KPI and wave, with status and trend; ``items``
     replaces the default survey question(s) of the survey KPIs."""
@@ -289,7 +295,8 @@ def report(
     t["wave"] = t["wave_id"].map(wave_names).astype(object)
     t["wave"] = t["wave"].where(t["wave"].notna(), t["period"])
     parts = [
-        kpi_actuals(session, name, k, wave_ids=wave_ids, items=items, min_n=min_n) for k in use
+        kpi_actuals(session, name, k, wave_ids=wave_ids, items=items, min_n=min_n, as_of=as_of)
+        for k in use
     ]
     parts = [p for p in parts if not p.empty]
     actual = (

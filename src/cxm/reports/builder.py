@@ -101,12 +101,19 @@ def build_report(
     title: str | None = None,
     extra: dict[str, Any] | None = None,
     min_n: int = 30,
+    as_of: str | None = None,
 ) -> Report:
     """Build the report in ``lang``; every text in it is already translated. Groups with
     fewer than ``min_n`` answers show no score (``CXM_MIN_N`` for callers with settings)."""
     with language(lang) as use, shared_reads():
         ctx = ReportContext(
-            store=store, wave=wave, compare=compare, lang=use, extra=extra or {}, min_n=min_n
+            store=store,
+            wave=wave,
+            compare=compare,
+            lang=use,
+            extra=extra or {},
+            min_n=min_n,
+            as_of=as_of,
         )
         built = [build_section(key, ctx) for key in sections]
         subtitle = ctx.extra.get("subtitle") or _("Customer satisfaction and loyalty")

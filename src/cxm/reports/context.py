@@ -67,6 +67,8 @@ class ReportContext:
     wave: str | None = None
     compare: str | None = None
     lang: str = "en"
+    #: The analysis date (``--as-of``; None: the last date in the data).
+    as_of: str | None = None
     #: The minimum n below which a score is suppressed ("too few answers").
     min_n: int = 30
     #: For a report made from a file (``cxm analyze --report``) rather than the store.

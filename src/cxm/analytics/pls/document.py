@@ -32,7 +32,7 @@ def result_document(fit: PLSPM) -> dict[str, Any]:
     paths = paths.merge(fit.f2_, on=["source", "target"])
     keys = ["construct", "indicator"]
     report = fit.missing_report_
-    return {
+    doc = {
         "n": fit.n_,
         "iterations": fit.n_iter_,
         "converged": fit.converged_,
@@ -70,3 +70,7 @@ def result_document(fit: PLSPM) -> dict[str, Any]:
             "p_value": "two-sided, Student t with n-1 df on estimate/se",
         },
     }
+    from cxm.analytics.quality import pls_flags
+
+    doc["quality"] = [f.to_dict() for f in pls_flags(doc)]
+    return doc

@@ -47,14 +47,14 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         name = None
     out: dict[str, Any] = {"definition": name}
     with ctx.require_store().session() as session:
-        rates, reasons = churn_report(session, name=name)
+        rates, reasons = churn_report(session, name=name, as_of=ctx.as_of)
         out["rates"] = rates.to_dict("records")
         out["reasons"] = reasons.to_dict("records")
         out["chi2_p"] = reasons.attrs.get("chi2_p")
         out["reasons_n"] = reasons.attrs.get("n")
         for by in ("segment", "satisfaction"):
             try:
-                curves, summary = survival(session, by=by, name=name)
+                curves, summary = survival(session, by=by, name=name, as_of=ctx.as_of)
             except CXMError as exc:
                 out[f"survival_by_{by}"] = {"unavailable": exc.message}
                 continue

@@ -75,6 +75,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     frame = enough_responses(ctx, wave_frame(ctx, cur.id), cur.name)
     result = key_drivers(frame, items.overall, [c for c in codes if c != items.overall])
     return {
+        "fix_first": _fix_first(ctx),
+        "indices": _indices(frame, [c for c in codes if c != items.overall], items.overall),
         "wave": cur.name,
         "outcome": result.outcome,
         "n": result.n,
@@ -84,6 +86,35 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "priorities": result.priorities.to_dict("records"),
         "constructs": _construct_ipma(ctx),
     }
+
+
+def _indices(frame: Any, codes: list[str], overall: str) -> list[dict[str, Any]]:
+    """The overall index by method 1 (derived, and stated where the questionnaire asks
+    ``IMP_<item>``) and method 2 (PCA) — what ``cxm index`` prints for a file."""
+    from cxm.analytics.index import index_methods
+    from cxm.errors import CXMError
+
+    stated = {c: f"IMP_{c}" for c in codes if f"IMP_{c}" in frame}
+    try:
+        table = index_methods(
+            frame, codes, overall=overall, stated=stated if len(stated) == len(codes) else None
+        )
+    except CXMError:
+        return []
+    return [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
+
+
+def _fix_first(ctx: ReportContext) -> list[dict[str, Any]]:
+    """The top of the costed fix-first list (``cxm invest``) when segments are defined."""
+    from cxm.errors import CXMError
+    from cxm.reports.sections.retention import fix_first
+    from cxm.reports.sections.segments import definition_name
+
+    try:
+        items: list[dict[str, Any]] = fix_first(ctx, definition_name(ctx))["items"]
+    except CXMError:
+        return []
+    return items[:5]
 
 
 def _constructs_chart(s: Section, d: dict[str, Any]) -> None:
@@ -199,8 +230,55 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     )
     _constructs_chart(s, d)
+    if d.get("indices"):
+        s.tables.append(
+            Table(
+                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
+                (_("method"), _("index"), "95 % CI", "n"),
+                tuple(
+                    (
+                        str(r["method"]),
+                        fmt.num(r["index"], 1),
+                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
+                        str(r["n"]),
+                    )
+                    for r in d["indices"]
+                ),
+                src,
+            )
+        )
+    if d.get("indices"):
+        s.tables.append(
+            Table(
+                _("Overall index by method (1: importance-weighted, 2: PCA; 3: PLS above)"),
+                (_("method"), _("index"), "95 % CI", "n"),
+                tuple(
+                    (
+                        str(r["method"]),
+                        fmt.num(r["index"], 1),
+                        f"{fmt.num(r['ci_low'], 1)}–{fmt.num(r['ci_high'], 1)}",
+                        str(r["n"]),
+                    )
+                    for r in d["indices"]
+                ),
+                src,
+            )
+        )
+    costed = d.get("fix_first") or []
     focus = [r for r in d["priorities"] if r.get("quadrant") == "concentrate_here"][:3]
-    if focus:
+    if costed:
+        names = ", ".join(f"{r['label']} ({r['segment']})" for r in costed[:3])
+        s.decisions.append(
+            Decision(
+                _(
+                    "Fix first: {items} — the top of the costed list (value kept minus cost), "
+                    "the same list as `cxm invest`.",
+                    items=names,
+                ),
+                "cxm invest --json",
+            )
+        )
+    elif focus:
         names = ", ".join(labels.get(r["item"], r["item"]) for r in focus)
         s.decisions.append(
             Decision(

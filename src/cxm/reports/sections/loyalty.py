@@ -69,7 +69,22 @@ def data(ctx: ReportContext) -> dict[str, Any]:
             "cells": result.cells.to_dict("records"),
             "profile": result.profile.to_dict("records"),
         },
+        "behaviour": _behaviour(ctx, items.overall),
     }
+
+
+def _behaviour(ctx: ReportContext, item: str) -> dict[str, Any]:
+    """Repurchase after the answer by satisfaction level, top box against satisfied — what
+    ``cxm loyalty curve --json`` prints; the reason when the data do not allow it."""
+    from cxm.errors import CXMError
+    from cxm.management.loyalty_behaviour import loyalty_curve
+
+    try:
+        with ctx.require_store().session() as session:
+            curve, contrast = loyalty_curve(session, item=item, as_of=ctx.as_of, min_n=ctx.min_n)
+    except CXMError as exc:
+        return {"unavailable": exc.message}
+    return {"curve": curve.to_dict("records"), "contrast": contrast}
 
 
 def present(d: dict[str, Any], ctx: ReportContext) -> Section:
@@ -160,4 +175,46 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 )
             )
         )
+    _present_behaviour(s, d.get("behaviour") or {})
     return s
+
+
+def _present_behaviour(s: Section, b: dict[str, Any]) -> None:
+    src = "cxm loyalty curve --json"
+    if "curve" not in b:
+        return
+    s.tables.append(
+        Table(
+            _("What customers did after answering: repurchase within 180 days"),
+            (_("satisfaction"), _("customers"), _("came back"), "95 % CI", _("mean spend")),
+            tuple(
+                (
+                    fmt.num(r["level"], 0),
+                    str(r["customers"]),
+                    fmt.pct(r["repurchase_rate"]),
+                    f"{fmt.pct(r['ci_low'])}–{fmt.pct(r['ci_high'])}",
+                    fmt.money(r["mean_spend"]),
+                )
+                for r in b["curve"]
+            ),
+            src,
+        )
+    )
+    c = b["contrast"]
+    if c.get("status") == "no data":
+        return
+    s.decisions.append(
+        Decision(
+            _(
+                "Very satisfied customers came back {top}, satisfied ones {sat} (difference "
+                "{d}, 95 % CI {lo} to {hi}): only the very satisfied are reliably loyal, so aim "
+                "at the top box, not at 'satisfied'.",
+                top=fmt.pct(c.get("rate_top")),
+                sat=fmt.pct(c.get("rate_satisfied")),
+                d=fmt.pct(c.get("difference")),
+                lo=fmt.pct(c.get("ci_low")),
+                hi=fmt.pct(c.get("ci_high")),
+            ),
+            src,
+        )
+    )

@@ -162,6 +162,8 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         )
     for note in doc.get("warnings") or []:
         s.decisions.append(Decision(_("Caution: {note}", note=note), src))
+    for flag in doc.get("quality") or []:
+        s.decisions.append(Decision(_("Too weak: {message}", message=flag["message"]), src))
     strongest = max(
         (
             p

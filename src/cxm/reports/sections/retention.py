@@ -28,25 +28,40 @@ def title() -> str:
 
 
 def data(ctx: ReportContext) -> dict[str, Any]:
-    from cxm.management.economics import invest, simulate
     from cxm.management.economics import segment_economics as economics
+    from cxm.management.economics import simulate
 
     name = definition_name(ctx)
     with ctx.require_store().session() as session:
-        econ = economics(session, name)
-        sim = simulate(session, name, cut=CUT)
-        ranked = invest(session, name)
+        econ = economics(session, name, as_of=ctx.as_of)
+        sim = simulate(session, name, cut=CUT, as_of=ctx.as_of)
+    ranked = fix_first(ctx, name)
     return {
         "definition": name,
         "economics": econ.to_dict("records"),
         "simulation": sim.to_dict("records"),
         "invest": {
-            "ranking": ranked.ranking.to_dict("records"),
-            "churn_per_point": ranked.churn_per_point,
-            "churn_per_point_se": ranked.churn_per_point_se,
-            "responses": ranked.responses,
+            "ranking": ranked["items"],
+            "units": ranked["units"],
+            "quality": ranked["quality"],
+            "churn_per_point": ranked["churn_per_point"],
+            "churn_per_point_se": ranked["churn_per_point_se"],
+            "responses": ranked["responses"],
         },
     }
+
+
+def fix_first(ctx: ReportContext, name: str) -> dict[str, Any]:
+    """The costed fix-first list (what ``cxm invest --json`` prints), once per report."""
+    from cxm.management.priorities import priority_list
+
+    def compute() -> dict[str, Any]:
+        with ctx.require_store().session() as session:
+            result: dict[str, Any] = priority_list(session, name, as_of=ctx.as_of).to_dict()
+        return result
+
+    out: dict[str, Any] = ctx.memo(f"fix_first:{name}", compute)
+    return out
 
 
 def _cell(column: str, value: Any) -> str:
@@ -58,8 +73,12 @@ def _cell(column: str, value: Any) -> str:
         "budget_share",
     ):
         return fmt.pct(value)
-    if column in ("segment", "driver", "claim", "rank"):
+    if column in ("segment", "driver", "claim", "rank", "label"):
         return str(value)
+    if column == "customers_kept":
+        return fmt.num(value, 1)
+    if column == "cost" and not fmt.is_num(value):
+        return _("not given")
     if column in ("importance", "performance", "gain_points"):
         return fmt.num(value, 2)
     return fmt.money(value)
@@ -141,11 +160,12 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 [
                     "rank",
                     "segment",
-                    "driver",
-                    "importance",
-                    "performance",
+                    "label",
                     "gain_points",
-                    "effect",
+                    "customers_kept",
+                    "value_kept",
+                    "cost",
+                    "net_value",
                     "budget_share",
                 ],
                 inv_src,
@@ -157,14 +177,16 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 _(
                     "Invest first in {driver} for {segment}: the largest expected profit effect "
                     "({effect}), {share} of the budget.",
-                    driver=top.get("driver"),
+                    driver=top.get("label") or top.get("driver"),
                     segment=top.get("segment"),
-                    effect=fmt.money(top.get("effect")),
+                    effect=fmt.money(top.get("net_value")),
                     share=fmt.pct(top.get("budget_share")),
                 ),
                 inv_src,
             )
         )
+        for flag in d["invest"].get("quality") or []:
+            s.decisions.append(Decision(_("Too weak: {message}", message=flag["message"]), inv_src))
     else:
         s.decisions.append(
             Decision(

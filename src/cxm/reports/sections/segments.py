@@ -65,8 +65,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
 
     name = definition_name(ctx)
     with ctx.require_store().session() as session:
-        actual = report(session, name, min_n=ctx.min_n)
-        sizes = summary(session, name)
+        actual = report(session, name, min_n=ctx.min_n, as_of=ctx.as_of)
+        sizes = summary(session, name, as_of=ctx.as_of)
     if actual.empty:
         raise NoData(_("No targets or actuals for segments yet."))
     return {

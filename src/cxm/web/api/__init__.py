@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from cxm.web.api import (
     cases,
+    moments,
     operations,
     org,
     privacy,
@@ -31,3 +32,4 @@ api_router.include_router(privacy.router)
 api_router.include_router(operations.router)
 api_router.include_router(standards.router)
 api_router.include_router(text.router)
+api_router.include_router(moments.router)

@@ -48,6 +48,14 @@ People = Annotated[Grant, Require(Capability.SEE_PERSONAL_DATA)]
 Money = Annotated[Grant, Require(Capability.SEE_MONEY)]
 
 Segments = Annotated[str, Query(max_length=100, description="Segment definition name.")]
+AsOf = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="Analyse as of this date (default: the last date in the data).",
+    ),
+]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -175,17 +183,31 @@ def target_report(
 
 @router.get("/churn", response_model=ChurnReportOut)
 def churn_report(
-    db: DbSession, grant: Reports, segments: Segments | None = None, freq: str = "Y"
+    db: DbSession,
+    grant: Reports,
+    segments: Segments | None = None,
+    freq: str = "Y",
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    rates, reasons = churn_service.churn_report(db, name=segments, freq=freq)
-    return {"rates": _records(rates), "reasons": _records(reasons)}
+    rates, reasons = churn_service.churn_report(db, name=segments, freq=freq, as_of=as_of)
+    return {
+        "as_of": str(rates.attrs["as_of"]),
+        "churn_rule": rates.attrs["churn_rule"],
+        "quality": rates.attrs["quality"],
+        "rates": _records(rates),
+        "reasons": _records(reasons),
+    }
 
 
 @router.get("/churn/survival", response_model=ChurnSurvivalOut)
 def churn_survival(
-    db: DbSession, grant: Reports, segments: Segments | None = None, by: str = "segment"
+    db: DbSession,
+    grant: Reports,
+    segments: Segments | None = None,
+    by: str = "segment",
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    curves, summary = churn_service.survival(db, by=by, name=segments)
+    curves, summary = churn_service.survival(db, by=by, name=segments, as_of=as_of)
     return {
         "summary": _records(summary),
         "logrank_p": summary.attrs["logrank_p"],
@@ -199,9 +221,11 @@ def churn_risk(
     grant: People,
     horizon_days: Annotated[int, Query(ge=30, le=3650)] = 180,
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    r = churn_service.risk_model(db, horizon_days=horizon_days, top=top)
+    r = churn_service.risk_model(db, horizon_days=horizon_days, top=top, as_of=as_of)
     return {
+        "quality": r.quality,
         "auc": r.auc,
         "brier": r.brier,
         "base_rate": r.base_rate,
@@ -220,9 +244,12 @@ def clv(
     segments: Segments,
     discount: Annotated[float, Query(ge=0, lt=1)] = 0.1,
     horizon: Annotated[int | None, Query(ge=1, le=100)] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    table = economics.segment_economics(db, segments, discount=discount, horizon=horizon)
-    return {"segments": _records(table)}
+    table = economics.segment_economics(
+        db, segments, discount=discount, horizon=horizon, as_of=as_of
+    )
+    return {"quality": table.attrs["quality"], "segments": _records(table)}
 
 
 @router.get("/retention/simulate", response_model=SimulateOut)
@@ -247,10 +274,12 @@ def invest(
     grant: Money,
     segments: Segments,
     budget: Annotated[float | None, Query(ge=0)] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    r = economics.invest(db, segments, budget=budget)
-    return {
-        "churn_per_point": r.churn_per_point,
-        "ranking": _records(r.ranking),
-        "drivers": _records(r.drivers),
-    }
+    """The one costed fix-first list (what ``cxm invest --json`` prints)."""
+    from cxm.management.priorities import priority_list
+
+    r = priority_list(db, segments, budget=budget, as_of=as_of)
+    out = r.to_dict()
+    out["items"] = _records(r.items)
+    return out

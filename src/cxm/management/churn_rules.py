@@ -1,0 +1,112 @@
+"""Which customers are lost, as of a date: recorded churn dates, or behaviour.
+
+Contract businesses record when a customer leaves (``churned_on``); retailers only see
+purchases stop. :func:`customers_as_of` gives every churn analysis (rates, survival, CLV,
+the risk model) one customer table as of the analysis date, churn filled in by the chosen
+rule (:mod:`cxm.analytics.inactivity`):
+
+``recorded``  the churn dates in the customer file;
+``gap``       no purchase for k × the customer's own gap between purchases;
+``p_alive``   BG/NBD probability alive below a threshold;
+``auto``      ``recorded`` when the file holds any churn date, else ``gap`` — so a purchase
+              log alone gives real churn rates instead of 0 % and 99-year lifetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxm.analytics.inactivity import DEFAULT_K, DEFAULT_THRESHOLD, check_rule, inactivity_churn
+from cxm.customers.models import Purchase
+from cxm.errors import InputError
+from cxm.i18n import _
+from cxm.management.frames import analysis_date, customers_frame, purchases_frame, raw_rows
+
+__all__ = ["RULES", "ChurnRule", "customers_as_of"]
+
+RULES = ("auto", "recorded", "gap", "p_alive")
+
+
+@dataclass(frozen=True)
+class ChurnRule:
+    """How churn is decided: ``rule`` one of :data:`RULES`, ``k`` and ``threshold`` for the
+    behavioural rules."""
+
+    rule: str = "auto"
+    k: float = DEFAULT_K
+    threshold: float = DEFAULT_THRESHOLD
+
+    def check(self) -> None:
+        if self.rule not in RULES:
+            raise InputError(
+                _(
+                    "Unknown churn rule {rule}: use one of {rules}.",
+                    rule=self.rule,
+                    rules=", ".join(RULES),
+                )
+            )
+        check_rule("gap", k=self.k, threshold=self.threshold)
+
+
+def _first_purchases(session: Session) -> pd.Series:
+    """The first purchase date per customer id (counted in the database)."""
+    q = select(Purchase.customer_id, func.min(Purchase.purchased_on)).group_by(Purchase.customer_id)
+    rows = raw_rows(session, q)
+    frame = pd.DataFrame(rows, columns=["customer_id", "first"])
+    return pd.Series(
+        pd.to_datetime(frame["first"]).to_numpy(), index=frame["customer_id"].to_numpy()
+    )
+
+
+def customers_as_of(
+    session: Session, *, as_of: Any = None, rule: ChurnRule | None = None
+) -> pd.DataFrame:
+    """Customers known on the analysis date with ``acquired_on`` (the first purchase where
+    the file has none), ``status`` and ``churned_on`` as of that date under ``rule``.
+
+    Customers acquired after the date are left out; churn recorded after it is not yet
+    churn. ``attrs``: ``as_of``, ``churn_rule`` (the rule applied; ``auto`` resolved) and
+    for behavioural rules its ``k``, ``threshold`` and ``median_gap_days``.
+    """
+    how = rule or ChurnRule()
+    how.check()
+    day = analysis_date(session, as_of)
+    customers = customers_frame(session).copy()
+    recorded_any = customers["churned_on"].notna().any()
+    applied = how.rule if how.rule != "auto" else ("recorded" if recorded_any else "gap")
+    attrs: dict[str, Any] = {"as_of": day.date(), "churn_rule": applied}
+    later = customers["churned_on"] > day
+    customers.loc[later, "churned_on"] = pd.NaT
+    customers.loc[later, "status"] = "active"
+    missing = customers["acquired_on"].isna()
+    if missing.any():
+        first = _first_purchases(session)
+        customers.loc[missing, "acquired_on"] = customers.loc[missing, "customer_id"].map(first)
+    if applied != "recorded":
+        purchases = purchases_frame(session, end=(day + pd.Timedelta(days=1)).date())
+        if purchases.empty:
+            raise InputError(
+                _(
+                    "No purchases up to {day}: churn by behaviour needs a purchase log.",
+                    day=day.date(),
+                )
+            )
+        judged = inactivity_churn(
+            purchases, as_of=day, rule=applied, k=how.k, threshold=how.threshold
+        ).set_index("customer_id")
+        # A recorded churn date stays; behaviour fills in the customers without one.
+        open_ = customers["churned_on"].isna()
+        inferred = customers.loc[open_, "customer_id"].map(judged["churned_on"])
+        customers.loc[open_, "churned_on"] = pd.to_datetime(inferred)
+        customers.loc[customers["churned_on"].notna(), "status"] = "churned"
+        attrs |= {"k": how.k, "threshold": how.threshold}
+        attrs |= {str(k): v for k, v in judged.attrs.items() if k not in ("rule", "k", "threshold")}
+    customers = customers[customers["acquired_on"].isna() | (customers["acquired_on"] <= day)]
+    customers = customers.reset_index(drop=True)
+    customers.attrs.update(attrs)
+    return customers
