@@ -57,6 +57,13 @@ def test_an_agent_works_a_case_in_the_browser(
     assert page.status_code == 200
     assert "&lt;b&gt;everywhere&lt;/b&gt;" in page.text  # the customer's words, escaped
     assert "388" not in page.text  # an agent sees no money
+    with store.session() as s:  # deadlines shown on the company's clock (Asia/Shanghai)
+        from zoneinfo import ZoneInfo
+
+        due = s.get(Case, cid).resolution_due  # type: ignore[union-attr]
+        due = due if due.tzinfo else due.replace(tzinfo=ZoneInfo("UTC"))
+        shown = due.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert shown in page.text
     token = csrf_from(page.text)
     r = client.post(
         f"/staff/cases/{cid}/act",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -14,10 +15,18 @@ __all__ = ["TEMPLATES_DIR", "templates"]
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
+def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as the company's wall clock (``CXM_TIMEZONE``), for pages."""
+    from cxm.clock import to_company_time
+
+    return "" if moment is None else to_company_time(moment).strftime(fmt)
+
+
 @cache
 def templates() -> Jinja2Templates:
     """One environment for every page; ``.html`` templates are autoescaped."""
     t = Jinja2Templates(directory=str(TEMPLATES_DIR))
     t.env.globals["_"] = _
     t.env.globals["current_language"] = current_language
+    t.env.filters["local"] = local_time
     return t
