@@ -234,7 +234,7 @@ def set_target(
     )
     found = session.scalars(q).first()
     t = found or Target(definition_id=d.id, segment=segment, kpi=kpi)
-    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level")
+    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level_id")
     before = snapshot(found, fields) if found is not None else None
     t.wave_id, t.period, t.value = wave_id, period, v
     from cxm.service_levels.service import resolve_service_level
