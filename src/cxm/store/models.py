@@ -8,6 +8,7 @@ from cxm.audit import models as audit_models
 from cxm.customers import models as customers_models
 from cxm.management import models as management_models
 from cxm.org import models as org_models
+from cxm.people import models as people_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
 
@@ -15,4 +16,4 @@ __all__ = ["Base", "metadata"]
 
 metadata = Base.metadata
 _ = (customers_models, accounts_models, surveys_models, management_models)
-_domains = (org_models, audit_models)
+_domains = (org_models, audit_models, people_models)
