@@ -81,8 +81,8 @@ def test_frames_and_a_planted_link(store: Store, tmp_path: Path) -> None:
                 )  # fmt: skip
                 s.add(r)
                 s.flush()
-                csat = 5 + q + (k % 3 - 1)  # the planted link: team quality + noise
-                s.add(Answer(response_id=r.id, question_code="CUSA1", number=float(csat)))
+                rating = 5 + q + (k % 3 - 1)  # the planted link: team quality + noise
+                s.add(Answer(response_id=r.id, question_code="CUSA1", number=float(rating)))
                 s.add(Answer(response_id=r.id, question_code="NPS", number=float(q * 2)))
             s.add(
                 Purchase(
