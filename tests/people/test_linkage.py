@@ -233,3 +233,37 @@ def test_conclusion_when_the_interval_spans_zero() -> None:
     words = conclusion("NPS", corr)
     assert words.startswith("No link between the employee index and NPS is shown")
     assert "includes zero" in words
+
+
+def test_weighted_ranks_equal_ranking_the_repeated_data() -> None:
+    from cxm.analytics.linkage import _weighted_ranks
+
+    values = np.array([3.0, 1.0, 3.0, 2.0, 5.0])
+    counts = np.array([2.0, 1.0, 0.0, 3.0, 1.0])
+    ours = _weighted_ranks(values, counts[None, :])[0]
+    repeated = np.repeat(values, counts.astype(int))
+    reference = stats.rankdata(repeated)
+    for i, v in enumerate(values):
+        if counts[i]:
+            assert ours[i] == pytest.approx(reference[repeated == v][0])
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_a_team_seen_twice_is_drawn_as_one_team(method: str) -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=20)
+    y = 0.5 * x + rng.normal(size=20)
+    once = correlate(x, y, method=method, resamples=1000, seed=5)  # type: ignore[arg-type]
+    # Every row its own cluster is the plain bootstrap.
+    same = correlate(x, y, method=method, resamples=1000, seed=5, clusters=range(20))  # type: ignore[arg-type]
+    assert (same.r, same.low, same.high) == pytest.approx((once.r, once.low, once.high))
+    # The same 20 teams in two identical periods: drawing teams gives the same interval;
+    # treating the 40 rows as independent would make it narrower.
+    twice = correlate(
+        np.tile(x, 2), np.tile(y, 2), method=method, resamples=1000, seed=5,  # type: ignore[arg-type]
+        clusters=np.tile(np.arange(20), 2),
+    )  # fmt: skip
+    assert twice.teams == 20 and twice.pairs == 40
+    assert (twice.r, twice.low, twice.high) == pytest.approx((once.r, once.low, once.high))
+    naive = correlate(np.tile(x, 2), np.tile(y, 2), method=method, resamples=1000, seed=5)  # type: ignore[arg-type]
+    assert naive.high - naive.low < 0.8 * (once.high - once.low)

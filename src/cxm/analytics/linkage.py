@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -137,7 +137,9 @@ class Correlation:
     r: float
     low: float
     high: float
+    #: Distinct teams, and (team, period) pairs — more than teams when periods are pooled.
     teams: int
+    pairs: int
     confidence: float
     resamples: int
 
@@ -146,27 +148,40 @@ class Correlation:
         return bool(self.low > 0 or self.high < 0)
 
 
-def _ranks(values: Array) -> Array:
-    """Average ranks along the last axis (ties share their mean rank)."""
-    from scipy.stats import rankdata
+def _weighted_ranks(values: Array, w: Array) -> Array:
+    """Mid-ranks of the data with row *i* repeated ``w[…, i]`` times, per weighting.
 
-    return np.asarray(rankdata(values, axis=-1), dtype=float)
-
-
-def _pearson_rows(x: Array, y: Array) -> Array:
-    """Pearson r of each row pair of two (…, n) arrays; NaN where one row is constant."""
-    xc = x - x.mean(axis=-1, keepdims=True)
-    yc = y - y.mean(axis=-1, keepdims=True)
-    num = (xc * yc).sum(axis=-1)
-    den = np.sqrt((xc * xc).sum(axis=-1) * (yc * yc).sum(axis=-1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(num / den, dtype=float)
+    ``values`` (n,), ``w`` (R, n) → (R, n): a value's rank is the weight of the smaller
+    values plus (its tie group's weight + 1) / 2 — what ranking the resample would give."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    onehot = np.zeros((len(values), len(unique)))
+    onehot[np.arange(len(values)), inverse] = 1.0
+    group = w @ onehot  # (R, U)
+    before = np.cumsum(group, axis=1) - group
+    return np.asarray((before + (group + 1) / 2)[:, inverse], dtype=float)
 
 
-def _statistic(x: Array, y: Array, method: Method) -> Array:
+def _statistic(x: Array, y: Array, w: Array, method: Method) -> Array:
     if method == "spearman":
-        return _pearson_rows(_ranks(x), _ranks(y))
-    return _pearson_rows(x, y)
+        rx = np.stack([_weighted_ranks(x[k], w[k]) for k in range(x.shape[0])])
+        ry = np.stack([_weighted_ranks(y[k], w[k]) for k in range(y.shape[0])])
+        return _weighted_pearson(rx, ry, w)
+    return _weighted_pearson(x[:, None, :], y[:, None, :], w)
+
+
+def _weighted_pearson(rx: Array, ry: Array, w: Array) -> Array:
+    """Pearson r with row weights: values (sets, R or 1, n), weights (sets, R, n) → (sets, R).
+
+    Integer weights ``c_i`` give exactly the correlation of the data with row *i* repeated
+    ``c_i`` times (a bootstrap resample); NaN where a weighted row is constant."""
+    sw = w.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xc = rx - (w * rx).sum(axis=-1, keepdims=True) / sw
+        yc = ry - (w * ry).sum(axis=-1, keepdims=True) / sw
+        num = (w * xc * yc).sum(axis=-1)
+        den = np.sqrt((w * xc * xc).sum(axis=-1) * (w * yc * yc).sum(axis=-1))
+        r = num / den
+    return np.asarray(np.where(den > 1e-12 * np.maximum(sw[..., 0], 1), r, np.nan), dtype=float)
 
 
 def bootstrap_correlations(
@@ -177,32 +192,40 @@ def bootstrap_correlations(
     resamples: int = 2000,
     confidence: float = 0.95,
     rng: np.random.Generator | None = None,
+    clusters: npt.NDArray[np.int64] | None = None,
 ) -> tuple[Array, Array, Array]:
     """Correlations and BCa intervals for many data sets at once.
 
-    ``x`` and ``y`` are (sets, teams) arrays: row *k* is one data set. Teams are resampled
-    with replacement (the same indices for x and y), ``resamples`` times per set, all in one
-    array operation; the interval is Efron's bias-corrected and accelerated percentile
-    interval, with the acceleration from the jackknife. Returns ``(r, low, high)``, each of
-    length ``sets``.
+    ``x`` and ``y`` are (sets, rows) arrays: row *k* is one data set. The units resampled
+    with replacement are the rows, or, with ``clusters`` (one label per column, shared by
+    all sets), whole clusters — a team observed in several periods is drawn with all its
+    periods, so repeated measures of one team do not pass for independent teams. A resample
+    is a vector of repeat counts, so all ``resamples`` resamples of all sets are one array
+    operation; Spearman re-ranks each resample (ties included). The interval is Efron's
+    bias-corrected and accelerated percentile interval, with the acceleration from the
+    jackknife (leaving out one unit at a time). Returns ``(r, low, high)`` per set.
     """
     x = np.atleast_2d(np.asarray(x, dtype=float))
     y = np.atleast_2d(np.asarray(y, dtype=float))
     sets, n = x.shape
     rng = rng if rng is not None else np.random.default_rng()
-    r = _statistic(x, y, method)
-    idx = rng.integers(0, n, size=(sets, resamples, n))
-    xb = np.take_along_axis(x[:, None, :], idx, axis=2)
-    yb = np.take_along_axis(y[:, None, :], idx, axis=2)
-    boot = _statistic(xb, yb, method)  # (sets, resamples); NaN for a constant resample
-    # Jackknife: leave one team out → (sets, n, n−1).
-    keep = ~np.eye(n, dtype=bool)
-    xj = np.broadcast_to(x[:, None, :], (sets, n, n))[:, keep].reshape(sets, n, n - 1)
-    yj = np.broadcast_to(y[:, None, :], (sets, n, n))[:, keep].reshape(sets, n, n - 1)
-    jack = _statistic(xj, yj, method)
-    jd = jack.mean(axis=1, keepdims=True) - jack
+    if clusters is None:
+        unit = np.arange(n)
+    else:
+        _labels, unit = np.unique(np.asarray(clusters), return_inverse=True)
+    units = int(unit.max()) + 1
+    ones = np.ones((sets, 1, n))
+    r = _statistic(x, y, ones, method)[:, 0]
+    draws = rng.integers(0, units, size=(sets, resamples, units))
+    offsets = (np.arange(sets * resamples) * units).reshape(sets, resamples, 1)
+    counts = np.bincount((draws + offsets).ravel(), minlength=sets * resamples * units)
+    weights = counts.reshape(sets, resamples, units).astype(float)
+    boot = _statistic(x, y, weights[:, :, unit], method)  # (sets, resamples)
+    leave_out = 1.0 - np.eye(units)[:, unit]  # (units, n)
+    jack = _statistic(x, y, np.broadcast_to(leave_out, (sets, units, n)), method)
+    jd = np.nanmean(jack, axis=1, keepdims=True) - jack
     with np.errstate(invalid="ignore", divide="ignore"):
-        accel = (jd**3).sum(axis=1) / (6.0 * ((jd**2).sum(axis=1)) ** 1.5)
+        accel = np.nansum(jd**3, axis=1) / (6.0 * (np.nansum(jd**2, axis=1)) ** 1.5)
     accel = np.where(np.isfinite(accel), accel, 0.0)
     valid = np.isfinite(boot)
     count = valid.sum(axis=1)
@@ -223,11 +246,10 @@ def bootstrap_correlations(
     low = np.empty(sets)
     high = np.empty(sets)
     for k in range(sets):  # quantiles of each set's own valid resamples
-        values = sorted_boot[k, : count[k]]
         if count[k] == 0 or not np.isfinite(r[k]):
             low[k] = high[k] = np.nan
             continue
-        low[k], high[k] = np.quantile(values, quantiles[k])
+        low[k], high[k] = np.quantile(sorted_boot[k, : count[k]], quantiles[k])
     return r, low, high
 
 
@@ -239,11 +261,14 @@ def correlate(
     resamples: int = 2000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    clusters: Sequence[object] | npt.NDArray[Any] | None = None,
 ) -> Correlation:
     """Correlation of two team-level series with a BCa bootstrap interval over teams.
 
-    Pairs where either value is missing are dropped. Fewer than :data:`MIN_TEAMS` teams is
-    an :class:`InputError`: an interval from a handful of teams would only mislead.
+    Pairs where either value is missing are dropped. ``clusters`` names the team of each
+    pair when a team appears more than once (several periods): the bootstrap then draws
+    teams. Fewer than :data:`MIN_TEAMS` teams is an :class:`InputError`: an interval from a
+    handful of teams would only mislead.
     """
     xa = np.asarray(x, dtype=float)
     ya = np.asarray(y, dtype=float)
@@ -251,12 +276,15 @@ def correlate(
         raise InputError(_("Both series need one value per team."))
     ok = np.isfinite(xa) & np.isfinite(ya)
     xa, ya = xa[ok], ya[ok]
-    if len(xa) < MIN_TEAMS:
+    labels = None if clusters is None else np.asarray(clusters)[ok]
+    teams = len(xa) if labels is None else len(set(labels.tolist()))
+    if teams < MIN_TEAMS:
         raise InputError(
             _("A correlation needs at least {minimum} teams with both values, not {n}.").format(
-                minimum=MIN_TEAMS, n=len(xa)
+                minimum=MIN_TEAMS, n=teams
             )
         )
+    codes = None if labels is None else np.unique(labels, return_inverse=True)[1]
     r, low, high = bootstrap_correlations(
         xa[None, :],
         ya[None, :],
@@ -264,13 +292,15 @@ def correlate(
         resamples=resamples,
         confidence=confidence,
         rng=np.random.default_rng(seed),
+        clusters=codes,
     )
     return Correlation(
         method=method,
         r=float(r[0]),
         low=float(low[0]),
         high=float(high[0]),
-        teams=len(xa),
+        teams=teams,
+        pairs=len(xa),
         confidence=confidence,
         resamples=resamples,
     )
@@ -456,9 +486,9 @@ def linkage(
     for small groups: a suppressed team is simply absent). ``customers``: one row per
     customer and period as for :func:`team_outcomes`.
 
-    Concurrent correlations pool all (team, period) pairs: with several periods a team
-    counts once per period, and the bootstrap resamples teams' periods as units — with one
-    period (the usual case) that is exactly the bootstrap over teams. The lagged view needs
+    Concurrent correlations pool all (team, period) pairs; the bootstrap draws whole teams
+    (all their periods), so a team seen twice does not count as two independent teams —
+    with one period that is the plain bootstrap over teams. The lagged view needs
     two periods. ``mixed=True`` also fits :func:`mixed_model` per outcome on the customers
     of the latest period (slow on a million customers; off by default).
     """
@@ -476,6 +506,7 @@ def linkage(
                 return correlate(
                     frame["employee_index"].to_numpy(dtype=float),
                     frame[column].to_numpy(dtype=float),
+                    clusters=frame["team_id"].to_numpy(),
                     method=method,
                     resamples=resamples,
                     confidence=confidence,

@@ -7,6 +7,7 @@ from cxm.demo.activity import draw_purchases, draw_touchpoints
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.org_step import build_organisation
+from cxm.demo.people_step import fill_employee_waves
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.waves import fill_survey_waves
@@ -64,6 +65,7 @@ STEPS: tuple[DemoStep, ...] = (
         define_demo_segments,
         weight=2.0,
     ),
+    DemoStep("people", lambda: _("Two anonymous employee survey waves"), fill_employee_waves),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )
