@@ -50,6 +50,7 @@ __all__ = [
     "lagged_pairs",
     "linkage",
     "mixed_model",
+    "outcome_label",
     "team_outcomes",
 ]
 
@@ -404,7 +405,7 @@ def _strength(r: float) -> str:
     return _("a strong")
 
 
-def conclusion(outcome_label: str, corr: Correlation) -> str:
+def conclusion(label: str, corr: Correlation) -> str:
     """Plain words: how strong the link is and how sure we are, never more.
 
     Strength follows Cohen's (1988) conventions for r (0.1 weak, 0.3 moderate, 0.5 strong).
@@ -412,7 +413,7 @@ def conclusion(outcome_label: str, corr: Correlation) -> str:
     reported as not shown, with the range it could have.
     """
     values = {
-        "outcome": outcome_label,
+        "outcome": label,
         "r": f"{corr.r:.2f}",
         "low": f"{corr.low:.2f}",
         "high": f"{corr.high:.2f}",
@@ -459,7 +460,8 @@ class Linkage:
     links: list[OutcomeLink] = field(default_factory=list)
 
 
-def _label(outcome: str) -> str:
+def outcome_label(outcome: str) -> str:
+    """The customer result's name in words."""
     labels = {
         "csat": _("customer satisfaction"),
         "nps": _("NPS"),
@@ -521,9 +523,9 @@ def linkage(
         if pearson is None:
             words = _(
                 "Too few teams with both an employee index and {outcome} to say anything."
-            ).format(outcome=_label(outcome))
+            ).format(outcome=outcome_label(outcome))
         else:
-            words = conclusion(_label(outcome), pearson)
+            words = conclusion(outcome_label(outcome), pearson)
         fitted: MixedModelResult | None = None
         if mixed:
             fitted = _mixed_for(employee, customers, outcome, confidence)

@@ -126,10 +126,6 @@ def index(
     )
 
 
-def _corr(c: Any) -> dict[str, Any] | None:
-    return None if c is None else {**asdict(c), "excludes_zero": c.excludes_zero}
-
-
 def linkage(
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples.")] = 2000,
     mixed: Annotated[
@@ -143,49 +139,38 @@ def linkage(
     """Does the employee index of a team go with its customers' CSAT, NPS, churn, complaints
     and profit? Correlation over teams with a bootstrap interval, the lagged view and a
     plain-words conclusion."""
-    from cxm.analytics.linkage import linkage as compute
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json, print_table
-    from cxm.people.linkage_data import linkage_frames
+    from cxm.people.linkage_data import linkage_document
 
     with open_store() as store, store.session() as s:
-        frames = linkage_frames(s, csat_question=csat_question)
-    result = compute(frames.employee, frames.customers, resamples=resamples, mixed=mixed)
+        doc = linkage_document(s, resamples=resamples, mixed=mixed, csat_question=csat_question)
     if as_json:
-        print_json(
-            {
-                "teams": result.teams,
-                "waves": [name for name, _start, _end in frames.periods],
-                "links": [
-                    {
-                        "outcome": link.outcome,
-                        "pearson": _corr(link.pearson),
-                        "spearman": _corr(link.spearman),
-                        "lagged": _corr(link.lagged),
-                        "mixed": None if link.mixed is None else asdict(link.mixed),
-                        "conclusion": link.conclusion,
-                    }
-                    for link in result.links
-                ],
-            }
-        )
+        print_json(doc)
         return
+    links = doc["links"]
     print_table(
-        _("Employee index and customer results ({teams} teams)").format(teams=result.teams),
+        _("Employee index and customer results ({teams} teams)").format(teams=doc["teams"]),
         [_("Outcome"), "r", _("Interval"), _("Spearman"), _("Lagged r")],
         [
             [
-                link.outcome,
-                _fmt(link.pearson.r if link.pearson else None, 2),
-                f"{link.pearson.low:.2f}–{link.pearson.high:.2f}" if link.pearson else "",
-                _fmt(link.spearman.r if link.spearman else None, 2),
-                _fmt(link.lagged.r if link.lagged else None, 2),
+                link["outcome"],
+                _fmt(_r(link["pearson"]), 2),
+                f"{link['pearson']['low']:.2f}–{link['pearson']['high']:.2f}"
+                if link["pearson"]
+                else "",
+                _fmt(_r(link["spearman"]), 2),
+                _fmt(_r(link["lagged"]), 2),
             ]
-            for link in result.links
+            for link in links
         ],
     )
-    for link in result.links:
-        typer.echo("• " + link.conclusion)
+    for link in links:
+        typer.echo("• " + link["conclusion"])
+
+
+def _r(corr: dict[str, Any] | None) -> float | None:
+    return None if corr is None else float(corr["r"])
 
 
 def scorecard(

@@ -15,8 +15,9 @@ its first day to the day before wave *i+1* opens (the last one for a year). Per 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -31,7 +32,7 @@ from cxm.people.models import EmployeeWave
 from cxm.people.surveys import employee_index
 from cxm.surveys.models import Answer, Response
 
-__all__ = ["LinkageFrames", "linkage_frames"]
+__all__ = ["LinkageFrames", "linkage_document", "linkage_frames"]
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,37 @@ def linkage_frames(
     )
     customers = pd.concat(customer_frames, ignore_index=True)
     return LinkageFrames(employee=employee, customers=customers, periods=periods)
+
+
+def linkage_document(
+    session: Session,
+    *,
+    resamples: int = 2000,
+    mixed: bool = False,
+    csat_question: str = "CUSA1",
+    minimum: int | None = None,
+) -> dict[str, Any]:
+    """What ``cxm people linkage --json`` prints and the report's section shows."""
+    from cxm.analytics.linkage import linkage
+
+    frames = linkage_frames(session, csat_question=csat_question, minimum=minimum)
+    result = linkage(frames.employee, frames.customers, resamples=resamples, mixed=mixed)
+
+    def corr(c: Any) -> dict[str, Any] | None:
+        return None if c is None else {**asdict(c), "excludes_zero": c.excludes_zero}
+
+    return {
+        "teams": result.teams,
+        "waves": [name for name, _start, _end in frames.periods],
+        "links": [
+            {
+                "outcome": link.outcome,
+                "pearson": corr(link.pearson),
+                "spearman": corr(link.spearman),
+                "lagged": corr(link.lagged),
+                "mixed": None if link.mixed is None else asdict(link.mixed),
+                "conclusion": link.conclusion,
+            }
+            for link in result.links
+        ],
+    }

@@ -43,6 +43,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "retention",
     "moments",
     "comments",
+    "people",
     "method",
 )
 #: Sections of the report made from a file by ``cxm analyze --report``.
