@@ -58,3 +58,13 @@ def test_people_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
 
     bad = cxm("people", "scorecard", "--since", "2026-13-01", "--until", "2026-03-31")
     assert bad.exit_code == 1 and "--since: 2026-13-01 is not a date" in bad.stderr
+
+
+def test_people_turnover_command(store: Store, cxm: Any, tmp_path: Path) -> None:
+    build_people(store, tmp_path)
+    out = cxm("people", "turnover", "--since", "2024-01-01", "--until", "2026-12-31", "--json")
+    assert out.exit_code == 0, out.stderr
+    rows = {r["team"]: r for r in json.loads(out.stdout)}
+    assert rows["alpha"]["leavers"] == 1 and rows["gamma"]["rate"] == 0
+    table = cxm("people", "turnover", "--since", "2024-01-01", "--until", "2026-12-31")
+    assert table.exit_code == 0 and "alpha" in table.stdout

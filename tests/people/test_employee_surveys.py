@@ -138,6 +138,7 @@ def test_index_suppresses_small_teams_and_their_complement(store: Store, tmp_pat
     for hidden in ("alpha-night", "gamma", "beta"):
         t = by_name[hidden]
         assert t.index is None and t.low is None and t.enps is None and not t.constructs
+        assert t.respondents is None
     alpha = by_name["alpha"]  # 6 at level 5 and 3 (alpha-night) at level 1
     assert alpha.respondents == 9 and alpha.invited == 9
     assert alpha.index == pytest.approx((6 * 100 + 3 * 0) / 9, abs=0.01)

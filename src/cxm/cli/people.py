@@ -229,6 +229,32 @@ def scorecard(
     )
 
 
+def turnover(
+    since: Annotated[str, typer.Option("--since", help="First day (YYYY-MM-DD).")],
+    until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Employee turnover per team: headcount on the first and last day, leavers, and
+    leavers ÷ average headcount."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.people.turnover import team_turnover
+
+    with open_store() as store, store.session() as s:
+        rows = team_turnover(s, since=_day(since, "--since"), until=_day(until, "--until"))
+    if as_json:
+        print_json([asdict(r) for r in rows])
+        return
+    print_table(
+        _("Employee turnover {since} to {until}").format(since=since, until=until),
+        [_("Team"), _("Headcount at start"), _("Headcount at end"), _("Leavers"), _("Turnover")],
+        [
+            [r.team, r.start, r.end, r.leavers, "—" if r.rate is None else f"{r.rate:.1%}"]
+            for r in rows
+        ],
+    )
+
+
 def register(app: typer.Typer) -> None:
     people = typer.Typer(
         help="Employees: anonymous surveys, employee index, linkage, scorecards.",
@@ -240,4 +266,5 @@ def register(app: typer.Typer) -> None:
     people.command("index")(index)
     people.command("linkage")(linkage)
     people.command("scorecard")(scorecard)
+    people.command("turnover")(turnover)
     app.add_typer(people, name="people")

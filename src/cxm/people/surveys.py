@@ -247,7 +247,8 @@ class TeamIndex:
     name: str
     parent_id: int | None
     invited: int
-    respondents: int
+    #: None where withheld: even how many of a small group answered is not shown.
+    respondents: int | None
     shown: bool
     withheld: Suppressed | None = None
     index: float | None = None
@@ -368,7 +369,7 @@ def employee_index(
             name=name,
             parent_id=parent,
             invited=sum(invited[m] for m in members),
-            respondents=int(mask.sum()),
+            respondents=None,
             shown=False,
             withheld=plan.withheld.get(node),
         )
@@ -384,6 +385,7 @@ def employee_index(
         e = e[np.isfinite(e)]
         return replace(
             withheld,
+            respondents=int(mask.sum()),
             shown=True,
             withheld=None,
             index=round(mean, 2),
