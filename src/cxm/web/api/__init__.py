@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cxm.web.api import org, questionnaires, responses, users, waves
+from cxm.web.api import org, people, questionnaires, responses, users, waves
 
 __all__ = ["api_router"]
 
@@ -15,3 +15,4 @@ api_router.include_router(waves.router)
 api_router.include_router(responses.router)
 api_router.include_router(users.router)
 api_router.include_router(org.router)
+api_router.include_router(people.router)
