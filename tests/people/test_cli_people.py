@@ -39,6 +39,31 @@ def test_people_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
     assert by_name["beta"]["withheld"] == "complementary"
     assert by_name["alpha"]["index"] == 75.0  # every rating 4 on 1–5
 
+    second = tmp_path / "links2.csv"
+    made = cxm(
+        "people", "survey", "create", "2026 autumn", "--opens", "2026-09-01",
+        "--closes", "2026-09-30", "--links", str(second),
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    with second.open(encoding="utf-8") as handle, store.session() as s:
+        for row in csv.DictReader(handle):
+            answer(s, token=row["token"], answers=_answers(5, 10), today=date(2026, 9, 2))
+    trend = cxm("people", "trend", "--min-group", "5", "--json")
+    assert trend.exit_code == 0, trend.stderr
+    points = json.loads(trend.stdout)
+    company = [p for p in points if p["team_id"] == 0]
+    assert [p["wave"] for p in company] == ["2026 spring", "2026 autumn"]
+    assert company[0]["change"] is None and company[1]["change"] == 25.0  # 75 → 100
+    # A new hire in beta (9 now): publishing alpha and beta would give gamma by difference,
+    # so alpha (the first of the two equal ones) is withheld this time and beta shown.
+    alpha = [p for p in points if p["name"] == "alpha"]
+    beta = [p for p in points if p["name"] == "beta"]
+    assert [p["shown"] for p in alpha] == [True, False]
+    assert [p["shown"] for p in beta] == [False, True] and beta[1]["change"] is None
+    gamma = [p for p in json.loads(trend.stdout) if p["name"] == "gamma"]
+    assert all(p["index"] is None and p["change"] is None for p in gamma)
+    assert "withheld" in cxm("people", "trend").stdout
+
     table = cxm("people", "index", "2026 spring")
     assert table.exit_code == 0 and "withheld" in table.stdout
 
@@ -48,7 +73,7 @@ def test_people_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
     linked = cxm("people", "linkage", "--json", "--resamples", "200")
     assert linked.exit_code == 0, linked.stderr
     result = json.loads(linked.stdout)
-    assert result["waves"] == ["2026 spring"]
+    assert result["waves"] == ["2026 spring", "2026 autumn"]
     assert result["links"][0]["pearson"] is None  # one shown team: nothing to correlate
     assert "Too few teams" in result["links"][0]["conclusion"]
 

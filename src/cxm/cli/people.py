@@ -255,6 +255,40 @@ def turnover(
     )
 
 
+def trend(
+    minimum: Annotated[
+        int | None,
+        typer.Option("--min-group", help="Smallest group shown (default CXM_EMPLOYEE_MIN_GROUP)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The employee index of every team across the waves, with the change since the
+    team's previous wave (withheld groups stay withheld)."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.people.surveys import employee_trend
+
+    with open_store() as store, store.session() as s:
+        points = employee_trend(s, minimum=minimum)
+    if as_json:
+        print_json([asdict(p) for p in points])
+        return
+    print_table(
+        _("Employee index by wave"),
+        [_("Team"), _("Wave"), _("Index"), _("Interval"), _("Change")],
+        [
+            [
+                p.name,
+                p.wave,
+                _fmt(p.index) if p.shown else _("withheld"),
+                f"{_fmt(p.low)}–{_fmt(p.high)}" if p.shown else "",
+                "" if p.change is None else f"{p.change:+.1f}",
+            ]
+            for p in points
+        ],
+    )
+
+
 def register(app: typer.Typer) -> None:
     people = typer.Typer(
         help="Employees: anonymous surveys, employee index, linkage, scorecards.",
@@ -267,4 +301,5 @@ def register(app: typer.Typer) -> None:
     people.command("linkage")(linkage)
     people.command("scorecard")(scorecard)
     people.command("turnover")(turnover)
+    people.command("trend")(trend)
     app.add_typer(people, name="people")

@@ -44,10 +44,12 @@ __all__ = [
     "CONSTRUCTS",
     "IssuedLink",
     "TeamIndex",
+    "TrendPoint",
     "WaveIndex",
     "answer",
     "create_wave",
     "employee_index",
+    "employee_trend",
     "ensure_employee_questionnaire",
     "team_comments",
 ]
@@ -432,3 +434,45 @@ def team_comments(
             if isinstance(value, str) and value.strip():
                 texts.append(value)
     return sorted(texts)  # sorted, not in answer order
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    team_id: int
+    name: str
+    wave: str
+    opens_on: date
+    shown: bool
+    index: float | None
+    low: float | None
+    high: float | None
+    change: float | None  # index minus the team's previous shown wave
+
+
+def employee_trend(session: Session, *, minimum: int | None = None) -> list[TrendPoint]:
+    """The index of every team (and the company, team 0) in every wave, oldest first, with
+    the change since the team's previous wave where both are shown."""
+    points: list[TrendPoint] = []
+    last: dict[int, float] = {}
+    for wave in session.scalars(select(EmployeeWave).order_by(EmployeeWave.opens_on)):
+        result = employee_index(session, wave=wave.id, minimum=minimum)
+        for t in [result.company, *result.teams]:
+            change = None
+            if t.shown and t.index is not None:
+                if t.team_id in last:
+                    change = round(t.index - last[t.team_id], 2)
+                last[t.team_id] = t.index
+            points.append(
+                TrendPoint(
+                    team_id=t.team_id,
+                    name=t.name,
+                    wave=wave.name,
+                    opens_on=wave.opens_on,
+                    shown=t.shown,
+                    index=t.index,
+                    low=t.low,
+                    high=t.high,
+                    change=change,
+                )
+            )
+    return points
