@@ -11,12 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Touchpoint
 from cxm.errors import InputError
-from cxm.org.models import CustomerAssignment
-from cxm.people.scorecard import standardise, team_scorecard
+from cxm.org.models import CustomerAssignment, Employee
+from cxm.people.scorecard import employee_scorecard, standardise, team_scorecard
 from cxm.store import Store
 from cxm.surveys.models import Answer, Invitation, InvitationKind, InvitationStatus, Response
 from cxm.surveys.moments import moment_questionnaire_id
@@ -84,6 +85,9 @@ def test_team_scorecard_from_the_store(store: Store, tmp_path: Path) -> None:
     teams = build_people(store, tmp_path)
     when = datetime(2026, 2, 10, 10, tzinfo=UTC)
     with store.session() as s:
+        staff = {
+            e.team_id: e.id for e in s.scalars(select(Employee).order_by(Employee.external_id))
+        }
         qid = moment_questionnaire_id(s)
         from cxm.surveys.questionnaires import latest_version
 
@@ -109,6 +113,7 @@ def test_team_scorecard_from_the_store(store: Store, tmp_path: Path) -> None:
                 occurred_at=when + timedelta(minutes=n),
                 stage=JourneyStage.AFTER_SALE,
                 team_id=teams[team],
+                employee_id=staff[teams[team]],
             )
             s.add(tp)
             s.flush()
@@ -142,6 +147,7 @@ def test_team_scorecard_from_the_store(store: Store, tmp_path: Path) -> None:
                 occurred_at=when,
                 stage=JourneyStage.COMPLAINT,
                 team_id=teams["beta"],
+                employee_id=staff[teams["beta"]],
             )
         )
     with store.session() as s:
@@ -156,5 +162,13 @@ def test_team_scorecard_from_the_store(store: Store, tmp_path: Path) -> None:
     assert alpha.csat_adjusted == pytest.approx(4.0) and beta.csat_adjusted == pytest.approx(4.5)
     assert beta.complaints == 1 and beta.complaints_per_1000 == pytest.approx(100.0)
     assert cards["gamma"].answers == 0 and cards["gamma"].small and cards["gamma"].csat is None
+    with store.session() as s:
+        people = employee_scorecard(s, since=date(2026, 2, 1), until=date(2026, 2, 28), min_n=5)
+    by_team = {p.team: p for p in people}  # one serving employee per team here
+    assert set(by_team) == {"alpha", "beta"} and by_team["alpha"].answers == 10
+    assert by_team["alpha"].csat_adjusted == pytest.approx(4.0)
+    assert by_team["beta"].csat_adjusted == pytest.approx(4.5)
+    assert (by_team["alpha"].complaints, by_team["beta"].complaints) == (0, 1)
+    assert by_team["beta"].employee_id == staff[teams["beta"]]
     with store.session() as s, pytest.raises(InputError, match="Cannot adjust by colour"):
         team_scorecard(s, since=date(2026, 2, 1), until=date(2026, 2, 28), by="colour")

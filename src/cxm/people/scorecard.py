@@ -27,10 +27,17 @@ from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Touchpoint
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.org.models import CustomerAssignment, Team
+from cxm.org.models import CustomerAssignment, Employee, Team
 from cxm.surveys.models import Answer, Response
 
-__all__ = ["STRATA", "TeamScore", "standardise", "team_scorecard"]
+__all__ = [
+    "STRATA",
+    "EmployeeScore",
+    "TeamScore",
+    "employee_scorecard",
+    "standardise",
+    "team_scorecard",
+]
 
 #: Customer columns a scorecard can be adjusted by.
 STRATA = ("channel", "region")
@@ -208,6 +215,114 @@ def team_scorecard(
                 complaints_per_1000=round(count / customers * 1000, 2) if customers else None,
                 partial=bool(row["partial"]) if row is not None else False,
                 small=bool(row["small"]) if row is not None else True,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class EmployeeScore:
+    employee_id: int
+    employee: str
+    team: str | None
+    answers: int
+    csat: float | None
+    csat_adjusted: float | None
+    low: float | None
+    high: float | None
+    complaints: int
+    partial: bool
+    small: bool
+
+
+def employee_scorecard(
+    session: Session,
+    *,
+    since: date,
+    until: date,
+    by: str = "channel",
+    min_n: int | None = None,
+    question: str = "MOT_SAT",
+) -> list[EmployeeScore]:
+    """As :func:`team_scorecard`, per employee who served the touchpoints (the touchpoint's
+    ``employee_id``): moments-of-truth CSAT raw and adjusted to the mix of all employees'
+    customers, and complaints handled (a count: customers are served by teams). Employees
+    with no rated contact in the period are left out."""
+    if by not in STRATA:
+        raise InputError(
+            _("Cannot adjust by {by}: use one of {allowed}.").format(
+                by=by, allowed=", ".join(STRATA)
+            )
+        )
+    if until < since:
+        raise InputError(
+            _("The period ends on {until} before it starts on {since}.").format(
+                until=until.isoformat(), since=since.isoformat()
+            )
+        )
+    if min_n is None:
+        from cxm.config import load_settings
+
+        min_n = load_settings().min_n
+    start, end = _day_start(since), _day_start(date.fromordinal(until.toordinal() + 1))
+    column = getattr(Customer, by)
+    in_period = and_(Touchpoint.occurred_at >= start, Touchpoint.occurred_at < end)
+    answers = session.execute(
+        select(Touchpoint.employee_id, column, Answer.number)
+        .select_from(Response)
+        .join(Touchpoint, Touchpoint.id == Response.touchpoint_id)
+        .join(Customer, Customer.id == Touchpoint.customer_id)
+        .join(Answer, and_(Answer.response_id == Response.id, Answer.question_code == question))
+        .where(
+            Response.completed_at.is_not(None),
+            in_period,
+            Answer.number.is_not(None),
+            Touchpoint.employee_id.is_not(None),
+        )
+    ).all()
+    frame = pd.DataFrame(answers, columns=["team_id", "stratum", "value"])
+    frame["stratum"] = frame["stratum"].fillna("—")
+    scores: dict[int, dict[Any, Any]] = {
+        int(r["team_id"]): r for r in standardise(frame, min_n=min_n).to_dict("records")
+    }
+    complaints = {
+        r[0]: int(r[1])
+        for r in session.execute(
+            select(Touchpoint.employee_id, func.count())
+            .where(
+                Touchpoint.stage == JourneyStage.COMPLAINT,
+                in_period,
+                Touchpoint.employee_id.is_not(None),
+            )
+            .group_by(Touchpoint.employee_id)
+        )
+    }
+    names = {r[0]: r[1] for r in session.execute(select(Team.id, Team.name))}
+    people = {
+        r[0]: (r[1], r[2])
+        for r in session.execute(
+            select(Employee.id, Employee.external_id, Employee.team_id).where(
+                Employee.id.in_(list(scores))
+            )
+        )
+    }
+    out = []
+    for employee_id in sorted(scores, key=lambda e: people.get(e, (str(e), None))[0]):
+        row = scores[employee_id]
+        external, team_id = people.get(employee_id, (str(employee_id), None))
+        out.append(
+            EmployeeScore(
+                employee_id=employee_id,
+                employee=external,
+                team=None if team_id is None else names.get(team_id),
+                answers=int(row["n"]),
+                csat=round(float(row["crude"]), 3),
+                csat_adjusted=round(float(row["adjusted"]), 3),
+                low=round(float(row["low"]), 3),
+                high=round(float(row["high"]), 3),
+                complaints=complaints.get(employee_id, 0),
+                partial=bool(row["partial"]),
+                small=bool(row["small"]),
             )
         )
     return out
