@@ -80,6 +80,11 @@ def test_people_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
     card = cxm("people", "scorecard", "--since", "2026-01-01", "--until", "2026-03-31", "--json")
     assert card.exit_code == 0, card.stderr
     assert {c["team"] for c in json.loads(card.stdout)} == set(SIZES)
+    staff = cxm(
+        "people", "scorecard", "--since", "2026-01-01", "--until", "2026-03-31", "--employees",
+        "--json",
+    )  # fmt: skip
+    assert staff.exit_code == 0 and json.loads(staff.stdout) == []  # no rated contacts
 
     bad = cxm("people", "scorecard", "--since", "2026-13-01", "--until", "2026-03-31")
     assert bad.exit_code == 1 and "--since: 2026-13-01 is not a date" in bad.stderr

@@ -182,14 +182,41 @@ def scorecard(
     min_n: Annotated[
         int | None, typer.Option("--min-n", help="Flag fewer answers (default CXM_MIN_N).")
     ] = None,
+    employees: Annotated[
+        bool, typer.Option("--employees", help="Per employee who served the contacts.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Service scorecard per team: moments-of-truth CSAT of the customers served (raw and
-    adjusted for the customer mix) and complaints per 1,000 customers served."""
+    """Service scorecard per team (or --employees): moments-of-truth CSAT of the customers
+    served (raw and adjusted for the customer mix) and complaints (per 1,000 customers
+    served for teams; handled, for employees)."""
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json, print_table
-    from cxm.people.scorecard import team_scorecard
+    from cxm.people.scorecard import employee_scorecard, team_scorecard
 
+    if employees:
+        with open_store() as store, store.session() as s:
+            people = employee_scorecard(
+                s, since=_day(since, "--since"), until=_day(until, "--until"), by=by, min_n=min_n
+            )
+        if as_json:
+            print_json([asdict(p) for p in people])
+            return
+        print_table(
+            _("Service scorecard {since} to {until}, adjusted by {by}").format(
+                since=since, until=until, by=by
+            ),
+            [_("Employee"), _("Team"), _("Answers"), _("CSAT"), _("Adjusted"), _("Interval"),
+             _("Complaints"), _("Note")],
+            [
+                [p.employee, p.team or "", p.answers, _fmt(p.csat, 2), _fmt(p.csat_adjusted, 2),
+                 f"{_fmt(p.low, 2)}–{_fmt(p.high, 2)}", p.complaints,
+                 ", ".join(n for n, f in ((_("few answers"), p.small),
+                                          (_("partial mix"), p.partial)) if f)]
+                for p in people
+            ],
+        )  # fmt: skip
+        return
     with open_store() as store, store.session() as s:
         cards = team_scorecard(
             s, since=_day(since, "--since"), until=_day(until, "--until"), by=by, min_n=min_n
