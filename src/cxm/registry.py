@@ -17,6 +17,7 @@ from cxm.customers import models as customers_models
 from cxm.customers.importing import models as importing_models
 from cxm.management import models as management_models
 from cxm.org import models as org_models
+from cxm.people import models as people_models
 from cxm.privacy import models as privacy_models
 from cxm.standards import models as standards_models
 from cxm.store.base import Base
@@ -32,3 +33,4 @@ _hardening = (login_models, privacy_models)
 _files = (importing_models,)
 _standards = (standards_models,)
 _text = (text_models,)
+_people = (people_models,)

@@ -28,6 +28,8 @@ def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) ->
     doc = _json(cxm("report", "--json"))
     assert set(doc) >= {"headline", "segments", "model", "churn", "retention", "method"}
     for key, section in doc.items():
+        if key == "people":  # this company has no employee surveys (tests/people has them)
+            continue
         assert "unavailable" not in section, (key, section)
 
     # Segments against targets = `cxm targets report value --json`.

@@ -10,6 +10,7 @@ from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
 from cxm.demo.ops_step import record_demo_consent
 from cxm.demo.org_step import build_organisation
+from cxm.demo.people_step import fill_employee_waves
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.standards_step import run_standards_step
@@ -74,6 +75,7 @@ STEPS: tuple[DemoStep, ...] = (
     DemoStep("standards", lambda: _("Measuring service standards"), run_standards_step, weight=2.0),
     DemoStep("texts", lambda: _("Writing complaint logs and visit reports"), write_demo_texts),
     DemoStep("behaviour", lambda: _("Showing loyalty as behaviour"), show_behaviour),
+    DemoStep("people", lambda: _("Two anonymous employee survey waves"), fill_employee_waves),
     # Keep last: the report reads everything the steps before it wrote.
     DemoStep("report", lambda: _("Writing the report"), write_demo_report, weight=3.0),
 )

@@ -53,6 +53,7 @@ STORE_SECTIONS: tuple[str, ...] = (
     "moments",
     "comments",
     "what_customers_say",
+    "people",
     "method",
 )
 #: Sections of the report made from a file by ``cxm analyze --report``.

@@ -7,7 +7,7 @@ the exact questions they answered.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -172,6 +172,9 @@ class PageDef(_Strict):
 
 class QuestionnaireDef(_Strict):
     code: Code
+    #: ``employee`` for an employee survey (answered anonymously, :mod:`cxm.people`);
+    #: absent for a customer questionnaire.
+    kind: Literal["employee"] | None = None
     title: Text
     intro: Text | None = None
     languages: list[str] = Field(default_factory=lambda: ["zh-CN", "en"])

@@ -10,6 +10,7 @@ from cxm.web.api import (
     moments,
     operations,
     org,
+    people,
     privacy,
     questionnaires,
     responses,
@@ -33,3 +34,4 @@ api_router.include_router(operations.router)
 api_router.include_router(standards.router)
 api_router.include_router(text.router)
 api_router.include_router(moments.router)
+api_router.include_router(people.router)
