@@ -36,7 +36,14 @@ def load(
     from cxm.cli.output import console, print_json
     from cxm.standards.definitions import load_standards
 
-    text = file.read_text(encoding="utf-8")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from cxm.errors import InputError
+
+        raise InputError(
+            _("Cannot read {path}: {reason}", path=str(file), reason=str(exc))
+        ) from None
     with open_store() as store, store.session() as s:
         result = load_standards(s, text)
     if as_json:
