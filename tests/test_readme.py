@@ -36,7 +36,7 @@ _STANDARDS_FILES = (
 )
 _TEXT_FILES = "needs a file with a text column or labels (tests/test_text_*.py)"
 _EXPORTS = (
-    "needs an export of another tool (tests/test_import_orders*.py, tests/test_real_files*.py)"
+    "needs an export of another tool (tests/test_import_presets.py, test_customer_merging.py)"
 )
 _PATTERN = "a pattern with optional parts, not a command"
 _SCALE = "the README's answers.csv has ECSI items on a 1–10 scale (tests/test_index.py)"
