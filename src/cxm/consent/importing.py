@@ -131,6 +131,16 @@ def import_consent(
     for i in range(0, len(rows), 5000):
         session.execute(insert(ConsentRecord), rows[i : i + 5000])
     granted = sum(1 for r in rows if r["granted"])
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=None,
+        action="import",
+        entity="consent",
+        entity_id=Path(path).name,
+        after={"statements": len(rows), "granted": granted, "source": source},
+    )
     return ImportResult(len(rows), granted, len(rows) - granted)
 
 

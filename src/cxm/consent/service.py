@@ -122,6 +122,21 @@ def record_consent(
     )
     session.add(row)
     session.flush()
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=None,
+        action="set",
+        entity="consent",
+        entity_id=row.customer_id,
+        after={
+            "channel": row.channel,
+            "purpose": row.purpose,
+            "granted": row.granted,
+            "source": row.source,
+        },
+    )
     return row
 
 

@@ -120,6 +120,16 @@ def load_journey(
     ]
     session.add(j)
     session.flush()
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=None,
+        action="load",
+        entity="journey",
+        entity_id=j.id,
+        after={"name": j.name, "version": j.version, "moved": moved},
+    )
     return LoadResult(j.name, j.version, True, moved)
 
 

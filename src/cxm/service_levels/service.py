@@ -182,6 +182,25 @@ def set_service_level(
         if case_type not in existing:
             level.clocks.append(row)
     session.flush()
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=None,
+        action="set",
+        entity="service_level",
+        entity_id=level.id,
+        after={
+            "name": level.name,
+            "segment": level.segment,
+            "cost_to_serve": level.cost_to_serve,
+            "key_account": level.key_account,
+            "clocks": [
+                (c.case_type, c.first_response_hours, c.resolution_hours, c.business_hours)
+                for c in level.clocks
+            ],
+        },
+    )
     return level
 
 

@@ -277,6 +277,16 @@ def load_standards(session: Session, text: str) -> LoadResult:
         row2.target = spec.target
         row2.active = True
     session.flush()
+    from cxm.audit import record
+
+    record(
+        session,
+        actor_id=None,
+        action="load",
+        entity="standards",
+        entity_id="catalogue",
+        after={"created": created, "updated": updated, "fields": n_fields},
+    )
     return LoadResult(created, updated, n_fields)
 
 

@@ -438,6 +438,7 @@ def _run(
             if dry_run:
                 tx.rollback()
             else:
+                _audit(conn, kind.name, name, state.rows, inserted)
                 tx.commit()
     updated = max(changed - inserted, 0)
     skipped = sum(state.skipped.values())
@@ -455,6 +456,23 @@ def _run(
         mapping=_mapping_used(columns, mapping, state),
         preview=tuple(state.preview),
     )
+
+
+def _audit(conn: Any, kind: str, file: str, rows: int, inserted: int) -> None:
+    """The import's audit entry, in the import's own transaction."""
+    from sqlalchemy.orm import Session
+
+    from cxm.audit import record
+
+    with Session(bind=conn) as session:
+        record(
+            session,
+            actor_id=None,
+            action="import",
+            entity=kind,
+            entity_id=file,
+            after={"rows": rows, "inserted": inserted},
+        )
 
 
 def _mapping_used(columns: ColumnMap, mapping: FileMapping, state: ImportState) -> dict[str, Any]:
