@@ -106,6 +106,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
     store = Store(make_engine(url))
+    # A migration test may have left the shared database at an older revision: back to head.
+    from cxm.store.migrate import current_revisions, head_revisions
+
+    if current_revisions(store.engine) != head_revisions(store.engine):
+        upgrade(store.engine)
     _truncate_all(store)
     store.close()
     return url

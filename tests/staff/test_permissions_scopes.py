@@ -133,7 +133,9 @@ def test_a_grant_names_the_teams_and_units_in_scope(store, org) -> None:
         assert erin.unit_ids == {units["N"], units["N1"]}
         assert erin.team_ids == {org.teams[t] for t in ("north", "north-a", "sibling")}
         carol = grant_for(s, users["carol"], Capability.ACT_ON_CASES)
-        assert carol is not None and (carol.scope.value, carol.team_ids) == ("own", frozenset())
+        # Agents act on their team's cases (issue 16 item 6).
+        assert carol is not None and carol.scope.value == "team"
+        assert carol.team_ids == {carol.user.team_id}
         alice = grant_for(s, users["alice"], Capability.ACT_ON_CASES)
         assert alice is not None and alice.team_ids is None and alice.unit_ids is None
         assert grant_for(s, users["gina"], Capability.ACT_ON_CASES) is None

@@ -136,6 +136,19 @@ def theme_lift(
             p_value=float(fit.pvalues["theme"]),
         )
         rows.append(row)
+    columns = [
+        "theme",
+        "texts",
+        "rate_with",
+        "rate_without",
+        "odds_ratio",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "note",
+    ]
+    if not rows:  # no theme in any text: an empty table, not an error
+        return pd.DataFrame(columns=columns)
     return pd.DataFrame(rows).sort_values("odds_ratio", ascending=False, ignore_index=True)
 
 
