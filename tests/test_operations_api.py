@@ -48,7 +48,8 @@ def test_the_journey_and_service_levels_over_the_api(client: TestClient, store: 
         ],
         "standards": {"answer_phone_within_s": 20},
     }
-    assert client.put("/api/v1/service-levels/key", json=body, headers=bob).status_code == 403
+    # Service levels are configuration (admins and analysts); an agent may not set one.
+    assert client.put("/api/v1/service-levels/key", json=body, headers=carol).status_code == 403
     r = client.put("/api/v1/service-levels/key", json=body, headers=alice)
     assert r.status_code == 200, r.text
     assert r.json()["cost_to_serve"] == 480 and len(r.json()["clocks"]) == 2
