@@ -20,9 +20,9 @@ from cxm.accounts.models import StaffUser
 from cxm.cases.codes import CaseType, Emotion, EventKind, RecoveryKind, SuggestionOutcome
 from cxm.cases.followup import create_followup
 from cxm.cases.models import AuthorityLimit, Case, RecoveryAction
-from cxm.cases.service import _enum, _event, _guarded_update, act, get_case
+from cxm.cases.service import _enum, _event, _guarded_update, act, get_case, stale
 from cxm.cases.states import Action
-from cxm.errors import Conflict, InputError, NotFound, PermissionDenied
+from cxm.errors import InputError, NotFound, PermissionDenied
 from cxm.i18n import _
 
 __all__ = [
@@ -147,14 +147,7 @@ def resolve_case(
     case = get_case(session, case_id)
     if case.version != version:
         # Checked again by the guarded update; failing early writes no recovery rows.
-        raise Conflict(
-            _(
-                "Case {id} was changed by someone else (you saw version {seen}); "
-                "reload it and try again.",
-                id=case.id,
-                seen=version,
-            )
-        )
+        raise stale(case.id, version)
     actor_role = _role(session, actor_user_id)
     needs_supervisor = False
     rows: list[RecoveryAction] = []

@@ -406,15 +406,20 @@ def _guarded_update(
         ).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            _(
-                "Case {id} was changed by someone else (you saw version {seen}); "
-                "reload it and try again.",
-                id=case.id,
-                seen=version,
-            )
-        )
+        raise stale(case.id, version)
     session.refresh(case)
+
+
+def stale(case_id: int, seen: int) -> Conflict:
+    """The refusal of a change made on a version someone else has changed since."""
+    return Conflict(
+        _(
+            "Case {id} was changed by someone else (you saw version {seen}); "
+            "reload it and try again.",
+            id=case_id,
+            seen=seen,
+        )
+    )
 
 
 def act(

@@ -38,12 +38,6 @@ def _user_id(session: Any, name: str) -> int | None:
     return int(uid)
 
 
-def _case_dict(case: Any) -> dict[str, Any]:
-    from cxm.cases.service import case_summary
-
-    return case_summary(case)
-
-
 def create(
     customer: Annotated[str, typer.Argument(help="Customer id in your system (external id).")],
     subject: Annotated[str, typer.Option("--subject", help="One line: what is wrong.")],
@@ -69,7 +63,7 @@ def create(
     as_json: JsonOpt = False,
 ) -> None:
     """Open a case by hand; the first person reached owns it (default: --as)."""
-    from cxm.cases.service import open_case
+    from cxm.cases.service import case_summary, open_case
 
     with open_store() as store, store.session() as s:
         actor_id = _user_id(s, actor)
@@ -89,7 +83,7 @@ def create(
             priority=priority,
             actor_user_id=actor_id,
         )
-        out = _case_dict(case)
+        out = case_summary(case)
     if as_json:
         print_json(out)
     else:
@@ -120,6 +114,7 @@ def list_(
 
     from cxm.cases.codes import CaseStatus
     from cxm.cases.models import Case
+    from cxm.cases.service import case_summary
 
     with open_store() as store, store.session() as s:
         q = select(Case)
@@ -143,7 +138,7 @@ def list_(
                 Case.status.not_in([CaseStatus.RESOLVED, CaseStatus.CLOSED]),
                 or_(Case.warned_at.is_not(None), Case.escalated_at.is_not(None)),
             )
-        rows = [_case_dict(c) for c in s.scalars(q.order_by(Case.resolution_due).limit(limit))]
+        rows = [case_summary(c) for c in s.scalars(q.order_by(Case.resolution_due).limit(limit))]
     if as_json:
         print_json(rows)
         return
@@ -183,11 +178,11 @@ def show(
     from sqlalchemy import select
 
     from cxm.cases.models import CaseFollowUp, RecoveryAction
-    from cxm.cases.service import get_case
+    from cxm.cases.service import case_summary, get_case
 
     with open_store() as store, store.session() as s:
         case = get_case(s, case_id)
-        out = _case_dict(case)
+        out = case_summary(case)
         out["history"] = [
             {
                 "at": e.at,
