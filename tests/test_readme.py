@@ -27,19 +27,9 @@ _PROMPTS = (
     "asks for a confirmation or a hidden number (tests/test_priva"
     "cy.py, tests/staff/test_login_security.py)"
 )
-_OPS_FILES = (
-    "needs its own file or a gateway (tests/test_journey.py, test_consent.py, test_channels.py)"
-)
-_STANDARDS_FILES = (
-    "needs its example file or the project's earlier steps (tests"
-    "/test_sigma.py, test_control_charts.py, test_standards_*.py)"
-)
-_TEXT_FILES = "needs a file with a text column or labels (tests/test_text_*.py)"
-_EXPORTS = (
-    "needs an export of another tool (tests/test_import_presets.py, test_customer_merging.py)"
-)
+_GATEWAY = "needs an SMS gateway or a WeCom robot (tests/test_channels.py)"
+_PROJECT = "needs the project's earlier steps, in order (tests/test_standards_projects.py)"
 _PATTERN = "a pattern with optional parts, not a command"
-_SCALE = "the README's answers.csv has ECSI items on a 1–10 scale (tests/test_index.py)"
 
 #: README lines not run here, and why (each must still be in the README).
 SKIPPED = {
@@ -54,15 +44,7 @@ SKIPPED = {
     # workers), so these are covered by tests/staff/test_login_security.py instead.
     "cxm security totp-setup alice": "needs user alice (tests/staff/test_login_security.py)",
     "cxm security deactivate bob": "needs user bob (tests/staff/test_login_security.py)",
-    # Lines merged from issues 13-21 whose example files this test does not yet make (each
-    # is run by its own tests): to be given inputs here, as the lines above are.
-    'cxm import orders "Online Retail.csv" --preset uci-online-retail --dry-run': _EXPORTS,
-    "cxm import orders ExportOrderList.csv --preset tmall": _EXPORTS,
-    "cxm import orders erp.csv --mapping map.yaml --date-format DMY --decimal-comma": _EXPORTS,
-    "cxm responses import legacy.csv --questionnaire svc --missing-code -99 --missing-code 99": _EXPORTS,  # noqa: E501
-    "cxm scores answers.sav --items SAT --by region --missing-code -99": _EXPORTS,
-    "cxm customers merge CRM-7 SHOP-1": _EXPORTS,
-    "cxm index answers.csv -i PERQ1,PERQ2,PERQ3 --overall CUSA1": _SCALE,
+    # Lines that need a user's answer, a gateway, or an earlier line's result.
     "cxm backup [--out FILE]": _PATTERN,
     "cxm privacy export C00042 --out c42.zip": _PROMPTS,
     "cxm privacy erase C00042": _PROMPTS,
@@ -70,30 +52,12 @@ SKIPPED = {
     "cxm privacy set-number C00042 --kind id_card": _PROMPTS,
     "cxm privacy find-number --kind id_card": _PROMPTS,
     "cxm security reset-password alice": _PROMPTS,
-    "cxm journey load my-journey.yaml": _OPS_FILES,
-    "cxm consent import consent.xlsx": _OPS_FILES,
-    "cxm consent show C00042": _OPS_FILES,
-    "cxm waves send 2026-Q4 --channel sms": _OPS_FILES,
-    'cxm channels send wecom --to group --text "NPS report ready"': _OPS_FILES,
-    "cxm channels bounces bounce1.eml bounce2.eml": _OPS_FILES,
-    "cxm sigma defects.csv --defects D --opportunities O --by stage": _STANDARDS_FILES,
-    "cxm chart weekly.csv --kind p --value late --size orders --base 20": _STANDARDS_FILES,
-    "cxm chart weekly.csv --kind xmr --value wait --rules western_electric --json": _STANDARDS_FILES,  # noqa: E501
-    "cxm standards load standards.yaml": _STANDARDS_FILES,
-    "cxm standards record waits.csv --source touchpoints": _STANDARDS_FILES,
-    "cxm standards shop visits.csv": _STANDARDS_FILES,
-    "cxm projects create 电话接听提速 --team 华东服务一组 --standard PS-ANSWER-20S --baseline 2025-01-01..2025-06-30 --after 2025-08-01..2025-12-31": _STANDARDS_FILES,  # noqa: E501
-    "cxm projects phase 电话接听提速 measure": _STANDARDS_FILES,
-    "cxm projects close 电话接听提速": _STANDARDS_FILES,
-    "cxm targets propose value --kpi score100 --rule argued --curve cost_curve.csv": _STANDARDS_FILES,  # noqa: E501
+    "cxm waves send 2026-Q4 --channel sms": _GATEWAY,
+    'cxm channels send wecom --to group --text "NPS report ready"': _GATEWAY,
+    "cxm projects create 电话接听提速 --team 华东服务一组 --standard PS-ANSWER-20S --baseline 2025-01-01..2025-06-30 --after 2025-08-01..2025-12-31": _PROJECT,  # noqa: E501
+    "cxm projects phase 电话接听提速 measure": _PROJECT,
+    "cxm projects close 电话接听提速": _PROJECT,
     "cxm text analyze answers.xlsx --column improve [--lang auto] [--json] [-o rows.csv]": _PATTERN,
-    "cxm text themes answers.csv --column improve --discover 6": _TEXT_FILES,
-    "cxm text train labelled.csv --text t --label y --out ours.skops": _TEXT_FILES,
-    "cxm text train coded.csv --text t --label faults --task labels --out faults.skops": _TEXT_FILES,  # noqa: E501
-    "cxm text analyze cases.csv --column text --labels-model faults.skops": _TEXT_FILES,
-    "cxm text report answers.csv --column improve --segment seg --wave wave --detractor det --churned left --value clv --customer id": (  # noqa: E501
-        "needs a file with a text column or labels (tests/test_text_*.py)"
-    ),
     'cxm people index "2026 spring" [--min-group 5] [--json]': _PATTERN,
     "cxm people linkage [--mixed] [--json]": _PATTERN,
     "cxm people scorecard --since 2026-01-01 --until 2026-03-31 --by channel [--json]": _PATTERN,
@@ -216,6 +180,184 @@ def _inputs(folder: Path) -> None:
         "customer,team,employee,starts_on,ends_on\nN0001,测试组,T1,2024-01-01,\n",
         encoding="utf-8",
     )
+    _real_exports(folder)
+    _operations_files(folder)
+    _standards_files(folder)
+    _text_files(folder, answers)
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def _real_exports(folder: Path) -> None:
+    """Exports of other tools: the preset fixtures (real headers), an ERP file with its
+    mapping, a legacy response file with missing codes and an SPSS file with labels. Their
+    customers are in ``exports_customers.csv``, imported before any line runs."""
+
+    import pyreadstat
+
+    # The presets' real headers (tests/data/presets/SOURCES.md) with a few rows under them.
+    uci = (DATA / "presets/uci-online-retail.csv").read_text(encoding="utf-8").strip()
+    (folder / "Online Retail.csv").write_text(
+        uci + "\n536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,"
+        "17850,United Kingdom\nC536379,D,Discount,-1,12/1/2010 9:41,27.5,14527,United Kingdom\n",
+        encoding="utf-8",
+    )
+    header = (DATA / "presets/tmall.csv").read_text(encoding="utf-8").strip().split(",")
+    rows = [
+        {"订单编号": "1001", "买家会员名": "tb_张三", "买家实际支付金额": "￥1,234.50",
+         "订单状态": "交易成功", "订单创建时间": "2024年3月5日 10:15", "宝贝标题": "保温杯",
+         "宝贝总数量": "2"},
+        {"订单编号": "1002", "买家会员名": "tb_张三", "买家实际支付金额": "88.00",
+         "订单状态": "交易关闭", "订单创建时间": "2024年3月6日", "宝贝标题": "茶叶",
+         "宝贝总数量": "1"},
+    ]  # fmt: skip
+    pd.DataFrame(rows, columns=header).to_csv(
+        folder / "ExportOrderList.csv", index=False, encoding="gbk"
+    )
+    (folder / "erp.csv").write_text(
+        "Beleg;Kunde;Datum;Artikel;Menge;Einzelpreis;Land\n"
+        "R1;K-1;05.03.2024;Kaffee;2;1.234,50;DE\n"
+        "R1;K-1;05.03.2024;Tee;3;0,99;DE\n"
+        "R2;K-2;45356;Kakao;1;12,5;AT\n",
+        encoding="utf-8",
+    )
+    (folder / "map.yaml").write_text(
+        "columns:\n  Beleg: order_id\n  Kunde: customer_id\n  Datum: date\n"
+        "  Artikel: product\n  Menge: quantity\n  Einzelpreis: unit_price\n"
+        "delimiter: ';'\n",
+        encoding="utf-8",
+    )
+    # Two records of one person (same phone) in two systems, for `customers merge`.
+    (folder / "exports_customers.csv").write_text(
+        "external_id,name,phone,region\n"
+        "K-1,Kunde Eins,,\nK-2,Kunde Zwei,,\n"
+        "CRM-7,张三,13800138000,华东\nSHOP-1,张三,+86 138 0013 8000,\ntb_张三,张三,,\n17850,,,\n14527,,,\n",
+        encoding="utf-8",
+    )
+    (folder / "svc.yaml").write_text(
+        "code: svc\ntitle: {en: Service, zh-CN: 服务}\npages:\n  - questions:\n"
+        "      - {code: speed, type: satisfaction5, text: {en: Speed, zh-CN: 速度}}\n"
+        "      - {code: staff, type: satisfaction5, text: {en: Staff, zh-CN: 员工}}\n",
+        encoding="utf-8",
+    )
+    (folder / "legacy.csv").write_text(
+        "customer_external_id,completed_at,speed,staff\n"
+        "C000001,2026-03-01 10:00,4,-99\nC000002,2026-03-02 11:00,99,5\n",
+        encoding="utf-8",
+    )
+    frame = pd.DataFrame({"region": [1.0] * 20 + [2.0] * 20, "SAT": [5.0, 4.0, 2.0, -99.0] * 10})
+    pyreadstat.write_sav(
+        frame,
+        str(folder / "answers.sav"),
+        variable_value_labels={"region": {1.0: "North", 2.0: "South"}},
+    )
+
+
+def _operations_files(folder: Path) -> None:
+    """A journey (the shipped default, as a company would start from it), consent
+    statements and two delivery reports."""
+    from openpyxl import Workbook
+
+    journeys = Path(__file__).parents[1] / "src/cxm/journey/journeys"
+    default = next(p for p in sorted(journeys.iterdir()) if p.stem == "default")
+    (folder / "my-journey.yaml").write_text(default.read_text(encoding="utf-8"), encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["customer", "channel", "purpose", "granted", "date", "source"])
+    ws.append(["C000042", "sms", "survey", "yes", "2026-01-05", "app"])
+    ws.append(["C000043", "email", "marketing", "no", "2026-02-01", "call centre"])
+    wb.save(folder / "consent.xlsx")
+    for i, rcpt in enumerate(("gone@example.test", "left@example.test"), start=1):
+        (folder / f"bounce{i}.eml").write_bytes(_dsn(f"<readme-{i}@cxm.example>", rcpt))
+
+
+def _dsn(message_id: str, rcpt: str) -> bytes:
+    """A delivery-status report (RFC 3464) as relays send them."""
+    return (
+        "From: MAILER-DAEMON@relay.example\r\nTo: survey@cxm.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; relay.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {message_id}\r\nTo: {rcpt}\r\n\r\n--B--\r\n"
+    ).encode()
+
+
+def _standards_files(folder: Path) -> None:
+    """Defects per stage, a weekly p/XmR series, standards, measured waits, shopping
+    visits (the demo's MS-GREET standard) and a cost curve per value tier."""
+    rng = np.random.default_rng(11)
+    pd.DataFrame(
+        {
+            "stage": ["pre_sale", "sale", "delivery", "after_sale"] * 3,
+            "D": rng.integers(0, 40, 12),
+            "O": rng.integers(4_000, 6_000, 12),
+        }
+    ).to_csv(folder / "defects.csv", index=False)
+    orders = rng.integers(80, 120, 30)
+    pd.DataFrame(
+        {
+            "week": pd.date_range("2026-01-05", periods=30, freq="W-MON").strftime("%Y-%m-%d"),
+            "orders": orders,
+            "late": rng.binomial(orders, 0.08),
+            "wait": rng.normal(45.0, 6.0, 30).round(1),
+        }
+    ).to_csv(folder / "weekly.csv", index=False)
+    # A company's standards file is all its standards: the demo's, and one more.
+    from cxm.demo.standards_step import DEMO_STANDARDS
+
+    (folder / "standards.yaml").write_text(
+        DEMO_STANDARDS.rstrip()
+        + "\n  - {code: PS-CALLBACK-2H, name: 两小时内回电, stage: pre_sale, kind: procedure,"
+        "\n     owner: 呼叫中心经理, unit: 回电, source: touchpoints,"
+        "\n     rule: callback_hours <= 2, target: 0.9}\n",
+        encoding="utf-8",
+    )
+    (folder / "waits.csv").write_text(
+        "external_id,wait_seconds\nT0000001,12\nT0000002,75\nT0000003,18\n", encoding="utf-8"
+    )
+    (folder / "visits.csv").write_text(
+        "visited_at,stage,location,team,shopper,MS-GREET\n"
+        "2026-03-01,sale,上海一店,上海分公司交付组,王芳,yes\n"
+        "2026-03-02,sale,上海一店,上海分公司交付组,王芳,no\n",
+        encoding="utf-8",
+    )
+    rows = ["segment,service_level,cost_per_customer_year,expected_score"]
+    for seg, scale in (("key", 4), ("other", 1)):
+        rows += [f"{seg},basic,{5 * scale},60", f"{seg},standard,{20 * scale},72"]
+        rows += [f"{seg},premium,{60 * scale},85"]
+    (folder / "cost_curve.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _text_files(folder: Path, answers: pd.DataFrame) -> None:
+    """Free text beside the answers (with segment, wave, detractor, churn and value
+    columns), labelled sentiment (held-out reviews), staff-coded faults, case texts, and
+    the faults model trained from them."""
+    rng = np.random.default_rng(5)
+    said = pd.read_csv(DATA / "service_comments_labelled.tsv", sep="\t")["text"]
+    answers["improve"] = rng.choice(said.to_numpy(), len(answers))
+    answers["id"] = [f"C{i + 1:06d}" for i in range(len(answers))]
+    answers["seg"] = rng.choice(["key", "other"], len(answers))
+    answers["wave"] = rng.choice(["2026-Q1", "2026-Q2"], len(answers))
+    answers["det"] = answers["REC"] <= 6
+    answers["left"] = rng.random(len(answers)) < 0.2
+    answers["clv"] = rng.gamma(2.0, 500.0, len(answers)).round(2)
+    answers.to_csv(folder / "answers.csv", index=False)
+    reviews = pd.read_csv(DATA / "sentiment_zh_heldout.tsv", sep="\t")
+    reviews = reviews.groupby("label").head(100)
+    reviews.rename(columns={"text": "t", "label": "y"})[["t", "y"]].to_csv(
+        folder / "labelled.csv", index=False
+    )
+    coded = [{"t": f"第{i}次被转到别的部门，没人负责", "faults": "runaround"} for i in range(20)]
+    coded += [{"t": f"第{i}次来，安装很顺利", "faults": ""} for i in range(30)]
+    pd.DataFrame(coded).to_csv(folder / "coded.csv", index=False)
+    pd.DataFrame({"text": ["电话转了好几个部门都说不归他们管", "师傅准时上门，很满意"]}).to_csv(
+        folder / "cases.csv", index=False
+    )
 
 
 def _limesurvey(template: Path) -> str:
@@ -249,8 +391,15 @@ def readme_folder(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     _inputs(folder)
     # serving.csv names the new customer N0001: imported now, so lines run in any order
     # (the README's own import line then changes nothing).
-    code, output = _run("cxm import customers customers.csv", folder)
-    assert code == 0, output
+    # Made first, so that the lines that use them can run in any order: the exports'
+    # customers, the legacy survey and the staff-trained faults model.
+    for command in (
+        "cxm import customers customers.csv",
+        "cxm import customers exports_customers.csv",
+        "cxm surveys load svc.yaml",
+    ):
+        code, output = _run(command, folder)
+        assert code == 0, f"{command}: {output}"
     return folder
 
 

@@ -122,3 +122,25 @@ def test_analyze_with_a_staff_label_model_shows_its_precision(cxm, tmp_path: Pat
     result = cxm("text", "analyze", str(file), "--column", "comment", "--labels-model", str(model))
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "precision" in result.stdout and "runaround" in result.stdout
+
+
+def test_a_label_model_of_one_fault_is_a_yes_no_model(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # One coded fault only (was an IndexError): trained, carded and applied like any other.
+    rows = [{"t": f"第{i}次被转到别的部门，没人负责", "y": "runaround"} for i in range(20)]
+    rows += [{"t": f"第{i}次来，安装很顺利", "y": ""} for i in range(30)]
+    coded = tmp_path / "coded.csv"
+    pd.DataFrame(rows).to_csv(coded, index=False)
+    model = tmp_path / "one.skops"
+    args = ["--text", "t", "--label", "y", "--task", "labels", "--out", str(model), "--json"]
+    trained = cxm("text", "train", str(coded), *args)
+    assert trained.exit_code == 0, trained.stdout + trained.stderr
+    card = json.loads(trained.stdout)
+    assert card["classes"] == ["runaround"]
+    assert card["metrics"]["cv5"]["runaround"]["recall"] > 0.9
+    cases = tmp_path / "cases.csv"
+    pd.DataFrame({"text": ["电话被转到别的部门好几次", "师傅安装很顺利"]}).to_csv(
+        cases, index=False
+    )
+    used = cxm("text", "analyze", str(cases), "--column", "text", "--labels-model", str(model))
+    assert used.exit_code == 0, used.stdout + used.stderr
+    assert "runaround" in used.stdout

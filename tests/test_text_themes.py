@@ -66,6 +66,13 @@ def test_discovery_needs_enough_texts() -> None:
         discover_themes(["一", "二"], k=3)
 
 
+def test_discovery_over_texts_sharing_no_usable_word_is_refused_in_words() -> None:
+    # One text said many times (all that no theme of the codebook took): every word is in
+    # over half the texts, so nothing is left to find themes in (was a ValueError).
+    with pytest.raises(InputError, match="too few distinct words"):
+        discover_themes(["价格有点贵，希望多些优惠"] * 20, k=6)
+
+
 def test_requests_are_routed_weighted_by_customer_value() -> None:
     frame = pd.DataFrame(
         {

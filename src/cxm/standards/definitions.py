@@ -266,15 +266,15 @@ def load_standards(session: Session, text: str) -> LoadResult:
     created = updated = 0
     for spec in parsed.standards:
         row2 = existing.get(spec.code)
+        keys = ("name", "stage", "kind", "owner", "unit", "source", "rule", "applies", "target")
         if row2 is None:
             row2 = Standard(code=spec.code, active=True)
             session.add(row2)
             created += 1
-        else:
-            updated += 1
-        for key in ("name", "stage", "kind", "owner", "unit", "source", "rule", "applies"):
+        elif not row2.active or any(getattr(row2, k) != getattr(spec, k) for k in keys):
+            updated += 1  # a standard loaded again as it was is not "updated"
+        for key in keys:
             setattr(row2, key, getattr(spec, key))
-        row2.target = spec.target
         row2.active = True
     session.flush()
     from cxm.audit import record

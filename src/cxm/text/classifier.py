@@ -82,6 +82,13 @@ def _pipeline(seed: int) -> Any:
     )
 
 
+def _yes(p: object, classes: Sequence[str]) -> np.ndarray:
+    """The probability of "yes" per class, one column each (a one-class model answers the
+    probabilities of no and yes)."""
+    out = np.asarray(p, dtype=float)
+    return out[:, 1:2] if len(classes) == 1 else out
+
+
 def train_label_model(
     texts: Sequence[object],
     labels: Sequence[frozenset[str]],
@@ -112,7 +119,10 @@ def train_label_model(
         )
     y = np.array([[int(c in lab) for c in classes] for lab in kept_labels], dtype=int)
     cv = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    p = cross_val_predict(_pipeline(seed), x, y, cv=cv, method="predict_proba")
+    # One class is a plain yes/no model: scikit-learn wants a 1-d target for it and answers
+    # both columns (no, yes); several are one column each.
+    target = y[:, 0] if len(classes) == 1 else y
+    p = _yes(cross_val_predict(_pipeline(seed), x, target, cv=cv, method="predict_proba"), classes)
     metrics: dict[str, dict[str, float | int]] = {}
     for j, c in enumerate(classes):
         pred = (p[:, j] >= 0.5).astype(int)
@@ -123,7 +133,7 @@ def train_label_model(
             "recall": round(float(recall_score(y[:, j], pred, zero_division=0)), 4),
             "decided_share": round(float(decided.mean()), 4),
         }
-    model = _pipeline(seed).fit(x, y)
+    model = _pipeline(seed).fit(x, target)
     card: ModelCard = {
         "name": out.name.removesuffix(".skops"),
         "task": "labels",
@@ -159,8 +169,8 @@ class LabelModel:
     def probabilities(self, texts: Sequence[str]) -> pd.DataFrame:
         if not texts:
             return pd.DataFrame(columns=self.classes, dtype=float)
-        p = self._model.predict_proba(list(texts))
-        return pd.DataFrame(np.asarray(p, dtype=float), columns=self.classes)
+        p = _yes(self._model.predict_proba(list(texts)), self.classes)
+        return pd.DataFrame(p, columns=self.classes)
 
     def decide(self, texts: Sequence[str]) -> pd.DataFrame:
         """Per class: ``"yes"``, ``"no"`` or ``"uncertain"``."""

@@ -67,8 +67,11 @@ def discover_themes(
             )
         )
     vectorizer = TfidfVectorizer(analyzer=seg.tokens, min_df=2, max_df=0.5, sublinear_tf=True)
-    x = vectorizer.fit_transform(docs)
-    if x.shape[1] < k:
+    try:
+        x = vectorizer.fit_transform(docs)
+    except ValueError:  # every word is in one text only, or in over half of them
+        x = None
+    if x is None or x.shape[1] < k:
         raise InputError(_("The texts have too few distinct words to find {k} themes.", k=k))
     nmf = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=400)
     w = nmf.fit_transform(x)
