@@ -20,7 +20,9 @@ from cxm.i18n import _
 from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
+from cxm.web.audit_pages import router as audit_pages_router
 from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.dashboard import router as dashboard_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
@@ -30,6 +32,7 @@ from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
+from cxm.web.users_pages import router as users_pages_router
 
 __all__ = ["Health", "create_app"]
 
@@ -72,6 +75,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(respond_router)
     app.include_router(case_pages_router)
     app.include_router(staff_router)
+    app.include_router(dashboard_router)
+    app.include_router(users_pages_router)
+    app.include_router(audit_pages_router)
     app.include_router(feedback_router)
     app.include_router(api_router)
     app.include_router(management_router)
