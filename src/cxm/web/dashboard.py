@@ -54,6 +54,10 @@ def _status_label(status: str) -> str:
     }.get(status, status)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _num(v: Any) -> float | None:
     try:
         f = float(v)
@@ -144,7 +148,7 @@ def _kpi_panel(result: Analyses, wave: str | None) -> dict[str, Any]:
                     _(
                         "{kpi} of {segment} missed its target in {wave}: {value} (interval "
                         "{interval}) against {target}.",
-                        kpi=kpi_label(kpi),
+                        kpi=_capital(kpi_label(kpi)),
                         segment=r["segment"],
                         wave=shown_wave,
                         value=cell["value"],
