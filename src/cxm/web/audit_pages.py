@@ -4,7 +4,7 @@ user and dates (days in the company's time zone), fifty entries a page."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -42,7 +42,8 @@ def _day(value: str, field: str) -> date | None:
 def _start_of(day: date) -> datetime:
     from cxm.clock import company_zone
 
-    return datetime.combine(day, time.min, tzinfo=company_zone())
+    # In UTC: stored times are UTC, and SQLite compares them as text, offset ignored.
+    return datetime.combine(day, time.min, tzinfo=company_zone()).astimezone(UTC)
 
 
 def _show(value: Any) -> str:
@@ -142,4 +143,4 @@ def audit_page(
         "error": error,
         "crumbs": [(_("Dashboard"), "/staff/"), (_("Audit log"), None)],
     }
-    return page(request, "staff/audit.html", context, status=400 if error else 200)
+    return page(request, "staff/audit.html", context, status=422 if error else 200)

@@ -233,7 +233,7 @@ def set_active(
             db,
             user_id,
             error=_("You cannot deactivate your own account."),
-            status=400,
+            status=422,
         )
     update_user(db, name=name, active=on, actor_id=grant.user.id)
     message = (
@@ -251,7 +251,10 @@ def password_form(request: Request, token: Token, db: DbSession, settings: AppSe
         user = user_for_link(db, token=token, secret=settings.secret_key.get_secret_value())
     except CXMError as exc:
         return page(
-            request, "staff/password.html", {"user": None, "error": exc.message, "ok": False}, 400
+            request,
+            "staff/password.html",
+            {"user": None, "error": exc.message, "ok": False},
+            exc.status,
         )
     return page(
         request, "staff/password.html", {"user": None, "name": user.name, "error": None, "ok": True}
