@@ -61,14 +61,16 @@ _WIDEST = """() => {
     .filter(e => e.getBoundingClientRect().right > w + 1)
     .slice(0, 5)
     .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
-         (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') +
+         (typeof e.className === 'string' && e.className ? '.' + e.className : '') +
          ' right=' + Math.round(e.getBoundingClientRect().right));
 }"""
 
 
 def assert_no_horizontal_overflow(page: Any, what: str = "") -> None:
     extra = horizontal_overflow(page)
-    assert extra <= 0, f"{what or page.url}: {extra}px wider than the viewport: {page.evaluate(_WIDEST)}"
+    assert extra <= 0, (
+        f"{what or page.url}: {extra}px wider than the viewport: {page.evaluate(_WIDEST)}"
+    )
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -16,7 +16,7 @@ from tests.staff.conftest import login
 
 def _ids(store) -> dict[str, int]:
     with store.session() as s:
-        return {n: i for n, i in s.execute(select(StaffUser.name, StaffUser.id))}
+        return dict(s.execute(select(StaffUser.name, StaffUser.id)).tuples().all())
 
 
 def _rows(html: str) -> list[str]:
@@ -28,13 +28,28 @@ def test_filters_by_kind_user_and_company_days(client, store, users) -> None:
     ids = _ids(store)
     with store.session() as s:
         # 23:30 UTC on 1 March is already 2 March in Shanghai (UTC+8).
-        s.add(AuditEntry(at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC), actor_id=ids["bob"],
-                         action="create", entity="target", entity_id="7",
-                         before=None, after={"segment": "高价值", "value": 0.9}))
-        s.add(AuditEntry(at=datetime(2026, 3, 5, 2, 0, tzinfo=UTC), actor_id=None,
-                         action="replace", entity="target", entity_id="7",
-                         before={"segment": "高价值", "value": 0.9},
-                         after={"segment": "高价值", "value": 0.95}))
+        s.add(
+            AuditEntry(
+                at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+                actor_id=ids["bob"],
+                action="create",
+                entity="target",
+                entity_id="7",
+                before=None,
+                after={"segment": "高价值", "value": 0.9},
+            )
+        )
+        s.add(
+            AuditEntry(
+                at=datetime(2026, 3, 5, 2, 0, tzinfo=UTC),
+                actor_id=None,
+                action="replace",
+                entity="target",
+                entity_id="7",
+                before={"segment": "高价值", "value": 0.9},
+                after={"segment": "高价值", "value": 0.95},
+            )
+        )
         define_segments(s, name="value", kind="pareto", parameters={}, actor_id=ids["alice"])
     login(client, "alice")
     html = client.get("/staff/audit?lang=en&entity=target").text
@@ -59,8 +74,16 @@ def test_filters_by_kind_user_and_company_days(client, store, users) -> None:
 def test_pages_of_fifty_keep_the_filters(client, store, users) -> None:
     with store.session() as s:
         for i in range(120):
-            s.add(AuditEntry(actor_id=None, action="update", entity="setting",
-                             entity_id=str(i), before={"v": i}, after={"v": i + 1}))
+            s.add(
+                AuditEntry(
+                    actor_id=None,
+                    action="update",
+                    entity="setting",
+                    entity_id=str(i),
+                    before={"v": i},
+                    after={"v": i + 1},
+                )
+            )
     login(client, "alice")
     first = client.get("/staff/audit?lang=en&entity=setting")
     assert len(_rows(first.text)) == 50 and "page 1 of 3" in first.text
@@ -68,7 +91,10 @@ def test_pages_of_fifty_keep_the_filters(client, store, users) -> None:
     last = client.get("/staff/audit?lang=en&entity=setting&page=3")
     rows = _rows(last.text)
     assert len(rows) == 20 and "setting 0<" in rows[-1]
-    assert 'rel="next"' not in last.text and 'href="?entity=setting&amp;page=2" rel="prev"' in last.text
+    assert (
+        'rel="next"' not in last.text
+        and 'href="?entity=setting&amp;page=2" rel="prev"' in last.text
+    )
 
 
 def test_an_empty_log_says_what_to_do(client, store, users) -> None:

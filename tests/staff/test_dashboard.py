@@ -26,7 +26,7 @@ from cxm.store import Store
 from cxm.surveys.models import Wave
 from cxm.web.app import create_app
 from tests.demo_db import demo_copy
-from tests.staff.conftest import PASSWORD, login
+from tests.staff.conftest import login
 
 pytestmark = pytest.mark.slow
 
@@ -38,13 +38,16 @@ def demo(demo_db: Path, tmp_path: Path, password_hash: str):
     with store.session() as s:
         team = s.scalars(select(Team.name).order_by(Team.id)).first()
         create_user(s, name="boss", role="admin", password_hash=password_hash)
-        create_user(s, name="north", role="manager", scope="unit", unit="NORTH",
-                    password_hash=password_hash)
-        create_user(s, name="agent", role="agent", scope="team", team=team,
-                    password_hash=password_hash)
+        create_user(
+            s, name="north", role="manager", scope="unit", unit="NORTH", password_hash=password_hash
+        )
+        create_user(
+            s, name="agent", role="agent", scope="team", team=team, password_hash=password_hash
+        )
         create_user(s, name="viewer", role="viewer", password_hash=password_hash)
-    app = create_app(Settings(database_url=f"sqlite:///{path}", env="test", secret_key="t" * 48),
-                     store=store)
+    app = create_app(
+        Settings(database_url=f"sqlite:///{path}", env="test", secret_key="t" * 48), store=store
+    )
     from fastapi.testclient import TestClient
 
     with TestClient(app, headers={"accept": "text/html"}) as client:
@@ -58,7 +61,9 @@ def _pct(v: float) -> str:
 
 
 def _kpi_block(html: str, code: str) -> str:
-    found = re.search(rf'<article class="kpi" aria-labelledby="k-{code}">(.*?)</article>', html, re.S)
+    found = re.search(
+        rf'<article class="kpi" aria-labelledby="k-{code}">(.*?)</article>', html, re.S
+    )
     assert found, f"no {code} panel"
     return found.group(1)
 
@@ -78,15 +83,26 @@ def test_the_figures_are_the_targets_report_for_the_chosen_wave(demo) -> None:
     html = client.get("/staff/?lang=en").text
     latest = expected[expected["kpi"] == "csat"].sort_values("wave_order").iloc[-1]["wave"]
     for segment in ("key", "other"):
-        row = expected[(expected["kpi"] == "csat") & (expected["segment"] == segment)
-                       & (expected["wave"] == latest)].iloc[0]
+        row = expected[
+            (expected["kpi"] == "csat")
+            & (expected["segment"] == segment)
+            & (expected["wave"] == latest)
+        ].iloc[0]
         value, interval, target, status, _change = _cell(_kpi_block(html, "csat"), segment)
         assert value == _pct(row["value"])
-        assert interval == f"{_pct(row['ci_low'])} – {_pct(row['ci_high'])}"
+        assert interval == (
+            "—" if pd.isna(row["ci_low"]) else f"{_pct(row['ci_low'])} – {_pct(row['ci_high'])}"
+        )
         assert target == _pct(row["target"])
-        assert status == {"too few answers": "too few answers", "met": "met",
-                          "missed": "missed", "within uncertainty": "within the interval"}[
-            row["status"]]
+        assert (
+            status
+            == {
+                "too few answers": "too few answers",
+                "met": "met",
+                "missed": "missed",
+                "within uncertainty": "within the interval",
+            }[row["status"]]
+        )
     shown = expected[(expected["kpi"] == "csat") & expected["value"].notna()]
     assert not shown.empty  # the demo has segments with enough answers
     assert "<svg" in _kpi_block(html, "nps")  # the trend over every wave, drawn on the server
@@ -96,8 +112,11 @@ def test_the_figures_are_the_targets_report_for_the_chosen_wave(demo) -> None:
     older = client.get(f"/staff/?lang=en&wave={first_id}").text
     block = _kpi_block(older, "csat")
     assert f"· {first_name}" in block
-    row = expected[(expected["kpi"] == "csat") & (expected["segment"] == "key")
-                   & (expected["wave"] == first_name)].iloc[0]
+    row = expected[
+        (expected["kpi"] == "csat")
+        & (expected["segment"] == "key")
+        & (expected["wave"] == first_name)
+    ].iloc[0]
     assert _cell(block, "key")[0] == _pct(row["value"])
     # Every missed target is an alert.
     missed = expected[(expected["status"] == "missed") & (expected["wave"] == latest)]
@@ -114,9 +133,9 @@ def test_a_regional_manager_sees_her_region_only(demo) -> None:
     assert "Net value" not in html  # the priority list is not hers (it is company-wide)
     # Independently: the answered customers of segment key served by the region's teams.
     with store.session() as s:
-        from cxm.web.permissions import grant_for
         from cxm.accounts.permissions import Capability
         from cxm.accounts.service import get_user
+        from cxm.web.permissions import grant_for
 
         grant = grant_for(s, get_user(s, name="north"), Capability.VIEW_REPORTS)
         assert grant is not None and grant.team_ids
@@ -160,13 +179,18 @@ def test_an_agent_sees_no_money_and_a_viewer_no_cases(demo) -> None:
 
 def test_a_new_wave_without_answers_keeps_the_charts(demo) -> None:
     store, client = demo
-    from cxm.surveys.waves import create_wave
     from cxm.surveys.models import Questionnaire
+    from cxm.surveys.waves import create_wave
 
     with store.session() as s:
         qid = s.scalars(select(Questionnaire.id).order_by(Questionnaire.id)).first()
-        wave = create_wave(s, questionnaire_id=qid, name="2026-Q4 新批次",
-                           opens_on=date.today(), closes_on=date.today() + timedelta(days=30))
+        wave = create_wave(
+            s,
+            questionnaire_id=qid,
+            name="2026-Q4 新批次",
+            opens_on=date.today(),
+            closes_on=date.today() + timedelta(days=30),
+        )
         wave_id = wave.id
     login(client, "boss")
     html = client.get(f"/staff/?lang=zh-CN&wave={wave_id}").text

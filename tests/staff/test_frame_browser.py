@@ -54,6 +54,10 @@ def demo_app(demo_db: Path, tmp_path: Path, password_hash: str):
     store.close()
 
 
+def _collect_errors(into: list[str]):
+    return lambda m: into.append(m.text) if m.type == "error" else None
+
+
 def _check(page, what: str, problems: list[str]) -> None:
     bad = axe_violations(page)
     assert not bad, f"{what}: {bad}"
@@ -80,21 +84,28 @@ def test_the_frame_pages_in_both_languages_at_both_widths(demo_app) -> None:
         admin.get_by_label("Team (needed for scope team)").select_option(team)
         admin.get_by_role("button", name="Invite").click()
         link = admin.locator("code.link").inner_text()
+        admin.goto(f"{live.url}/staff/users")
+        admin.get_by_role("link", name="wang.fang", exact=True).click()
         user_page = admin.url
+        assert re.search(r"/staff/users/\d+$", user_page)
         assert "/staff/password/" in link
 
         for width in (1280, 390):
             context = browser.new_context(viewport={"width": width, "height": 900})
             page = context.new_page()
             problems: list[str] = []
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("console", _collect_errors(problems))
             for lang in ("zh-CN", "en"):
                 page.goto(f"{live.url}/staff/login?lang={lang}")
                 _check(page, f"login {lang} {width}", problems)
             sign_in(page, live.url, "boss", PASSWORD)
             for lang in ("zh-CN", "en"):
-                for path in ("/staff/", user_page.replace(live.url, ""), "/staff/users",
-                             "/staff/audit"):
+                for path in (
+                    "/staff/",
+                    user_page.replace(live.url, ""),
+                    "/staff/users",
+                    "/staff/audit",
+                ):
                     page.goto(f"{live.url}{path}?lang={lang}")
                     assert page.locator("h1").count() == 1
                     _check(page, f"{path} {lang} {width}", problems)
@@ -102,7 +113,7 @@ def test_the_frame_pages_in_both_languages_at_both_widths(demo_app) -> None:
 
         # The agent follows the link on a phone, in Chinese, and signs in.
         phone = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
-        phone.goto(live.url + link[link.index("/staff/password/"):] + "?lang=zh-CN")
+        phone.goto(live.url + link[link.index("/staff/password/") :] + "?lang=zh-CN")
         _check(phone, "password zh-CN 390", [])
         phone.get_by_label("新密码").fill(AGENT_PASSWORD)
         phone.get_by_label("再次输入密码").fill(AGENT_PASSWORD)

@@ -122,9 +122,7 @@ def test_a_flash_message_shows_once_and_cannot_be_forged(client, users) -> None:
     html = client.get("/staff/users").text
     carol = re.search(r'href="/staff/users/(\d+)">carol<', html).group(1)  # type: ignore[union-attr]
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-    r = client.post(
-        f"/staff/users/{carol}/active", data={"active": "false", "csrf_token": token}
-    )
+    r = client.post(f"/staff/users/{carol}/active", data={"active": "false", "csrf_token": token})
     assert r.status_code == 200 and "carol is deactivated and signed out everywhere." in r.text
     assert "signed out everywhere" not in client.get(f"/staff/users/{carol}").text  # once
     client.cookies.set("cxm_flash", "forged-message", path="/staff")

@@ -69,9 +69,7 @@ def password_link_token(
 
 def _bad_link() -> InputError:
     return InputError(
-        _(
-            "This link is invalid, expired or already used: ask an administrator for a new one."
-        )
+        _("This link is invalid, expired or already used: ask an administrator for a new one.")
     )
 
 
@@ -236,5 +234,8 @@ def teams_and_units(session: Session) -> tuple[list[str], list[tuple[str, str]]]
     from cxm.org.models import OrgUnit, Team
 
     teams = list(session.scalars(select(Team.name).order_by(Team.name)))
-    units = [(c, n) for c, n in session.execute(select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.code))]
+    units = [
+        (c, n)
+        for c, n in session.execute(select(OrgUnit.code, OrgUnit.name).order_by(OrgUnit.code))
+    ]
     return teams, units

@@ -36,6 +36,7 @@ __all__ = [
     "clear_cache",
     "definitions",
     "detractors_awaiting",
+    "warm",
     "waves_with_answers",
 ]
 
@@ -212,8 +213,10 @@ def case_alerts(
     from cxm.cases.access import visible
     from cxm.cases.models import Case
 
-    base = select(func.count()).select_from(Case).where(
-        Case.status.in_(_open_statuses()), visible(user_id, team_ids)
+    base = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.status.in_(_open_statuses()), visible(user_id, team_ids))
     )
     return CaseAlerts(
         open=int(session.scalar(base) or 0),
@@ -251,7 +254,9 @@ def detractors_awaiting(
     ]
     total = int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
     rows = session.execute(
-        select(Case.id, Case.subject, Case.customer_id, Customer.external_id, Case.first_response_due)
+        select(
+            Case.id, Case.subject, Case.customer_id, Customer.external_id, Case.first_response_due
+        )
         .join(Customer, Customer.id == Case.customer_id)
         .where(*where)
         .order_by(Case.first_response_due, Case.id)
@@ -271,3 +276,15 @@ def detractors_awaiting(
             }
         )
     return total, out
+
+
+def warm(store: Store) -> None:
+    """Compute the whole company's dashboard analyses for the first segment definition
+    (run beside a server's start, so that the first visitor does not wait for them)."""
+    try:
+        with store.session() as s:
+            names = definitions(s)
+            if names and waves_with_answers(s):
+                analyses(store, s, definition=names[0], team_ids=None)
+    except Exception:  # a failed warm-up only means the first visitor computes it
+        log.exception("dashboard warm-up failed")

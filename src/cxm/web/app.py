@@ -54,6 +54,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             # The sign-in's dummy hash (so that an unknown name takes as long as a wrong
             # password) is made beside the start, not before it: half a second of argon2.
             threading.Thread(target=dummy_hash, name="cxm-dummy-hash", daemon=True).start()
+            # The dashboard's analyses take seconds on a large company: computed beside the
+            # start too, and kept until the data change (see cxm.management.dashboard).
+            from cxm.management.dashboard import warm
+
+            threading.Thread(target=warm, args=(the_store,), name="cxm-warm", daemon=True).start()
             # What the imports left (a few hundred thousand objects) stays for good: kept out
             # of the collector's full passes, which otherwise stopped a worker for 0.1-0.3 s.
             gc.collect()

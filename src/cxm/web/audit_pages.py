@@ -96,16 +96,20 @@ def audit_page(
             raise InputError(_("No user named {name}.", name=user))
     except InputError as exc:
         error = exc.message
-    found = AuditPage([], 0) if error else search_entries(
-        db,
-        entity=entity or None,
-        entity_id=entity_id or None,
-        actor_id=ids.get(user),
-        system=user == "system",
-        since=start,
-        until=end,
-        offset=(page_no - 1) * PER_PAGE,
-        limit=PER_PAGE,
+    found = (
+        AuditPage([], 0)
+        if error
+        else search_entries(
+            db,
+            entity=entity or None,
+            entity_id=entity_id or None,
+            actor_id=ids.get(user),
+            system=user == "system",
+            since=start,
+            until=end,
+            offset=(page_no - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
     )
     rows = [
         {

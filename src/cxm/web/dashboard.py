@@ -91,9 +91,7 @@ def _chart(kpi: str, rows: list[dict[str, Any]], segments: list[str]) -> Markup:
             else (float(r["ci_high"]) - float(r["ci_low"])) / 2
             for r in mine
         )
-        series.append(
-            Series(str(seg), tuple(str(r["wave"]) for r in mine), ys, errs, mode="line")
-        )
+        series.append(Series(str(seg), tuple(str(r["wave"]) for r in mine), ys, errs, mode="line"))
         target = next((_num(r["target"]) for r in mine if _num(r["target"]) is not None), None)
         if target is not None:
             hlines.append((target, _("target {segment}", segment=seg)))
@@ -121,7 +119,9 @@ def _kpi_panel(result: Analyses, wave: str | None) -> dict[str, Any]:
         part = rep[rep["kpi"] == kpi].sort_values("wave_order")
         if part.empty:
             continue
-        rows = part.to_dict("records")
+        rows: list[dict[str, Any]] = [
+            {str(k): v for k, v in r.items()} for r in part.to_dict("records")
+        ]
         waves = list(dict.fromkeys(str(r["wave"]) for r in rows))
         # Churn is counted per year: the latest year stands beside any wave.
         shown_wave = wave if (kpi != "churn_rate" and wave in waves) else waves[-1]
@@ -133,12 +133,16 @@ def _kpi_panel(result: Analyses, wave: str | None) -> dict[str, Any]:
             cell = {
                 "segment": r["segment"],
                 "value": _fmt(kpi, r["value"]),
-                "interval": f"{_fmt(kpi, r['ci_low'])} – {_fmt(kpi, r['ci_high'])}",
+                "interval": "—"
+                if _num(r["ci_low"]) is None
+                else f"{_fmt(kpi, r['ci_low'])} – {_fmt(kpi, r['ci_high'])}",
                 "target": _fmt(kpi, r["target"]),
                 "status": str(r["status"]),
                 "status_label": _status_label(str(r["status"])),
                 "n": int(r["n"]) if _num(r["n"]) is not None else 0,
-                "change": "—" if change is None else ("+" if change > 0 else "")
+                "change": "—"
+                if change is None
+                else ("+" if change > 0 else "")
                 + _fmt(kpi, change).replace("%", " pp" if kpi in _PERCENT else ""),
                 "significant": bool(r.get("significant")),
             }
@@ -252,7 +256,9 @@ def dashboard(
             )
     if cases is not None:
         alerts = case_alerts(db, user_id=user.id, team_ids=cases.team_ids, now=now)
-        total, detractors = detractors_awaiting(db, user_id=user.id, team_ids=cases.team_ids, now=now)
+        total, detractors = detractors_awaiting(
+            db, user_id=user.id, team_ids=cases.team_ids, now=now
+        )
         context.update({"cases": alerts, "detractors": detractors, "detractors_total": total})
         customers = grant_for(db, user, Capability.SEE_PERSONAL_DATA)
         context["can_customers"] = customers is not None

@@ -37,10 +37,15 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         "/staff/customers", lambda: _("Customers"), Capability.SEE_PERSONAL_DATA, "filters", "work"
     ),
-    NavItem("/staff/reports", lambda: _("Reports"), Capability.VIEW_REPORTS, "company", "results"),
-    NavItem("/staff/waves", lambda: _("Survey waves"), Capability.VIEW_REPORTS, "filters", "results"),
     NavItem(
-        "/staff/texts", lambda: _("What customers say"), Capability.SEE_VERBATIM, "company", "results"
+        "/staff/reports", lambda: _("Reports"), Capability.VIEW_REPORTS, "company", "results"
+    ),
+    NavItem(
+        "/staff/waves", lambda: _("Survey waves"), Capability.VIEW_REPORTS, "filters", "results"
+    ),
+    NavItem(
+        "/staff/texts", lambda: _("What customers say"), Capability.SEE_VERBATIM, "company",
+        "results",
     ),
     NavItem(
         "/staff/standards", lambda: _("Service standards"), Capability.VIEW_REPORTS, "company",

@@ -21,17 +21,16 @@ from cxm.responses_io.rates import wave_rates
 from cxm.surveys.waves import get_wave
 from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
+from cxm.web.frame import page
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.proxy import client_address
 from cxm.web.security import (
     check_csrf,
     clear_session,
-    csrf_token,
     read_device,
     write_device,
     write_session,
 )
-from cxm.web.frame import page
 
 __all__ = ["page", "router", "safe_next"]
 
