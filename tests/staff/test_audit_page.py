@@ -16,7 +16,7 @@ from tests.staff.conftest import login
 
 def _ids(store) -> dict[str, int]:
     with store.session() as s:
-        return dict(s.execute(select(StaffUser.name, StaffUser.id)).tuples().all())
+        return {str(n): int(i) for n, i in s.execute(select(StaffUser.name, StaffUser.id))}
 
 
 def _rows(html: str) -> list[str]:

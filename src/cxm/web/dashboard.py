@@ -29,6 +29,7 @@ from cxm.management.dashboard import (
     waves_with_answers,
 )
 from cxm.reports.labels import kpi_label
+from cxm.responses_io.rates import waves_overview
 from cxm.web.deps import AppStore, DbSession
 from cxm.web.frame import page
 from cxm.web.permissions import Grant, Require, grant_for
@@ -229,6 +230,7 @@ def dashboard(
         if chosen is None and answered:
             chosen = answered[-1]
         names = definitions(db)
+        overview = waves_overview(db, team_ids=reports.team_ids)
         definition = segments if segments in names else (names[0] if names else None)
         context.update(
             {
@@ -238,6 +240,8 @@ def dashboard(
                 "definition": definition,
                 "whole_company": reports.whole_company,
                 "wave_empty": chosen is not None and chosen[2] == 0,
+                "recent_waves": overview[:5],
+                "more_waves": len(overview) > 5,
             }
         )
         if definition is not None and answered:
