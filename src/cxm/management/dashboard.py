@@ -61,6 +61,8 @@ class Analyses:
 
 
 _cache: dict[tuple[Any, ...], Analyses] = {}
+#: Results kept at most (one per definition and part of the company); the oldest goes first.
+CACHE_SIZE = 64
 _running: set[tuple[Any, ...]] = set()
 _lock = threading.Lock()
 
@@ -147,11 +149,19 @@ def _compute(
     return Analyses(definition, rep, priorities, note, datetime.now(UTC), print_, errors=errors)
 
 
+def _keep(key: tuple[Any, ...], result: Analyses) -> None:
+    """Keep ``result`` (the caller holds the lock), dropping the oldest beyond CACHE_SIZE."""
+    _cache.pop(key, None)
+    _cache[key] = result
+    while len(_cache) > CACHE_SIZE:
+        _cache.pop(next(iter(_cache)))
+
+
 def _refresh(store: Store, key: tuple[Any, ...], definition: str, team_ids: Any, fp: Any) -> None:
     try:
         result = _compute(store, definition, team_ids, fp)
         with _lock:
-            _cache[key] = result
+            _keep(key, result)
     except Exception:  # a failed refresh leaves the last result in place, logged
         log.exception("dashboard refresh failed")
     finally:
@@ -186,7 +196,7 @@ def analyses(
             return kept
     result = _compute(store, definition, teams, fp)
     with _lock:
-        _cache[key] = result
+        _keep(key, result)
     return result
 
 
