@@ -35,7 +35,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/staff/", lambda: _("Dashboard"), Capability.USE_ACCOUNT, "shared", "work"),
     NavItem("/staff/cases", lambda: _("Cases"), Capability.ACT_ON_CASES, "filters", "work"),
     NavItem(
-        "/staff/customers", lambda: _("Customers"), Capability.SEE_PERSONAL_DATA, "filters", "work"
+        "/staff/customers", lambda: _("Customer files"), Capability.SEE_PERSONAL_DATA, "filters",
+        "work",
     ),
     NavItem(
         "/staff/reports", lambda: _("Reports"), Capability.VIEW_REPORTS, "company", "results"
