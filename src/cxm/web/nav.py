@@ -27,46 +27,38 @@ class NavItem:
     label: Callable[[], str]
     capability: Capability
     mode: str
-    group: str
 
 
 #: Every page of the staff workspace, in menu order (the agreed URLs of the workspace).
 NAV: tuple[NavItem, ...] = (
-    NavItem("/staff/", lambda: _("Dashboard"), Capability.USE_ACCOUNT, "shared", "work"),
-    NavItem("/staff/cases", lambda: _("Cases"), Capability.ACT_ON_CASES, "filters", "work"),
-    NavItem(
-        "/staff/customers", lambda: _("Customer files"), Capability.SEE_PERSONAL_DATA, "filters",
-        "work",
-    ),
-    NavItem(
-        "/staff/reports", lambda: _("Reports"), Capability.VIEW_REPORTS, "company", "results"
-    ),
-    NavItem(
-        "/staff/waves", lambda: _("Survey waves"), Capability.VIEW_REPORTS, "filters", "results"
-    ),
-    NavItem(
-        "/staff/texts", lambda: _("What customers say"), Capability.SEE_VERBATIM, "company",
-        "results",
-    ),
-    NavItem(
-        "/staff/standards", lambda: _("Service standards"), Capability.VIEW_REPORTS, "company",
-        "results",
-    ),
-    NavItem(
-        "/staff/people", lambda: _("People"), Capability.SEE_EMPLOYEE_RESULTS, "filters", "results"
-    ),
-    NavItem(
-        "/staff/questionnaires", lambda: _("Questionnaires"), Capability.CONFIGURE, "company",
-        "design",
-    ),
-    NavItem("/staff/segments", lambda: _("Segments"), Capability.VIEW_REPORTS, "company", "design"),
-    NavItem("/staff/targets", lambda: _("Targets"), Capability.VIEW_REPORTS, "company", "design"),
-    NavItem(
-        "/staff/shopping/new", lambda: _("Mystery shopping"), Capability.RECORD_VISITS, "shared",
-        "work",
-    ),
-    NavItem("/staff/users", lambda: _("Users"), Capability.MANAGE_USERS, "company", "admin"),
-    NavItem("/staff/audit", lambda: _("Audit log"), Capability.VIEW_AUDIT, "company", "admin"),
+    NavItem("/staff/", lambda: _("Dashboard"),
+            Capability.USE_ACCOUNT, "shared"),
+    NavItem("/staff/cases", lambda: _("Cases"),
+            Capability.ACT_ON_CASES, "filters"),
+    NavItem("/staff/customers", lambda: _("Customer files"),
+            Capability.SEE_PERSONAL_DATA, "filters"),
+    NavItem("/staff/reports", lambda: _("Reports"),
+            Capability.VIEW_REPORTS, "company"),
+    NavItem("/staff/waves", lambda: _("Survey waves"),
+            Capability.VIEW_REPORTS, "filters"),
+    NavItem("/staff/texts", lambda: _("What customers say"),
+            Capability.SEE_VERBATIM, "company"),
+    NavItem("/staff/standards", lambda: _("Service standards"),
+            Capability.VIEW_REPORTS, "company"),
+    NavItem("/staff/people", lambda: _("People"),
+            Capability.SEE_EMPLOYEE_RESULTS, "filters"),
+    NavItem("/staff/questionnaires", lambda: _("Questionnaires"),
+            Capability.CONFIGURE, "company"),
+    NavItem("/staff/segments", lambda: _("Segments"),
+            Capability.VIEW_REPORTS, "company"),
+    NavItem("/staff/targets", lambda: _("Targets"),
+            Capability.VIEW_REPORTS, "company"),
+    NavItem("/staff/shopping/new", lambda: _("Mystery shopping"),
+            Capability.RECORD_VISITS, "shared"),
+    NavItem("/staff/users", lambda: _("Users"),
+            Capability.MANAGE_USERS, "company"),
+    NavItem("/staff/audit", lambda: _("Audit log"),
+            Capability.VIEW_AUDIT, "company"),
 )  # fmt: skip
 
 
