@@ -21,6 +21,9 @@ PUBLIC = {
     ("HEAD", "/openapi.json"),
     ("GET", "/staff/login"),
     ("POST", "/staff/login"),
+    # choosing a password from a one-time link: the signed link is the credential
+    ("GET", "/staff/password/{token}"),
+    ("POST", "/staff/password/{token}"),
     # the respondent's form: the token in the link is the credential
     ("GET", "/r/{token}"),
     ("POST", "/r/{token}"),

@@ -8,6 +8,7 @@ Churn rate comes from the customer file per calendar year.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any
 
@@ -56,6 +57,7 @@ def _survey_actuals(
     wave_ids: list[int] | None,
     items: list[str] | None,
     min_n: int,
+    customer_ids: Collection[int] | None = None,
 ) -> pd.DataFrame:
     from cxm.analytics.scores import csat, mean_score, score_100
     from cxm.analytics.scores_nps import nps
@@ -72,6 +74,8 @@ def _survey_actuals(
         seg = seg if not seg.empty else current
         df = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
         df = df.merge(seg, on="customer_id", how="inner")
+        if customer_ids is not None:
+            df = df[df["customer_id"].isin(list(customer_ids))]
         if df.empty:
             continue
         if kpi == "csat":
@@ -104,13 +108,17 @@ def kpi_actuals(
     min_n: int = 30,
     membership: pd.DataFrame | None = None,
     as_of: Any = None,
+    customer_ids: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """Actual value of ``kpi`` per segment and wave (or year, for churn, up to ``as_of``)
-    with its interval: ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``."""
+    with its interval: ``segment, kpi, wave, value, ci_low, ci_high, n, wave_order``;
+    ``customer_ids`` keeps only those customers (a part of the company: its teams')."""
     if kpi not in KPIS:
         check_target(kpi, 0)  # raises the clear "unknown KPI" error
     if kpi == "churn_rate":
         seg = membership if membership is not None else members(session, name)
+        if customer_ids is not None:
+            seg = seg[seg["customer_id"].isin(list(customer_ids))]
         everyone = customers_as_of(session, as_of=as_of)
         customers = everyone.merge(seg, on="customer_id", how="inner")
         if customers.empty:
@@ -128,7 +136,7 @@ def kpi_actuals(
         return rates[[*_ACTUAL_COLUMNS, "wave_order"]]
     if kpi == "response_hours":
         return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
-    return _survey_actuals(session, name, kpi, wave_ids, items, min_n)
+    return _survey_actuals(session, name, kpi, wave_ids, items, min_n, customer_ids)
 
 
 def _cost_to_serve(m: pd.DataFrame, session: Session, cost_per_contact: float) -> pd.Series:
@@ -286,16 +294,27 @@ def report(
     items: list[str] | None = None,
     min_n: int = 30,
     as_of: Any = None,
+    customer_ids: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """Actual vs target per segment, KPI and wave, with status and trend; ``items``
-    replaces the default survey question(s) of the survey KPIs."""
+    replaces the default survey question(s) of the survey KPIs; ``customer_ids`` narrows
+    the actuals to those customers (a regional manager's part)."""
     t = targets_frame(session, name)
     use = kpis or sorted(set(t["kpi"])) or ["csat"]
     wave_names = {i: n for i, n, _c in _waves(session, None)}
     t["wave"] = t["wave_id"].map(wave_names).astype(object)
     t["wave"] = t["wave"].where(t["wave"].notna(), t["period"])
     parts = [
-        kpi_actuals(session, name, k, wave_ids=wave_ids, items=items, min_n=min_n, as_of=as_of)
+        kpi_actuals(
+            session,
+            name,
+            k,
+            wave_ids=wave_ids,
+            items=items,
+            min_n=min_n,
+            as_of=as_of,
+            customer_ids=customer_ids,
+        )
         for k in use
     ]
     parts = [p for p in parts if not p.empty]

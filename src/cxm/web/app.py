@@ -20,7 +20,9 @@ from cxm.i18n import _
 from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
+from cxm.web.audit_pages import router as audit_pages_router
 from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.dashboard import router as dashboard_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
@@ -30,6 +32,7 @@ from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
+from cxm.web.users_pages import router as users_pages_router
 
 __all__ = ["Health", "create_app"]
 
@@ -51,6 +54,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             # The sign-in's dummy hash (so that an unknown name takes as long as a wrong
             # password) is made beside the start, not before it: half a second of argon2.
             threading.Thread(target=dummy_hash, name="cxm-dummy-hash", daemon=True).start()
+            # The dashboard's analyses take seconds on a large company: computed beside the
+            # start too, and kept until the data change (see cxm.management.dashboard).
+            from cxm.management.dashboard import warm
+
+            threading.Thread(target=warm, args=(the_store,), name="cxm-warm", daemon=True).start()
             # What the imports left (a few hundred thousand objects) stays for good: kept out
             # of the collector's full passes, which otherwise stopped a worker for 0.1-0.3 s.
             gc.collect()
@@ -72,6 +80,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(respond_router)
     app.include_router(case_pages_router)
     app.include_router(staff_router)
+    app.include_router(dashboard_router)
+    app.include_router(users_pages_router)
+    app.include_router(audit_pages_router)
     app.include_router(feedback_router)
     app.include_router(api_router)
     app.include_router(management_router)

@@ -1,9 +1,10 @@
-"""Staff pages: sign in and out, the dashboard of waves, a wave's response rates."""
+"""Staff pages: sign in and out, a wave's response rates (the dashboard: :mod:`cxm.web.dashboard`;
+the frame, ``page``: :mod:`cxm.web.frame`, re-exported here)."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,23 +17,22 @@ from cxm.accounts.totp import totp_required, verify_totp
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.responses_io.comments import Comment, latest_comments
-from cxm.responses_io.rates import wave_rates, waves_overview
+from cxm.responses_io.rates import wave_rates
 from cxm.surveys.waves import get_wave
 from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
+from cxm.web.frame import page
 from cxm.web.permissions import Grant, Require, grant_for
-from cxm.web.proxy import client_address, is_https
+from cxm.web.proxy import client_address
 from cxm.web.security import (
     check_csrf,
     clear_session,
-    csrf_token,
     read_device,
     write_device,
     write_session,
 )
-from cxm.web.templating import templates
 
-__all__ = ["router", "safe_next"]
+__all__ = ["page", "router", "safe_next"]
 
 router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
 
@@ -45,21 +45,6 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/staff/"
     return target
-
-
-def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    context = {"csrf": csrf_token(request), "lang": request.state.lang, **context}
-    response = templates().TemplateResponse(request, name, context, status_code=status)
-    if "lang" in request.query_params:  # the language switch sticks for later pages
-        response.set_cookie(
-            "lang",
-            request.state.lang,
-            max_age=365 * 86400,
-            samesite="lax",
-            httponly=True,
-            secure=is_https(request),
-        )
-    return response
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -137,14 +122,6 @@ def logout(request: Request, grant: Own, db: DbSession) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     clear_session(request, response)
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, grant: Own, db: DbSession) -> Response:
-    """Everyone signs in here; the waves show to those who read reports, for their teams."""
-    reports = grant_for(db, grant.user, Capability.VIEW_REPORTS)
-    waves = waves_overview(db, team_ids=reports.team_ids) if reports is not None else []
-    return page(request, "staff/dashboard.html", {"user": grant.user, "waves": waves})
 
 
 def _comments(
