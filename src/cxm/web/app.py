@@ -21,8 +21,10 @@ from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
 from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.compress import CompressMiddleware
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
+from cxm.web.report_pages import router as report_pages_router
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = the_store
 
     app.add_middleware(LanguageMiddleware)
+    # Pages, JSON and CSS leave gzipped (the report page shrinks ten-fold); not files.
+    app.add_middleware(CompressMiddleware)
     install_security(app, settings)  # headers, body limits, one error renderer
     # Respondents' saves are the busiest route: matched first (each route tried costs).
     app.include_router(respond_router)
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(api_router)
     app.include_router(management_router)
     app.include_router(reports_router)
+    app.include_router(report_pages_router)
     install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.include_router(standards_pages_router)
     app.include_router(text_pages_router)
