@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cxm.i18n import _
 
-__all__ = ["column_label", "kpi_label"]
+__all__ = ["column_label", "construct_label", "kpi_label"]
 
 
 def column_label(name: str) -> str:
@@ -52,3 +52,19 @@ def kpi_label(kpi: str) -> str:
         "response_hours": _("complaint response time (hours)"),
     }
     return labels.get(kpi, kpi)
+
+
+def construct_label(name: str) -> str:
+    """A construct of the shipped index models (ACSI, ECSI, CCSI) in the report's language;
+    other names (a model of one's own) as they are. The Chinese names are those of the
+    CCSI (GB/T 19038)."""
+    labels = {
+        "image": _("Image"),
+        "expectation": _("Expectation"),
+        "quality": _("Perceived quality"),
+        "value": _("Perceived value"),
+        "satisfaction": _("Satisfaction"),
+        "complaints": _("Complaints"),
+        "loyalty": _("Loyalty"),
+    }
+    return labels.get(name.lower(), name)
