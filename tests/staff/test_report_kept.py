@@ -213,3 +213,25 @@ def test_gzip_keeps_the_raw_bytes_valid(client, survey: Survey) -> None:
     with client.stream("GET", "/staff/reports?lang=en", headers={"accept-encoding": "gzip"}) as r:
         wire = b"".join(r.iter_raw())
     assert gzip.decompress(wire).decode("utf-8").startswith("<!doctype html>")
+
+
+def test_the_rebuild_button_queues_a_build_for_those_who_configure(
+    client, store: Store, survey: Survey
+) -> None:
+    from cxm.jobs import Job
+
+    login(client, "alice")
+    page = client.get("/staff/reports?lang=en")
+    assert "Rebuild now" in page.text
+    forged = client.post("/staff/reports/rebuild", data={"wave": str(survey.wave_id)})
+    assert forged.status_code == 403  # no CSRF token
+    r = client.post(
+        "/staff/reports/rebuild",
+        data={"wave": str(survey.wave_id), "csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "queued=1" in r.headers["location"]
+    with store.session() as s:
+        (payload,) = s.scalars(select(Job.payload).where(Job.name == "reports.snapshot")).all()
+    assert payload == {"wave_id": survey.wave_id, "segment": "", "lang": "en"}
+    assert "A new build is queued" in client.get(r.headers["location"]).text
