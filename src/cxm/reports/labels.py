@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from cxm.i18n import _
 
-__all__ = ["column_label", "construct_label", "kpi_label"]
+__all__ = ["column_label", "construct_label", "kpi_label", "with_construct_labels"]
 
 
 def column_label(name: str) -> str:
@@ -68,3 +70,14 @@ def construct_label(name: str) -> str:
         "loyalty": _("Loyalty"),
     }
     return labels.get(name.lower(), name)
+
+
+_CONSTRUCT_WORD = re.compile(
+    r"(?<![A-Za-z])(Image|Expectation|Quality|Value|Satisfaction|Complaints|Loyalty)(?![A-Za-z])"
+)
+
+
+def with_construct_labels(text: str) -> str:
+    """``text`` (a message of the analytics, which name constructs as the model does) with
+    each shipped construct's name in the report's language."""
+    return _CONSTRUCT_WORD.sub(lambda m: construct_label(m.group(1)), text)

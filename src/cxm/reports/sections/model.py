@@ -17,7 +17,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.diagram import path_diagram_svg
-from cxm.reports.labels import construct_label
+from cxm.reports.labels import construct_label, with_construct_labels
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
 
@@ -170,9 +170,11 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             )
         )
     for note in doc.get("warnings") or []:
+        note = with_construct_labels(str(note))
         s.decisions.append(Decision(_("Caution: {note}", note=note), src))
     for flag in doc.get("quality") or []:
-        s.decisions.append(Decision(_("Too weak: {message}", message=flag["message"]), src))
+        message = with_construct_labels(str(flag["message"]))
+        s.decisions.append(Decision(_("Too weak: {message}", message=message), src))
     strongest = max(
         (
             p
