@@ -19,6 +19,7 @@ from cxm.management import models as management_models
 from cxm.org import models as org_models
 from cxm.people import models as people_models
 from cxm.privacy import models as privacy_models
+from cxm.report_cache import models as report_cache_models
 from cxm.standards import models as standards_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
@@ -34,3 +35,4 @@ _files = (importing_models,)
 _standards = (standards_models,)
 _text = (text_models,)
 _people = (people_models,)
+_reports = (report_cache_models,)

@@ -17,7 +17,7 @@ from cxm.store import Store
 __all__ = ["JobContext", "JobSpec", "get_job", "job", "registered", "load_modules"]
 
 #: Modules whose import registers CXM's own jobs.
-BUILTIN_MODULES: tuple[str, ...] = ("cxm.jobs.builtin", "cxm.cases.jobs")
+BUILTIN_MODULES: tuple[str, ...] = ("cxm.jobs.builtin", "cxm.cases.jobs", "cxm.report_cache.jobs")
 
 
 @dataclass(frozen=True, slots=True)

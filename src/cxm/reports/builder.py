@@ -103,6 +103,7 @@ def build_report(
     extra: dict[str, Any] | None = None,
     min_n: int = 30,
     as_of: str | None = None,
+    segment: str | None = None,
 ) -> Report:
     """Build the report in ``lang``; every text in it is already translated. Groups with
     fewer than ``min_n`` answers show no score (``CXM_MIN_N`` for callers with settings)."""
@@ -115,6 +116,7 @@ def build_report(
             extra=extra or {},
             min_n=min_n,
             as_of=as_of,
+            segment=segment or None,
         )
         built = [build_section(key, ctx) for key in sections]
         subtitle = ctx.extra.get("subtitle") or _("Customer satisfaction and loyalty")

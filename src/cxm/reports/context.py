@@ -69,6 +69,8 @@ class ReportContext:
     lang: str = "en"
     #: The analysis date (``--as-of``; None: the last date in the data).
     as_of: str | None = None
+    #: Only the answers of customers now in this segment (``definition:segment``), or all.
+    segment: str | None = None
     #: The minimum n below which a score is suppressed ("too few answers").
     min_n: int = 30
     #: For a report made from a file (``cxm analyze --report``) rather than the store.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from cxm.i18n import _
 
-__all__ = ["column_label", "kpi_label"]
+__all__ = ["column_label", "construct_label", "kpi_label", "with_construct_labels"]
 
 
 def column_label(name: str) -> str:
@@ -52,3 +54,30 @@ def kpi_label(kpi: str) -> str:
         "response_hours": _("complaint response time (hours)"),
     }
     return labels.get(kpi, kpi)
+
+
+def construct_label(name: str) -> str:
+    """A construct of the shipped index models (ACSI, ECSI, CCSI) in the report's language;
+    other names (a model of one's own) as they are. The Chinese names are those of the
+    CCSI (GB/T 19038)."""
+    labels = {
+        "image": _("Image"),
+        "expectation": _("Expectation"),
+        "quality": _("Perceived quality"),
+        "value": _("Perceived value"),
+        "satisfaction": _("Satisfaction"),
+        "complaints": _("Complaints"),
+        "loyalty": _("Loyalty"),
+    }
+    return labels.get(name.lower(), name)
+
+
+_CONSTRUCT_WORD = re.compile(
+    r"(?<![A-Za-z])(Image|Expectation|Quality|Value|Satisfaction|Complaints|Loyalty)(?![A-Za-z])"
+)
+
+
+def with_construct_labels(text: str) -> str:
+    """``text`` (a message of the analytics, which name constructs as the model does) with
+    each shipped construct's name in the report's language."""
+    return _CONSTRUCT_WORD.sub(lambda m: construct_label(m.group(1)), text)

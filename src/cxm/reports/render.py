@@ -18,7 +18,7 @@ from cxm.reports.model import Report
 from cxm.reports.plotly_charts import plotly_figure
 from cxm.reports.svg_charts import svg_chart
 
-__all__ = ["render_html", "render_pdf", "report_css"]
+__all__ = ["render_fragment", "render_html", "render_pdf", "render_pdf_document", "report_css"]
 
 
 @cache
@@ -45,7 +45,11 @@ def _plotly_js() -> str:
 
 
 def _context(
-    report: Report, mode: str, css_href: str | None, links: list[tuple[str, str]]
+    report: Report,
+    mode: str,
+    css_href: str | None,
+    links: list[tuple[str, str]],
+    earlier: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     charts = [c for s in report.sections if not s.unavailable for c in s.charts]
     svgs = {c.key: svg_chart(c) for c in charts}
@@ -59,6 +63,11 @@ def _context(
         "mode": mode,
         "css_href": css_href,
         "links": links,
+        # The command lines behind each number are for analysts: the interactive file keeps
+        # them; the manager's page and PDF do not show them.
+        "show_sources": mode == "html",
+        "earlier": earlier,
+        "body_html": "",
         "css": _css(),
         "svgs": svgs,
         "charts_json": charts_json,
@@ -90,6 +99,51 @@ def render_html(
     with language(report.lang):
         context = _context(report, mode, css_href, links or [])
         return _env().get_template("report.html").render(**context)
+
+
+def render_fragment(report: Report, *, earlier: dict[str, str] | None = None) -> str:
+    """The report's contents and sections (no page around them) for the staff page: static
+    SVG charts, no script, no sources. ``earlier`` (``{"href", "text"}``) is offered in each
+    section that has no answers yet (a wave just opened: its previous wave)."""
+    with language(report.lang):
+        context = _context(report, "web", None, [], earlier)
+        return _env().get_template("sections.html").render(**context)
+
+
+def render_pdf_document(
+    *, title: str, subtitle: str, lang: str, generated: str, body_html: str
+) -> bytes:
+    """A PDF of an already rendered fragment (:func:`render_fragment`) with its head: the
+    kept report's PDF is made without computing the report again."""
+    import logging
+    from types import SimpleNamespace
+
+    from weasyprint import HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    with language(lang):
+        head = SimpleNamespace(title=title, subtitle=subtitle, lang=lang, sections=[], footer="")
+        html = (
+            _env()
+            .get_template("report.html")
+            .render(
+                report=head,
+                mode="pdf",
+                css_href=None,
+                links=[],
+                css=_css(),
+                body_html=body_html,
+                svgs={},
+                charts_json="",
+                plotly_js="",
+                show_sources=False,
+                earlier=None,
+                t={"contents": _("Contents"), "decisions": _("What to do"), "generated": generated},
+            )
+        )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
 
 
 def report_css() -> str:

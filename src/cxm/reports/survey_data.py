@@ -4,16 +4,21 @@ play which role (overall satisfaction, recommend, scorecard sides, constructs, c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cxm.i18n import _
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 from cxm.reports.context import NoData, ReportContext, TooFewAnswers
 from cxm.reports.waves import WaveRef, resolve_waves
 
 __all__ = [
     "SurveyItems",
     "enough_responses",
+    "segment_customers",
     "survey_items",
     "wave_frame",
     "waves",
@@ -51,11 +56,26 @@ def wave_frame(ctx: ReportContext, wave_id: int) -> pd.DataFrame:
     def compute() -> pd.DataFrame:
         with ctx.require_store().session() as session:
             frame: pd.DataFrame = responses_frame(session, wave_id=wave_id)
+            if ctx.segment:
+                frame = frame[frame["customer_id"].isin(segment_customers(session, ctx.segment))]
         if frame.empty:
             raise NoData(_("The wave has no responses yet."))
         return frame
 
     return ctx.memo(f"frame:{wave_id}", compute)
+
+
+def segment_customers(session: Session, segment: str) -> set[int]:
+    """The customers now in ``definition:segment`` (as ``cxm segments show`` lists them)."""
+    from cxm.management.segments import members
+
+    definition, _sep, label = segment.partition(":")
+    if not label:
+        raise NoData(
+            _("Segment {segment}: name it as definition:segment, e.g. value:key.", segment=segment)
+        )
+    frame = members(session, definition)
+    return set(frame.loc[frame["segment"] == label, "customer_id"].astype(int).tolist())
 
 
 def enough_responses(ctx: ReportContext, frame: pd.DataFrame, wave: str) -> pd.DataFrame:

@@ -22,9 +22,11 @@ from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
 from cxm.web.audit_pages import router as audit_pages_router
 from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.compress import CompressMiddleware
 from cxm.web.dashboard import router as dashboard_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
+from cxm.web.report_pages import router as report_pages_router
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = the_store
 
     app.add_middleware(LanguageMiddleware)
+    # Pages, JSON and CSS leave gzipped (the report page shrinks ten-fold); not files.
+    app.add_middleware(CompressMiddleware)
     install_security(app, settings)  # headers, body limits, one error renderer
     # Respondents' saves are the busiest route: matched first (each route tried costs).
     app.include_router(respond_router)
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(api_router)
     app.include_router(management_router)
     app.include_router(reports_router)
+    app.include_router(report_pages_router)
     install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.include_router(standards_pages_router)
     app.include_router(text_pages_router)

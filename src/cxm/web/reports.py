@@ -1,9 +1,7 @@
-"""Staff pages of the manager's report: the report as a page, and its files (HTML, PDF).
-
-The page is the print version (static SVG charts, linked CSS, no script) so that it works
-without JavaScript under the app's strict Content-Security-Policy; the downloadable HTML
-file is the interactive, self-contained one. Every route needs the view_reports capability
-over the whole company.
+"""The report's first address, ``/reports/``: the page and its PDF moved to the staff
+workspace (``/staff/reports``, :mod:`cxm.web.report_pages`), where they are kept and served
+fast; these addresses redirect there. The interactive, self-contained HTML file (Plotly)
+is still made here on request. Every route needs view_reports over the whole company.
 """
 
 from __future__ import annotations
@@ -12,16 +10,15 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxm.accounts.permissions import Capability
 from cxm.config import Settings
-from cxm.i18n import _
-from cxm.reports import Report, build_report, render_html, render_pdf
+from cxm.reports import Report, build_report, render_html
 from cxm.reports.builder import STORE_SECTIONS
 from cxm.reports.render import report_css
 from cxm.web.deps import AppStore
-from cxm.web.permissions import Grant, Require, grant_for
+from cxm.web.permissions import Grant, Require
 
 __all__ = ["router"]
 
@@ -33,23 +30,14 @@ Reports = Annotated[Grant, Require(Capability.VIEW_REPORTS)]
 Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
 
 
-#: Sections that show money (CLV, margins) or respondents' own words.
-_MONEY_SECTIONS = frozenset({"segments", "retention"})
-_VERBATIM_SECTIONS = frozenset({"comments"})
-
-
 def _build(store: AppStore, request: Request, wave: str, compare: str, grant: Grant) -> Report:
     """The report with only the sections the user may see (no money without see_money, no
     comments without see_verbatim, each over the whole company)."""
-    user = grant.user
+    from cxm.report_cache.snapshots import hidden_sections
+    from cxm.web.report_pages import visibility_for
+
     with store.session() as s:
-        money = grant_for(s, user, Capability.SEE_MONEY)
-        verbatim = grant_for(s, user, Capability.SEE_VERBATIM)
-    hidden: set[str] = set()
-    if money is None or not money.whole_company:
-        hidden |= _MONEY_SECTIONS
-    if verbatim is None or not verbatim.whole_company:
-        hidden |= _VERBATIM_SECTIONS
+        hidden = hidden_sections(visibility_for(s, grant.user))
     settings: Settings = request.app.state.settings
     return build_report(
         store,
@@ -61,32 +49,17 @@ def _build(store: AppStore, request: Request, wave: str, compare: str, grant: Gr
     )
 
 
-def _query(request: Request, wave: str, compare: str) -> str:
-    params = {"wave": wave, "compare": compare, "lang": request.state.lang}
-    return urlencode({k: v for k, v in params.items() if v})
+def _staff_query(request: Request, wave: str) -> str:
+    q = urlencode(
+        {k: v for k, v in {"wave": wave, "lang": request.query_params.get("lang", "")}.items() if v}
+    )
+    return f"?{q}" if q else ""
 
 
 @router.get("/", response_class=HTMLResponse)
-def report_page(
-    request: Request,
-    store: AppStore,
-    grant: Reports,
-    wave: WaveQuery = "",
-    compare: WaveQuery = "",
-) -> Response:
-    """The report for ``wave`` (default: the latest) against ``compare``, as a page."""
-    report = _build(store, request, wave, compare, grant)
-    q = _query(request, wave, compare)
-    other = "en" if request.state.lang != "en" else "zh-CN"
-    params = urlencode({k: v for k, v in {"wave": wave, "compare": compare}.items() if v})
-    links = [
-        (f"/reports/report.html?{q}", _("Download the interactive HTML file")),
-        (f"/reports/report.pdf?{q}", _("Download PDF")),
-        (f"/reports/?{params}&lang={other}", "English" if other == "en" else "中文"),
-        ("/staff/", _("Back to the dashboard")),
-    ]
-    body = render_html(report, mode="web", css_href="/reports/report.css", links=links)
-    return HTMLResponse(body)
+def report_page(request: Request, _grant: Reports, wave: WaveQuery = "") -> Response:
+    """The report moved into the staff workspace: ``/staff/reports`` (kept, fast)."""
+    return RedirectResponse("/staff/reports" + _staff_query(request, wave), status_code=307)
 
 
 @router.get("/report.css")
@@ -112,16 +85,6 @@ def download_html(
 
 
 @router.get("/report.pdf")
-def download_pdf(
-    request: Request,
-    store: AppStore,
-    grant: Reports,
-    wave: WaveQuery = "",
-    compare: WaveQuery = "",
-) -> Response:
-    pdf = render_pdf(_build(store, request, wave, compare, grant))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="cxm-report.pdf"'},
-    )
+def download_pdf(request: Request, _grant: Reports, wave: WaveQuery = "") -> Response:
+    """The kept report's PDF lives at ``/staff/reports/report.pdf``."""
+    return RedirectResponse("/staff/reports/report.pdf" + _staff_query(request, wave), 307)

@@ -17,6 +17,7 @@ from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
+from cxm.reports.labels import construct_label
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.sections.model import model_document
 from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
@@ -131,7 +132,7 @@ def _constructs_chart(s: Section, d: dict[str, Any]) -> None:
                     _("constructs"),
                     tuple(r["importance"] for r in cons),
                     tuple(r["performance"] for r in cons),
-                    labels=tuple(str(r["item"]) for r in cons),
+                    labels=tuple(construct_label(str(r["item"])) for r in cons),
                     mode="marker",
                 ),
             ),
@@ -148,7 +149,7 @@ def _constructs_chart(s: Section, d: dict[str, Any]) -> None:
             tuple(
                 (
                     str(r.get("priority_rank")),
-                    str(r["item"]),
+                    construct_label(str(r["item"])),
                     fmt.num(r["importance"], 3),
                     fmt.num(r["performance"]),
                     str(r.get("quadrant_label") or ""),

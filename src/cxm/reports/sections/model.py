@@ -17,6 +17,7 @@ from cxm.i18n import _
 from cxm.reports import fmt
 from cxm.reports.context import NoData, ReportContext
 from cxm.reports.diagram import path_diagram_svg
+from cxm.reports.labels import construct_label, with_construct_labels
 from cxm.reports.model import Chart, Decision, Section, Series, Table
 from cxm.reports.survey_data import enough_responses, survey_items, wave_frame, waves
 
@@ -120,15 +121,17 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
     )
     paths = doc.get("paths") or []
     r2 = doc.get("r2") or {}
-    s.diagram_svg = path_diagram_svg(paths, r2)
+    s.diagram_svg = path_diagram_svg(
+        paths, r2, labels={n: construct_label(n) for p in paths for n in (p["from"], p["to"])}
+    )
     s.tables.append(
         Table(
             _("Path coefficients"),
             (_("from"), _("to"), _("estimate"), _("interval"), "p"),
             tuple(
                 (
-                    p["from"],
-                    p["to"],
+                    construct_label(p["from"]),
+                    construct_label(p["to"]),
                     fmt.num(p.get("estimate"), 3),
                     fmt.ci_text(p.get("ci_low"), p.get("ci_high"), digits=3),
                     fmt.p_text(p.get("p")),
@@ -146,7 +149,13 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 "model-indices",
                 _("Construct indices (0–100)"),
                 "bar",
-                (Series(_("index"), tuple(names), tuple(indices[n] for n in names)),),
+                (
+                    Series(
+                        _("index"),
+                        tuple(construct_label(n) for n in names),
+                        tuple(indices[n] for n in names),
+                    ),
+                ),
                 src,
                 y_range=(0.0, 100.0),
             )
@@ -156,14 +165,16 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             Table(
                 _("Explained variance"),
                 (_("construct"), "R²"),
-                tuple((k, fmt.num(v, 3)) for k, v in r2.items()),
+                tuple((construct_label(k), fmt.num(v, 3)) for k, v in r2.items()),
                 src,
             )
         )
     for note in doc.get("warnings") or []:
+        note = with_construct_labels(str(note))
         s.decisions.append(Decision(_("Caution: {note}", note=note), src))
     for flag in doc.get("quality") or []:
-        s.decisions.append(Decision(_("Too weak: {message}", message=flag["message"]), src))
+        message = with_construct_labels(str(flag["message"]))
+        s.decisions.append(Decision(_("Too weak: {message}", message=message), src))
     strongest = max(
         (
             p
@@ -178,7 +189,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
             Decision(
                 _(
                     "{name} has the strongest direct effect on satisfaction ({value}).",
-                    name=strongest["from"],
+                    name=construct_label(strongest["from"]),
                     value=fmt.num(strongest["estimate"], 3),
                 ),
                 src,
