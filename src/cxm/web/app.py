@@ -22,6 +22,7 @@ from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
 from cxm.web.cases_pages import router as case_pages_router
 from cxm.web.customer_pages import router as customer_pages_router
+from cxm.web.questionnaire_pages import router as questionnaire_pages_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(standards_pages_router)
     app.include_router(text_pages_router)
     app.include_router(customer_pages_router)
+    app.include_router(questionnaire_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"], response_model=Health)
