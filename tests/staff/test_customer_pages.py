@@ -110,9 +110,7 @@ def test_a_contact_edit_is_saved_and_audited_without_the_values(client, store, s
         c = s.get(Customer, cid)
         assert (c.phone, c.email) == ("+86 139 0000 0000", "wang@example.cn")
         assert c.attributes["preferences"] == ["微信联系", "周末送货"]
-        entry = s.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "customer")
-        ).one()
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "customer")).one()
         assert entry.after == {"fields": ["phone", "email", "preferences"]}
         assert "wang@example.cn" not in str(entry.after)
     page = client.get(r.headers["location"], headers=staff["alice"])

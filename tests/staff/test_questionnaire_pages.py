@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from cxm.audit.models import AuditEntry
 from cxm.surveys.drafts import TEMPLATES, check_text, question_changes, template_text
-from cxm.surveys.models import Questionnaire
 from tests.staff.conftest import QUESTIONNAIRE, bearer
 
 

@@ -101,9 +101,7 @@ def _gap(purchases: Sequence[tuple[date, str, float]]) -> float | None:
     return float(median(gaps)) if gaps else None
 
 
-def _profit_between(
-    purchases: Sequence[tuple[date, str, float]], start: date, end: date
-) -> float:
+def _profit_between(purchases: Sequence[tuple[date, str, float]], start: date, end: date) -> float:
     return sum(p for d, _prod, p in purchases if start < d <= end)
 
 
@@ -246,7 +244,11 @@ def next_best_actions(s: CustomerSignals, *, k: float = GAP_K) -> list[Action]:
         retain = Action(
             "retain",
             _("Call to keep this customer"),
-            _("Churn risk {level}: {reasons}", level=level_text(risk.level), reasons=" ".join(risk.reasons))
+            _(
+                "Churn risk {level}: {reasons}",
+                level=level_text(risk.level),
+                reasons=" ".join(risk.reasons),
+            )
             + valuable,
         )
         if s.top_tier or risk.level == "high":

@@ -103,8 +103,7 @@ def search_customers(
     ).all()
     exact = {q, q.lower()}
     hits = [
-        CustomerHit(i, e, n, p, m, r, str(getattr(s, "value", s)))
-        for i, e, n, p, m, r, s in rows
+        CustomerHit(i, e, n, p, m, r, str(getattr(s, "value", s))) for i, e, n, p, m, r, s in rows
     ]
     hits.sort(
         key=lambda h: (

@@ -37,7 +37,11 @@ __all__ = [
 
 #: name → (file in ``surveys/templates``, code to give it, what it measures).
 TEMPLATES: dict[str, tuple[str, str, str]] = {
-    "acsi": ("acsi", "acsi", "ACSI: expectations, quality, value, satisfaction, complaints, loyalty"),
+    "acsi": (
+        "acsi",
+        "acsi",
+        "ACSI: expectations, quality, value, satisfaction, complaints, loyalty",
+    ),
     "ecsi": ("ccsi", "ecsi", "ECSI: the ACSI constructs and company image (24 items)"),
     "ccsi": ("ccsi", "ccsi", "CCSI: the ECSI items, importance and the invisible scorecard"),
     "csat": ("csat", "csat", "CSAT: overall satisfaction on five points and why"),
@@ -54,9 +58,7 @@ def template_text(name: str) -> str:
             _("No template {name}: use one of {names}.", name=name, names=", ".join(TEMPLATES))
         )
     file, code, _what = TEMPLATES[name]
-    text = (
-        resources.files("cxm.surveys").joinpath("templates", f"{file}.yaml").read_text("utf-8")
-    )
+    text = resources.files("cxm.surveys").joinpath("templates", f"{file}.yaml").read_text("utf-8")
     lines = text.splitlines(keepends=True)
     for i, line in enumerate(lines):
         if line.startswith("code:"):

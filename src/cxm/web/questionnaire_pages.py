@@ -113,7 +113,9 @@ async def _uploaded(upload: UploadFile | None) -> str | None:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(_("The file is not UTF-8 text: save it as UTF-8 and upload again.")) from None
+        raise InputError(
+            _("The file is not UTF-8 text: save it as UTF-8 and upload again.")
+        ) from None
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -131,9 +133,7 @@ async def editor_submit(
     try:
         definition = check_text(text)
     except ValidationFailed as exc:
-        return _editor(
-            request, grant, text, problems=exc.problems, message=exc.message, status=422
-        )
+        return _editor(request, grant, text, problems=exc.problems, message=exc.message, status=422)
     if action.startswith("preview_"):
         return _preview(request, definition, action.removeprefix("preview_"), draft=True)
     try:

@@ -1,4 +1,4 @@
-"""Staff pages: sign in and out, the dashboard of waves, a wave's response rates."""
+"""Staff pages: sign in and out, the dashboard (a wave's page: :mod:`cxm.web.wave_pages`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from cxm.accounts.totp import totp_required, verify_totp
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.responses_io.comments import Comment, latest_comments
-from cxm.responses_io.rates import wave_rates, waves_overview
-from cxm.surveys.waves import get_wave
-from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
+from cxm.responses_io.rates import waves_overview
+from cxm.web.deps import AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.proxy import client_address, is_https
@@ -37,7 +36,6 @@ __all__ = ["router", "safe_next"]
 router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
 
 Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
-Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
 
 
 def safe_next(target: str | None) -> str:
@@ -155,29 +153,3 @@ def _comments(
     if grant is None or (not grant.whole_company and answered < settings.min_text_group):
         return []
     return latest_comments(db, wave_id=wave_id, team_ids=grant.team_ids)
-
-
-@router.get("/waves/{wave_id}", response_class=HTMLResponse)
-def wave_page(
-    request: Request, wave_id: int, grant: Rates, db: DbSession, settings: AppSettings
-) -> Response:
-    user = grant.user
-    rates = wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids)
-    export = grant_for(db, user, Capability.EXPORT)
-    verbatim = grant_for(db, user, Capability.SEE_VERBATIM)
-    wave = get_wave(db, wave_id=wave_id)
-    context = {
-        "user": user,
-        "wave": {
-            "id": wave.id,
-            "name": wave.name,
-            "questionnaire": wave.questionnaire.code,
-            "opens_on": wave.opens_on.isoformat(),
-            "closes_on": wave.closes_on.isoformat(),
-        },
-        "total": rates.total,
-        "strata": rates.strata,
-        "can_export": export is not None and export.whole_company,
-        "comments": _comments(db, wave_id, verbatim, rates.total.completed, settings),
-    }
-    return page(request, "staff/wave.html", context)
