@@ -34,7 +34,9 @@ def staff(store, users, survey) -> dict[str, dict[str, str]]:
             name="area",
             kind="rule",
             parameters={
-                "segments": [{"name": "北区", "conditions": [{"field": "region", "value": "north"}]}],
+                "segments": [
+                    {"name": "北区", "conditions": [{"field": "region", "value": "north"}]}
+                ],
                 "default": "南区",
             },
         )
@@ -98,7 +100,9 @@ def test_links_csv_and_message_preview(client, staff, survey) -> None:
     assert len(rows) == survey.invited - survey.completed
     zh = client.get(f"/staff/waves/{survey.wave_id}/send?lang=zh-CN", headers=staff["bob"])
     assert zh.status_code == 200 and "服务调查" in zh.text
-    assert client.get(f"/staff/waves/{survey.wave_id}/send", headers=staff["bob"]).status_code == 200
+    assert (
+        client.get(f"/staff/waves/{survey.wave_id}/send", headers=staff["bob"]).status_code == 200
+    )
 
 
 def test_test_send_and_send_reach_a_local_smtp_sink(store, staff, survey, tmp_path) -> None:
@@ -113,7 +117,9 @@ def test_test_send_and_send_reach_a_local_smtp_sink(store, staff, survey, tmp_pa
         )
         with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as c:
             url = f"/staff/waves/{survey.wave_id}/send"
-            test = c.post(url, data={"action": "test", "to": "me@example.test"}, headers=staff["bob"])
+            test = c.post(
+                url, data={"action": "test", "to": "me@example.test"}, headers=staff["bob"]
+            )
             assert test.status_code == 200 and "Test message sent to me@example.test" in test.text
             sent = c.post(url, data={"action": "send"}, headers=staff["bob"])
             assert sent.status_code == 200 and 'id="send-result"' in sent.text

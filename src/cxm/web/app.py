@@ -32,6 +32,7 @@ from cxm.web.security import install_operations, install_security
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
+from cxm.web.segment_pages import router as segment_pages_router
 from cxm.web.wave_pages import router as wave_pages_router
 
 __all__ = ["Health", "create_app"]
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(customer_pages_router)
     app.include_router(questionnaire_pages_router)
     app.include_router(wave_pages_router)
+    app.include_router(segment_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"], response_model=Health)
