@@ -4,9 +4,9 @@ rule shown; viewers read but change nothing. Through the real app on SQLite and 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
-import re
 
 import pytest
 from sqlalchemy import func, select

@@ -154,7 +154,7 @@ def close_wave(
     wave.closed_at = moment
     if wave.closes_on > moment.date():
         wave.closes_on = moment.date()
-    closed = session.execute(
+    result = session.execute(
         update(Invitation)
         .where(
             Invitation.wave_id == wave_id,
@@ -162,16 +162,17 @@ def close_wave(
             Invitation.expires_at > moment,
         )
         .values(expires_at=moment)
-    ).rowcount
+    )
+    closed = int(getattr(result, "rowcount", 0) or 0)
     record(
         session,
         actor_id=actor_id,
         action="close",
         entity="wave",
         entity_id=wave_id,
-        after={"closed_at": moment, "invitations_closed": int(closed or 0)},
+        after={"closed_at": moment, "invitations_closed": closed},
     )
-    return int(closed or 0)
+    return closed
 
 
 def _title(session: Session, wave: Wave, lang: str) -> str:

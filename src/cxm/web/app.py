@@ -29,10 +29,10 @@ from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_operations, install_security
+from cxm.web.segment_pages import router as segment_pages_router
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
-from cxm.web.segment_pages import router as segment_pages_router
 from cxm.web.wave_pages import router as wave_pages_router
 
 __all__ = ["Health", "create_app"]
