@@ -91,7 +91,7 @@ def search_customers(
         select(c.id).where(c.email == q),
         select(by_name.c.id),
     ]
-    if q.isdigit():
+    if q.isdigit() and int(q) < 2**31:  # a phone number is no database id
         branches.append(select(c.id).where(c.id == int(q)))
     if "@" in q and q.lower() != q:
         branches.append(select(c.id).where(c.email == q.lower()))
