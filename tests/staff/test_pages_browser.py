@@ -113,7 +113,9 @@ def test_an_analysts_work_on_the_staff_pages(
                 zh.wait_for_load_state()
                 assert "您有多大可能向朋友或同事推荐我们" in zh.content()
                 violations += _axe(zh)
-                zh.screenshot(path=str(SHOTS / "pages-questionnaire-preview-zh.png"), full_page=True)
+                zh.screenshot(
+                    path=str(SHOTS / "pages-questionnaire-preview-zh.png"), full_page=True
+                )
                 zh.close()
                 page.get_by_label("Upload a YAML file").set_input_files(str(upload))
                 page.get_by_role("button", name="Save").click()
@@ -158,6 +160,7 @@ def test_an_analysts_work_on_the_staff_pages(
 
                 # A target from the proposal (NPS per segment).
                 page.goto(f"{live.url}/staff/targets?definition=区域&kpi=nps")
+                page.get_by_role("button", name="Propose targets from the latest answers").click()
                 assert "The rule behind the proposal" in page.content()
                 page.locator("#proposals button").first.click()
                 assert "Target saved for" in page.locator("#target-saved").inner_text()

@@ -104,10 +104,12 @@ def test_a_target_is_set_with_the_rule_shown(client, store, staff) -> None:
         labels="重点,其他",
         action="save",
     )
-    csat = client.get("/staff/targets?definition=价值&kpi=csat&lang=zh-CN", headers=staff["frank"])
+    csat = client.get(
+        "/staff/targets?definition=价值&kpi=csat&propose=true&lang=zh-CN", headers=staff["frank"]
+    )
     assert "建议目标 = 今天的总体实际值" in csat.text  # the rule, in Chinese
     assert 'id="target-problem"' in csat.text  # no CUSA1 answers: said, not hidden
-    page = client.get("/staff/targets?definition=价值&kpi=nps", headers=staff["frank"])
+    page = client.get("/staff/targets?definition=价值&kpi=nps&propose=true", headers=staff["frank"])
     assert 'id="proposals"' in page.text, re.findall(r"target-problem[^<]*", page.text)
     # NPS today: one promoter (9), one detractor (3), one "don't know" → 0. Headroom
     # min(20, (100 − 0) / 2) = 20. Net value per customer: 重点 (600 + 500) / 2 = 550,

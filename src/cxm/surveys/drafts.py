@@ -119,7 +119,10 @@ def check_text(text: str, *, source: str = "questionnaire.yaml") -> Questionnair
 
 def definition_text(definition: QuestionnaireDef) -> str:
     """A definition as YAML to edit (the saved form: no anchors, every field spelled)."""
-    return yaml.safe_dump(definition.as_json(), allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 10× faster
+    return yaml.dump(
+        definition.as_json(), Dumper=dumper, allow_unicode=True, sort_keys=False, width=100
+    )
 
 
 @dataclass(frozen=True, slots=True)
