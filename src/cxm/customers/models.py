@@ -30,9 +30,10 @@ class Customer(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(50))
-    email: Mapped[str | None] = mapped_column(String(254))
+    # Indexed for the staff search (migration 0017): exact phone/e-mail, name by prefix.
+    name: Mapped[str | None] = mapped_column(String(200), index=True)
+    phone: Mapped[str | None] = mapped_column(String(50), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     region: Mapped[str | None] = mapped_column(String(100), index=True)
     channel: Mapped[str | None] = mapped_column(String(100), index=True)
     acquired_on: Mapped[date | None] = mapped_column(Date)

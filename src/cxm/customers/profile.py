@@ -30,6 +30,7 @@ __all__ = [
     "PurchaseSummary",
     "TouchpointLine",
     "customer_file",
+    "customer_file_of",
     "find_customer",
 ]
 
@@ -182,38 +183,45 @@ def customer_file(
     """Assemble the file of the customer with external id (or database id) ``key``."""
     with store.session() as session:
         c = find_customer(session, key)
-        stages = {
-            _code(stage) or "": int(n)
-            for stage, n in session.execute(
-                select(Touchpoint.stage, func.count())
-                .where(Touchpoint.customer_id == c.id)
-                .group_by(Touchpoint.stage)
-            ).all()
-        }
-        by_stage: dict[str, int] = {
-            s.value: stages[s.value] for s in JourneyStage if s.value in stages
-        }
-        by_stage.update({k: n for k, n in sorted(stages.items()) if k not in by_stage})
-        profile = {
-            "id": c.id,
-            "external_id": c.external_id,
-            "name": c.name,
-            "phone": c.phone,
-            "email": c.email,
-            "region": c.region,
-            "channel": c.channel,
-            "acquired_on": c.acquired_on,
-            "status": CustomerStatus(c.status).value,
-            "churned_on": c.churned_on,
-            "churn_reason": None if c.churn_reason is None else ChurnReason(c.churn_reason).value,
-            "churn_note": c.churn_note,
-        }
-        return CustomerFile(
-            profile=profile,
-            attributes=dict(c.attributes or {}),
-            purchases=_purchases(session, c.id, top_products),
-            touchpoints=_touchpoints(session, c.id, recent_touchpoints),
-            touchpoints_total=sum(by_stage.values()),
-            touchpoints_by_stage=by_stage,
-            sections=_extra_sections(session, c.id),
+        return customer_file_of(
+            session, c, recent_touchpoints=recent_touchpoints, top_products=top_products
         )
+
+
+def customer_file_of(
+    session: Session, c: Customer, *, recent_touchpoints: int = 20, top_products: int = 5
+) -> CustomerFile:
+    """The file of customer ``c`` read in ``session`` (the CLI and the customer page)."""
+    stages = {
+        _code(stage) or "": int(n)
+        for stage, n in session.execute(
+            select(Touchpoint.stage, func.count())
+            .where(Touchpoint.customer_id == c.id)
+            .group_by(Touchpoint.stage)
+        ).all()
+    }
+    by_stage: dict[str, int] = {s.value: stages[s.value] for s in JourneyStage if s.value in stages}
+    by_stage.update({k: n for k, n in sorted(stages.items()) if k not in by_stage})
+    profile = {
+        "id": c.id,
+        "external_id": c.external_id,
+        "name": c.name,
+        "phone": c.phone,
+        "email": c.email,
+        "region": c.region,
+        "channel": c.channel,
+        "acquired_on": c.acquired_on,
+        "status": CustomerStatus(c.status).value,
+        "churned_on": c.churned_on,
+        "churn_reason": None if c.churn_reason is None else ChurnReason(c.churn_reason).value,
+        "churn_note": c.churn_note,
+    }
+    return CustomerFile(
+        profile=profile,
+        attributes=dict(c.attributes or {}),
+        purchases=_purchases(session, c.id, top_products),
+        touchpoints=_touchpoints(session, c.id, recent_touchpoints),
+        touchpoints_total=sum(by_stage.values()),
+        touchpoints_by_stage=by_stage,
+        sections=_extra_sections(session, c.id),
+    )

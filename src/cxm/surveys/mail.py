@@ -38,6 +38,8 @@ __all__ = [
     "MailNotConfigured",
     "MailUnavailable",
     "SendResult",
+    "channel_settings",
+    "invitation_text",
     "send_wave_emails",
 ]
 
@@ -66,6 +68,11 @@ class SendResult:
     #: Customers skipped because they have not consented to survey contact by the channel.
     no_consent: int = 0
     channel: str = "email"
+
+
+def invitation_text(*, title: str, link: str, reminder: bool, channel: str) -> tuple[str, str]:
+    """The subject and text of an invitation or reminder (what the workspace previews)."""
+    return _text(title=title, link=link, reminder=reminder, channel=channel)
 
 
 def _text(*, title: str, link: str, reminder: bool, channel: str) -> tuple[str, str]:

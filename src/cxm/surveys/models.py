@@ -103,6 +103,8 @@ class Wave(TimestampMixin, Base):
     public_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     public_rate_limit: Mapped[int] = mapped_column(Integer, default=20)
     public_one_per_browser: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Closed early from the workspace: invitations expired then (migration 0017).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     questionnaire: Mapped[Questionnaire] = relationship()
 
@@ -181,8 +183,12 @@ class Response(TimestampMixin, Base):
     page_reached: Mapped[int] = mapped_column(Integer, default=-1)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: Where the answers came from: web, import, demo.
+    #: Where the answers came from: web, import, demo, interview (entered by staff).
     source: Mapped[str] = mapped_column(String(32), default="web")
+    #: The staff user who entered a phone interview's answers (``source = "interview"``).
+    interviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

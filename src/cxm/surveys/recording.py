@@ -77,14 +77,19 @@ def _check(
 
 
 def record_responses(
-    session: Session, *, items: Sequence[CompletedResponse], source: str = "import"
+    session: Session,
+    *,
+    items: Sequence[CompletedResponse],
+    source: str = "import",
+    interviewer_id: int | None = None,
 ) -> list[int]:
     """Write completed responses for invitations that have none; returns their ids.
 
     Every answer is checked as on the web form (range, whole numbers, choices, required,
     conditions on the latest version); any problem — or an invitation that is unknown or
     answered already — refuses the whole call with :class:`ValidationFailed` listing them
-    (row = position in ``items``, from 1).
+    (row = position in ``items``, from 1). ``interviewer_id``: the staff user who entered
+    the answers on the respondents' behalf (``source="interview"``).
     """
     if not items:
         return []
@@ -142,6 +147,7 @@ def record_responses(
                 "created_at": item.completed_at,
                 "updated_at": item.completed_at,
                 "source": source,
+                "interviewer_id": interviewer_id,
             }
         )
     response_ids: list[int] = []

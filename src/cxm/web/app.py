@@ -23,18 +23,22 @@ from cxm.web.api.management import router as management_router
 from cxm.web.audit_pages import router as audit_pages_router
 from cxm.web.cases_pages import router as case_pages_router
 from cxm.web.compress import CompressMiddleware
+from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.dashboard import router as dashboard_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
+from cxm.web.questionnaire_pages import router as questionnaire_pages_router
 from cxm.web.report_pages import router as report_pages_router
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_operations, install_security
+from cxm.web.segment_pages import router as segment_pages_router
 from cxm.web.staff import router as staff_router
 from cxm.web.standards_pages import router as standards_pages_router
 from cxm.web.text_pages import router as text_pages_router
 from cxm.web.users_pages import router as users_pages_router
+from cxm.web.wave_pages import router as wave_pages_router
 
 __all__ = ["Health", "create_app"]
 
@@ -95,6 +99,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.include_router(standards_pages_router)
     app.include_router(text_pages_router)
+    app.include_router(customer_pages_router)
+    app.include_router(questionnaire_pages_router)
+    app.include_router(wave_pages_router)
+    app.include_router(segment_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"], response_model=Health)

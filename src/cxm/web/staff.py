@@ -1,5 +1,5 @@
-"""Staff pages: sign in and out, a wave's response rates (the dashboard: :mod:`cxm.web.dashboard`;
-the frame, ``page``: :mod:`cxm.web.frame`, re-exported here)."""
+"""Staff pages: sign in and out (the dashboard: :mod:`cxm.web.dashboard`; a wave's page:
+:mod:`cxm.web.wave_pages`; the frame, ``page``: :mod:`cxm.web.frame`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ from cxm.accounts.totp import totp_required, verify_totp
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.responses_io.comments import Comment, latest_comments
-from cxm.responses_io.rates import wave_rates
-from cxm.surveys.waves import get_wave
-from cxm.web.deps import AppSettings, AppStore, DbSession, OptionalStaff, password_stamp
+from cxm.web.deps import AppStore, DbSession, OptionalStaff, password_stamp
 from cxm.web.errors import TooManyRequests
 from cxm.web.frame import page
-from cxm.web.permissions import Grant, Require, grant_for
+from cxm.web.permissions import Grant, Require
 from cxm.web.proxy import client_address
 from cxm.web.security import (
     check_csrf,
@@ -37,7 +35,6 @@ __all__ = ["page", "router", "safe_next"]
 router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=False)
 
 Own = Annotated[Grant, Require(Capability.USE_ACCOUNT, shared=True)]
-Rates = Annotated[Grant, Require(Capability.VIEW_REPORTS, filters=True)]
 
 
 def safe_next(target: str | None) -> str:
@@ -132,29 +129,3 @@ def _comments(
     if grant is None or (not grant.whole_company and answered < settings.min_text_group):
         return []
     return latest_comments(db, wave_id=wave_id, team_ids=grant.team_ids)
-
-
-@router.get("/waves/{wave_id}", response_class=HTMLResponse)
-def wave_page(
-    request: Request, wave_id: int, grant: Rates, db: DbSession, settings: AppSettings
-) -> Response:
-    user = grant.user
-    rates = wave_rates(db, wave_id=wave_id, team_ids=grant.team_ids)
-    export = grant_for(db, user, Capability.EXPORT)
-    verbatim = grant_for(db, user, Capability.SEE_VERBATIM)
-    wave = get_wave(db, wave_id=wave_id)
-    context = {
-        "user": user,
-        "wave": {
-            "id": wave.id,
-            "name": wave.name,
-            "questionnaire": wave.questionnaire.code,
-            "opens_on": wave.opens_on.isoformat(),
-            "closes_on": wave.closes_on.isoformat(),
-        },
-        "total": rates.total,
-        "strata": rates.strata,
-        "can_export": export is not None and export.whole_company,
-        "comments": _comments(db, wave_id, verbatim, rates.total.completed, settings),
-    }
-    return page(request, "staff/wave.html", context)
