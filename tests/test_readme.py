@@ -232,7 +232,8 @@ def _real_exports(folder: Path) -> None:
     (folder / "exports_customers.csv").write_text(
         "external_id,name,phone,region\n"
         "K-1,Kunde Eins,,\nK-2,Kunde Zwei,,\n"
-        "CRM-7,张三,13800138000,华东\nSHOP-1,张三,+86 138 0013 8000,\ntb_张三,张三,,\n17850,,,\n14527,,,\n",
+        "CRM-7,张三,13800138000,华东\nSHOP-1,张三,+86 138 0013 8000,\n"
+        "tb_张三,张三,,\n17850,,,\n14527,,,\n",
         encoding="utf-8",
     )
     (folder / "svc.yaml").write_text(
