@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from cxm.jobs.models import Job, JobStatus
 
-__all__ = ["ClaimedJob", "begin_write", "claim_next", "finish", "release", "renew"]
+__all__ = [
+    "ClaimedJob",
+    "begin_write",
+    "claim_more",
+    "claim_next",
+    "finish",
+    "release",
+    "renew",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,46 @@ def claim_next(
     if row is None:
         return None
     return ClaimedJob(row[0], row[1], dict(row[2] or {}), row[3], row[4], worker, until)
+
+
+def claim_more(
+    session: Session,
+    first: ClaimedJob,
+    *,
+    limit: int,
+    now: datetime,
+) -> list[ClaimedJob]:
+    """In the transaction that claimed ``first``: lease up to ``limit`` more due jobs of
+    its name to the same worker, until the same time (a batch run and finished together)."""
+    if limit < 1:
+        return []
+    pick = (
+        select(Job.id)
+        .where(_claimable(now), Job.name == first.name, Job.id != first.id)
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        update(Job)
+        .where(Job.id.in_(pick.scalar_subquery()), _claimable(now))
+        .values(
+            status=JobStatus.RUNNING,
+            leased_by=first.leased_by,
+            lease_until=first.lease_until,
+            attempts=Job.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Job.id, Job.name, Job.payload, Job.attempts, Job.max_attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(
+        (
+            ClaimedJob(r[0], r[1], dict(r[2] or {}), r[3], r[4], first.leased_by, first.lease_until)
+            for r in rows
+        ),
+        key=lambda c: c.id,
+    )
 
 
 def _held(claim: ClaimedJob) -> Any:

@@ -16,8 +16,18 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from cxm.config import Settings
-from cxm.jobs.claim import ClaimedJob, begin_write, claim_next, finish, release, renew
+from cxm.jobs.claim import (
+    ClaimedJob,
+    begin_write,
+    claim_more,
+    claim_next,
+    finish,
+    release,
+    renew,
+)
 from cxm.jobs.models import JobStatus
 from cxm.jobs.registry import JobContext, get_job, load_modules, registered
 from cxm.store import Store
@@ -53,11 +63,12 @@ class RunOutcome:
 
 
 class _Heartbeat(threading.Thread):
-    """Renews the lease every third of it while the job runs."""
+    """Renews the lease of every claimed job (a batch has several) every third of it while
+    the job runs; ``lost`` is set when any of them is no longer this worker's."""
 
-    def __init__(self, store: Store, claim: ClaimedJob, lease_s: float) -> None:
-        super().__init__(daemon=True, name=f"heartbeat-{claim.id}")
-        self.store, self.claim, self.lease_s = store, claim, lease_s
+    def __init__(self, store: Store, claims: list[ClaimedJob], lease_s: float) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{claims[0].id}")
+        self.store, self.claims, self.lease_s = store, claims, lease_s
         self.stopped = threading.Event()
         self.lost = threading.Event()
 
@@ -66,15 +77,17 @@ class _Heartbeat(threading.Thread):
             try:
                 with self.store.writing(), self.store.session() as s:
                     begin_write(s)
-                    if not renew(s, self.claim, now=utcnow(), lease_s=self.lease_s):
+                    now = utcnow()
+                    if not all(renew(s, c, now=now, lease_s=self.lease_s) for c in self.claims):
                         self.lost.set()
                         return
             except Exception:  # a failed beat is retried at the next; the lease may lapse
-                log.exception("heartbeat of job %s failed", self.claim.id)
+                log.exception("heartbeat of job %s failed", self.claims[0].id)
 
     def stop(self) -> None:
         self.stopped.set()
-        self.join()
+        if self.is_alive():
+            self.join()
 
 
 class Worker:
@@ -107,39 +120,48 @@ class Worker:
         self.errors: list[BaseException] = []
 
     def run_one(self, name: str) -> bool:
-        """Claim and run one due job as worker ``name``; ``False`` when none is due."""
+        """Claim and run one due job (or one batch of a batched job) as worker ``name``;
+        ``False`` when none is due."""
         with self.store.writing(), self.store.session() as s:
-            claim = claim_next(s, worker=name, now=utcnow(), lease_s=self.lease_s, names=self.names)
-        if claim is None:
-            return False
-        spec = get_job(claim.name)
-        beat = _Heartbeat(self.store, claim, self.lease_s)
+            now = utcnow()
+            claim = claim_next(s, worker=name, now=now, lease_s=self.lease_s, names=self.names)
+            if claim is None:
+                return False
+            spec = get_job(claim.name)
+            claims = [claim]
+            if spec.batch > 1:
+                claims += claim_more(s, claim, limit=spec.batch - 1, now=now)
+        beat = _Heartbeat(self.store, claims, self.lease_s)
         beat.start()
         try:
-            self._run(claim, name, beat)
-            self.outcome.add("done")
+            self._run(claims, name, beat)
+            for _c in claims:
+                self.outcome.add("done")
         except LeaseLost:
-            self.outcome.add("lost")
+            for _c in claims:
+                self.outcome.add("lost")
             log.warning("job %s (%s): lease lost, effects rolled back", claim.id, claim.name)
         except Exception as exc:
             beat.stop()
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             with self.store.writing(), self.store.session() as s:
                 begin_write(s)
-                status = release(
-                    s,
-                    claim,
-                    now=utcnow(),
-                    error=error,
-                    retry_in_s=spec.backoff_s(claim.attempts),
-                )
-            self.outcome.add("dead" if status == JobStatus.DEAD else "retried")
+                for c in claims:
+                    status = release(
+                        s,
+                        c,
+                        now=utcnow(),
+                        error=error,
+                        retry_in_s=spec.backoff_s(c.attempts),
+                    )
+                    self.outcome.add("dead" if status == JobStatus.DEAD else "retried")
             log.warning("job %s (%s) failed: %s", claim.id, claim.name, error)
         finally:
             beat.stop()
         return True
 
-    def _run(self, claim: ClaimedJob, name: str, beat: _Heartbeat) -> None:
+    def _run(self, claims: list[ClaimedJob], name: str, beat: _Heartbeat) -> None:
+        claim = claims[0]
         spec = get_job(claim.name)
 
         def ctx(session: object) -> JobContext:
@@ -152,7 +174,12 @@ class Worker:
                 store=self.store,
                 settings=self.settings,
                 session=session,  # type: ignore[arg-type]
+                payloads=tuple(c.payload for c in claims),
             )
+
+        def finish_all(s: Session) -> bool:
+            now = utcnow()
+            return all([finish(s, c, now=now) for c in claims])
 
         if spec.atomic:
             # On SQLite the job holds the write lock from its first statement (no stale
@@ -160,14 +187,14 @@ class Worker:
             with self.store.writing(), self.store.session() as s:
                 begin_write(s)
                 spec.fn(ctx(s))
-                if beat.lost.is_set() or not finish(s, claim, now=utcnow()):
+                if beat.lost.is_set() or not finish_all(s):
                     raise LeaseLost(claim.id)
             return
         spec.fn(ctx(None))
         beat.stop()
         with self.store.writing(), self.store.session() as s:
             begin_write(s)
-            if not finish(s, claim, now=utcnow()):
+            if not finish_all(s):
                 raise LeaseLost(claim.id)
 
     def _loop(self, index: int, *, once: bool) -> None:

@@ -42,6 +42,7 @@ from cxm.surveys.answering import (
     version_of,
     visible_pages,
 )
+from cxm.jobs.outbox import answer_completed
 from cxm.surveys.first_save import first_save
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.models import InvitationStatus
@@ -257,6 +258,8 @@ def save_page(
     if completing or created:
         status = InvitationStatus.COMPLETED if completing else InvitationStatus.STARTED
         session.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
+    if completing:  # the outbox row: the case rules run on this answer within seconds
+        answer_completed(session, response_id)
     return SaveResult(response_id, completing, next_page)
 
 
