@@ -131,9 +131,14 @@ def claim_more(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    # The ids first (locked on PostgreSQL, skipping other workers' rows), then the update
+    # by id: as a subquery of the UPDATE, PostgreSQL may run the LIMIT again per row.
+    ids = list(session.scalars(pick))
+    if not ids:
+        return []
     rows = session.execute(
         update(Job)
-        .where(Job.id.in_(pick.scalar_subquery()), _claimable(now))
+        .where(Job.id.in_(ids), _claimable(now))
         .values(
             status=JobStatus.RUNNING,
             leased_by=first.leased_by,
