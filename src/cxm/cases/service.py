@@ -360,17 +360,20 @@ def open_cases_bulk(
         )
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement with the rows as parameters (compiled once, cached; batched by the
+    # driver into multi-row INSERTs): a statement with the rows inlined as VALUES is
+    # compiled again for every count of rows, which cost more than the insert itself.
+    stmt = (
+        make(Case)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(Case.id, Case.source)
+    )
+    conn = session.connection()
     opened: list[Any] = []
     for k in range(0, len(rows), 2000):
-        stmt = (
-            make(Case)
-            .values(rows[k : k + 2000])
-            .on_conflict_do_nothing(index_elements=["source_key"])
-            .returning(Case.id, Case.source)
-        )
-        opened += session.execute(stmt).all()
+        opened += conn.execute(stmt, rows[k : k + 2000]).all()
     if opened:
-        session.execute(
+        conn.execute(
             insert(CaseEvent),
             [
                 {

@@ -122,11 +122,16 @@ class Worker:
     def run_one(self, name: str) -> bool:
         """Claim and run one due job (or one batch of a batched job) as worker ``name``;
         ``False`` when none is due."""
+        return self._run_one(name) != "none"
+
+    def _run_one(self, name: str) -> str:
+        """``none`` (nothing due), ``part`` (a batch that was not full: the queue of its
+        kind is drained for now) or ``ran``."""
         with self.store.writing(), self.store.session() as s:
             now = utcnow()
             claim = claim_next(s, worker=name, now=now, lease_s=self.lease_s, names=self.names)
             if claim is None:
-                return False
+                return "none"
             spec = get_job(claim.name)
             claims = [claim]
             if spec.batch > 1:
@@ -158,7 +163,7 @@ class Worker:
             log.warning("job %s (%s) failed: %s", claim.id, claim.name, error)
         finally:
             beat.stop()
-        return True
+        return "part" if spec.batch > 1 and len(claims) < spec.batch else "ran"
 
     def _run(self, claims: list[ClaimedJob], name: str, beat: _Heartbeat) -> None:
         claim = claims[0]
@@ -201,16 +206,19 @@ class Worker:
         name = worker_name(index)
         while not self.stop_event.is_set():
             try:
-                ran = self.run_one(name)
+                ran = self._run_one(name)
             except Exception as exc:  # the database went away: wait and try again
                 if once:
                     self.errors.append(exc)
                     return
                 log.exception("worker %s could not claim a job", name)
-                ran = False
-            if not ran:
-                if once:
-                    return
+                ran = "none"
+            if ran == "none" and once:
+                return
+            if ran != "ran" and not once:
+                # Nothing due, or a batch that drained its queue: wait, so the next batch
+                # gathers what arrives meanwhile (one short transaction per poll, not per
+                # answer, while answers stream in).
                 self.stop_event.wait(self.poll_s)
 
     def run(self, *, once: bool = False, on_start: Callable[[], None] | None = None) -> RunOutcome:
