@@ -319,7 +319,9 @@ def bench_saves(store, url: str, n: int, rules_path: Path, rounds: int) -> None:
         "(goal: within 10 %)"
     )
     with store.session() as s:
-        cases = s.scalar(select(func.count()).select_from(Case).where(Case.response_id.is_not(None)))
+        cases = s.scalar(
+            select(func.count()).select_from(Case).where(Case.response_id.is_not(None))
+        )
         keys = s.scalar(select(func.count(func.distinct(Case.source_key))))
     print(f"  cases from rules in the database: {cases:,} (distinct keys {keys:,})")
 

@@ -101,9 +101,7 @@ def test_the_fast_path_writes_the_registered_attempts() -> None:
     assert _JOB_PARAMS["job_name"] == ANSWER_COMPLETED
 
 
-def test_a_worker_opens_the_detractors_case_from_the_outbox(
-    store: Store, tmp_path: Path
-) -> None:
+def test_a_worker_opens_the_detractors_case_from_the_outbox(store: Store, tmp_path: Path) -> None:
     _load_rules(store, tmp_path)
     _w, tokens = wave_with_links(store, customers=3, definition=ONE_PAGE)
     ids = [
@@ -113,7 +111,7 @@ def test_a_worker_opens_the_detractors_case_from_the_outbox(
     outcome = Worker(store, load_settings(), names=[ANSWER_COMPLETED]).run(once=True)
     assert outcome.done == 3
     with store.session() as s:
-        opened = {k: r for k, r in s.execute(select(Case.source_key, Case.response_id))}
+        opened = dict(s.execute(select(Case.source_key, Case.response_id)))
     assert opened == {
         f"rule:detractor:response:{ids[0]}": ids[0],
         f"rule:detractor:response:{ids[2]}": ids[2],

@@ -360,9 +360,7 @@ def run_rules(
         return {"checked": 0, "opened": 0, "existing": 0}
     rules = RuleSetDef.model_validate(ruleset.definition)
     start = since or (ruleset.evaluated_until - OVERLAP)
-    responses = _response_rows(
-        session, Response.completed_at > start, Response.completed_at <= at
-    )
+    responses = _response_rows(session, Response.completed_at > start, Response.completed_at <= at)
     counts = _open_for(session, rules, responses, at=at)
     latest = ruleset.evaluated_until
     for r in responses:

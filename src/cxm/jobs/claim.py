@@ -24,6 +24,7 @@ __all__ = [
     "claim_more",
     "claim_next",
     "finish",
+    "finish_batch",
     "release",
     "renew",
 ]
@@ -195,6 +196,32 @@ def finish(session: Session, claim: ClaimedJob, *, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def finish_batch(session: Session, claims: list[ClaimedJob], *, now: datetime) -> bool:
+    """:func:`finish` for a batch claimed together (one worker, one lease) in one
+    statement; ``False`` when any of them was lost (the caller rolls back)."""
+    if len(claims) == 1:
+        return finish(session, claims[0], now=now)
+    ids = [c.id for c in claims]
+    result = session.execute(
+        update(Job)
+        .where(
+            Job.id.in_(ids),
+            Job.status == JobStatus.RUNNING,
+            Job.leased_by == claims[0].leased_by,
+        )
+        .values(
+            status=JobStatus.DONE,
+            leased_by=None,
+            lease_until=None,
+            finished_at=now,
+            last_error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == len(ids))
 
 
 def release(

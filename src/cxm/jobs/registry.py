@@ -86,9 +86,7 @@ def job(
         known = _REGISTRY.get(name)
         if known is not None and known.fn is not fn:
             raise ValueError(f"job {name!r} is already registered by {known.fn.__module__}")
-        _REGISTRY[name] = JobSpec(
-            name, fn, atomic, max_attempts, retry_base_s, retry_cap_s, batch
-        )
+        _REGISTRY[name] = JobSpec(name, fn, atomic, max_attempts, retry_base_s, retry_cap_s, batch)
         return fn
 
     return register

@@ -24,7 +24,7 @@ from cxm.jobs.claim import (
     begin_write,
     claim_more,
     claim_next,
-    finish,
+    finish_batch,
     release,
     renew,
 )
@@ -183,8 +183,7 @@ class Worker:
             )
 
         def finish_all(s: Session) -> bool:
-            now = utcnow()
-            return all([finish(s, c, now=now) for c in claims])
+            return finish_batch(s, claims, now=utcnow())
 
         if spec.atomic:
             # On SQLite the job holds the write lock from its first statement (no stale

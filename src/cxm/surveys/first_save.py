@@ -27,9 +27,9 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError
 
 from cxm.errors import NotFound
+from cxm.i18n import _
 from cxm.jobs.models import Job, JobStatus
 from cxm.jobs.outbox import ANSWER_COMPLETED, answer_completed
-from cxm.i18n import _
 from cxm.store import Store
 from cxm.surveys.answering import (
     ADD_ANSWERS,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
 from cxm.i18n import _
+from cxm.jobs.outbox import answer_completed
 from cxm.store import Store
 from cxm.store.base import utcnow
 from cxm.surveys.answering import (
@@ -42,7 +43,6 @@ from cxm.surveys.answering import (
     version_of,
     visible_pages,
 )
-from cxm.jobs.outbox import answer_completed
 from cxm.surveys.first_save import first_save
 from cxm.surveys.invitations import LinkInvalid
 from cxm.surveys.models import InvitationStatus
