@@ -55,3 +55,12 @@ def batched(ctx: JobContext) -> None:
         os.close(fd)
     for p in ctx.payloads:
         enqueue(ctx.tx, "tests.effect", {"of": p["n"]}, key=f"batched-{p['n']}")
+
+
+@job("tests.batched_fail", retry_base_s=0.0, max_attempts=2, batch=4)
+def batched_fail(ctx: JobContext) -> None:
+    """Adds its effects, then fails when any job of the batch asks to."""
+    for p in ctx.payloads:
+        enqueue(ctx.tx, "tests.effect", {"of": p["n"]}, key=f"batched-fail-{p['n']}")
+    if any(p.get("fail") for p in ctx.payloads):
+        raise RuntimeError("asked to fail")

@@ -111,7 +111,7 @@ def test_a_worker_opens_the_detractors_case_from_the_outbox(store: Store, tmp_pa
     outcome = Worker(store, load_settings(), names=[ANSWER_COMPLETED]).run(once=True)
     assert outcome.done == 3
     with store.session() as s:
-        opened = dict(s.execute(select(Case.source_key, Case.response_id)))
+        opened = {k: r for k, r in s.execute(select(Case.source_key, Case.response_id)).all()}
     assert opened == {
         f"rule:detractor:response:{ids[0]}": ids[0],
         f"rule:detractor:response:{ids[2]}": ids[2],
@@ -230,3 +230,25 @@ def test_200_concurrent_web_submissions_with_retries_open_each_case_once(
     assert 0 < len(detractors) < 200
     lag = max((r.opened_at - r.completed_at).total_seconds() for r in cases)
     assert lag < 60, lag
+
+
+def test_a_failing_batch_leaves_no_effect_and_is_retried_then_dead(store: Store) -> None:
+    from cxm.jobs import enqueue
+    from tests import job_samples  # noqa: F401 - registers tests.batched_fail
+
+    with store.session() as s:
+        for n in range(3):
+            enqueue(s, "tests.batched_fail", {"n": n, "fail": n == 1})
+    worker = Worker(
+        store, load_settings(), names=["tests.batched_fail"], modules=["tests.job_samples"]
+    )
+    outcome = worker.run(once=True)  # attempt 1 fails (retried), attempt 2 fails (dead)
+    assert (outcome.done, outcome.retried, outcome.dead) == (0, 3, 3)
+    with store.session() as s:
+        rows = s.execute(
+            select(Job.status, Job.attempts, Job.last_error).where(Job.name == "tests.batched_fail")
+        ).all()
+        effects = s.scalar(select(func.count()).where(Job.name == "tests.effect"))
+    assert {(r[0], r[1]) for r in rows} == {(JobStatus.DEAD, 2)}
+    assert all("asked to fail" in (r[2] or "") for r in rows)
+    assert effects == 0

@@ -27,6 +27,8 @@ __all__ = [
     "finish_batch",
     "release",
     "renew",
+    "settle_taken",
+    "take_due",
 ]
 
 
@@ -246,3 +248,77 @@ def release(
         .execution_options(synchronize_session=False)
     )
     return status if getattr(result, "rowcount", 0) else None
+
+
+@dataclass(frozen=True, slots=True)
+class TakenJob:
+    id: int
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+def take_due(session: Session, *, name: str, now: datetime, limit: int) -> list[TakenJob]:
+    """For a batched atomic job: lock up to ``limit`` due jobs ``name`` in ``session``'s
+    transaction without marking them (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so other
+    workers take others; SQLite: the caller holds the write lock). The caller runs them and
+    settles them in the same transaction: one write per job, and a worker that dies
+    mid-batch leaves them queued (its transaction rolls back) — no lease to wait out."""
+    rows = session.execute(
+        select(Job.id, Job.payload, Job.attempts, Job.max_attempts)
+        .where(_claimable(now), Job.name == name)
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return [TakenJob(r[0], dict(r[1] or {}), r[2], r[3]) for r in rows]
+
+
+def settle_taken(
+    session: Session,
+    taken: list[TakenJob],
+    *,
+    now: datetime,
+    error: str | None = None,
+    retry_in_s: float = 0.0,
+) -> dict[str, int]:
+    """Mark jobs from :func:`take_due` done (``error`` None) or failed: queued again in
+    ``retry_in_s`` seconds, dead when this was their last attempt. Counts per outcome."""
+    if error is None:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_([t.id for t in taken]))
+            .values(
+                status=JobStatus.DONE,
+                attempts=Job.attempts + 1,
+                leased_by=None,
+                lease_until=None,
+                finished_at=now,
+                last_error=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return {"done": len(taken)}
+    counts = {"retried": 0, "dead": 0}
+    for dead in (False, True):
+        ids = [t.id for t in taken if (t.attempts + 1 >= t.max_attempts) == dead]
+        if not ids:
+            continue
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(ids))
+            .values(
+                status=JobStatus.DEAD if dead else JobStatus.QUEUED,
+                attempts=Job.attempts + 1,
+                leased_by=None,
+                lease_until=None,
+                run_at=now + timedelta(seconds=retry_in_s),
+                last_error=error[:4000],
+                finished_at=now if dead else None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        counts["dead" if dead else "retried"] += len(ids)
+    return counts

@@ -27,6 +27,8 @@ from cxm.jobs.claim import (
     finish_batch,
     release,
     renew,
+    settle_taken,
+    take_due,
 )
 from cxm.jobs.models import JobStatus
 from cxm.jobs.registry import JobContext, get_job, load_modules, registered
@@ -115,6 +117,10 @@ class Worker:
         if unknown:
             get_job(unknown[0])  # raises the clear "Unknown job" error
         self.names = list(names) if names else sorted(known)
+        #: Batched atomic jobs run in one transaction each batch (:meth:`_run_batch`);
+        #: every other job is claimed under a lease.
+        self.batched = [n for n in self.names if known[n].atomic and known[n].batch > 1]
+        self.leased_names = [n for n in self.names if n not in self.batched]
         self.stop_event = threading.Event()
         self.outcome = RunOutcome()
         self.errors: list[BaseException] = []
@@ -127,9 +133,65 @@ class Worker:
     def _run_one(self, name: str) -> str:
         """``none`` (nothing due), ``part`` (a batch that was not full: the queue of its
         kind is drained for now) or ``ran``."""
+        drained = False
+        for batched in self.batched:
+            ran = self._run_batch(name, batched)
+            if ran == "ran":
+                return ran
+            drained = drained or ran == "part"
+        ran = self._run_claimed(name)
+        return "part" if ran == "none" and drained else ran
+
+    def _run_batch(self, name: str, job_name: str) -> str:
+        """A batched atomic job: take up to its batch of due jobs, run them and mark them
+        done, all in one transaction (on failure: its effects undone, the jobs queued
+        again with back-off, or dead after their last attempt)."""
+        spec = get_job(job_name)
+        with self.store.writing(), self.store.session() as s:
+            begin_write(s)
+            taken = take_due(s, name=job_name, now=utcnow(), limit=spec.batch)
+            if not taken:
+                return "none"
+            first = taken[0]
+            ctx = JobContext(
+                job_id=first.id,
+                name=job_name,
+                payload=first.payload,
+                attempt=first.attempts + 1,
+                worker=name,
+                store=self.store,
+                settings=self.settings,
+                session=s,
+                payloads=tuple(t.payload for t in taken),
+            )
+            try:
+                with s.begin_nested():  # a failure undoes the batch's effects only
+                    spec.fn(ctx)
+            except Exception as exc:
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                counts = settle_taken(
+                    s,
+                    taken,
+                    now=utcnow(),
+                    error=error,
+                    retry_in_s=spec.backoff_s(first.attempts + 1),
+                )
+                log.warning("jobs %s… (%s) failed: %s", first.id, job_name, error)
+            else:
+                counts = settle_taken(s, taken, now=utcnow())
+        for what, n in counts.items():
+            for _i in range(n):
+                self.outcome.add(what)
+        return "part" if len(taken) < spec.batch else "ran"
+
+    def _run_claimed(self, name: str) -> str:
+        if not self.leased_names:
+            return "none"
         with self.store.writing(), self.store.session() as s:
             now = utcnow()
-            claim = claim_next(s, worker=name, now=now, lease_s=self.lease_s, names=self.names)
+            claim = claim_next(
+                s, worker=name, now=now, lease_s=self.lease_s, names=self.leased_names
+            )
             if claim is None:
                 return "none"
             spec = get_job(claim.name)
