@@ -111,7 +111,7 @@ def test_a_worker_opens_the_detractors_case_from_the_outbox(store: Store, tmp_pa
     outcome = Worker(store, load_settings(), names=[ANSWER_COMPLETED]).run(once=True)
     assert outcome.done == 3
     with store.session() as s:
-        opened = {k: r for k, r in s.execute(select(Case.source_key, Case.response_id)).all()}
+        opened = dict(s.execute(select(Case.source_key, Case.response_id)).all())
     assert opened == {
         f"rule:detractor:response:{ids[0]}": ids[0],
         f"rule:detractor:response:{ids[2]}": ids[2],

@@ -24,7 +24,7 @@ from typing import Any
 
 from cxm.jobs.registry import JobContext, job
 
-__all__ = ["ANSWER_JOB", "answers_job", "sweep_job"]
+__all__ = ["ANSWER_JOB", "answers_job", "case_texts_job", "sweep_job"]
 
 #: The outbox row of a completed survey answer (payload ``response_id``).
 ANSWER_JOB = "responses.completed"
@@ -46,3 +46,12 @@ def answers_job(ctx: JobContext) -> dict[str, int]:
 
     ids = [int(p["response_id"]) for p in ctx.payloads or (ctx.payload,)]
     return rules_on_responses(ctx.tx, ids)
+
+
+@job("cases.texts", atomic=True, max_attempts=5, retry_base_s=5.0, batch=100)
+def case_texts_job(ctx: JobContext) -> int:
+    """Case texts and notes read on arrival by the text pipeline (sentiment, faults,
+    emotions, themes, personal data masked), saved where the text analytics read them."""
+    from cxm.cases.texts import classify_arrived
+
+    return classify_arrived(ctx.tx, ctx.payloads or (ctx.payload,))

@@ -4,7 +4,7 @@ live (the web and CLI layers hold no SQL)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from cxm.i18n import _
 
 __all__ = [
     "OPEN",
+    "StaffChoice",
     "VIEWS",
     "case_record",
     "find_cases",
@@ -165,12 +166,17 @@ def case_record(session: Session, case_id: int) -> dict[str, Any]:
     return out
 
 
-def staff_choices(session: Session) -> list[tuple[int, str]]:
+class StaffChoice(NamedTuple):
+    id: int
+    name: str
+
+
+def staff_choices(session: Session) -> list[StaffChoice]:
     """Active staff (id, name), by name: whom a case can be handed to."""
     from cxm.accounts.models import StaffUser
 
     return [
-        (int(i), str(n))
+        StaffChoice(int(i), str(n))
         for i, n in session.execute(
             select(StaffUser.id, StaffUser.name)
             .where(StaffUser.active.is_(True))

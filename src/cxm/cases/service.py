@@ -253,6 +253,10 @@ def open_case(
         to_status=CaseStatus.NEW.value,
         data={"source": case.source.value, "owner": owner_user_id, "team": team_id},
     )
+    if (text or "").strip():  # read and classified by a worker within seconds
+        from cxm.cases.texts import text_arrived
+
+        text_arrived(session, case.id)
     return case, True
 
 
@@ -481,14 +485,19 @@ def add_note(
     if not (note or "").strip():
         raise InputError(_("note: a note cannot be empty."))
     case = get_case(session, case_id)
-    _event(
-        session,
-        case.id,
-        EventKind.CONTACT if contact else EventKind.NOTE,
-        actor=actor_user_id,
+    event = CaseEvent(
+        case_id=case.id,
+        kind=EventKind.CONTACT if contact else EventKind.NOTE,
+        actor_user_id=actor_user_id,
         at=at,
         note=note.strip(),
+        data={},
     )
+    session.add(event)
+    session.flush()
+    from cxm.cases.texts import text_arrived
+
+    text_arrived(session, case.id, event.id)  # read and classified by a worker
     if contact and case.first_response_at is None:
         session.execute(
             update(Case)

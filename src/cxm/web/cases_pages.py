@@ -28,6 +28,7 @@ from cxm.cases.service import (
     take_case,
 )
 from cxm.cases.states import TRANSITIONS, Action
+from cxm.cases.texts import accept_suggestion, case_texts
 from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.web.deps import DbSession
@@ -141,6 +142,7 @@ def _case_page(
             "emotions": [(e.value, label(e)) for e in Emotion],
             "staff": staff,
             "customer": _customer_panel(request, user, db, case.customer_id),
+            "texts": case_texts(db, case_id),
             "error": error,
             "label": label,
         },
@@ -370,4 +372,29 @@ def resolve_submit(
         note=note or None,
         emotion_out=emotion_out or None,
         approved_by_user_id=approved_by,
+    )
+
+
+@router.post("/{case_id}/accept", response_class=HTMLResponse)
+def accept_submit(
+    request: Request,
+    case_id: CaseId,
+    grant: ActOnCases,
+    db: DbSession,
+    version: Version,
+    entry: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    faults: Annotated[list[str] | None, Form(max_length=7)] = None,
+    emotion: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    return _on_case(
+        request,
+        grant,
+        db,
+        case_id,
+        accept_suggestion,
+        entry_id=entry,
+        version=version,
+        actor_user_id=grant.user.id,
+        faults=faults or [],
+        emotion=emotion,
     )
