@@ -32,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 OOD_FILE = ROOT / "tests" / "data" / "service_comments_labelled.tsv"
 CHUNK = 2000
+PROGRESS_EVERY = 50_000
 
 
 def _scores_row(name: str, y: Any, p: Any) -> list[str]:
@@ -208,6 +209,15 @@ def throughput(total: int, workers: int) -> None:
                 counts[k] += result[k]
             for k, v in result["times"].items():
                 stage[k] = stage.get(k, 0.0) + v
+            if done // PROGRESS_EVERY != (done - result["n"]) // PROGRESS_EVERY:
+                # A progress line, so a run cut short still reports what it measured.
+                elapsed = time.perf_counter() - start
+                print(
+                    f"  … {done:,} texts in {elapsed:.0f} s wall: {done / elapsed:,.0f} texts/s, "
+                    f"{sum(stage.values()):.0f} CPU s in workers, load "
+                    + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+                    flush=True,
+                )
     wall = time.perf_counter() - start
     parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     peak_mb = (parent + sum(rss.values())) / 1024

@@ -42,3 +42,25 @@ def flaky(ctx: JobContext) -> None:
     enqueue(ctx.tx, "tests.effect", {"of": ctx.job_id}, key=f"effect-{ctx.job_id}-{ctx.attempt}")
     if ctx.attempt < int(ctx.payload["succeed_on"]):
         raise RuntimeError(f"attempt {ctx.attempt} fails")
+
+
+@job("tests.batched", retry_base_s=0.0, batch=4)
+def batched(ctx: JobContext) -> None:
+    """Runs up to four queued jobs at once: writes one line naming every job of the batch."""
+    ids = " ".join(str(p["n"]) for p in ctx.payloads)
+    fd = os.open(Path(ctx.payload["log"]), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, f"{ids}\n".encode())
+    finally:
+        os.close(fd)
+    for p in ctx.payloads:
+        enqueue(ctx.tx, "tests.effect", {"of": p["n"]}, key=f"batched-{p['n']}")
+
+
+@job("tests.batched_fail", retry_base_s=0.0, max_attempts=2, batch=4)
+def batched_fail(ctx: JobContext) -> None:
+    """Adds its effects, then fails when any job of the batch asks to."""
+    for p in ctx.payloads:
+        enqueue(ctx.tx, "tests.effect", {"of": p["n"]}, key=f"batched-fail-{p['n']}")
+    if any(p.get("fail") for p in ctx.payloads):
+        raise RuntimeError("asked to fail")

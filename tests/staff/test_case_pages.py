@@ -171,3 +171,62 @@ def test_the_public_form_files_a_case_and_gives_its_number(
         client.post("/feedback", data={"text": "again", "email": "x@y.cn"})
     limited = client.post("/feedback", data={"text": "again", "email": "x@y.cn"})
     assert limited.status_code == 429
+
+
+def test_the_case_page_shows_what_the_texts_say_and_the_agent_accepts_it(
+    client: Any, store: Store, users: dict[str, str], survey: Survey
+) -> None:
+    """The case's words read on arrival by the worker, shown masked with suggestions; the
+    agent accepts one fault and the emotion; a fault not found is refused."""
+    from cxm.accounts.models import StaffUser
+    from cxm.cases.texts import TEXT_JOB
+    from cxm.config import load_settings
+    from cxm.jobs.worker import Worker
+    from cxm.text.models import TextEntry
+
+    with store.session() as s:
+        uid = s.scalar(select(StaffUser.id).where(StaffUser.name == "carol"))
+        case, _new = open_case(
+            s,
+            customer="C1",
+            type="complaint",
+            subject="水壶漏水",
+            text="客服推三阻四，转了好几个部门，太过分了！我的电话 13812345678",
+            owner_user_id=uid,
+        )
+        cid = case.id
+    assert Worker(store, load_settings(), names=[TEXT_JOB]).run(once=True).done == 1
+    assert login(client, "carol").status_code == 303
+    page = client.get(f"/staff/cases/{cid}")
+    assert page.status_code == 200
+    found = page.text.split('id="h-read"')[1]  # the section "What the texts say"
+    assert "[PHONE]" in found and "13812345678" not in found  # masked where shown
+    assert 'value="passing_the_buck"' in found and 'value="angry"' in found
+    with store.session() as s:
+        entry = s.scalar(select(TextEntry.id).where(TextEntry.case_id == cid))
+    r = client.post(
+        f"/staff/cases/{cid}/accept",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "version": "1",
+            "entry": str(entry),
+            "faults": ["passing_the_buck"],
+            "emotion": "angry",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    bad = client.post(
+        f"/staff/cases/{cid}/accept",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "version": "2",
+            "entry": str(entry),
+            "faults": ["coldness"],
+        },
+    )
+    assert bad.status_code == 422 and "coldness" in bad.text  # the case page with the reason
+    with store.session() as s:
+        done = s.get(Case, cid)
+        assert done is not None and done.faults == ["passing_the_buck"]
+        assert done.emotion_in is not None and done.emotion_in.value == "angry"

@@ -149,5 +149,9 @@ def label(code: StrEnum | str) -> str:
         "escalated": _("escalated"),
         "adopted": _("adopted"),
         "not_adopted": _("not adopted"),
+        "positive": _("positive"),
+        "neutral": _("neutral"),
+        "negative": _("negative"),
+        "uncertain": _("uncertain"),
     }
     return labels.get(str(code), str(code))

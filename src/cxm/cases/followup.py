@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from cxm.cases.codes import CaseStatus, EventKind
 from cxm.cases.models import Case, CaseFollowUp
 from cxm.cases.service import _event
 from cxm.cases.states import Action
+from cxm.channels.settings import ChannelSettings
 from cxm.config import Settings
 from cxm.customers.models import Customer
 from cxm.i18n import _
@@ -92,8 +94,13 @@ def create_followup(session: Session, *, case: Case, now: datetime) -> CaseFollo
 @dataclass(frozen=True)
 class SendCounts:
     sent: int = 0
+    #: Follow-ups to customers with no address on any channel that is set up.
     no_email: int = 0
     failed: int = 0
+    #: Of ``sent``, those sent by SMS.
+    by_sms: int = 0
+    #: Customers with an address who have refused survey contact on every such channel.
+    no_consent: int = 0
 
 
 def _message(
@@ -118,15 +125,70 @@ def _message(
     return msg
 
 
+#: Case channels that say the customer reached us by SMS (then the follow-up goes by SMS).
+SMS_CHANNELS = frozenset({"sms", "短信", "text"})
+
+
+def _routes(
+    session: Session, rows: list[Any], *, email_on: bool, sms_on: bool
+) -> tuple[dict[int, str], int]:
+    """Follow-up id → ``email`` or ``sms``: the customer's preferred channel first (SMS
+    when they reached us by SMS, else e-mail), then the other; a channel counts only when
+    it is set up, the customer has the address and has not refused survey contact by it
+    (:mod:`cxm.consent`). Also how many had an address but no consent on any channel."""
+    from cxm.consent.service import split_by_consent
+
+    customers = [r.customer_id for r in rows]
+    allowed = {
+        ch: set(split_by_consent(session, customers, channel=ch, purpose="survey").allowed)
+        for ch in ("email", "sms")
+    }
+    routes: dict[int, str] = {}
+    refused = 0
+    for r in rows:
+        order = ("sms", "email") if (r.channel or "").lower() in SMS_CHANNELS else ("email", "sms")
+        usable = {"email": email_on and bool(r.email), "sms": sms_on and bool(r.phone)}
+        pick = next((ch for ch in order if usable[ch] and r.customer_id in allowed[ch]), None)
+        if pick is not None:
+            routes[r.id] = pick
+        elif any(usable.values()):
+            refused += 1
+    return routes, refused
+
+
+def _sms_text(*, link: str, case_id: int) -> str:
+    return _(
+        "Case {id}: was your problem solved, and how did we handle it? One minute: {link}",
+        id=case_id,
+        link=link,
+    )
+
+
 def send_followups(
-    store: Store, settings: Settings, *, worker: str, now: datetime | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    worker: str,
+    now: datetime | None = None,
+    channels: ChannelSettings | None = None,
 ) -> SendCounts:
-    """E-mail every follow-up not yet sent (claimed first, so racing workers split them)."""
-    from cxm.surveys.mail import MailUnavailable
+    """Send every follow-up not yet sent, by e-mail or by SMS through the shared channels
+    (the customer's preferred channel with their consent; see :func:`_routes`). Each is
+    claimed first under a lease, so racing workers split them and none goes twice."""
+    from cxm.channels import get_channel, log_deliveries
+    from cxm.channels.base import Message
+    from cxm.surveys.mail import MailUnavailable, channel_settings
 
     at = now or datetime.now(UTC)
-    if not settings.smtp_host:
-        raise MailUnavailable(_("No SMTP server is set: set CXM_SMTP_HOST (and CXM_SMTP_PORT)."))
+    chs = channels or channel_settings(settings)
+    email_on, sms_on = bool(settings.smtp_host), bool(chs.sms_url)
+    if not (email_on or sms_on):
+        raise MailUnavailable(
+            _(
+                "No SMTP server and no SMS gateway are set: set CXM_SMTP_HOST (and "
+                "CXM_SMTP_PORT) or CXM_SMS_URL."
+            )
+        )
     with store.session() as s:
         ids = list(
             s.scalars(
@@ -151,26 +213,34 @@ def send_followups(
                 claimed.append(fid)
         rows = s.execute(
             select(
-                CaseFollowUp.id, CaseFollowUp.invitation_id, CaseFollowUp.case_id, Customer.email
+                CaseFollowUp.id,
+                CaseFollowUp.invitation_id,
+                CaseFollowUp.case_id,
+                Case.customer_id,
+                Case.channel,
+                Customer.email,
+                Customer.phone,
             )
             .join(Case, Case.id == CaseFollowUp.case_id)
             .join(Customer, Customer.id == Case.customer_id)
             .where(CaseFollowUp.id.in_(claimed))
         ).all()
-        with_email = [r for r in rows if r.email]
-        tokens = issue_links(s, invitation_ids=[r.invitation_id for r in with_email])
-        no_mail = [r.id for r in rows if not r.email]
-        if no_mail:  # nothing to send to: recorded as handled, counted
+        routes, no_consent = _routes(s, list(rows), email_on=email_on, sms_on=sms_on)
+        routed = [r for r in rows if r.id in routes]
+        tokens = issue_links(s, invitation_ids=[r.invitation_id for r in routed])
+        no_contact = [r.id for r in rows if r.id not in routes]
+        if no_contact:  # nothing we may send to: recorded as handled, counted
             s.execute(
                 update(CaseFollowUp)
-                .where(CaseFollowUp.id.in_(no_mail))
+                .where(CaseFollowUp.id.in_(no_contact))
                 .values(no_email=True, sent_at=at)
             )
-    sent: list[int] = []
+    sent: dict[int, str] = {}
     failed = 0
-    if with_email:
+    by_mail = [r for r in routed if routes[r.id] == "email"]
+    if by_mail:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            for r in with_email:
+            for r in by_mail:
                 msg = _message(
                     settings,
                     to=str(r.email),
@@ -180,21 +250,60 @@ def send_followups(
                 )
                 try:
                     smtp.send_message(msg)
-                    sent.append(r.id)
+                    sent[r.id] = "email"
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
                     failed += 1
+    by_sms = [r for r in routed if routes[r.id] == "sms"]
+    deliveries = []
+    if by_sms:
+        deliveries = get_channel("sms", chs).send(
+            [
+                Message(
+                    to=str(r.phone),
+                    text=_sms_text(
+                        link=personal_link(settings.base_url, tokens[r.invitation_id]),
+                        case_id=r.case_id,
+                    ),
+                    customer_id=r.customer_id,
+                    reference=f"case-{r.case_id}-followup-{r.id}",
+                )
+                for r in by_sms
+            ]
+        )
+        for r, d in zip(by_sms, deliveries, strict=True):
+            if d.sent:
+                sent[r.id] = "sms"
+            else:
+                failed += 1
     with store.session() as s:
+        if deliveries:
+            log_deliveries(s, "sms", deliveries, purpose="survey")
         if sent:
-            s.execute(update(CaseFollowUp).where(CaseFollowUp.id.in_(sent)).values(sent_at=at))
-            for r in with_email:
+            s.execute(
+                update(CaseFollowUp).where(CaseFollowUp.id.in_(list(sent))).values(sent_at=at)
+            )
+            for r in routed:
                 if r.id in sent:
-                    _event(s, r.case_id, EventKind.FOLLOWUP_SENT, actor=None, at=at)
+                    _event(
+                        s,
+                        r.case_id,
+                        EventKind.FOLLOWUP_SENT,
+                        actor=None,
+                        at=at,
+                        data={"channel": sent[r.id]},
+                    )
             s.execute(
                 update(Invitation)
-                .where(Invitation.id.in_([r.invitation_id for r in with_email if r.id in sent]))
+                .where(Invitation.id.in_([r.invitation_id for r in routed if r.id in sent]))
                 .values(sent_at=at, status=InvitationStatus.SENT)
             )
-    return SendCounts(sent=len(sent), no_email=len(no_mail), failed=failed)
+    return SendCounts(
+        sent=len(sent),
+        no_email=len(no_contact) - no_consent,
+        failed=failed,
+        by_sms=sum(1 for v in sent.values() if v == "sms"),
+        no_consent=no_consent,
+    )
 
 
 def collect_answers(session: Session, *, now: datetime | None = None) -> dict[str, int]:

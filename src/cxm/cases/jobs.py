@@ -6,7 +6,14 @@ clock warnings and escalations (each once, by a guarded UPDATE), follow-up sends
 with a lease, so two workers never send the same one) and the closing of unanswered
 follow-ups. Each step is idempotent, so a pass redone after a crash repeats nothing.
 
-Enqueue it every minute with a key naming the minute, e.g. from cron:
+``responses.completed`` is the outbox row every completed survey answer writes in its own
+transaction (both save paths of :mod:`cxm.surveys.responses`): a worker claims these in
+batches and runs the case rules on just those answers, so a detractor's case opens seconds
+after the answer, without waiting for a sweep. The sweep stays as the safety net (answers
+loaded in bulk, rules loaded later, a worker that was down); the unique key of each case
+makes the two meet without a second case.
+
+Enqueue the sweep every minute with a key naming the minute, e.g. from cron:
 ``cxm jobs enqueue cases.sweep --key cases.sweep:$(date +%Y%m%d%H%M)``.
 """
 
@@ -17,7 +24,10 @@ from typing import Any
 
 from cxm.jobs.registry import JobContext, job
 
-__all__ = ["sweep_job"]
+__all__ = ["ANSWER_JOB", "answers_job", "case_texts_job", "sweep_job"]
+
+#: The outbox row of a completed survey answer (payload ``response_id``).
+ANSWER_JOB = "responses.completed"
 
 
 @job("cases.sweep", atomic=False, max_attempts=3, retry_base_s=30.0)
@@ -26,3 +36,22 @@ def sweep_job(ctx: JobContext) -> dict[str, Any]:
     from cxm.cases.worker import sweep
 
     return asdict(sweep(ctx.store, ctx.settings, worker=ctx.worker))
+
+
+@job(ANSWER_JOB, atomic=True, max_attempts=5, retry_base_s=5.0, batch=200)
+def answers_job(ctx: JobContext) -> dict[str, int]:
+    """The case rules on the answers of this batch of outbox rows; the cases commit with
+    the jobs' ``done`` (a worker that lost its lease leaves none behind)."""
+    from cxm.cases.rules import rules_on_responses
+
+    ids = [int(p["response_id"]) for p in ctx.payloads or (ctx.payload,)]
+    return rules_on_responses(ctx.tx, ids)
+
+
+@job("cases.texts", atomic=True, max_attempts=5, retry_base_s=5.0, batch=100)
+def case_texts_job(ctx: JobContext) -> int:
+    """Case texts and notes read on arrival by the text pipeline (sentiment, faults,
+    emotions, themes, personal data masked), saved where the text analytics read them."""
+    from cxm.cases.texts import classify_arrived
+
+    return classify_arrived(ctx.tx, ctx.payloads or (ctx.payload,))

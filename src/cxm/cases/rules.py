@@ -38,7 +38,7 @@ from cxm.i18n import _, current_language
 from cxm.surveys.invitations import as_utc
 from cxm.surveys.models import Answer, Invitation, InvitationKind, Response
 
-__all__ = ["RuleSetDef", "evaluate", "load_rules", "run_rules"]
+__all__ = ["RuleSetDef", "evaluate", "load_rules", "rules_on_responses", "run_rules"]
 
 #: Answers completed this long before the last pass are looked at again (late commits).
 OVERLAP = timedelta(hours=1)
@@ -243,50 +243,48 @@ def _segments(session: Session, customer_ids: Iterable[int]) -> dict[int, set[st
     return out
 
 
-def run_rules(
-    session: Session, *, now: datetime | None = None, since: datetime | None = None
+def _response_rows(session: Session, *conditions: Any) -> list[Any]:
+    return list(
+        session.execute(
+            select(Response.id, Response.customer_id, Response.completed_at)
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .where(
+                Response.completed_at.is_not(None),
+                Response.customer_id.is_not(None),
+                Invitation.kind != InvitationKind.FOLLOWUP,
+                *conditions,
+            )
+            .order_by(Response.completed_at)
+        ).all()
+    )
+
+
+def _open_for(
+    session: Session, rules: RuleSetDef, responses: Sequence[Any], *, at: datetime
 ) -> dict[str, int]:
-    """Check answers completed since the last pass against the current rules and open a
-    case for each hit (exactly once per rule and response)."""
+    """Evaluate ``rules`` on ``responses`` (id, customer_id, completed_at) and open a case
+    per hit, each exactly once by its ``rule:<name>:response:<id>`` key."""
     from cxm.cases.service import open_cases_bulk
 
-    at = now or datetime.now(UTC)
-    ruleset = current_rules(session)
-    if ruleset is None:
-        return {"checked": 0, "opened": 0, "existing": 0}
-    rules = RuleSetDef.model_validate(ruleset.definition)
-    start = since or (ruleset.evaluated_until - OVERLAP)
-    responses = session.execute(
-        select(Response.id, Response.customer_id, Response.completed_at)
-        .join(Invitation, Invitation.id == Response.invitation_id)
-        .where(
-            Response.completed_at.is_not(None),
-            Response.completed_at > start,
-            Response.completed_at <= at,
-            Response.customer_id.is_not(None),
-            Invitation.kind != InvitationKind.FOLLOWUP,
-        )
-        .order_by(Response.completed_at)
-    ).all()
     counts = {"checked": len(responses), "opened": 0, "existing": 0}
     if not responses:
         return counts
     ids = [r.id for r in responses]
     answers: dict[int, dict[str, Any]] = {}
     texts: dict[int, list[str]] = {}
-    for rid, code, number, text, choices in session.execute(
-        select(
-            Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
-        ).where(Answer.response_id.in_(ids), Answer.dont_know.is_(False))
-    ):
-        # A single choice is stored as its code in ``text``: it counts as a choice here.
-        chosen = list(choices or ()) or ([text] if text and number is None else [])
-        answers.setdefault(rid, {})[code] = (number, chosen)
-        if text:
-            texts.setdefault(rid, []).append(text)
+    for start in range(0, len(ids), 5000):
+        for rid, code, number, text, choices in session.execute(
+            select(
+                Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
+            ).where(Answer.response_id.in_(ids[start : start + 5000]), Answer.dont_know.is_(False))
+        ):
+            # A single choice is stored as its code in ``text``: it counts as a choice here.
+            chosen = list(choices or ()) or ([text] if text and number is None else [])
+            answers.setdefault(rid, {})[code] = (number, chosen)
+            if text:
+                texts.setdefault(rid, []).append(text)
     segments = _segments(session, {r.customer_id for r in responses})
     lang = current_language()
-    latest = ruleset.evaluated_until
     specs: list[dict[str, Any]] = []
     for r in responses:
         for rule, reason in evaluate(
@@ -309,8 +307,64 @@ def run_rules(
                     "response_id": r.id,
                 }
             )
+    # Keys already opened are left out before writing: a pass that finds nothing new only
+    # reads (on SQLite it then never takes the database's write lock).
+    from cxm.cases.models import Case
+
+    keys = [x["source_key"] for x in specs]
+    known: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        known.update(
+            session.scalars(
+                select(Case.source_key).where(Case.source_key.in_(keys[start : start + 5000]))
+            )
+        )
+    fresh = [x for x in specs if x["source_key"] not in known]
+    opened, existing = open_cases_bulk(session, fresh, now=at)
+    counts["opened"], counts["existing"] = opened, existing + len(known)
+    return counts
+
+
+def rules_on_responses(
+    session: Session, response_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[str, int]:
+    """Check the given answers (just completed: the outbox's ``responses.completed`` jobs)
+    against the current rules and open their cases. Rules loaded after an answer was
+    completed do not apply to it (as in the sweep); a case that exists is not made again."""
+    at = now or datetime.now(UTC)
+    ruleset = current_rules(session)
+    ids = sorted({int(i) for i in response_ids})
+    if ruleset is None or not ids:
+        return {"checked": 0, "opened": 0, "existing": 0}
+    rules = RuleSetDef.model_validate(ruleset.definition)
+    responses: list[Any] = []
+    for start in range(0, len(ids), 5000):
+        responses += _response_rows(
+            session,
+            Response.id.in_(ids[start : start + 5000]),
+            Response.completed_at >= ruleset.loaded_at,
+        )
+    return _open_for(session, rules, responses, at=at)
+
+
+def run_rules(
+    session: Session, *, now: datetime | None = None, since: datetime | None = None
+) -> dict[str, int]:
+    """The safety net: check answers completed since the last pass against the current
+    rules and open a case for each hit (exactly once per rule and response). Answers saved
+    through the web are checked within seconds by the outbox; this catches the rest (bulk
+    loads, a worker that was down)."""
+    at = now or datetime.now(UTC)
+    ruleset = current_rules(session)
+    if ruleset is None:
+        return {"checked": 0, "opened": 0, "existing": 0}
+    rules = RuleSetDef.model_validate(ruleset.definition)
+    start = since or (ruleset.evaluated_until - OVERLAP)
+    responses = _response_rows(session, Response.completed_at > start, Response.completed_at <= at)
+    counts = _open_for(session, rules, responses, at=at)
+    latest = ruleset.evaluated_until
+    for r in responses:
         latest = max(as_utc(latest), as_utc(r.completed_at))
-    counts["opened"], counts["existing"] = open_cases_bulk(session, specs, now=at)
     ruleset.evaluated_until = latest
     session.flush()
     return counts

@@ -253,6 +253,10 @@ def open_case(
         to_status=CaseStatus.NEW.value,
         data={"source": case.source.value, "owner": owner_user_id, "team": team_id},
     )
+    if (text or "").strip():  # read and classified by a worker within seconds
+        from cxm.cases.texts import text_arrived
+
+        text_arrived(session, case.id)
     return case, True
 
 
@@ -360,17 +364,20 @@ def open_cases_bulk(
         )
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement with the rows as parameters (compiled once, cached; batched by the
+    # driver into multi-row INSERTs): a statement with the rows inlined as VALUES is
+    # compiled again for every count of rows, which cost more than the insert itself.
+    stmt = (
+        make(Case)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(Case.id, Case.source)
+    )
+    conn = session.connection()
     opened: list[Any] = []
     for k in range(0, len(rows), 2000):
-        stmt = (
-            make(Case)
-            .values(rows[k : k + 2000])
-            .on_conflict_do_nothing(index_elements=["source_key"])
-            .returning(Case.id, Case.source)
-        )
-        opened += session.execute(stmt).all()
+        opened += conn.execute(stmt, rows[k : k + 2000]).all()
     if opened:
-        session.execute(
+        conn.execute(
             insert(CaseEvent),
             [
                 {
@@ -478,14 +485,19 @@ def add_note(
     if not (note or "").strip():
         raise InputError(_("note: a note cannot be empty."))
     case = get_case(session, case_id)
-    _event(
-        session,
-        case.id,
-        EventKind.CONTACT if contact else EventKind.NOTE,
-        actor=actor_user_id,
+    event = CaseEvent(
+        case_id=case.id,
+        kind=EventKind.CONTACT if contact else EventKind.NOTE,
+        actor_user_id=actor_user_id,
         at=at,
         note=note.strip(),
+        data={},
     )
+    session.add(event)
+    session.flush()
+    from cxm.cases.texts import text_arrived
+
+    text_arrived(session, case.id, event.id)  # read and classified by a worker
     if contact and case.first_response_at is None:
         session.execute(
             update(Case)

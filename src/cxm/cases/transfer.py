@@ -284,6 +284,11 @@ def _write(session: Session, new: list[dict[str, Any]]) -> None:
             for i, r in zip(ids, rows, strict=True)
         ],
     )
+    from cxm.cases.texts import text_arrived
+
+    for i, r in zip(ids, rows, strict=True):
+        if (r.get("text") or "").strip():  # the complaint's words, read by a worker
+            text_arrived(session, i)
 
 
 EXPORT_COLUMNS = (

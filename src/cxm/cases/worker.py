@@ -203,11 +203,21 @@ def sweep(
         out.clocks = check_clocks(s, now=at)
     with store.session() as s:
         out.closed_unanswered = close_unanswered(s, now=at)
-    if settings.smtp_host:
+    from cxm.surveys.mail import channel_settings
+
+    if settings.smtp_host or channel_settings(settings).sms_url:
         counts = send_followups(store, settings, worker=worker, now=at)
-        out.sent = {"sent": counts.sent, "no_email": counts.no_email, "failed": counts.failed}
+        out.sent = {
+            "sent": counts.sent,
+            "by_sms": counts.by_sms,
+            "no_email": counts.no_email,
+            "no_consent": counts.no_consent,
+            "failed": counts.failed,
+        }
     else:
-        out.warnings.append(_("No SMTP server is set: follow-up surveys are not being sent."))
+        out.warnings.append(
+            _("No SMTP server or SMS gateway is set: follow-up surveys are not being sent.")
+        )
     warning = calendar_warning(at.date())
     if warning:
         out.warnings.append(warning)

@@ -26,16 +26,9 @@ VersionOpt = Annotated[
 
 
 def _user_id(session: Any, name: str) -> int | None:
-    if not name:
-        return None
-    from sqlalchemy import select
+    from cxm.cases.listing import staff_user_id
 
-    from cxm.accounts.models import StaffUser
-
-    uid = session.scalar(select(StaffUser.id).where(StaffUser.name == name))
-    if uid is None:
-        raise NotFound(_("No staff user {name}.", name=name))
-    return int(uid)
+    return staff_user_id(session, name)
 
 
 def create(
@@ -110,35 +103,30 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """List cases, most urgent deadline first."""
-    from sqlalchemy import or_, select
-
     from cxm.cases.codes import CaseStatus
-    from cxm.cases.models import Case
+    from cxm.cases.listing import find_cases
     from cxm.cases.service import case_summary
 
-    with open_store() as store, store.session() as s:
-        q = select(Case)
-        if status:
-            try:
-                q = q.where(Case.status.in_([CaseStatus(v) for v in status]))
-            except ValueError:
-                raise InputError(
-                    _(
-                        "--status: unknown value in {values}; allowed: {allowed}.",
-                        values=", ".join(status),
-                        allowed=", ".join(c.value for c in CaseStatus),
-                    )
-                ) from None
-        if owner:
-            q = q.where(Case.owner_user_id == _user_id(s, owner))
-        if team is not None:
-            q = q.where(Case.team_id == team)
-        if breaching:
-            q = q.where(
-                Case.status.not_in([CaseStatus.RESOLVED, CaseStatus.CLOSED]),
-                or_(Case.warned_at.is_not(None), Case.escalated_at.is_not(None)),
+    try:
+        statuses = [CaseStatus(v) for v in status or ()]
+    except ValueError:
+        raise InputError(
+            _(
+                "--status: unknown value in {values}; allowed: {allowed}.",
+                values=", ".join(status or ()),
+                allowed=", ".join(c.value for c in CaseStatus),
             )
-        rows = [case_summary(c) for c in s.scalars(q.order_by(Case.resolution_due).limit(limit))]
+        ) from None
+    with open_store() as store, store.session() as s:
+        found = find_cases(
+            s,
+            statuses=statuses,
+            owner_user_id=_user_id(s, owner) if owner else None,
+            team_id=team,
+            breaching=breaching,
+            limit=limit,
+        )
+        rows = [case_summary(c) for c in found]
     if as_json:
         print_json(rows)
         return
@@ -175,50 +163,10 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """One case with its whole history, recovery actions and follow-ups."""
-    from sqlalchemy import select
-
-    from cxm.cases.models import CaseFollowUp, RecoveryAction
-    from cxm.cases.service import case_summary, get_case
+    from cxm.cases.listing import case_record
 
     with open_store() as store, store.session() as s:
-        case = get_case(s, case_id)
-        out = case_summary(case)
-        out["history"] = [
-            {
-                "at": e.at,
-                "kind": e.kind.value,
-                "actor_user_id": e.actor_user_id,
-                "from": e.from_status,
-                "to": e.to_status,
-                "note": e.note,
-                "data": e.data,
-            }
-            for e in case.events
-        ]
-        out["recovery"] = [
-            {
-                "kind": r.kind.value,
-                "description": r.description,
-                "amount": r.amount,
-                "currency": r.currency,
-                "cost": r.cost,
-                "approved_by_user_id": r.approved_by_user_id,
-                "exception_rule": r.exception_rule,
-                "exception_reason": r.exception_reason,
-            }
-            for r in s.scalars(select(RecoveryAction).where(RecoveryAction.case_id == case_id))
-        ]
-        out["followups"] = [
-            {
-                "round": f.round,
-                "sent_at": f.sent_at,
-                "answered_at": f.answered_at,
-                "solved": f.solved,
-                "handling_csat": f.handling_csat,
-                "recommend": f.recommend,
-            }
-            for f in s.scalars(select(CaseFollowUp).where(CaseFollowUp.case_id == case_id))
-        ]
+        out = case_record(s, case_id)
     if as_json:
         print_json(out)
         return

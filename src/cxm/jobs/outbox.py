@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,11 @@ from cxm.jobs.models import Job, JobStatus
 from cxm.jobs.registry import get_job
 from cxm.store.base import utcnow
 
-__all__ = ["enqueue"]
+__all__ = ["ANSWER_COMPLETED", "answer_completed", "answer_completed_key", "enqueue"]
+
+#: The outbox row of a completed survey answer (payload ``response_id``), written in the
+#: answer's own transaction; its job is registered by :mod:`cxm.cases.jobs`.
+ANSWER_COMPLETED = "responses.completed"
 
 
 def _checked_payload(name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +34,7 @@ def _checked_payload(name: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def enqueue(
-    session: Session,
+    session: Session | Connection,
     name: str,
     payload: dict[str, Any] | None = None,
     *,
@@ -58,10 +62,26 @@ def enqueue(
     if key is None:
         stmt: Any = insert(Job).values(values).returning(Job.id)
         return int(session.execute(stmt).scalar_one())
-    dialect = session.get_bind().dialect.name
+    bind = session.get_bind() if isinstance(session, Session) else session
+    dialect = bind.dialect.name
     ins = postgresql.insert(Job) if dialect == "postgresql" else sqlite.insert(Job)
     stmt = ins.values(values).on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
     new_id = session.execute(stmt).scalar()
     if new_id is not None:
         return int(new_id)
     return int(session.execute(select(Job.id).where(Job.key == key)).scalar_one())
+
+
+def answer_completed_key(response_id: int) -> str:
+    return f"{ANSWER_COMPLETED}:{response_id}"
+
+
+def answer_completed(session: Session | Connection, response_id: int) -> int:
+    """The outbox row of answer ``response_id``, completed in ``session``'s transaction
+    (once per answer: the key makes a repeat add nothing)."""
+    return enqueue(
+        session,
+        ANSWER_COMPLETED,
+        {"response_id": int(response_id)},
+        key=answer_completed_key(response_id),
+    )

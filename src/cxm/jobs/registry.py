@@ -34,6 +34,9 @@ class JobContext:
     store: Store
     settings: Settings
     session: Session | None
+    #: For a batched job (``@job(..., batch=N)``): the payloads of every job claimed with
+    #: this one (this one's first), run together and marked done together.
+    payloads: tuple[dict[str, Any], ...] = ()
 
     @property
     def tx(self) -> Session:
@@ -50,6 +53,7 @@ class JobSpec:
     max_attempts: int
     retry_base_s: float
     retry_cap_s: float
+    batch: int = 1
 
     def backoff_s(self, attempts: int) -> float:
         """Seconds to wait before attempt ``attempts + 1``: doubling from the base, capped."""
@@ -66,17 +70,23 @@ def job(
     max_attempts: int = 5,
     retry_base_s: float = 10.0,
     retry_cap_s: float = 3600.0,
+    batch: int = 1,
 ) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
     """Register ``fn`` as the job ``name``. ``atomic`` jobs run in one transaction with
-    their ``done`` mark, so a job whose worker lost its lease leaves no effect behind."""
+    their ``done`` mark, so a job whose worker lost its lease leaves no effect behind.
+    ``batch`` > 1: a worker claims up to that many due jobs of this name at once and runs
+    ``fn`` once for all of them (``ctx.payloads``), so a stream of small jobs (one per
+    saved answer) costs a few transactions per batch instead of three per job."""
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
 
     def register(fn: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
         known = _REGISTRY.get(name)
         if known is not None and known.fn is not fn:
             raise ValueError(f"job {name!r} is already registered by {known.fn.__module__}")
-        _REGISTRY[name] = JobSpec(name, fn, atomic, max_attempts, retry_base_s, retry_cap_s)
+        _REGISTRY[name] = JobSpec(name, fn, atomic, max_attempts, retry_base_s, retry_cap_s, batch)
         return fn
 
     return register

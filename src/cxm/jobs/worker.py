@@ -16,8 +16,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
 from cxm.config import Settings
-from cxm.jobs.claim import ClaimedJob, begin_write, claim_next, finish, release, renew
+from cxm.jobs.claim import (
+    ClaimedJob,
+    begin_write,
+    claim_more,
+    claim_next,
+    finish_batch,
+    release,
+    renew,
+    settle_taken,
+    take_due,
+)
 from cxm.jobs.models import JobStatus
 from cxm.jobs.registry import JobContext, get_job, load_modules, registered
 from cxm.store import Store
@@ -53,11 +65,12 @@ class RunOutcome:
 
 
 class _Heartbeat(threading.Thread):
-    """Renews the lease every third of it while the job runs."""
+    """Renews the lease of every claimed job (a batch has several) every third of it while
+    the job runs; ``lost`` is set when any of them is no longer this worker's."""
 
-    def __init__(self, store: Store, claim: ClaimedJob, lease_s: float) -> None:
-        super().__init__(daemon=True, name=f"heartbeat-{claim.id}")
-        self.store, self.claim, self.lease_s = store, claim, lease_s
+    def __init__(self, store: Store, claims: list[ClaimedJob], lease_s: float) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{claims[0].id}")
+        self.store, self.claims, self.lease_s = store, claims, lease_s
         self.stopped = threading.Event()
         self.lost = threading.Event()
 
@@ -66,15 +79,17 @@ class _Heartbeat(threading.Thread):
             try:
                 with self.store.writing(), self.store.session() as s:
                     begin_write(s)
-                    if not renew(s, self.claim, now=utcnow(), lease_s=self.lease_s):
+                    now = utcnow()
+                    if not all(renew(s, c, now=now, lease_s=self.lease_s) for c in self.claims):
                         self.lost.set()
                         return
             except Exception:  # a failed beat is retried at the next; the lease may lapse
-                log.exception("heartbeat of job %s failed", self.claim.id)
+                log.exception("heartbeat of job %s failed", self.claims[0].id)
 
     def stop(self) -> None:
         self.stopped.set()
-        self.join()
+        if self.is_alive():
+            self.join()
 
 
 class Worker:
@@ -102,44 +117,118 @@ class Worker:
         if unknown:
             get_job(unknown[0])  # raises the clear "Unknown job" error
         self.names = list(names) if names else sorted(known)
+        #: Batched atomic jobs run in one transaction each batch (:meth:`_run_batch`);
+        #: every other job is claimed under a lease.
+        self.batched = [n for n in self.names if known[n].atomic and known[n].batch > 1]
+        self.leased_names = [n for n in self.names if n not in self.batched]
         self.stop_event = threading.Event()
         self.outcome = RunOutcome()
         self.errors: list[BaseException] = []
 
     def run_one(self, name: str) -> bool:
-        """Claim and run one due job as worker ``name``; ``False`` when none is due."""
+        """Claim and run one due job (or one batch of a batched job) as worker ``name``;
+        ``False`` when none is due."""
+        return self._run_one(name) != "none"
+
+    def _run_one(self, name: str) -> str:
+        """``none`` (nothing due), ``part`` (a batch that was not full: the queue of its
+        kind is drained for now) or ``ran``."""
+        drained = False
+        for batched in self.batched:
+            ran = self._run_batch(name, batched)
+            if ran == "ran":
+                return ran
+            drained = drained or ran == "part"
+        ran = self._run_claimed(name)
+        return "part" if ran == "none" and drained else ran
+
+    def _run_batch(self, name: str, job_name: str) -> str:
+        """A batched atomic job: take up to its batch of due jobs, run them and mark them
+        done, all in one transaction (on failure: its effects undone, the jobs queued
+        again with back-off, or dead after their last attempt)."""
+        spec = get_job(job_name)
         with self.store.writing(), self.store.session() as s:
-            claim = claim_next(s, worker=name, now=utcnow(), lease_s=self.lease_s, names=self.names)
-        if claim is None:
-            return False
-        spec = get_job(claim.name)
-        beat = _Heartbeat(self.store, claim, self.lease_s)
+            begin_write(s)
+            taken = take_due(s, name=job_name, now=utcnow(), limit=spec.batch)
+            if not taken:
+                return "none"
+            first = taken[0]
+            ctx = JobContext(
+                job_id=first.id,
+                name=job_name,
+                payload=first.payload,
+                attempt=first.attempts + 1,
+                worker=name,
+                store=self.store,
+                settings=self.settings,
+                session=s,
+                payloads=tuple(t.payload for t in taken),
+            )
+            try:
+                with s.begin_nested():  # a failure undoes the batch's effects only
+                    spec.fn(ctx)
+            except Exception as exc:
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                counts = settle_taken(
+                    s,
+                    taken,
+                    now=utcnow(),
+                    error=error,
+                    retry_in_s=spec.backoff_s(first.attempts + 1),
+                )
+                log.warning("jobs %s… (%s) failed: %s", first.id, job_name, error)
+            else:
+                counts = settle_taken(s, taken, now=utcnow())
+        for what, n in counts.items():
+            for _i in range(n):
+                self.outcome.add(what)
+        return "part" if len(taken) < spec.batch else "ran"
+
+    def _run_claimed(self, name: str) -> str:
+        if not self.leased_names:
+            return "none"
+        with self.store.writing(), self.store.session() as s:
+            now = utcnow()
+            claim = claim_next(
+                s, worker=name, now=now, lease_s=self.lease_s, names=self.leased_names
+            )
+            if claim is None:
+                return "none"
+            spec = get_job(claim.name)
+            claims = [claim]
+            if spec.batch > 1:
+                claims += claim_more(s, claim, limit=spec.batch - 1, now=now)
+        beat = _Heartbeat(self.store, claims, self.lease_s)
         beat.start()
         try:
-            self._run(claim, name, beat)
-            self.outcome.add("done")
+            self._run(claims, name, beat)
+            for _c in claims:
+                self.outcome.add("done")
         except LeaseLost:
-            self.outcome.add("lost")
+            for _c in claims:
+                self.outcome.add("lost")
             log.warning("job %s (%s): lease lost, effects rolled back", claim.id, claim.name)
         except Exception as exc:
             beat.stop()
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             with self.store.writing(), self.store.session() as s:
                 begin_write(s)
-                status = release(
-                    s,
-                    claim,
-                    now=utcnow(),
-                    error=error,
-                    retry_in_s=spec.backoff_s(claim.attempts),
-                )
-            self.outcome.add("dead" if status == JobStatus.DEAD else "retried")
+                for c in claims:
+                    status = release(
+                        s,
+                        c,
+                        now=utcnow(),
+                        error=error,
+                        retry_in_s=spec.backoff_s(c.attempts),
+                    )
+                    self.outcome.add("dead" if status == JobStatus.DEAD else "retried")
             log.warning("job %s (%s) failed: %s", claim.id, claim.name, error)
         finally:
             beat.stop()
-        return True
+        return "part" if spec.batch > 1 and len(claims) < spec.batch else "ran"
 
-    def _run(self, claim: ClaimedJob, name: str, beat: _Heartbeat) -> None:
+    def _run(self, claims: list[ClaimedJob], name: str, beat: _Heartbeat) -> None:
+        claim = claims[0]
         spec = get_job(claim.name)
 
         def ctx(session: object) -> JobContext:
@@ -152,7 +241,11 @@ class Worker:
                 store=self.store,
                 settings=self.settings,
                 session=session,  # type: ignore[arg-type]
+                payloads=tuple(c.payload for c in claims),
             )
+
+        def finish_all(s: Session) -> bool:
+            return finish_batch(s, claims, now=utcnow())
 
         if spec.atomic:
             # On SQLite the job holds the write lock from its first statement (no stale
@@ -160,30 +253,33 @@ class Worker:
             with self.store.writing(), self.store.session() as s:
                 begin_write(s)
                 spec.fn(ctx(s))
-                if beat.lost.is_set() or not finish(s, claim, now=utcnow()):
+                if beat.lost.is_set() or not finish_all(s):
                     raise LeaseLost(claim.id)
             return
         spec.fn(ctx(None))
         beat.stop()
         with self.store.writing(), self.store.session() as s:
             begin_write(s)
-            if not finish(s, claim, now=utcnow()):
+            if not finish_all(s):
                 raise LeaseLost(claim.id)
 
     def _loop(self, index: int, *, once: bool) -> None:
         name = worker_name(index)
         while not self.stop_event.is_set():
             try:
-                ran = self.run_one(name)
+                ran = self._run_one(name)
             except Exception as exc:  # the database went away: wait and try again
                 if once:
                     self.errors.append(exc)
                     return
                 log.exception("worker %s could not claim a job", name)
-                ran = False
-            if not ran:
-                if once:
-                    return
+                ran = "none"
+            if ran == "none" and once:
+                return
+            if ran != "ran" and not once:
+                # Nothing due, or a batch that drained its queue: wait, so the next batch
+                # gathers what arrives meanwhile (one short transaction per poll, not per
+                # answer, while answers stream in).
                 self.stop_event.wait(self.poll_s)
 
     def run(self, *, once: bool = False, on_start: Callable[[], None] | None = None) -> RunOutcome:

@@ -28,6 +28,8 @@ from sqlalchemy.exc import DBAPIError
 
 from cxm.errors import NotFound
 from cxm.i18n import _
+from cxm.jobs.models import Job, JobStatus
+from cxm.jobs.outbox import ANSWER_COMPLETED, answer_completed
 from cxm.store import Store
 from cxm.surveys.answering import (
     ADD_ANSWERS,
@@ -150,6 +152,8 @@ class _CoreFirstSave:
         if values:
             self.conn.execute(ADD_ANSWERS, answer_rows(int(rid), values))
         self.conn.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": _status(completed)})
+        if completed:  # the outbox row, in the same transaction
+            answer_completed(self.conn, int(rid))
         return int(rid)
 
 
@@ -157,7 +161,9 @@ def _postgres_write() -> str:
     # The answers come as one JSON array (cheaper to send than one array per column), so
     # one statement, prepared once per connection by psycopg, serves pages with any number
     # of answers. The answers and the status are written only when the claim inserted a
-    # row: on a conflict nothing at all is written.
+    # row: on a conflict nothing at all is written. A completed answer's outbox row (the
+    # job that runs the case rules on it) is one more INSERT of the same statement, so it
+    # commits with the answer or not at all, at no extra round trip.
     columns = _RESPONSE_COLUMNS
     statement = text(
         f"""
@@ -176,6 +182,14 @@ def _postgres_write() -> str:
         ), status AS (
             UPDATE {INVITATIONS.name} SET status = :status, updated_at = :updated_at
             WHERE id = :invitation_id AND EXISTS (SELECT FROM claimed)
+        ), outbox AS (
+            INSERT INTO {Job.__tablename__} (name, payload, key, status, run_at, attempts,
+                max_attempts, created_at, updated_at)
+            SELECT CAST(:job_name AS VARCHAR), jsonb_build_object('response_id', claimed.id),
+                CAST(:job_name AS VARCHAR) || ':' || claimed.id, :job_status, :updated_at, 0,
+                :job_attempts, :updated_at, :updated_at
+            FROM claimed WHERE CAST(:job AS BOOLEAN)
+            ON CONFLICT (key) DO NOTHING
         )
         SELECT id FROM claimed
         """
@@ -186,6 +200,11 @@ def _postgres_write() -> str:
 _PSYCOPG = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 _LOOKUP_SQL = LOOKUP.compile(dialect=_PSYCOPG)
 _WRITE_SQL = _postgres_write()
+_JOB_PARAMS = {
+    "job_name": ANSWER_COMPLETED,
+    "job_status": JobStatus.QUEUED.value,
+    "job_attempts": 5,  # the job's max_attempts (checked against its registration in a test)
+}
 _DEFINITION_SQL = f"SELECT definition FROM {VERSIONS.name} WHERE id = %(id)s"
 
 
@@ -277,6 +296,8 @@ class _PostgresFirstSave:
                     ]
                 ),
                 "status": _status(completed),
+                "job": completed,
+                **_JOB_PARAMS,
             },
         )
         row = self.cursor.fetchone()

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError, InputError
 from cxm.i18n import _
+from cxm.jobs.outbox import answer_completed
 from cxm.store import Store
 from cxm.store.base import utcnow
 from cxm.surveys.answering import (
@@ -257,6 +258,8 @@ def save_page(
     if completing or created:
         status = InvitationStatus.COMPLETED if completing else InvitationStatus.STARTED
         session.execute(SET_STATUS, {"b_id": found.invitation_id, "b_status": status.value})
+    if completing:  # the outbox row: the case rules run on this answer within seconds
+        answer_completed(session, response_id)
     return SaveResult(response_id, completing, next_page)
 
 

@@ -35,7 +35,10 @@ class TextEntry(TimestampMixin, Base):
     staff coded (on the case form or in the coding screen); NULL when nobody coded it."""
 
     __tablename__ = "text_entries"
-    __table_args__ = (Index("ix_text_entries_customer_time", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_text_entries_customer_time", "customer_id", "occurred_at"),
+        Index("ix_text_entries_case_id", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[TextSource] = mapped_column(code_enum(TextSource, "text_source", length=32))
@@ -48,3 +51,9 @@ class TextEntry(TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     staff_labels: Mapped[list[str] | None] = mapped_column(_json_or_null())
     coded_by: Mapped[str | None] = mapped_column(String(200))
+    #: The case whose text or note this is (source ``case``).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    #: What the text pipeline read when the text arrived (see :mod:`cxm.cases.texts`);
+    #: NULL until a worker read it.
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(_json_or_null())
+    analysed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,7 @@ from cxm.text.analysis import Analyzer
 from cxm.text.classifier import LabelModel, train_label_model
 from cxm.text.lexicon import EMOTIONS, FAULTS
 from cxm.text.pii import PiiMasker
-from cxm.text.sources import collect_texts, customer_names
+from cxm.text.sources import arrival_counts, collect_texts, customer_names
 from cxm.text.summary import overview, text_report
 
 __all__ = ["MIN_CODED", "analyse_posted", "what_customers_say"]
@@ -77,6 +77,7 @@ def what_customers_say(
     )
     summary = overview(analysed, sentiment_metrics=analyzer.sentiment.metrics)
     summary["faults_and_emotions_by"] = staff_model or {"method": "lexicon"}
+    summary["arrived"] = arrival_counts(session)  # case texts read by the worker on arrival
     return {
         "overview": summary,
         "sources": {str(k): int(v) for k, v in frame["source"].value_counts().items()},

@@ -25,7 +25,14 @@ from cxm.i18n import _
 from cxm.text.classifier import parse_labels
 from cxm.text.models import TextEntry, TextSource
 
-__all__ = ["COLUMNS", "add_text_entries", "code_text_entry", "collect_texts", "customer_names"]
+__all__ = [
+    "COLUMNS",
+    "add_text_entries",
+    "arrival_counts",
+    "code_text_entry",
+    "collect_texts",
+    "customer_names",
+]
 
 COLUMNS = (
     "source",
@@ -255,3 +262,17 @@ def collect_texts(session: Session, *, sources: Iterable[str] | None = None) -> 
         lambda w: w.isoformat() if isinstance(w, datetime) else w
     )
     return frame[list(COLUMNS)]
+
+
+def arrival_counts(session: Session) -> dict[str, int]:
+    """Case texts read on arrival by the worker (``classified``) and those still waiting
+    for it (``waiting``); empty counts left out."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(TextEntry.analysed_at.is_not(None), func.count())
+        .where(TextEntry.case_id.is_not(None))
+        .group_by(TextEntry.analysed_at.is_not(None))
+    ).all()
+    counts = {"classified" if done else "waiting": int(n) for done, n in rows}
+    return {k: v for k, v in counts.items() if v}

@@ -5,18 +5,18 @@ the agent saw (a stale one is answered 409 with the case shown afresh)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
 
 from cxm.accounts import StaffUser
 from cxm.accounts.permissions import Capability
-from cxm.cases.access import check_visible, visible
-from cxm.cases.codes import CaseStatus, CaseType, Emotion, label
-from cxm.cases.models import Case, CaseFollowUp, RecoveryAction
+from cxm.cases.access import check_visible
+from cxm.cases.codes import CaseType, Emotion, label
+from cxm.cases.listing import VIEWS, followups_of, inbox_cases, recovery_of, staff_choices
 from cxm.cases.recovery import RecoverySpec, resolve_case
 from cxm.cases.service import (
     act,
@@ -28,6 +28,7 @@ from cxm.cases.service import (
     take_case,
 )
 from cxm.cases.states import TRANSITIONS, Action
+from cxm.cases.texts import accept_suggestion, case_texts
 from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.web.deps import DbSession
@@ -38,17 +39,10 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/staff/cases", tags=["case pages"], include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-VIEWS = ("mine", "team", "open", "breaching", "all")
 #: Agents act on their team's cases, leads on the teams they lead, managers in their unit.
 ActOnCases = Annotated[Grant, Require(Capability.ACT_ON_CASES, filters=True)]
 #: Opening a case: whoever the customer reached owns the problem, whatever their team.
 OpenCase = Annotated[Grant, Require(Capability.ACT_ON_CASES, shared=True)]
-_OPEN = [
-    CaseStatus.NEW,
-    CaseStatus.ACKNOWLEDGED,
-    CaseStatus.IN_PROGRESS,
-    CaseStatus.WAITING_ON_CUSTOMER,
-]
 
 
 def _view_label(view: str) -> str:
@@ -65,29 +59,18 @@ def _view_label(view: str) -> str:
 def inbox(
     request: Request, grant: ActOnCases, db: DbSession, view: str = "mine", q: str = ""
 ) -> Response:
-    from cxm.org.serving import in_teams
-
     user = grant.user
     view = view if view in VIEWS else "mine"
-    stmt = select(Case).where(visible(user.id, grant.team_ids))
-    if view == "team":
-        mine = frozenset({user.team_id}) if user.team_id is not None else frozenset()
-        stmt = stmt.where(Case.status.in_(_OPEN), in_teams(Case.team_id, Case.customer_id, mine))
-    elif view == "mine":
-        stmt = stmt.where(Case.owner_user_id == user.id, Case.status.in_(_OPEN))
-    elif view == "open":
-        stmt = stmt.where(Case.status.in_(_OPEN))
-    elif view == "breaching":
-        stmt = stmt.where(
-            Case.status.in_(_OPEN), or_(Case.warned_at.is_not(None), Case.escalated_at.is_not(None))
-        )
-    if q.strip():
-        stmt = stmt.where(Case.subject.contains(q.strip()[:100]))
     now = datetime.now(UTC)
-    rows = [
-        case_summary(c, now)
-        for c in db.scalars(stmt.order_by(Case.resolution_due, Case.id).limit(200))
-    ]
+    found = inbox_cases(
+        db,
+        user_id=user.id,
+        user_team_id=user.team_id,
+        team_ids=grant.team_ids,
+        view=view,
+        search=q,
+    )
+    rows = [case_summary(c, now) for c in found]
     for r in rows:
         r["type_label"] = label(r["type"])
         r["status_label"] = label(r["status"])
@@ -138,15 +121,9 @@ def _case_page(
     case = get_case(db, case_id)
     summary = case_summary(case)
     actions = sorted(a.value for (s, a) in TRANSITIONS if s == case.status and a != Action.RESOLVE)
-    recovery = list(db.scalars(select(RecoveryAction).where(RecoveryAction.case_id == case_id)))
-    followups = list(db.scalars(select(CaseFollowUp).where(CaseFollowUp.case_id == case_id)))
-    staff = list(
-        db.execute(
-            select(StaffUser.id, StaffUser.name)
-            .where(StaffUser.active.is_(True))
-            .order_by(StaffUser.name)
-        )
-    )
+    recovery = recovery_of(db, case_id)
+    followups = followups_of(db, case_id)
+    staff = staff_choices(db)
     return page(
         request,
         "staff/case.html",
@@ -165,6 +142,7 @@ def _case_page(
             "emotions": [(e.value, label(e)) for e in Emotion],
             "staff": staff,
             "customer": _customer_panel(request, user, db, case.customer_id),
+            "texts": case_texts(db, case_id),
             "error": error,
             "label": label,
         },
@@ -251,19 +229,31 @@ def case_page(request: Request, case_id: CaseId, grant: ActOnCases, db: DbSessio
     return _case_page(request, grant.user, db, case_id)
 
 
-def _after(
-    request: Request, grant: Grant, db: Any, case_id: int, work: Any, then: str = ""
+def _on_case(
+    request: Request,
+    grant: Grant,
+    db: Any,
+    case_id: int,
+    change: Callable[..., object],
+    *,
+    then: str = "",
+    **arguments: Any,
 ) -> Response:
-    """Run one change; on success back to the case (post/redirect/get), on a refusal the
-    case page again with the reason and nothing changed."""
-    user = grant.user
+    """The one shape of every form on a case: check the user may see it, make one change
+    (``change(db, case_id=…, **arguments)``, a case service), then back to the case
+    (post/redirect/get) or to ``then``; a refusal shows the case again with the reason and
+    nothing changed."""
+    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
     try:
         with db.begin_nested():  # a refusal undoes this change only
-            work()
+            change(db, case_id=case_id, **arguments)
     except CXMError as exc:
         db.expire_all()
-        return _case_page(request, user, db, case_id, error=exc.message, status=exc.status)
+        return _case_page(request, grant.user, db, case_id, error=exc.message, status=exc.status)
     return RedirectResponse(then or f"/staff/cases/{case_id}", status_code=303)
+
+
+Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
 
 
 @router.post("/{case_id}/act", response_class=HTMLResponse)
@@ -273,42 +263,27 @@ def act_submit(
     grant: ActOnCases,
     db: DbSession,
     action: Annotated[str, Form(max_length=32)],
-    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    version: Version,
     note: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
-    return _after(
+    return _on_case(
         request,
         grant,
         db,
         case_id,
-        lambda: act(
-            db,
-            case_id=case_id,
-            action=action,
-            version=version,
-            actor_user_id=grant.user.id,
-            note=note or None,
-        ),
+        act,
+        action=action,
+        version=version,
+        actor_user_id=grant.user.id,
+        note=note or None,
     )
 
 
 @router.post("/{case_id}/take", response_class=HTMLResponse)
 def take_submit(
-    request: Request,
-    case_id: CaseId,
-    grant: ActOnCases,
-    db: DbSession,
-    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    request: Request, case_id: CaseId, grant: ActOnCases, db: DbSession, version: Version
 ) -> Response:
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
-    return _after(
-        request,
-        grant,
-        db,
-        case_id,
-        lambda: take_case(db, case_id=case_id, version=version, user_id=grant.user.id),
-    )
+    return _on_case(request, grant, db, case_id, take_case, version=version, user_id=grant.user.id)
 
 
 @router.post("/{case_id}/note", response_class=HTMLResponse)
@@ -320,15 +295,15 @@ def note_submit(
     note: Annotated[str, Form(max_length=20_000)] = "",
     contact: Annotated[bool, Form()] = False,
 ) -> Response:
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
-    return _after(
+    return _on_case(
         request,
         grant,
         db,
         case_id,
-        lambda: add_note(
-            db, case_id=case_id, actor_user_id=grant.user.id, note=note, contact=contact
-        ),
+        add_note,
+        actor_user_id=grant.user.id,
+        note=note,
+        contact=contact,
     )
 
 
@@ -338,25 +313,21 @@ def handover_submit(
     case_id: CaseId,
     grant: ActOnCases,
     db: DbSession,
-    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    version: Version,
     reason: Annotated[str, Form(max_length=2000)] = "",
     to_user: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
-    return _after(
+    return _on_case(
         request,
         grant,
         db,
         case_id,
-        lambda: hand_over(
-            db,
-            case_id=case_id,
-            version=version,
-            actor_user_id=grant.user.id,
-            reason=reason,
-            to_user_id=to_user,
-        ),
+        hand_over,
         then="/staff/cases?view=mine",  # the case is someone else's now
+        version=version,
+        actor_user_id=grant.user.id,
+        reason=reason,
+        to_user_id=to_user,
     )
 
 
@@ -366,7 +337,7 @@ def resolve_submit(
     case_id: CaseId,
     grant: ActOnCases,
     db: DbSession,
-    version: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    version: Version,
     apology: Annotated[str, Form(max_length=2000)] = "",
     correction: Annotated[str, Form(max_length=2000)] = "",
     compensation: Annotated[str, Form(max_length=32)] = "",
@@ -389,20 +360,41 @@ def resolve_submit(
                 compensation_kind=compensation_kind or None,
             )
         )
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
-    return _after(
+    return _on_case(
         request,
         grant,
         db,
         case_id,
-        lambda: resolve_case(
-            db,
-            case_id=case_id,
-            version=version,
-            actor_user_id=grant.user.id,
-            recovery=specs,
-            note=note or None,
-            emotion_out=emotion_out or None,
-            approved_by_user_id=approved_by,
-        ),
+        resolve_case,
+        version=version,
+        actor_user_id=grant.user.id,
+        recovery=specs,
+        note=note or None,
+        emotion_out=emotion_out or None,
+        approved_by_user_id=approved_by,
+    )
+
+
+@router.post("/{case_id}/accept", response_class=HTMLResponse)
+def accept_submit(
+    request: Request,
+    case_id: CaseId,
+    grant: ActOnCases,
+    db: DbSession,
+    version: Version,
+    entry: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    faults: Annotated[list[str] | None, Form(max_length=7)] = None,
+    emotion: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    return _on_case(
+        request,
+        grant,
+        db,
+        case_id,
+        accept_suggestion,
+        entry_id=entry,
+        version=version,
+        actor_user_id=grant.user.id,
+        faults=faults or [],
+        emotion=emotion,
     )

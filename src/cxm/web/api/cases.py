@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
 
 from cxm.accounts.permissions import Capability
-from cxm.cases.access import check_visible, visible
+from cxm.cases.access import check_visible
 from cxm.cases.codes import CaseStatus, CaseType, Emotion, Priority, ServiceFault
+from cxm.cases.listing import find_cases
 from cxm.cases.models import Case
 from cxm.cases.recovery import RecoverySpec, resolve_case
 from cxm.cases.service import act, add_note, case_summary, get_case, hand_over, open_case
@@ -172,21 +172,18 @@ def list_cases(
 ) -> list[CaseOut]:
     """Cases, the nearest resolution deadline first."""
     user = grant.user
-    q = select(Case).where(visible(user.id, grant.team_ids))
-    if status:
-        q = q.where(Case.status.in_(status))
-    if mine:
-        q = q.where(Case.owner_user_id == user.id)
-    if owner_user_id is not None:
-        q = q.where(Case.owner_user_id == owner_user_id)
-    if team_id is not None:
-        q = q.where(Case.team_id == team_id)
-    if breaching:
-        q = q.where(
-            Case.status.not_in([CaseStatus.RESOLVED, CaseStatus.CLOSED]),
-            or_(Case.warned_at.is_not(None), Case.escalated_at.is_not(None)),
-        )
-    rows = db.scalars(q.order_by(Case.resolution_due, Case.id).offset(offset).limit(limit))
+    if mine and owner_user_id not in (None, user.id):
+        return []  # mine and another owner: none
+    rows = find_cases(
+        db,
+        viewer=(user.id, grant.team_ids),
+        statuses=status,
+        owner_user_id=user.id if mine else owner_user_id,
+        team_id=team_id,
+        breaching=breaching,
+        limit=limit,
+        offset=offset,
+    )
     return [_out(c) for c in rows]
 
 
