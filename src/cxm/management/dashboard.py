@@ -169,13 +169,32 @@ def _refresh(store: Store, key: tuple[Any, ...], definition: str, team_ids: Any,
             _running.discard(key)
 
 
+def _start_refresh(
+    store: Store, key: tuple[Any, ...], definition: str, teams: Any, fp: Any
+) -> None:
+    """Compute in a thread unless one already computes this key (the caller holds the lock)."""
+    if key in _running:
+        return
+    _running.add(key)
+    threading.Thread(
+        target=_refresh, args=(store, key, definition, teams, fp), name="cxm-dashboard", daemon=True
+    ).start()
+
+
 def analyses(
-    store: Store, session: Session, *, definition: str, team_ids: Collection[int] | None
-) -> Analyses:
+    store: Store,
+    session: Session,
+    *,
+    definition: str,
+    team_ids: Collection[int] | None,
+    wait: bool = True,
+) -> Analyses | None:
     """The KPI report and the top of the priority list for ``definition`` over the
     customers ``team_ids`` serve (None: the whole company; the priority list is company
     wide, so it is given only then). A kept result is returned while the data are unchanged;
-    a stale one is returned with ``fresh`` False while a new one is computed beside."""
+    a stale one is returned with ``fresh`` False while a new one is computed beside. With
+    nothing kept, ``wait`` computes it now; otherwise it is computed beside and None says
+    "not ready yet" (a page answers at once and asks to come back)."""
     teams = None if team_ids is None else frozenset(team_ids)
     key = (str(store.engine.url), definition, teams)
     fp = _fingerprint(session)
@@ -184,16 +203,12 @@ def analyses(
         if kept is not None and kept.fingerprint == fp:
             return kept
         if kept is not None:
-            if key not in _running:
-                _running.add(key)
-                threading.Thread(
-                    target=_refresh,
-                    args=(store, key, definition, teams, fp),
-                    name="cxm-dashboard",
-                    daemon=True,
-                ).start()
+            _start_refresh(store, key, definition, teams, fp)
             kept.fresh = False
             return kept
+        if not wait:
+            _start_refresh(store, key, definition, teams, fp)
+            return None
     result = _compute(store, definition, teams, fp)
     with _lock:
         _keep(key, result)

@@ -245,19 +245,23 @@ def dashboard(
             }
         )
         if definition is not None and answered:
-            result = analyses(store, db, definition=definition, team_ids=reports.team_ids)
-            panel = _kpi_panel(result, chosen[1] if chosen else None)
-            context.update(panel)
-            context.update(
-                {
-                    "computed_at": result.computed_at,
-                    "fresh": result.fresh,
-                    "analysis_errors": result.errors,
-                    "priorities": _priorities(result, money),
-                    "priorities_note": result.priorities_note,
-                    "money": money,
-                }
+            result = analyses(
+                store, db, definition=definition, team_ids=reports.team_ids, wait=False
             )
+            if result is None:  # being worked out beside: the page comes back by itself
+                context["pending"] = True
+            else:
+                context.update(_kpi_panel(result, chosen[1] if chosen else None))
+                context.update(
+                    {
+                        "computed_at": result.computed_at,
+                        "fresh": result.fresh,
+                        "analysis_errors": result.errors,
+                        "priorities": _priorities(result, money),
+                        "priorities_note": result.priorities_note,
+                        "money": money,
+                    }
+                )
     if cases is not None:
         alerts = case_alerts(db, user_id=user.id, team_ids=cases.team_ids, now=now)
         total, detractors = detractors_awaiting(
