@@ -115,3 +115,18 @@ def test_a_contact_edit_is_saved_and_audited_without_the_values(client, store, s
         assert "wang@example.cn" not in str(entry.after)
     page = client.get(r.headers["location"], headers=staff["alice"])
     assert "Saved: Phone, E-mail, Preferences." in page.text
+
+
+def test_the_name_limit_applies_after_the_scope(store, staff) -> None:
+    """dave serves C3 and C4: his first hit for "Kunde" is Kunde 3, not an empty page
+    because Kunde 0 (not his) came first by name."""
+    from cxm.accounts.models import StaffUser
+    from cxm.accounts.permissions import Capability
+    from cxm.customers.search import search_customers
+    from cxm.web.permissions import grant_for
+
+    with store.session() as s:
+        dave = s.scalar(select(StaffUser).where(StaffUser.name == "dave"))
+        grant = grant_for(s, dave, Capability.SEE_PERSONAL_DATA)
+        hits = search_customers(s, "Kunde", user_id=dave.id, team_ids=grant.team_ids, limit=1)
+    assert [h.external_id for h in hits] == ["C3"]

@@ -77,10 +77,12 @@ def search_customers(
     if not q:
         return []
     c = Customer
-    # The name branch is limited inside a subquery: SQLite takes no LIMIT in a UNION member.
+    # The name branch is limited inside a subquery (SQLite takes no LIMIT in a UNION
+    # member), after the scope: an agent's 50 are the first 50 of their own customers.
+    visible = visible_customers(user_id, team_ids)
     by_name = (
         select(c.id.label("id"))
-        .where(c.name >= q, c.name < q + "\uffff")
+        .where(c.name >= q, c.name < q + "\uffff", visible)
         .order_by(c.name)
         .limit(limit)
         .subquery()
@@ -98,7 +100,7 @@ def search_customers(
     ids = union(*branches).subquery()
     rows = session.execute(
         select(c.id, c.external_id, c.name, c.phone, c.email, c.region, c.status)
-        .where(c.id.in_(select(ids.c.id)), visible_customers(user_id, team_ids))
+        .where(c.id.in_(select(ids.c.id)), visible)
         .limit(limit * 2)
     ).all()
     exact = {q, q.lower()}
