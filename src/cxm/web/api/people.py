@@ -50,6 +50,8 @@ class LinkageOut(BaseModel):
     teams: int
     waves: list[str]
     links: list[dict[str, Any]]
+    #: The team-level PLS path model (ES → SQ → CS → LOY), or why it was not estimated.
+    path_model: dict[str, Any] | None = None
 
 
 def _out(t: Any) -> TeamIndexOut:
