@@ -89,7 +89,9 @@ def _check(panel: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def design(panel: pd.DataFrame, extra: pd.DataFrame) -> tuple[Array, Array, Array, list[str]]:
+def design(
+    panel: pd.DataFrame, extra: pd.DataFrame
+) -> tuple[Array, Array, npt.NDArray[np.int_], list[str]]:
     """``y``, the design matrix (``extra`` columns, then team dummies, then period dummies
     but the first) and the team codes of each row for clustering; column names."""
     teams = pd.Categorical(panel["team"])
@@ -161,12 +163,12 @@ def event_study(panel: pd.DataFrame, *, window: int = 4, confidence: float = 0.9
 
     data = _check(panel)
     offsets = (data["period"] - data["cohort"]).clip(-window, window)
-    columns: dict[str, Array] = {}
+    columns: dict[str, npt.NDArray[np.float64]] = {}
     kept: list[int] = []
     for e in range(-window, window + 1):
         if e == -1:
             continue
-        column = ((offsets == e) & data["cohort"].notna()).to_numpy(dtype=float)
+        column = np.asarray((offsets == e) & data["cohort"].notna(), dtype=np.float64)
         if column.any():
             columns[f"e{e}"] = column
             kept.append(e)

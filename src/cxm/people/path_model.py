@@ -229,16 +229,16 @@ def team_path_model(
     boot = bootstrap(model, resamples, indices=idx, bca=False, level=level, seed=seed)
     paths = [
         PathEstimate(
-            source=str(r.source),
-            target=str(r.target),
-            estimate=float(r.estimate),
-            se=float(r.se),
-            low=float(r.ci_low),
-            high=float(r.ci_high),
+            source=str(r["source"]),
+            target=str(r["target"]),
+            estimate=float(r["estimate"]),
+            se=float(r["se"]),
+            low=float(r["ci_low"]),
+            high=float(r["ci_high"]),
         )
-        for r in boot.paths.itertuples()
+        for r in boot.paths.to_dict("records")
     ]
-    total_row = boot.total_effects[
+    total_row: Any = boot.total_effects[
         (boot.total_effects["source"] == "ES") & (boot.total_effects["target"] == "LOY")
     ].iloc[0]
     total = PathEstimate(
@@ -297,7 +297,7 @@ def team_path_frame(
         lo = datetime.combine(start, time.min, tzinfo=UTC)
         hi = datetime.combine(end, time.min, tzinfo=UTC)
         team_of = func.coalesce(Response.team_id, Touchpoint.team_id)
-        service = dict(
+        service: dict[int, float] = dict(
             session.execute(
                 select(team_of, func.avg(Answer.number))
                 .select_from(Response)

@@ -699,7 +699,7 @@ def _cut_plan(
             below[up].add(node)
             up = parents[up]
     cache_key = (
-        str(session.get_bind().url),
+        str(session.get_bind().engine.url),
         found.id,
         len(rows),
         k,
