@@ -24,6 +24,7 @@ from cxm.web.cases_pages import router as case_pages_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
+from cxm.web.employee_respond import router as employee_respond_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_operations, install_security
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_security(app, settings)  # headers, body limits, one error renderer
     # Respondents' saves are the busiest route: matched first (each route tried costs).
     app.include_router(respond_router)
+    app.include_router(employee_respond_router)
     app.include_router(case_pages_router)
     app.include_router(staff_router)
     app.include_router(feedback_router)
