@@ -21,10 +21,10 @@ from cxm.store import Store
 from cxm.web.api import api_router
 from cxm.web.api.management import router as management_router
 from cxm.web.cases_pages import router as case_pages_router
+from cxm.web.employee_respond import router as employee_respond_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
 from cxm.web.reports import router as reports_router
-from cxm.web.employee_respond import router as employee_respond_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
 from cxm.web.security import install_operations, install_security
