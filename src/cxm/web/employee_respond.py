@@ -67,7 +67,7 @@ def _form(
 ) -> Response:
     lang: str = request.state.lang
     definition = link.definition
-    pages = []
+    pages: list[dict[str, Any]] = []
     for page in definition.pages:
         questions = [
             _question_view(
