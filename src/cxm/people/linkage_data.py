@@ -173,6 +173,8 @@ def linkage_document(
     from cxm.analytics.linkage import linkage
 
     frames = linkage_frames(session, csat_question=csat_question, minimum=minimum)
+    if frames.employee.empty:  # every team withheld: nothing to link (was a 500 on a page)
+        raise InputError(_("No team's employee result is shown yet."))
     result = linkage(frames.employee, frames.customers, resamples=resamples, mixed=mixed)
 
     def corr(c: Any) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from cxm.web.cases_pages import router as case_pages_router
 from cxm.web.employee_respond import router as employee_respond_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
+from cxm.web.people_pages import router as people_pages_router
 from cxm.web.reports import router as reports_router
 from cxm.web.respond import render_fixed_pages
 from cxm.web.respond import router as respond_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_operations(app)  # /healthz, /readyz, /metrics, request ids
     app.include_router(standards_pages_router)
     app.include_router(text_pages_router)
+    app.include_router(people_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"], response_model=Health)
