@@ -126,7 +126,7 @@ def people_workspace(
     if employee_results_company:
         out["cuts"] = [
             asdict(attribute_cuts(session, wave=wave.id, attribute=a, minimum=minimum))
-            for a in wave.attributes or []
+            for a in (wave.attributes or [] if result.company.shown else [])
         ]
         if with_linkage:
             from cxm.errors import InputError
