@@ -720,6 +720,8 @@ def _cut_plan(
         plan = suppress_cuts(
             groups, weights, fixed=[("team", n) for n in tree.published], minimum=k
         )
+        if len(_PLANS) >= 32:  # a long-running server keeps only recent plans
+            _PLANS.pop(next(iter(_PLANS)))
         _PLANS[cache_key] = plan
     return plan, atoms, below, of_respondent, tree
 
