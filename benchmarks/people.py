@@ -4,7 +4,9 @@ Simulates an employee index per team (the mean of its 40 employees' answers, 0�
 customers whose CSAT, NPS, churn, complaints and profit depend weakly on their team's index,
 then times :func:`cxm.analytics.linkage.linkage` without the mixed model (aggregation, five
 outcomes × Pearson, Spearman and the lagged view, 2,000 BCa resamples each) and, separately,
-the MixedLM of CSAT on the customers of one period. Prints the figures and the load average.
+the MixedLM of CSAT on the customers of one period, and the team-level PLS path model
+(employee satisfaction → service quality → CSAT → loyalty) with 2,000 team-cluster
+resamples. Prints wall and CPU seconds and the load average.
 
     PYTHONPATH=src .venv/bin/python benchmarks/people.py [--customers 1000000] [--no-mixed]
 """
@@ -19,7 +21,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxm.analytics.linkage import linkage, mixed_model
+from cxm.analytics.linkage import linkage, mixed_model, team_outcomes
+from cxm.people.path_model import team_path_model
 
 
 def simulate(
@@ -83,6 +86,31 @@ def main() -> None:
             f"  {link.outcome:22s} r = {p.r:+.3f} [{p.low:+.3f}, {p.high:+.3f}]"
             f"  lagged r = {lag:+.3f}"
         )
+    per_team = team_outcomes(customers).merge(employee, on=["team_id", "period"])
+    rng = np.random.default_rng(2)
+    index = per_team["employee_index"].to_numpy()
+    chain = pd.DataFrame(
+        {
+            "team_id": per_team["team_id"],
+            "period": per_team["period"],
+            # construct means around the team's index (the simulation has one index only)
+            **{c: index + rng.normal(0, 3, len(index)) for c in
+               ("job_satisfaction", "engagement", "enablement", "intent_to_stay")},
+            "service_csat": per_team["csat"] + rng.normal(0, 0.02, len(index)),
+            "csat": per_team["csat"],
+            "nps": per_team["nps"],
+            "retention": 1 - per_team["churn_rate"],
+        }
+    )  # fmt: skip
+    started, cpu = time.perf_counter(), time.process_time()
+    model = team_path_model(chain, resamples=2000)
+    total = model.total_es_loy
+    print(
+        f"team path model ({model.teams} teams × {model.periods} periods, 2,000 cluster "
+        f"resamples): {time.perf_counter() - started:.2f} s wall, "
+        f"{time.process_time() - cpu:.2f} s CPU; total ES→LOY "
+        + ("—" if total is None else f"{total.estimate:.3f} [{total.low:.3f}, {total.high:.3f}]")
+    )
     if not args.no_mixed:
         latest = customers[customers["period"] == "2026"].merge(
             employee[employee["period"] == "2026"][["team_id", "employee_index"]], on="team_id"

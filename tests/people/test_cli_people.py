@@ -1,4 +1,5 @@
-"""``cxm people survey create|index|linkage|scorecard`` through the real CLI."""
+"""``cxm people survey create|index|linkage|scorecard|cuts|outcomes|training`` through the
+real CLI."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ def test_people_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
     assert "21 employees invited" in made.stdout
     with links.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == sum(SIZES.values()) and set(rows[0]) == {"employee", "team", "token"}
+    assert len(rows) == sum(SIZES.values()) and set(rows[0]) == {
+        "employee",
+        "team",
+        "token",
+        "answers",
+    }
     with store.session() as s:
         for row in rows:
             answer(s, token=row["token"], answers=_answers(4, 8), today=date(2026, 3, 2))
@@ -98,3 +104,50 @@ def test_people_turnover_command(store: Store, cxm: Any, tmp_path: Path) -> None
     assert rows["alpha"]["leavers"] == 1 and rows["gamma"]["rate"] == 0
     table = cxm("people", "turnover", "--since", "2024-01-01", "--until", "2026-12-31")
     assert table.exit_code == 0 and "alpha" in table.stdout
+
+
+def test_cuts_outcomes_and_training_commands(store: Store, cxm: Any, tmp_path: Path) -> None:
+    build_people(store, tmp_path)
+    links = tmp_path / "links.csv"
+    made = cxm(
+        "people", "survey", "create", "2026 春", "--opens", "2026-03-01", "--closes",
+        "2026-03-31", "--links", str(links), "--attribute", "tenure",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    with links.open(encoding="utf-8") as handle, store.session() as s:
+        for row in csv.DictReader(handle):
+            answer(s, token=row["token"], answers=_answers(4, 8), today=date(2026, 3, 2))
+    cut = cxm("people", "cuts", "2026 春", "--by", "tenure", "--json")
+    assert cut.exit_code == 0, cut.stderr
+    data = json.loads(cut.stdout)
+    # Everyone was hired in 2020: one band, 21 people, shown.
+    assert [(c["band"], c["respondents"]) for c in data["cells"]] == [("5y+", 21)]
+    refused = cxm("people", "cuts", "2026 春", "--by", "role")
+    assert refused.exit_code == 1 and "declared no attribute role" in refused.stderr
+
+    codes = tmp_path / "codes.csv"
+    made = cxm(
+        "people", "survey", "create", "codes", "--opens", "2026-04-01", "--closes",
+        "2026-04-30", "--links", str(codes), "--team-codes",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    with codes.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["team"]: int(r["answers"]) for r in rows} == SIZES and rows[0]["employee"] == ""
+
+    out = cxm("people", "outcomes", "--since", "2026-01-01", "--until", "2026-03-31", "--json")
+    assert out.exit_code == 0 and json.loads(out.stdout) == []  # no cases, visits or awards
+    assert (
+        cxm("people", "outcomes", "--since", "2026-01-01", "--until", "2026-03-31").exit_code == 0
+    )
+
+    trainings = tmp_path / "trainings.csv"
+    trainings.write_text("employee,course,completed_on\nP1,服务礼仪,2025-05-03\n", encoding="utf-8")
+    done = cxm("people", "training", "import", str(trainings))
+    assert done.exit_code == 0 and "1 trainings recorded" in done.stdout
+    listed = cxm("people", "training", "list", "--json")
+    assert json.loads(listed.stdout)[0]["course"] == "服务礼仪"
+    effect = cxm(
+        "people", "training", "effect", "服务礼仪", "--since", "2025-01-01", "--until", "2025-12-31"
+    )
+    assert effect.exit_code == 1 and "No rated touchpoint" in effect.stderr

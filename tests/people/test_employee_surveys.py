@@ -63,7 +63,8 @@ def test_a_wave_invites_the_people_in_post(store: Store, tmp_path: Path) -> None
         hashes = set(s.scalars(select(EmployeeToken.token_hash)))
     assert not any(link.token in hashes for link in links)  # only hashes are stored
     columns = {c["name"] for c in inspect(store.engine).get_columns("employee_survey_tokens")}
-    assert columns == {"id", "wave_id", "team_id", "token_hash", "used"}
+    # The declared attributes' bands and a team code's remaining answers; no employee, no time.
+    assert columns == {"id", "wave_id", "team_id", "token_hash", "used", "attributes", "remaining"}
 
 
 def test_an_answer_keeps_only_team_wave_and_date(store: Store, tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_an_answer_keeps_only_team_wave_and_date(store: Store, tmp_path: Path) -
     with store.session() as s:
         answer(s, token=link.token, answers=_answers(4, 9), today=date(2026, 3, 5))
     columns = {c["name"] for c in inspect(store.engine).get_columns("employee_survey_responses")}
-    assert columns == {"id", "wave_id", "team_id", "answered_on", "answers"}
+    assert columns == {"id", "wave_id", "team_id", "answered_on", "answers", "attributes"}
     with store.session() as s:
         response = s.scalars(select(EmployeeResponse)).one()
         assert response.team_id == link.team_id

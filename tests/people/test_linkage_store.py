@@ -40,7 +40,9 @@ def _org(store: Store, folder: Path) -> dict[str, int]:
         return {t.name: t.id for t in s.scalars(select(Team))}
 
 
-def test_frames_and_a_planted_link(store: Store, tmp_path: Path) -> None:
+def _plant(store: Store, tmp_path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Ten teams of six; employee answers at the team's quality level (1–5), eight customers
+    per team rating CSAT 5 + quality ± 1, one churner, a purchase and a complaint each."""
     teams = _org(store, tmp_path)
     quality = {f"t{i}": i % 5 + 1 for i in range(TEAMS)}  # 1..5, employee answers level
     with store.session() as s:
@@ -97,6 +99,11 @@ def test_frames_and_a_planted_link(store: Store, tmp_path: Path) -> None:
                     occurred_at=datetime(2026, 2, 2, tzinfo=UTC), team_id=teams[team],
                 )
             )  # fmt: skip
+    return teams, quality
+
+
+def test_frames_and_a_planted_link(store: Store, tmp_path: Path) -> None:
+    teams, _quality = _plant(store, tmp_path)
     with store.session() as s:
         frames = linkage_frames(s, minimum=5)
     assert frames.periods == [("w1", date(2026, 1, 1), date(2027, 1, 1))]
@@ -114,3 +121,35 @@ def test_frames_and_a_planted_link(store: Store, tmp_path: Path) -> None:
     per_team = customers.groupby("team_id")["csat"].mean()
     x = [index[t] for t in per_team.index]
     assert csat.pearson.r == pytest.approx(np.corrcoef(x, per_team.to_numpy())[0, 1])
+
+
+def test_team_path_frame_and_model_from_the_store(store: Store, tmp_path: Path) -> None:
+    from cxm.people.path_model import CONSTRUCT_ITEMS, team_path_frame, team_path_model
+    from tests.people.factories import rate
+
+    teams, quality = _plant(store, tmp_path)
+    with store.session() as s:
+        for i, (team, q) in enumerate(quality.items()):
+            for k in range(3):  # moments of truth handled by the team, rated with its quality
+                rate(
+                    s,
+                    n=1000 + 10 * i + k,
+                    team_id=teams[team],
+                    employee_id=None,
+                    when=datetime(2026, 2, 3 + k, 10, tzinfo=UTC),
+                    score=float(min(5, q + k % 2)),
+                )
+    with store.session() as s:
+        frame = team_path_frame(s, minimum=5)
+    assert list(frame.columns) == ["team_id", "period", *CONSTRUCT_ITEMS]
+    assert len(frame) == TEAMS and frame[list(CONSTRUCT_ITEMS)].notna().all().all()
+    row = frame[frame["team_id"] == teams["t2"]].iloc[0]
+    assert row["job_satisfaction"] == pytest.approx(50.0)  # level 3 on 1–5
+    assert row["service_csat"] == pytest.approx((3 + 4 + 3) / 3)
+    # 8 surveyed customers + 3 served at the touchpoints, one churner among them.
+    assert row["retention"] == pytest.approx(1 - 1 / 11)
+    result = team_path_model(frame, resamples=200, min_teams=8)
+    assert result.estimated and result.teams == TEAMS
+    es_sq = next(p for p in result.paths if (p.source, p.target) == ("ES", "SQ"))
+    assert es_sq.estimate > 0.5  # the planted chain
+    assert not team_path_model(frame, resamples=50).estimated  # 10 < 39 teams by default

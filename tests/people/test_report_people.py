@@ -26,7 +26,11 @@ def test_people_section_equals_the_cli_json(store: Store, cxm: Any) -> None:
     assert section.data == json.loads(printed.stdout)
     assert [d.text for d in section.decisions] == [
         link["conclusion"] for link in section.data["links"]
-    ]
+    ] + [section.data["path_model"]["conclusion"]]
+    # Six teams shown in this small demo: the path model says it needs 39 and why.
+    chain = section.data["path_model"]
+    assert not chain["estimated"] and chain["minimum_teams"] == 39
+    assert "inverse square root" in chain["reason"]
     csat = section.data["links"][0]
     assert csat["outcome"] == "csat" and csat["pearson"]["r"] > 0.2
     assert section.tables[0].rows[0][1] == f"{csat['pearson']['r']:.2f}"

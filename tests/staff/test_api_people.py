@@ -64,3 +64,46 @@ def test_index_and_linkage_by_role_and_scope(
     assert status == 200 and doc["waves"] == ["w"]
     assert get("bob", "/api/v1/people/linkage")[0] == 403  # company-wide only
     assert org.teams["north"] > 0
+
+
+def test_cuts_by_role_with_complementary_suppression(
+    store: Store, client: TestClient, tmp_path: Path, password_hash: str
+) -> None:
+    build_org(store, tmp_path, password_hash)
+    lines = ["external_id,name,team,unit,job,hired_on,left_on,staff_user"]
+    # 12 agents and 2 supervisors (主管) in north: the supervisors are a small band, and the
+    # agents' band beside the company's total could give them away unless enough others remain.
+    lines += [f"A{i},A,north,,客服,2020-01-01,," for i in range(12)]
+    lines += [f"S{i},S,north,,主管,2020-01-01,," for i in range(2)]
+    (tmp_path / "more.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with store.session() as s:
+        import_org_file(s, kind="employees", path=tmp_path / "more.csv")
+        wave, links = create_wave(
+            s, name="w", opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 9), attributes=["role"]
+        )
+        for link in links:
+            answer(s, token=link.token, answers=_answers(4, 9), today=date(2026, 3, 2))
+        wave_id = wave.id
+
+    def get(name: str, path: str) -> tuple[int, dict[str, Any]]:
+        r = client.get(path, headers={**bearer(store, name), "accept": "application/json"})
+        return r.status_code, r.json()
+
+    status, cut = get("alice", f"/api/v1/people/waves/{wave_id}/cuts/role")
+    assert status == 200, cut
+    cells = {c["band"]: c for c in cut["cells"]}
+    assert cells["主管"]["withheld"] == "small" and cells["主管"]["index"] is None
+    # Every other band together is the company minus the supervisors and the few others:
+    # whatever is published, no band below the minimum can be derived (audited in
+    # tests/people/test_attribute_cuts.py); here no shown band is below it.
+    assert all(c["respondents"] is None or c["respondents"] >= cut["minimum"] for c in cut["cells"])
+    # The org's own agents (3) and leads (2) are small too; the 客服 band (12) is shown, since
+    # the company (19) minus it leaves 7 people, not one small band.
+    assert {b for b, c in cells.items() if c["withheld"] == "small"} == {
+        "主管",
+        "agent",
+        "team lead",
+    }
+    assert cells["客服"]["shown"] and cells["客服"]["respondents"] == 12
+    assert get("bob", f"/api/v1/people/waves/{wave_id}/cuts/role")[0] == 403
+    assert get("alice", f"/api/v1/people/waves/{wave_id}/cuts/tenure")[0] == 422

@@ -28,6 +28,10 @@ PUBLIC = {
     ("GET", "/r/{token}"),
     ("POST", "/r/{token}"),
     ("GET", "/p/{public_token}"),
+    # the employee survey: the link (or the team code) is the credential, and it is anonymous
+    ("GET", "/e"),
+    ("GET", "/e/{token}"),
+    ("POST", "/e/{token}"),
     # the public feedback and complaint form, open around the clock (rate-limited)
     ("GET", "/feedback"),
     ("POST", "/feedback"),

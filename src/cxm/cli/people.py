@@ -40,6 +40,14 @@ def survey_create(
     questionnaire: Annotated[
         str, typer.Option("--questionnaire", help="Code of an employee questionnaire.")
     ] = "employee",
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option("--attribute", help="Declare a cut: tenure or role (at most three)."),
+    ] = None,
+    team_codes: Annotated[
+        bool,
+        typer.Option("--team-codes", help="One code per team instead of personal links."),
+    ] = False,
 ) -> None:
     """Start an employee survey wave: one single-use link per employee in post.
 
@@ -61,14 +69,17 @@ def survey_create(
             closes_on=_day(closes, "--closes"),
             teams=team,
             questionnaire_code=questionnaire,
+            attributes=attribute or (),
+            team_codes=team_codes,
         )
         people = {r[0]: r[1] for r in s.execute(select(Employee.id, Employee.external_id))}
         teams = {r[0]: r[1] for r in s.execute(select(Team.id, Team.name))}
         with links.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["employee", "team", "token"])
+            writer.writerow(["employee", "team", "token", "answers"])
             for link in issued:
-                writer.writerow([people[link.employee_id], teams[link.team_id], link.token])
+                who = "" if link.employee_id is None else people[link.employee_id]
+                writer.writerow([who, teams[link.team_id], link.token, link.capacity])
         wave_name = wave.name
     console.print(
         _("Wave {name}: {n} employees invited; links written to {path}.").format(
@@ -316,6 +327,171 @@ def trend(
     )
 
 
+def cuts(
+    wave: Annotated[str, typer.Argument(help="Name of the wave.")],
+    attribute: Annotated[str, typer.Option("--by", help="A declared attribute: tenure or role.")],
+    team: Annotated[
+        str | None, typer.Option("--team", help="Within this team (default: the company).")
+    ] = None,
+    minimum: Annotated[
+        int | None,
+        typer.Option("--min-group", help="Smallest group shown (default CXM_EMPLOYEE_MIN_GROUP)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The employee index by the bands of a declared attribute; small bands and any band
+    that would let a small group be worked out by subtraction are withheld."""
+    from sqlalchemy import select
+
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.errors import NotFound
+    from cxm.org.models import Team
+    from cxm.people.surveys import COMPANY, attribute_cuts
+
+    with open_store() as store, store.session() as s:
+        team_id = COMPANY
+        if team is not None:
+            found = s.scalar(select(Team.id).where(Team.name == team))
+            if found is None:
+                raise NotFound(_("No team {team}.").format(team=team))
+            team_id = found
+        result = attribute_cuts(s, wave=wave, attribute=attribute, team_id=team_id, minimum=minimum)
+    if as_json:
+        print_json(asdict(result))
+        return
+    print_table(
+        _("Employee index of {name} by {attribute}, wave {wave}").format(
+            name=result.name, attribute=attribute, wave=result.wave
+        ),
+        [_("Band"), _("Respondents"), _("Index"), _("Interval"), "eNPS"],
+        [
+            [
+                c.band,
+                c.respondents if c.shown else _("withheld"),
+                _fmt(c.index),
+                f"{_fmt(c.low)}–{_fmt(c.high)}" if c.shown else "",
+                _fmt(c.enps),
+            ]
+            for c in result.cells
+        ],
+    )
+
+
+def outcomes(
+    since: Annotated[str, typer.Option("--since", help="First day (YYYY-MM-DD).")],
+    until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
+    employees: Annotated[
+        bool, typer.Option("--employees", help="Per employee (case owner) instead of team.")
+    ] = False,
+    min_n: Annotated[
+        int | None, typer.Option("--min-n", help="Flag fewer cases (default CXM_MIN_N).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Case outcomes (SLA kept, reopened, follow-up CSAT; adjusted for case type), mystery
+    shopping (standards met; adjusted for stage) and recognitions per team or employee."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.people.outcomes import MEASURES, card_document, outcome_cards
+
+    with open_store() as store, store.session() as s:
+        cards = outcome_cards(
+            s,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            level="employee" if employees else "team",
+            min_n=min_n,
+        )
+    if as_json:
+        print_json([card_document(c) for c in cards])
+        return
+
+    def cell(card: Any, key: str) -> str:
+        m = card.measures.get(key)
+        if m is None:
+            return ""
+        flag = "*" if m.small else ""
+        return f"{m.adjusted:.2f} ({m.n}){flag}"
+
+    print_table(
+        _("Case outcomes and standards {since} to {until}, adjusted for mix").format(
+            since=since, until=until
+        ),
+        [_("Employee") if employees else _("Team"), *MEASURES, _("Recognitions")],
+        [[c.name, *(cell(c, k) for k in MEASURES), len(c.recognitions)] for c in cards],
+    )
+
+
+def training_import(
+    path: Annotated[Path, typer.Argument(help="CSV/Excel: employee, course, completed_on.")],
+) -> None:
+    """Record who completed which course when (all rows or none)."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import console
+    from cxm.people.training import import_trainings
+
+    with open_store() as store, store.session() as s:
+        n = import_trainings(s, path)
+    console.print(_("{n} trainings recorded.").format(n=n))
+
+
+def training_list(
+    course: Annotated[str | None, typer.Option("--course", help="Only this course.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Trainings recorded, newest first."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.people.training import list_trainings
+
+    with open_store() as store, store.session() as s:
+        rows = list_trainings(s, course=course)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        _("Trainings"),
+        [_("Employee"), _("Team"), _("Course"), _("Completed")],
+        [[r["employee"], r["team"] or "", r["course"], r["completed_on"]] for r in rows],
+    )
+
+
+def training_effect_(
+    course: Annotated[str, typer.Argument(help="The course.")],
+    since: Annotated[str, typer.Option("--since", help="First day (YYYY-MM-DD).")],
+    until: Annotated[str, typer.Option("--until", help="Last day (YYYY-MM-DD).")],
+    window: Annotated[int, typer.Option("--window", help="Event-study months each side.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The course's effect on trained teams' monthly CSAT against untrained teams
+    (difference in differences, team-clustered interval) and the pre-trend check."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import print_json, print_table
+    from cxm.people.training import training_effect
+
+    with open_store() as store, store.session() as s:
+        result = training_effect(
+            s,
+            course=course,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            window=window,
+        )
+    if as_json:
+        print_json(asdict(result))
+        return
+    print_table(
+        _("Event study: CSAT of trained teams by months since the course"),
+        [_("Months"), _("Effect"), _("Interval")],
+        [
+            [t["offset"], f"{t['effect']:+.3f}", f"{t['low']:+.3f}–{t['high']:+.3f}"]
+            for t in result.event_study["terms"]
+        ],
+    )
+    typer.echo("• " + result.conclusion)
+
+
 def register(app: typer.Typer) -> None:
     people = typer.Typer(
         help="Employees: anonymous surveys, employee index, linkage, scorecards.",
@@ -329,4 +505,11 @@ def register(app: typer.Typer) -> None:
     people.command("scorecard")(scorecard)
     people.command("turnover")(turnover)
     people.command("trend")(trend)
+    people.command("cuts")(cuts)
+    people.command("outcomes")(outcomes)
+    training = typer.Typer(help="Trainings and their effect.", no_args_is_help=True)
+    training.command("import")(training_import)
+    training.command("list")(training_list)
+    training.command("effect")(training_effect_)
+    people.add_typer(training, name="training")
     app.add_typer(people, name="people")

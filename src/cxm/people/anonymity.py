@@ -24,21 +24,26 @@ Only ever adding withheld groups, it ends; :func:`revealed_blocks` is the audit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
+
+import numpy as np
 
 from cxm.errors import InputError
 from cxm.i18n import _
 
 __all__ = [
     "ABSOLUTE_MINIMUM",
+    "CutPlan",
     "Suppressed",
     "Suppression",
     "employee_min_group",
     "revealed_blocks",
+    "smallest_revealed",
     "suppress",
+    "suppress_cuts",
     "subtree_sizes",
 ]
 
@@ -193,3 +198,124 @@ def suppress(
             withheld[victim] = Suppressed.COMPLEMENTARY
             changed = True
     return Suppression(minimum=k, sizes=sizes, published=frozenset(published), withheld=withheld)
+
+
+# --------------------------------------------------------------------------- attribute cuts
+
+
+@dataclass(frozen=True)
+class CutPlan(Generic[K]):
+    """Which groups of a general (not nested) family are published.
+
+    ``groups`` maps each group key to the atoms it covers; ``published`` are the keys that
+    may be shown; ``withheld`` says why each other key is not.
+    """
+
+    minimum: int
+    sizes: dict[K, int]
+    published: frozenset[K]
+    withheld: dict[K, Suppressed]
+
+    def shows(self, group: K) -> bool:
+        return group in self.published
+
+
+def _classes(
+    groups: Mapping[K, frozenset[int]], keys: list[K], atoms: int
+) -> tuple[np.ndarray, list[list[int]]]:
+    """Atoms merged where no published group tells them apart (their columns of the
+    group × atom matrix are equal): a derivable set is always a union of such classes."""
+    signature: dict[tuple[int, ...], list[int]] = {}
+    member = [[j for j, key in enumerate(keys) if a in groups[key]] for a in range(atoms)]
+    for a in range(atoms):
+        signature.setdefault(tuple(member[a]), []).append(a)
+    classes = [c for sig, c in signature.items() if sig]  # atoms in no group reveal nothing
+    matrix = np.zeros((len(keys), len(classes)))
+    for c, members in enumerate(classes):
+        for j in member[members[0]]:
+            matrix[j, c] = 1.0
+    return matrix, classes
+
+
+def smallest_revealed(
+    groups: Mapping[K, frozenset[int]],
+    published: Collection[K],
+    weights: Sequence[int],
+    minimum: int,
+) -> tuple[frozenset[int], dict[K, float]] | None:
+    """The smallest set of atoms with 1 … ``minimum − 1`` people whose total is a linear
+    combination of the published groups' totals, with that combination; ``None`` if there
+    is none.
+
+    Exact: a mixed-integer programme (scipy's HiGHS) over ``y ∈ {0,1}`` per class of atoms
+    and free ``λ`` per published group with ``Mᵀλ = y`` and ``1 ≤ wᵀy ≤ minimum − 1``.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    keys = sorted(published, key=str)
+    if not keys:
+        return None
+    matrix, classes = _classes(groups, keys, len(weights))
+    if not classes:
+        return None
+    w = np.array([sum(weights[a] for a in members) for members in classes], dtype=float)
+    n_y, n_l = len(classes), len(keys)
+    # Variables: y (binary, one per class), then λ (continuous, free, one per group).
+    equal = np.hstack([-np.eye(n_y), matrix.T])
+    size = np.hstack([w, np.zeros(n_l)])[None, :]
+    result = milp(
+        c=np.hstack([w, np.zeros(n_l)]),
+        constraints=[
+            LinearConstraint(equal, np.zeros(n_y), np.zeros(n_y)),
+            LinearConstraint(size, 1.0, float(minimum) - 1.0),
+        ],
+        integrality=np.hstack([np.ones(n_y), np.zeros(n_l)]),
+        bounds=Bounds(
+            np.hstack([np.zeros(n_y), np.full(n_l, -np.inf)]),
+            np.hstack([np.ones(n_y), np.full(n_l, np.inf)]),
+        ),
+    )
+    if result.status != 0 or result.x is None:  # 2: infeasible — nothing small is derivable
+        return None
+    y = result.x[:n_y] > 0.5
+    atoms_found = frozenset(a for c in np.flatnonzero(y) for a in classes[c])
+    lam = {key: float(v) for key, v in zip(keys, result.x[n_y:], strict=True) if abs(v) > 1e-7}
+    return atoms_found, lam
+
+
+def suppress_cuts(
+    groups: Mapping[K, frozenset[int]],
+    weights: Sequence[int],
+    *,
+    fixed: Collection[K] = (),
+    minimum: int | None = None,
+) -> CutPlan[K]:
+    """Primary and complementary suppression for a family of groups that need not nest.
+
+    ``groups`` maps a key to the atoms (indices into ``weights``, the people in each
+    atom) it covers. ``fixed`` are groups published already under a rule of their own — the
+    team tree, which :func:`suppress` has made safe — and are never withheld here; every
+    other group (an attribute cut) is withheld when it has fewer than ``minimum`` people
+    (primary), and then, while :func:`smallest_revealed` finds a small set derivable from
+    what is published, the smallest cut that takes part in deriving it is withheld
+    (complementary). The fixed groups alone must be safe.
+    """
+    k = employee_min_group(minimum)
+    sizes = {key: int(sum(weights[a] for a in atoms)) for key, atoms in groups.items()}
+    withheld: dict[K, Suppressed] = {
+        key: Suppressed.SMALL for key in groups if key not in fixed and sizes[key] < k
+    }
+    published = {key for key in groups if key not in withheld}
+    fixed_set = set(fixed)
+    while True:
+        found = smallest_revealed(groups, published, weights, k)
+        if found is None:
+            break
+        atoms, combination = found
+        candidates = [key for key in combination if key not in fixed_set]
+        if not candidates:  # the fixed groups leak on their own: not ours to repair
+            raise ValueError("the fixed groups reveal a small group on their own")
+        victim = min(candidates, key=lambda key: (sizes[key], str(key)))
+        published.discard(victim)
+        withheld[victim] = Suppressed.COMPLEMENTARY
+    return CutPlan(minimum=k, sizes=sizes, published=frozenset(published), withheld=withheld)

@@ -165,18 +165,32 @@ def linkage_document(
     mixed: bool = False,
     csat_question: str = "CUSA1",
     minimum: int | None = None,
+    path_model: bool = True,
 ) -> dict[str, Any]:
-    """What ``cxm people linkage --json`` prints and the report's section shows."""
+    """What ``cxm people linkage --json`` prints and the report's section shows: the
+    correlations per outcome and, with ``path_model``, the team-level service–profit chain
+    (:mod:`cxm.people.path_model`; it says why when there are too few teams)."""
     from cxm.analytics.linkage import linkage
 
     frames = linkage_frames(session, csat_question=csat_question, minimum=minimum)
+    if frames.employee.empty:  # every team withheld: nothing to link (was a 500 on a page)
+        raise InputError(_("No team's employee result is shown yet."))
     result = linkage(frames.employee, frames.customers, resamples=resamples, mixed=mixed)
 
     def corr(c: Any) -> dict[str, Any] | None:
         return None if c is None else {**asdict(c), "excludes_zero": c.excludes_zero}
 
+    chain: dict[str, Any] | None = None
+    if path_model:
+        from cxm.people.path_model import team_path_frame, team_path_model
+
+        chain = team_path_model(
+            team_path_frame(session, csat_question=csat_question, minimum=minimum),
+            resamples=resamples,
+        ).document()
     return {
         "teams": result.teams,
+        "path_model": chain,
         "waves": [name for name, _start, _end in frames.periods],
         "links": [
             {

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cxm.store.base import Base, TimestampMixin, json_type
 from cxm.surveys.models import Questionnaire
 
-__all__ = ["EmployeeInvitee", "EmployeeResponse", "EmployeeToken", "EmployeeWave"]
+__all__ = ["EmployeeInvitee", "EmployeeResponse", "EmployeeToken", "EmployeeWave", "Training"]
 
 
 class EmployeeWave(TimestampMixin, Base):
@@ -35,6 +35,8 @@ class EmployeeWave(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    #: The declared attributes results may be cut by (at most three; see ATTRIBUTES).
+    attributes: Mapped[list[str]] = mapped_column(json_type(), default=list)
 
     questionnaire: Mapped[Questionnaire] = relationship()
 
@@ -60,6 +62,10 @@ class EmployeeToken(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The invitee's coarse bands for the wave's declared attributes ({} for a team code).
+    attributes: Mapped[dict[str, str]] = mapped_column(json_type(), default=dict)
+    #: None for a personal link; for a team code, how many answers it still accepts.
+    remaining: Mapped[int | None] = mapped_column(Integer)
 
 
 class EmployeeResponse(Base):
@@ -71,5 +77,21 @@ class EmployeeResponse(Base):
     )
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     answered_on: Mapped[date] = mapped_column(Date)
+    #: The bands of the declared attributes, copied from the link (never the person).
+    attributes: Mapped[dict[str, str]] = mapped_column(json_type(), default=dict)
     #: Question code → number (ratings) or text; unanswered questions are absent.
     answers: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class Training(TimestampMixin, Base):
+    """A course an employee completed on a day (for the difference-in-differences effect)."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (UniqueConstraint("employee_id", "course", "completed_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    course: Mapped[str] = mapped_column(String(200), index=True)
+    completed_on: Mapped[date] = mapped_column(Date)

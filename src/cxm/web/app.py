@@ -25,8 +25,10 @@ from cxm.web.cases_pages import router as case_pages_router
 from cxm.web.compress import CompressMiddleware
 from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.dashboard import router as dashboard_router
+from cxm.web.employee_respond import router as employee_respond_router
 from cxm.web.feedback import router as feedback_router
 from cxm.web.language import LanguageMiddleware
+from cxm.web.people_pages import router as people_pages_router
 from cxm.web.questionnaire_pages import router as questionnaire_pages_router
 from cxm.web.report_pages import router as report_pages_router
 from cxm.web.reports import router as reports_router
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_security(app, settings)  # headers, body limits, one error renderer
     # Respondents' saves are the busiest route: matched first (each route tried costs).
     app.include_router(respond_router)
+    app.include_router(employee_respond_router)
     app.include_router(case_pages_router)
     app.include_router(staff_router)
     app.include_router(dashboard_router)
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(questionnaire_pages_router)
     app.include_router(wave_pages_router)
     app.include_router(segment_pages_router)
+    app.include_router(people_pages_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/health", tags=["system"], response_model=Health)

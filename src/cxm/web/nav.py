@@ -46,7 +46,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/staff/standards", lambda: _("Service standards"),
             Capability.VIEW_REPORTS, "company"),
     NavItem("/staff/people", lambda: _("People"),
-            Capability.SEE_EMPLOYEE_RESULTS, "filters"),
+            Capability.VIEW_REPORTS, "filters"),
     NavItem("/staff/questionnaires", lambda: _("Questionnaires"),
             Capability.CONFIGURE, "company"),
     NavItem("/staff/segments", lambda: _("Segments"),

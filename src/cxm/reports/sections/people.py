@@ -70,6 +70,9 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         if p:
             shown.append(link)
         s.decisions.append(Decision(link["conclusion"], SOURCE))
+    chain = d.get("path_model")
+    if chain:
+        s.decisions.append(Decision(chain["conclusion"], SOURCE))
     s.tables.append(
         Table(
             _("Employee index and customer results"),

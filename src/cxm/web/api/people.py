@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from cxm.accounts.permissions import Capability
 from cxm.people.linkage_data import linkage_document
-from cxm.people.surveys import employee_index
+from cxm.people.surveys import attribute_cuts, employee_index
 from cxm.web.deps import AppSettings, DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -50,6 +50,28 @@ class LinkageOut(BaseModel):
     teams: int
     waves: list[str]
     links: list[dict[str, Any]]
+    #: The team-level PLS path model (ES → SQ → CS → LOY), or why it was not estimated.
+    path_model: dict[str, Any] | None = None
+
+
+class CutCellOut(BaseModel):
+    band: str
+    shown: bool
+    withheld: str | None
+    respondents: int | None
+    index: float | None
+    low: float | None
+    high: float | None
+    enps: float | None
+
+
+class AttributeCutOut(BaseModel):
+    wave: str
+    attribute: str
+    team_id: int
+    name: str
+    minimum: int
+    cells: list[CutCellOut]
 
 
 def _out(t: Any) -> TeamIndexOut:
@@ -95,3 +117,41 @@ def linkage(
     """What ``cxm people linkage --json`` prints (company-wide readers only)."""
     doc = linkage_document(db, resamples=resamples, minimum=settings.employee_min_group)
     return LinkageOut.model_validate(doc)
+
+
+@router.get("/people/waves/{wave_id}/cuts/{attribute}", response_model=AttributeCutOut)
+def wave_cuts(
+    wave_id: int,
+    attribute: str,
+    db: DbSession,
+    settings: AppSettings,
+    grant: CompanyResults,
+    team_id: Annotated[int, Query(ge=0)] = 0,
+) -> AttributeCutOut:
+    """The employee index of the company (``team_id`` 0) or a team by the bands of one
+    declared attribute (company-wide readers only). Bands below the minimum, and any band
+    that would let a small group be worked out from other published figures, are withheld
+    — the same plan for every page, export and reader of the wave."""
+    cut = attribute_cuts(
+        db, wave=wave_id, attribute=attribute, team_id=team_id, minimum=settings.employee_min_group
+    )
+    return AttributeCutOut(
+        wave=cut.wave,
+        attribute=cut.attribute,
+        team_id=cut.team_id,
+        name=cut.name,
+        minimum=cut.minimum,
+        cells=[
+            CutCellOut(
+                band=c.band,
+                shown=c.shown,
+                withheld=None if c.withheld is None else str(c.withheld),
+                respondents=c.respondents,
+                index=c.index,
+                low=c.low,
+                high=c.high,
+                enps=c.enps,
+            )
+            for c in cut.cells
+        ],
+    )
