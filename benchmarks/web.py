@@ -43,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 DATA = Path(__file__).parent / "data"
 RESULTS = Path(__file__).parent / "results"
 PASSWORD = "bench password 2026"
+#: A page that takes longer than this once is recorded as a timeout and skipped.
+TIMEOUT_S = 60.0
 #: The workspace's agreed addresses (HELPERS.md); {customer}, {code}, {wave} filled in.
 PAGES = (
     "/staff/",
@@ -81,7 +83,7 @@ def prepare(path: Path, customers: int, *, keep: bool) -> dict[str, Any]:
     from cxm.accounts.models import StaffUser
     from cxm.accounts.passwords import hash_password
     from cxm.customers.models import Customer
-    from cxm.report_cache.snapshots import build_snapshots, wave_choices
+    from cxm.report_cache.snapshots import build_snapshots, kept_report, wave_choices
     from cxm.store import Store, make_engine
     from cxm.store.migrate import upgrade
     from cxm.surveys.models import Questionnaire
@@ -104,9 +106,14 @@ def prepare(path: Path, customers: int, *, keep: bool) -> dict[str, Any]:
             customer = s.scalar(select(func.min(Customer.id)))
             code = s.scalar(select(Questionnaire.code).order_by(Questionnaire.id).limit(1))
         wave_id = waves[0].id if waves else 0
-        started, cpu = time.perf_counter(), time.process_time()
-        build_snapshots(store, wave_id=wave_id, segment="", lang="zh-CN", min_n=30)
-        job = (round(time.perf_counter() - started, 1), round(time.process_time() - cpu, 1))
+        with store.session() as s:
+            kept = kept_report(s, wave_id=wave_id, segment="", lang="zh-CN", visibility="full")
+        if kept is None or not keep:
+            started, cpu = time.perf_counter(), time.process_time()
+            build_snapshots(store, wave_id=wave_id, segment="", lang="zh-CN", min_n=30)
+            job = (round(time.perf_counter() - started, 1), round(time.process_time() - cpu, 1))
+        else:  # kept from an earlier run: its own build time (wall) is recorded with it
+            job = (round(kept.build_seconds, 1), float("nan"))
     finally:
         store.close()
     return {"customer": customer, "code": code, "wave": wave_id, "snapshot_s": job}
@@ -157,7 +164,9 @@ def sign_in(base: str, name: str) -> httpx.Client:
     # The kept report is in Chinese (the company's language): ask for it, as a browser in
     # China does.
     client = httpx.Client(
-        base_url=base, timeout=600, headers={"accept": "text/html", "accept-language": "zh-CN"}
+        base_url=base,
+        timeout=TIMEOUT_S,
+        headers={"accept": "text/html", "accept-language": "zh-CN"},
     )
     form = client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
@@ -176,9 +185,12 @@ def measure_page(
     client: httpx.Client, proc: subprocess.Popen[bytes], url: str, n: int
 ) -> dict[str, Any]:
     first = client.get(url, headers={"accept-encoding": "gzip"})
-    if first.status_code == 404:
+    if first.status_code in (404, 422):  # no such page (422: "new" is no wave id)
         return {"status": 404}
+    t = time.perf_counter()
     client.get(url, headers={"accept-encoding": "gzip"})  # second warm-up
+    if time.perf_counter() - t > 2:  # a page of seconds: fewer rounds say as much
+        n = min(n, 5)
     times = []
     cpu0 = server_cpu_s(proc)
     for _ in range(n):
@@ -195,6 +207,7 @@ def measure_page(
     times.sort()
     return {
         "status": first.status_code,
+        "requests": n,
         "p50_ms": round(statistics.median(times)),
         "p95_ms": round(times[max(0, int(round(0.95 * len(times))) - 1)]),
         "server_cpu_ms": round(cpu_ms, 1),
@@ -222,8 +235,14 @@ def run(customers: int, n: int, *, keep: bool) -> dict[str, Any]:
                 url = page.format(
                     customer=facts["customer"], code=facts["code"], wave=facts["wave"]
                 )
-                got = measure_page(client, proc, url, n)
+                try:
+                    got = measure_page(client, proc, url, n)
+                except httpx.TimeoutException:
+                    got = {"status": "timeout", "timeout_s": TIMEOUT_S}
                 print(f"  {who} {url}: {got}", flush=True)
+                if got["status"] == "timeout":
+                    out.setdefault("timeouts", []).append(f"{who} {url}")
+                    continue
                 if got["status"] == 404:
                     if page not in missing:
                         missing.append(page)
@@ -261,6 +280,8 @@ def report(result: dict[str, Any]) -> None:
         )
     if result["missing"]:
         print("missing (404, skipped): " + ", ".join(result["missing"]))
+    if result.get("timeouts"):
+        print(f"over {TIMEOUT_S:.0f} s (timed out, skipped): " + ", ".join(result["timeouts"]))
     print(f"goal p95 < {goal} ms; load average {result['load_average']}")
 
 

@@ -214,6 +214,18 @@ def list_deliveries(session: Session, *, schedule_id: int | None = None) -> list
     ]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What a delivery reads of its schedule (copied out of the claiming transaction)."""
+
+    wave_id: int | None
+    segment: str
+    lang: str
+    channel: str
+    frequency: str
+    recipients: list[dict[str, str]]
+
+
 @dataclass
 class DeliveryResult:
     status: str
@@ -293,49 +305,48 @@ def deliver(store: Store, settings: Settings, *, schedule_id: int, period: str) 
             return DeliveryResult("no_schedule")
         if not _claim(s, schedule_id, period):
             return DeliveryResult("already_delivered")
-        sched = {
-            "wave_id": schedule.wave_id,
-            "segment": schedule.segment,
-            "lang": schedule.lang,
-            "channel": schedule.channel,
-            "frequency": schedule.frequency,
-            "recipients": list(schedule.recipients),
-            "name": schedule.name,
-        }
+        sched = _Plan(
+            wave_id=schedule.wave_id,
+            segment=schedule.segment,
+            lang=schedule.lang,
+            channel=schedule.channel,
+            frequency=schedule.frequency,
+            recipients=[dict(r) for r in schedule.recipients],
+        )
     try:
         with store.session() as s:
             choices = wave_choices(s)
-        wave_id = sched["wave_id"] or (choices[0].id if choices else 0)
+        wave_id = sched.wave_id or (choices[0].id if choices else 0)
         wave_name = next((w.name for w in choices if w.id == wave_id), "—")
-        key = {"wave_id": wave_id, "segment": sched["segment"], "lang": sched["lang"]}
+        seg, lang = sched.segment, sched.lang
         with store.session() as s:
-            kept = kept_report(s, visibility="plain", **key)
+            kept = kept_report(s, wave_id=wave_id, segment=seg, lang=lang, visibility="plain")
         if kept is None:
-            build_snapshots(store, min_n=settings.min_n, **key)
+            build_snapshots(store, wave_id=wave_id, segment=seg, lang=lang, min_n=settings.min_n)
             with store.session() as s:
-                kept = kept_report(s, visibility="plain", **key)
+                kept = kept_report(s, wave_id=wave_id, segment=seg, lang=lang, visibility="plain")
         assert kept is not None
-        params = {"wave": str(wave_id) if wave_id else "", "segment": sched["segment"]}
+        params = {"wave": str(wave_id) if wave_id else "", "segment": sched.segment}
         url = (
             settings.base_url.rstrip("/")
             + "/staff/reports?"
             + urlencode({k: v for k, v in params.items() if v})
         )
         when = to_company_time(kept.built_at, settings.timezone).strftime("%Y-%m-%d %H:%M")
-        with language(sched["lang"]):
-            text = _text(kept.summary, wave=wave_name, segment=sched["segment"], url=url, when=when)
+        with language(sched.lang):
+            text = _text(kept.summary, wave=wave_name, segment=sched.segment, url=url, when=when)
             subject = _("CXM report {wave} ({period})", wave=wave_name, period=period)
         reference = f"report:{schedule_id}:{period}"
-        if sched["channel"] == "email":
+        if sched.channel == "email":
             messages = [
-                Message(to=r["address"], text=text, subject=subject, lang=sched["lang"],
+                Message(to=r["address"], text=text, subject=subject, lang=sched.lang,
                         reference=reference)
-                for r in sched["recipients"]
+                for r in sched.recipients
             ]  # fmt: skip
         else:
-            messages = [Message(to="group", text=text, subject=subject, lang=sched["lang"],
+            messages = [Message(to="group", text=text, subject=subject, lang=sched.lang,
                                 reference=reference)]  # fmt: skip
-        channel = get_channel(sched["channel"], load_channel_settings())
+        channel = get_channel(sched.channel, load_channel_settings())
         deliveries = channel.send(messages)
         result = DeliveryResult(
             "sent" if any(d.sent for d in deliveries) else "failed",
@@ -347,7 +358,7 @@ def deliver(store: Store, settings: Settings, *, schedule_id: int, period: str) 
         deliveries = []
         result = DeliveryResult("failed", detail=exc.message[:2000])
     with store.writing(), store.session() as s:
-        log_deliveries(s, sched["channel"], deliveries, purpose="report")
+        log_deliveries(s, sched.channel, deliveries, purpose="report")
         s.execute(
             update(ReportDelivery)
             .where(ReportDelivery.schedule_id == schedule_id, ReportDelivery.period == period)
@@ -359,7 +370,7 @@ def deliver(store: Store, settings: Settings, *, schedule_id: int, period: str) 
                 finished_at=utcnow(),
             )
         )
-        nxt, due = next_period(sched["frequency"], utcnow(), settings.timezone)
+        nxt, due = next_period(sched.frequency, utcnow(), settings.timezone)
         if nxt != period:
             _enqueue_delivery(s, schedule_id, nxt, due)
     if result.status == "failed":
