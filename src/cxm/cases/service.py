@@ -286,20 +286,24 @@ def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, st
 
     ids = list(customer_ids)
     out = dict.fromkeys(ids, "default")
-    rows = session.execute(
-        select(
-            SegmentMembership.customer_id,
-            SegmentMembership.segment,
-            ServiceLevel.name,
-            ServiceLevel.key_account,
-        )
-        .outerjoin(
-            ServiceLevel,
-            (ServiceLevel.definition_id == SegmentMembership.definition_id)
-            & (ServiceLevel.segment == SegmentMembership.segment),
-        )
-        .where(SegmentMembership.customer_id.in_(ids), SegmentMembership.valid_to.is_(None))
-    ).all()
+    query = select(
+        SegmentMembership.customer_id,
+        SegmentMembership.segment,
+        ServiceLevel.name,
+        ServiceLevel.key_account,
+    ).outerjoin(
+        ServiceLevel,
+        (ServiceLevel.definition_id == SegmentMembership.definition_id)
+        & (ServiceLevel.segment == SegmentMembership.segment),
+    )
+    rows: list[Any] = []
+    for start in range(0, len(ids), 5000):  # SQLite allows 32,766 parameters a statement
+        part = ids[start : start + 5000]
+        rows += session.execute(
+            query.where(
+                SegmentMembership.customer_id.in_(part), SegmentMembership.valid_to.is_(None)
+            )
+        ).all()
     ranked: dict[int, tuple[int, str]] = {}
     for cid, segment, level, key_account in rows:
         if level is not None:

@@ -78,11 +78,14 @@ def draw_demo_cases(ctx: DemoContext) -> None:
     t = ctx.truth
     agents = _agents(ctx)
     with ctx.store.session() as s:
-        rows = s.execute(
-            select(Customer.id, Customer.acquired_on, Customer.churned_on).where(
-                Customer.id.in_([int(i) for i in ctx.customer_ids])
-            )
-        ).all()
+        ids = [int(i) for i in ctx.customer_ids]
+        rows: list[Any] = []
+        for start in range(0, len(ids), 5000):  # SQLite's parameter limit, at a million
+            rows += s.execute(
+                select(Customer.id, Customer.acquired_on, Customer.churned_on).where(
+                    Customer.id.in_(ids[start : start + 5000])
+                )
+            ).all()
         tiers = service_tiers(s, [r.id for r in rows])
         policies = {t: clock_policy(t, "complaint", s) for t in set(tiers.values())}
         teams = [int(x) for x in ctx.team_ids]
