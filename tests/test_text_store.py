@@ -44,3 +44,28 @@ def test_the_demo_writes_complaint_logs_and_the_section_reads_them(store: Store)
 def test_an_empty_store_says_there_is_nothing_to_read(store: Store) -> None:
     section = build_section("what_customers_say", ReportContext(store=store))
     assert section.unavailable
+
+
+def test_the_kept_analysis_is_read_again_only_when_a_text_arrives_or_is_coded(
+    store: Store,
+) -> None:
+    from cxm.text.service import what_customers_say_kept
+
+    with store.session() as s:
+        for i in range(3):
+            s.add(TextEntry(source=TextSource.COMPLAINT_LOG, text=f"第{i}次等了很久，没人理"))
+    with store.session() as s:
+        first = what_customers_say_kept(s, lang="zh-CN")
+        assert what_customers_say_kept(s, lang="zh-CN") is first  # nothing changed: kept
+        assert what_customers_say_kept(s, lang="en") is not first  # per language
+    with store.session() as s:
+        s.add(TextEntry(source=TextSource.COMPLAINT_LOG, text="送货太慢"))
+    with store.session() as s:
+        second = what_customers_say_kept(s, lang="zh-CN")
+    assert second is not first and second["overview"]["texts"] == 4
+    with store.session() as s:
+        entry = s.scalars(select(TextEntry).order_by(TextEntry.id)).first()
+        assert entry is not None
+        entry.staff_labels = ["slow"]
+    with store.session() as s:
+        assert what_customers_say_kept(s, lang="zh-CN") is not second  # coding counts too

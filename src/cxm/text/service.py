@@ -5,11 +5,13 @@ say"."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cxm.errors import InputError
@@ -20,7 +22,7 @@ from cxm.text.pii import PiiMasker
 from cxm.text.sources import arrival_counts, collect_texts, customer_names
 from cxm.text.summary import overview, text_report
 
-__all__ = ["MIN_CODED", "analyse_posted", "what_customers_say"]
+__all__ = ["MIN_CODED", "analyse_posted", "what_customers_say", "what_customers_say_kept"]
 
 #: Coded texts needed before the staff-label model replaces the lexicon.
 MIN_CODED = 100
@@ -83,6 +85,52 @@ def what_customers_say(
         "sources": {str(k): int(v) for k, v in frame["source"].value_counts().items()},
         **report,
     }
+
+
+#: The last analysis per database and language, with the fingerprint of what it read.
+_kept: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, Any]]] = {}
+_kept_lock = threading.Lock()
+
+
+def _fingerprint(session: Session) -> tuple[str, ...]:
+    """Counts and latest changes of everything :func:`what_customers_say` reads: answers
+    (survey comments), text entries (imports, case texts, staff coding), cases, customers
+    (names masked, segments, churn)."""
+    from sqlalchemy import func, select
+
+    from cxm.cases.models import Case
+    from cxm.customers.models import Customer
+    from cxm.management.models import SegmentMembership
+    from cxm.surveys.models import Response
+    from cxm.text.models import TextEntry
+
+    parts: list[Any] = []
+    for col in (
+        Response.updated_at,
+        TextEntry.updated_at,
+        Case.updated_at,
+        Customer.updated_at,
+        SegmentMembership.id,
+    ):
+        parts.extend(session.execute(select(func.count(), func.max(col))).one())
+    return tuple(str(p) for p in parts)
+
+
+def what_customers_say_kept(session: Session, *, lang: str = "en") -> dict[str, Any]:
+    """:func:`what_customers_say`, analysed again only when its data changed (the staff
+    page opens in milliseconds instead of re-reading every text of the company)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (engine.url.render_as_string(hide_password=True), lang)
+    print_ = _fingerprint(session)
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and kept[0] == print_:
+        return kept[1]
+    doc = what_customers_say(session, lang=lang)
+    with _kept_lock:
+        _kept[key] = (print_, doc)
+    return doc
 
 
 def _apply_staff_model(analysed: pd.DataFrame, frame: pd.DataFrame) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from cxm.accounts.permissions import Capability
 from cxm.text.lexicon import EMOTIONS, FAULTS
 from cxm.text.models import TextEntry
 from cxm.text.pii import PiiMasker
-from cxm.text.service import what_customers_say
+from cxm.text.service import what_customers_say_kept
 from cxm.text.sources import code_text_entry, customer_names
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
@@ -43,7 +43,7 @@ def _trend(doc: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
 @router.get("", response_class=HTMLResponse)
 def workspace(request: Request, grant: Verbatim, db: DbSession) -> Response:
     user = grant.user
-    doc = what_customers_say(db, lang=request.state.lang)
+    doc = what_customers_say_kept(db, lang=request.state.lang)
     waves, trend = _trend(doc)
     masker = PiiMasker(customer_names(db))
     uncoded = db.execute(

@@ -98,7 +98,7 @@ def analyze(body: AnalyzeIn, db: DbSession, grant: Analyse) -> dict[str, Any]:
 def what_customers_say(db: DbSession, grant: Verbatim) -> dict[str, Any]:
     from cxm.i18n import current_language
 
-    return service.what_customers_say(db, lang=current_language())
+    return service.what_customers_say_kept(db, lang=current_language())
 
 
 @router.post("/entries", response_model=EntriesOut, status_code=201)
