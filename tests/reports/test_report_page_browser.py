@@ -17,6 +17,7 @@ from cxm.config import Settings
 from cxm.report_cache.snapshots import build_snapshots, wave_choices
 from cxm.store import Store
 from cxm.web.app import create_app
+from tests.browser_helpers import axe_violations
 from tests.conftest import skip_or_fail
 from tests.staff.test_staff_browser import CHROMIUM, LiveServer
 
@@ -82,6 +83,8 @@ def test_the_report_reads_on_a_phone_in_chinese(kept_company: str) -> None:
             body = page.locator(".report-body").inner_text()
             # No developer lines ("来源：cxm … --json"); "来源" alone is a word of the texts.
             assert re.search(r"(Source|来源)[:：]\s*cxm", body) is None and "--json" not in body
+            bad = [f"{v['id']}: {v['help']} {v['nodes']}" for v in axe_violations(page)]
+            assert not bad, bad  # no serious or critical axe-core violation
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"report-390-{lang}.png"), full_page=True)
             assert errors == []

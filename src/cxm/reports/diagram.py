@@ -82,6 +82,14 @@ def path_diagram_svg(
         '<path d="M0,0 L10,5 L0,10 z" fill="#444"/>'
         "</marker></defs>",
     ]
+    # The accessible name: each path in words ("A → B 0.523"), for screen readers.
+    shown_name = {n: (labels or {}).get(n, n) for n in names}
+    summary = "; ".join(
+        f"{shown_name[p['from']]} → {shown_name[p['to']]}"
+        + (f" {p['estimate']:.3f}" if p.get("estimate") is not None else "")
+        for p in paths
+    )
+    out.insert(1, f"<title>{escape(summary)}</title>")
 
     def edge_point(cx: float, cy: float, tx: float, ty: float) -> tuple[float, float]:
         # where the line from the centre towards (tx, ty) leaves the ellipse
