@@ -83,9 +83,7 @@ def upgrade() -> None:
             ["id"],
             ondelete="CASCADE",
         )
-        batch.create_index(
-            op.f("ix_survey_invitations_prospect_id"), ["prospect_id"], unique=False
-        )
+        batch.create_index(op.f("ix_survey_invitations_prospect_id"), ["prospect_id"], unique=False)
 
 
 def downgrade() -> None:
