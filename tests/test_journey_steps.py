@@ -261,3 +261,37 @@ def test_the_analysis_answers_the_flow_chart_questions(cxm, store: Store, tmp_pa
     assert r.exit_code == 0 and "物流经理" in r.stdout
     r = cxm("journey", "steps", "analyse", lang="zh-CN")
     assert r.exit_code == 0 and "付款确认前不发货" in r.stdout
+
+
+def test_steps_over_the_api(store: Store, database_url: str) -> None:
+    import warnings
+
+    from cxm.config import Settings
+    from cxm.web.app import create_app
+    from tests.test_management_api import _bearer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    _flow_data(store)
+    settings = Settings(database_url=database_url, env="test", secret_key="t" * 48)
+    with TestClient(create_app(settings, store=store), raise_server_exceptions=False) as client:
+        alice = _bearer(store, "alice", "admin")
+        bob = _bearer(store, "bob", "analyst")
+        carol = _bearer(store, "carol", "agent")
+        url = "/api/v1/journey/steps"
+        assert client.put(url, json={"yaml": STEPS}, headers=carol).status_code == 403
+        bad = client.put(url, json={"yaml": STEPS.replace("stage: sale", "stage: 收银")},
+                         headers=alice)  # fmt: skip
+        assert bad.status_code == 422, bad.text
+        assert "收银" in bad.text
+        assert client.get(url, headers=bob).json() == []
+        r = client.put(url, json={"yaml": STEPS}, headers=alice)
+        assert r.status_code == 200 and r.json() == {"steps": 5}, r.text
+        listed = client.get(url, headers=bob).json()
+        assert [s["owner"] for s in listed][:3] == ["销售主管", "销售主管", "物流经理"]
+        flow = client.get(url + "/analysis", headers=bob)
+        assert flow.status_code == 200, flow.text
+        ship = {s["code"]: s for s in flow.json()["steps"]}["SHIP"]
+        assert ship["wait_median_hours"] == 30.0 and ship["handoff_in"]
