@@ -52,8 +52,9 @@ def comparative_score(
     n = int(x.size)
     if n == 0:
         nan = float("nan")
-        return dict(n=0, better=nan, same=nan, worse=nan, net=nan, se=nan, ci_low=nan,
-                    ci_high=nan)  # fmt: skip
+        return {"n": 0, **dict.fromkeys(
+            ("better", "same", "worse", "net", "se", "ci_low", "ci_high"), nan
+        )}  # fmt: skip
     better, worse = float(np.mean(x == 1)), float(np.mean(x == -1))
     net = 100.0 * (better - worse)
     se = 100.0 * float(np.sqrt(max(better + worse - (better - worse) ** 2, 0.0) / n))
