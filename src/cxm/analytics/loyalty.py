@@ -2,8 +2,8 @@
 
 DOMAIN.md §3: loyalty shows as repurchase, recommending, resisting competitors' offers and
 forgiving a fault, and customers identify with the brand; a firm often scores over 90 %
-satisfied while under 30 % come back, and one study put the satisfaction–loyalty correlation at only 0.13. These functions measure
-that gap instead of hiding it.
+satisfied while under 30 % come back, and one study put the satisfaction–loyalty
+correlation at only 0.13. These functions measure that gap instead of hiding it.
 """
 
 from __future__ import annotations
