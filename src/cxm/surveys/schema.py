@@ -149,8 +149,13 @@ class QuestionDef(_Strict):
     def _compare_choices(cls, raw: Any) -> Any:
         """A comparative item gets its fixed choices (better / same / worse)."""
         if isinstance(raw, dict) and raw.get("type") == QuestionType.COMPARE.value:
-            if raw.get("choices"):
-                raise ValueError(_("a comparative item has fixed choices; give none"))
+            given = raw.get("choices")
+            if given:  # a stored definition carries them: they must be the fixed ones
+                codes = [c.get("code") if isinstance(c, dict) else getattr(c, "code", None)
+                         for c in given]  # fmt: skip
+                if codes != [code for code, _t, _v in COMPARE_CHOICES]:
+                    raise ValueError(_("a comparative item has fixed choices; give none"))
+                return raw
             raw = {
                 **raw,
                 "choices": [
