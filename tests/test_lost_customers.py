@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from cxm.analytics.comparative import comparative_score
 from cxm.customers.models import Customer, Prospect
-from cxm.errors import InputError, ValidationFailed
+from cxm.errors import InputError
 from cxm.store import Store
 from cxm.surveys.models import Invitation
 from tests.management_factories import surveyed_company
@@ -47,13 +47,12 @@ def test_the_comparative_score_matches_scipy() -> None:
 
 
 def _exit_wave(store: Store) -> tuple[int, list[int]]:
-    from cxm.surveys.populations import lost_customers, sample_lost
-    from cxm.surveys.questionnaires import install_template
-    from cxm.surveys.waves import create_wave
-
     from sqlalchemy import update
 
     from cxm.surveys.models import Response
+    from cxm.surveys.populations import lost_customers, sample_lost
+    from cxm.surveys.questionnaires import install_template
+    from cxm.surveys.waves import create_wave
 
     surveyed_company(store, n=200)
     with store.session() as s:  # the satisfaction survey was answered before anyone left
