@@ -94,6 +94,13 @@ def why(
         render(_("Where they buy now"), report.competitors)
     if len(report.before):
         render(_("Before they left: satisfied (4–5) among lost and stayed"), report.before)
+        diff = report.before.attrs.get("difference")
+        low, high = report.before.attrs.get("difference_ci", (None, None))
+        if diff is not None and diff == diff:
+            console.print(
+                _("Lost minus stayed: {diff} points (95 % interval {low} to {high}).",
+                  diff=f"{100 * diff:.1f}", low=f"{100 * low:.1f}", high=f"{100 * high:.1f}")
+            )  # fmt: skip
 
 
 def import_(

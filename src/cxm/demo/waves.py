@@ -299,7 +299,7 @@ def fill_survey_waves(ctx: DemoContext) -> None:
             idx = np.array([index_of.get(c or 0, -1) for _i, c in invited], dtype=np.int64)
             known = idx >= 0
             items, answered = _draw(rng, t, np.where(known, idx, 0), w)
-            used = dict(
+            used: dict[int, Any] = dict(
                 s.execute(
                     select(Customer.id, Customer.attributes).where(
                         Customer.id.in_([c for _i, c in invited if c is not None])
@@ -310,7 +310,7 @@ def fill_survey_waves(ctx: DemoContext) -> None:
                 extra_rng,
                 t,
                 np.where(known, idx, 0),
-                [list((used.get(c) or {}).get("competitors_used") or []) for _i, c in invited],
+                [list((used.get(c or 0) or {}).get("competitors_used") or []) for _i, c in invited],
             )
             days = (closes - opens).days
             records = []

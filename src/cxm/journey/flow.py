@@ -104,6 +104,11 @@ def _defects(session: Session) -> pd.DataFrame:
     )
 
 
+def _rows_by(frame: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
+    """The rows of ``frame`` as dictionaries keyed by column ``key``."""
+    return {str(r[key]): r for r in frame.to_dict("records")}  # type: ignore[misc]
+
+
 def _label(name: dict[str, str]) -> str:
     from cxm.i18n import current_language
 
@@ -126,8 +131,8 @@ def analyse_steps(session: Session) -> FlowReport:
         if r["touchpoint_type"]
     ]
     limits = {c: (None if w is None or w != w else float(w)) for c, _t, w in typed}
-    waits = step_waits(touchpoints, [(c, t, limits[c]) for c, t, _w in typed]).set_index("step")
-    repeats = repeat_contacts(touchpoints, within_days=REPEAT_DAYS).set_index("touchpoint_type")
+    waits = _rows_by(step_waits(touchpoints, [(c, t, limits[c]) for c, t, _w in typed]), "step")
+    repeats = _rows_by(repeat_contacts(touchpoints, within_days=REPEAT_DAYS), "touchpoint_type")
     cases = _cases(session)
     stages = (
         handoffs_by_stage(cases)
@@ -136,7 +141,7 @@ def analyse_steps(session: Session) -> FlowReport:
             pd.DataFrame(columns=["stage", "handoffs", "crossed", "resolution_hours", "faults"])
         )
     )
-    by_stage = stages.set_index("stage")
+    by_stage = _rows_by(stages, "stage")
     defects = _defects(session).set_index("standard")
     rows: list[dict[str, Any]] = []
     previous_team: str | None = None
@@ -150,7 +155,7 @@ def analyse_steps(session: Session) -> FlowReport:
             )
         if team:
             previous_team = team
-        st = by_stage.loc[stage] if stage in by_stage.index else None
+        st = by_stage.get(stage)
         if r["blocking_rule"]:
             findings.append(_("blocking rule: {rule}", rule=r["blocking_rule"]))
         if r["redundant"]:
@@ -161,7 +166,7 @@ def analyse_steps(session: Session) -> FlowReport:
             findings.append(_("inconsistent: {what}", what=r["inconsistency"]))
         if r["automation"]:
             findings.append(_("could be automated: {what}", what=r["automation"]))
-        w = waits.loc[code] if code in waits.index else None
+        w = waits.get(code)
         wait_median = float(w["median_hours"]) if w is not None else np.nan
         wait_p90 = float(w["p90_hours"]) if w is not None else np.nan
         over = float(w["over_limit_share"]) if w is not None else np.nan
@@ -174,7 +179,7 @@ def analyse_steps(session: Session) -> FlowReport:
                 )
             )
         tp_type = r["touchpoint_type"]
-        rep = repeats.loc[tp_type] if tp_type and tp_type in repeats.index else None
+        rep = repeats.get(str(tp_type)) if tp_type else None
         repeat_share = float(rep["repeat_share"]) if rep is not None else np.nan
         if repeat_share == repeat_share and repeat_share >= REPEAT_FLAG:
             findings.append(

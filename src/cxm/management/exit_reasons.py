@@ -65,9 +65,8 @@ def _before(session: Session, item: str, as_of: Any, rule: Any, min_n: int) -> p
     stayed = state[state["status"] != "churned"]["customer_id"]
     # a lost customer's last answer before the churn date; a stayer's last answer
     lost_rated = rated.merge(lost, on="customer_id")
-    lost_rated = lost_rated[
-        lost_rated["completed_at"].dt.tz_convert(None) < pd.to_datetime(lost_rated["churned_on"])
-    ]
+    answered_on = pd.to_datetime(lost_rated["completed_at"], utc=True).dt.tz_convert(None)
+    lost_rated = lost_rated[answered_on < pd.to_datetime(lost_rated["churned_on"])]
     groups = {
         "lost": latest_answers(lost_rated, [item])[item],
         "stayed": latest_answers(rated[rated["customer_id"].isin(stayed)], [item])[item],
@@ -80,12 +79,12 @@ def _before(session: Session, item: str, as_of: Any, rule: Any, min_n: int) -> p
         rows.append([name, n, k, k / n if n else np.nan, lo, hi,
                      "ok" if n >= min_n else "too few"])  # fmt: skip
     out = pd.DataFrame(rows, columns=cols)
+    lost_k, lost_n, stay_k, stay_n = (float(rows[0][2]), float(rows[0][1]), float(rows[1][2]),
+                                      float(rows[1][1]))  # fmt: skip
     (d_lo,), (d_hi,) = newcombe_difference(
-        np.array([float(out.loc[1, "satisfied"])]), np.array([float(out.loc[1, "customers"])]),
-        np.array([float(out.loc[0, "satisfied"])]), np.array([float(out.loc[0, "customers"])]),
-        0.95,
-    )  # fmt: skip
-    out.attrs["difference"] = float(out.loc[0, "share"] - out.loc[1, "share"])
+        np.array([stay_k]), np.array([stay_n]), np.array([lost_k]), np.array([lost_n]), 0.95
+    )
+    out.attrs["difference"] = float(rows[0][3]) - float(rows[1][3])
     out.attrs["difference_ci"] = (float(d_lo), float(d_hi))
     return out
 

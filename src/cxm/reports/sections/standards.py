@@ -66,7 +66,8 @@ def _process_steps(session: Any) -> list[dict[str, Any]]:
     flow = analyse_steps(session)
     keep = ["rank", "stage", "code", "name", "owner", "dpmo", "wait_median_hours"]
     keep += ["repeat_share", "handoff_in", "findings"]
-    return list(flow.steps.sort_values("rank")[keep].to_dict("records"))
+    rows: list[dict[str, Any]] = flow.steps.sort_values("rank")[keep].to_dict("records")  # type: ignore[assignment]
+    return rows
 
 
 def _sigma_rows(rows: list[dict[str, Any]], key: str) -> tuple[tuple[str, ...], ...]:

@@ -94,9 +94,9 @@ class FlowOut(BaseModel):
     stages: list[StageHandoffsOut]
 
 
-def _clean(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _clean(records: list[dict[Any, Any]]) -> list[dict[str, Any]]:
     """NaN (a measure without data) becomes null."""
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+    return [{str(k): (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
             for r in records]  # fmt: skip
 
 
