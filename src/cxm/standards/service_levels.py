@@ -43,7 +43,9 @@ def _economics(
                 item=overall,
             )
         )
-    latest = latest_answers(answers, [overall]).merge(customers_frame(session), on="customer_id")
+    latest = latest_answers(answers.dropna(subset=[overall]), [overall]).merge(
+        customers_frame(session), on="customer_id"
+    )
     beta, _se = churn_slope(latest[overall], (latest["status"] == "churned").astype(int))
     retention = max(-beta, 0.0) / _POINTS_PER_ITEM_POINT
     econ = segment_economics(session, name)[["segment", "clv"]].dropna()
