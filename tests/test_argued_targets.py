@@ -79,5 +79,11 @@ def test_targets_propose_argued_uses_the_measured_link(cxm, store, tmp_path) -> 
     # north customers are worth four times as much: their argued target is at least as high
     assert got["north"]["target"] >= got["south"]["target"] >= doc["floor"]
     assert got["north"]["marginal_value"] > got["south"]["marginal_value"]
-    r = cxm("targets", "propose", "regions", "--kpi", "score100", "--rule", "argued")
-    assert r.exit_code == 1 and "--curve" in r.stderr
+    # without --curve the curve is fitted from the segments' measured pairs: two segments
+    # without service levels give none, and the refusal says what to supply
+    r = cxm(
+        "targets", "propose", "regions", "--kpi", "score100", "--rule", "argued",
+        "--item", "OVERALL",
+    )  # fmt: skip
+    assert r.exit_code == 1 and "at least 3 measured pairs" in r.stderr
+    assert "--curve" in r.stderr

@@ -81,3 +81,57 @@ def test_a_good_contact_is_followed_by_more_and_new_sales(cxm, store: Store) -> 
     assert table.loc["5", "referrals"] == 2 and table.loc["1–2", "referrals"] == 0
     out = json.loads(cxm("next-sale", "--days", "30", "--min-n", "10", "--json").stdout)
     assert [b["band"] for b in out["bands"]] == ["1–2", "5"]
+
+
+def test_the_next_sale_split_by_how_a_complaint_ended(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """Customers 0–9 (who buy afterwards) complained and the follow-up says it was solved;
+    customers 20–29 (who mostly do not) complained and say it was not; 10–19 and 30–39
+    never complained. The purchases are planted 10 days after the call, so within 30 days
+    of the follow-ups answered the day after the call."""
+    from cxm.cases.followup import collect_answers, create_followup
+    from cxm.cases.recovery import resolve_case
+    from cxm.cases.service import open_case
+    from cxm.surveys.invitations import issue_links
+    from cxm.surveys.responses import save_page
+
+    _company(store)
+    call = datetime.now(UTC) - timedelta(days=4)
+    with store.session() as s:
+        from sqlalchemy import select
+
+        ids = list(s.scalars(select(Customer.id).order_by(Customer.id)))
+        for i in (*range(10), *range(20, 30)):
+            case, _new = open_case(
+                s, customer=ids[i], type="complaint", subject=f"投诉 {i}", now=call
+            )
+            resolve_case(s, case_id=case.id, version=case.version, actor_user_id=None,
+                         now=call + timedelta(hours=3))  # fmt: skip
+            fu = create_followup(s, case=case, now=call + timedelta(hours=4))
+            token = issue_links(s, invitation_ids=[fu.invitation_id])[fu.invitation_id]
+            good = i < 10
+            save_page(
+                s,
+                token=token,
+                page=0,
+                raw={"FU_SOLVED": "yes" if good else "no", "FU_CSAT": "5" if good else "2",
+                     "FU_REC": "9"},
+                now=call + timedelta(days=1),
+            )  # fmt: skip
+        collect_answers(s, now=call + timedelta(days=1, hours=1))
+    with store.session() as s:
+        table = next_sale(s, days=30, min_n=5, by="case").set_index("outcome")
+    assert table.loc["resolved well", "contacts"] == 10
+    assert table.loc["resolved well", "bought_rate"] == pytest.approx(1.0)
+    # 20–22 bought again: 3 of 10
+    assert table.loc["resolved badly", "bought_rate"] == pytest.approx(0.3)
+    # never complained: 10–14 bought (5 of 10) and 30–39 did not (0 of 10)
+    assert table.loc["never complained", "contacts"] == 20
+    assert table.loc["never complained", "bought_rate"] == pytest.approx(0.25)
+    out = cxm("next-sale", "--days", "30", "--min-n", "5", "--by", "case", "--json")
+    assert out.exit_code == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert {r["outcome"] for r in doc["outcomes"]} == {
+        "resolved well", "resolved badly", "never complained",
+    }  # fmt: skip
+    bad = cxm("next-sale", "--by", "mood")
+    assert bad.exit_code == 1 and "rating or case" in bad.stderr

@@ -1,9 +1,9 @@
 """Satisfaction versus loyalty: the loyalty index and the satisfied-but-not-loyal gap.
 
 DOMAIN.md §3: loyalty shows as repurchase, recommending, resisting competitors' offers and
-forgiving a fault; a firm often scores over 90 % satisfied while under 30 % come back, and
-one study put the satisfaction–loyalty correlation at only 0.13. These functions measure
-that gap instead of hiding it.
+forgiving a fault, and customers identify with the brand; a firm often scores over 90 %
+satisfied while under 30 % come back, and one study put the satisfaction–loyalty
+correlation at only 0.13. These functions measure that gap instead of hiding it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,15 @@ __all__ = [
     "satisfied_not_loyal",
 ]
 
-#: The four faces of loyalty in DOMAIN.md §3.
-LOYALTY_FACETS: tuple[str, ...] = ("repurchase", "recommend", "resist_competitor", "forgive")
+#: The faces of loyalty in DOMAIN.md §3: the four behaviours, and brand identification
+#: (the documents' third kind of loyalty question, beside repurchase and recommendation).
+LOYALTY_FACETS: tuple[str, ...] = (
+    "repurchase",
+    "recommend",
+    "resist_competitor",
+    "forgive",
+    "brand_identification",
+)
 
 
 def loyalty_index(

@@ -43,6 +43,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "moments",
     "people",
     "report_schedules",
+    "lost",
 )
 
 

@@ -1,4 +1,5 @@
-"""``cxm journey load|show``: the customer journey's stages and touchpoint types."""
+"""``cxm journey load|show|steps``: the customer journey's stages, touchpoint types and
+process steps."""
 
 from __future__ import annotations
 
@@ -104,4 +105,7 @@ def register(app: typer.Typer) -> None:
     )
     jr.command("load")(load)
     jr.command("show")(show)
+    from cxm.cli.journey_steps import steps_app
+
+    jr.add_typer(steps_app(), name="steps")
     app.add_typer(jr, name="journey")

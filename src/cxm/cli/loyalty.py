@@ -215,16 +215,29 @@ def next_sale_command(
     days: Annotated[int, typer.Option("--days", help="Days after the contact.")] = 90,
     min_n: Annotated[int, typer.Option("--min-n")] = 30,
     as_of: AsOfOpt = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="rating (CSAT band of a rated contact) or case (how a complaint ended, "
+            "beside customers who never complained).",
+        ),
+    ] = "rating",
     as_json: JsonOpt = False,
 ) -> None:
-    """Purchases, new categories and referrals after a rated contact, by how it went."""
+    """Purchases, new categories and referrals after a rated contact or a complaint, by how
+    it went."""
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json
     from cxm.management.next_sale import next_sale
 
     with open_store() as store, store.session() as s:
-        table = next_sale(s, days=days, as_of=as_of, min_n=min_n)
+        table = next_sale(s, days=days, as_of=as_of, min_n=min_n, by=by)
     if as_json:
-        print_json({"days": days, "bands": _records(table)})
+        key = "bands" if by == "rating" else "outcomes"
+        print_json({"days": days, "by": by, key: _records(table)})
+        return
+    if by == "case":
+        render(_("The next sale after a complaint, by how it ended ({d} days)", d=days), table)
         return
     render(_("The next sale after a service contact, by its rating ({d} days)", d=days), table)

@@ -47,7 +47,12 @@ def propose(
     as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
     rule: Annotated[
-        str, typer.Option("--rule", help="headroom (default) or argued (needs --curve).")
+        str,
+        typer.Option(
+            "--rule",
+            help="headroom (default) or argued (--curve FILE, or a curve fitted from the "
+            "segments' measured cost to serve and score).",
+        ),
     ] = "headroom",
     curve: Annotated[
         Path | None, typer.Option("--curve", help="Cost curve per segment (CSV/XLSX).")
@@ -89,6 +94,8 @@ def propose(
                     value=float(row["target"]),
                     service_level=str(row["service_level"]),
                     set_by=by,
+                    proposed=float(row["target"]),
+                    proposal_rule="headroom",
                 )
     if as_json:
         print_json(
@@ -120,6 +127,12 @@ def set_(
     period: Annotated[str | None, typer.Option("--period")] = None,
     service_level: Annotated[str | None, typer.Option("--service-level")] = None,
     by: Annotated[str | None, typer.Option("--by")] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Why the target differs from the proposed one (then required)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Set the target of one segment and KPI."""
@@ -138,6 +151,7 @@ def set_(
             period=period,
             service_level=service_level,
             set_by=by,
+            reason=reason,
         )
         out = {
             "definition": name,
@@ -148,6 +162,8 @@ def set_(
             "period": t.period,
             "service_level": service_level,
             "set_by": t.set_by,
+            "proposed": t.proposed_value,
+            "override_reason": t.override_reason,
         }
     if as_json:
         print_json(out)
@@ -201,6 +217,8 @@ def report(
         "target",
         "status",
         "change",
+        "proposed",
+        "override_reason",
     ]
     render(_("Targets of {name}: actual against target", name=name), table, cols)
 

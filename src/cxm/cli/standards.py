@@ -284,34 +284,50 @@ def propose_argued_targets(
     by: str | None,
     as_json: bool,
 ) -> None:
-    """``cxm targets propose --rule argued --curve FILE``: argued score100 targets."""
+    """``cxm targets propose --rule argued [--curve FILE]``: argued score100 targets, on the
+    given curve or on one fitted from the segments' measured pairs."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json, print_table
     from cxm.errors import InputError
     from cxm.files import read_table
     from cxm.management.targets import set_target
-    from cxm.standards.service_levels import propose_argued
+    from cxm.standards.service_levels import propose_argued, propose_argued_fitted
 
-    if curve is None:
-        raise InputError(_("--rule argued needs --curve FILE (segment, service_level, "
-                           "cost_per_customer_year, expected_score)."))  # fmt: skip
     if kpi not in ("csat", "score100"):
         raise InputError(_("Argued targets are on the 100-point score: use --kpi score100."))
-    curve_frame = read_table(curve)
+    curve_frame = read_table(curve) if curve is not None else None
+    fit = None
     with open_store() as store, store.session() as s:
-        table = propose_argued(s, name, curve_frame, item=item)
+        if curve_frame is not None:
+            table = propose_argued(s, name, curve_frame, item=item)
+        else:
+            table, curve_frame, fit = propose_argued_fitted(s, name, item=item)
         if save:
             for row in table.to_dict("records"):
                 set_target(
                     s, name, segment=str(row["segment"]), kpi="score100",
-                    value=float(row["target"]), service_level=row["service_level"], set_by=by,
+                    value=float(row["target"]), service_level=row.get("service_level"),
+                    set_by=by, proposed=float(row["target"]), proposal_rule=str(row["rule"]),
                 )  # fmt: skip
+    fitted = None
+    if fit is not None:
+        fitted = {
+            "model": "score = alpha + beta * ln(cost_per_customer_year)",
+            "alpha": fit.alpha,
+            "beta": fit.beta,
+            "se_alpha": fit.se_alpha,
+            "se_beta": fit.se_beta,
+            "r_squared": fit.r_squared,
+            "pairs": fit.n_pairs,
+        }
     if as_json:
         print_json(
             {
                 "definition": name,
                 "kpi": "score100",
                 "rule": "argued",
+                "curve_source": "fitted" if fit is not None else "given",
+                "fit": fitted,
                 "floor": table.attrs["current"],
                 "retention_per_point": table.attrs["retention_per_point"],
                 "saved": save,
@@ -320,27 +336,61 @@ def propose_argued_targets(
             }
         )
         return
-    print_table(
-        _("Cost curve"),
-        [_("segment"), _("service level"), _("cost per customer-year"), _("expected score")],
-        [
-            [str(r["segment"]), str(r["service_level"]), _num(r["cost_per_customer_year"]),
-             _num(r["expected_score"], 1)]
-            for r in _records(curve_frame)
-        ],
-    )  # fmt: skip
-    print_table(
-        _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
-        [_("segment"), _("target"), _("service level"), _("marginal value")],
-        [
+    if fit is not None:
+        print_table(
+            _("Measured pairs and the fitted cost curve"),
+            [_("segment"), _("cost per customer-year"), _("score"), _("fitted score"), "n"],
             [
-                r["segment"],
-                _num(r["target"], 1),
-                r["service_level"] or "",
-                _num(r["marginal_value"]),
-            ]
-            for r in _records(table)
-        ],
-    )
+                [str(r["segment"]), _num(r["cost_per_customer_year"]), _num(r["score"], 1),
+                 _num(r["fitted_score"], 1), str(r["n"])]
+                for r in _records(curve_frame)
+            ],
+        )  # fmt: skip
+        console.print(
+            _(
+                "Fitted: score = {alpha} (± {se_a}) + {beta} (± {se_b}) × ln(cost), "
+                "R² {r2}, {n} pairs.",
+                alpha=_num(fit.alpha, 1),
+                se_a=_num(fit.se_alpha, 1),
+                beta=_num(fit.beta, 2),
+                se_b=_num(fit.se_beta, 2),
+                r2=_num(fit.r_squared, 2),
+                n=fit.n_pairs,
+            )
+        )
+        print_table(
+            _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
+            [_("segment"), _("target"), _("95 % interval"), _("cost at target"),
+             _("marginal value")],
+            [
+                [r["segment"], _num(r["target"], 1),
+                 f"{_num(r['optimum_low'], 1)} – {_num(r['optimum_high'], 1)}",
+                 _num(r["cost_at_target"]), _num(r["marginal_value"])]
+                for r in _records(table)
+            ],
+        )  # fmt: skip
+    else:
+        print_table(
+            _("Cost curve"),
+            [_("segment"), _("service level"), _("cost per customer-year"), _("expected score")],
+            [
+                [str(r["segment"]), str(r["service_level"]), _num(r["cost_per_customer_year"]),
+                 _num(r["expected_score"], 1)]
+                for r in _records(curve_frame)
+            ],
+        )  # fmt: skip
+        print_table(
+            _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
+            [_("segment"), _("target"), _("service level"), _("marginal value")],
+            [
+                [
+                    r["segment"],
+                    _num(r["target"], 1),
+                    r["service_level"] or "",
+                    _num(r["marginal_value"]),
+                ]
+                for r in _records(table)
+            ],
+        )
     for r in _records(table):
         console.print(f"{r['segment']}: {r['rule']}")

@@ -22,7 +22,7 @@ from cxm.customers.codes import ChurnReason, CustomerStatus
 from cxm.org.models import Employee, Team
 from cxm.store.base import Base, TimestampMixin, code_enum, json_type
 
-__all__ = ["Customer", "Employee", "Purchase", "Team", "Touchpoint"]
+__all__ = ["Customer", "Employee", "Prospect", "Purchase", "Team", "Touchpoint"]
 
 
 class Customer(TimestampMixin, Base):
@@ -93,3 +93,22 @@ class Touchpoint(TimestampMixin, Base):
     customer: Mapped[Customer] = relationship(back_populates="touchpoints")
     employee: Mapped[Employee | None] = relationship()
     team: Mapped[Team | None] = relationship()
+
+
+class Prospect(TimestampMixin, Base):
+    """Someone who is not a customer yet, from a prospect list (``cxm customers import
+    prospects``): a wave can invite prospects to learn why they buy elsewhere. Kept apart
+    from the customer file so that no churn, CLV or loyalty figure counts them."""
+
+    __tablename__ = "prospects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    region: Mapped[str | None] = mapped_column(String(100))
+    #: The competitor they buy from today, when the list says.
+    competitor: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(200))
+    attributes: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)

@@ -1,6 +1,7 @@
 """The demo's service-standards step (DOMAIN.md §2, "what you can measure you can manage").
 
-It loads 24 standards of the demo company's journey (product, procedure and people, each with
+It loads 26 standards of the demo company's journey (two of them on the case clocks of each
+segment's service level; product, procedure and people, each with
 an owner), records the touchpoint and purchase fields that make them measurable, has mystery
 shoppers make a few hundred visits, counts defects, and runs three improvement projects:
 one that worked (phone answering got faster after a staffing change half-way), one that did
@@ -79,6 +80,11 @@ standards:
   - {code: CP-RESOLVE-7D, name: 投诉 7 天内解决, stage: complaint, kind: procedure,
      owner: 客户关系经理, unit: 投诉, source: touchpoints, rule: resolved_days <= 7,
      target: 0.9}
+  - {code: CS-FIRST-RESPONSE, name: 在服务等级时限内首次答复, stage: complaint, kind: procedure,
+     owner: 客服经理, unit: 案件, source: cases,
+     rule: first_response_hours <= first_response_allowed_hours, target: 0.95}
+  - {code: CS-RESOLVED-ON-TIME, name: 在服务等级时限内解决, stage: complaint, kind: procedure,
+     owner: 客服经理, unit: 案件, source: cases, rule: resolved_on_time, target: 0.9}
   - {code: MS-GREET, name: 进店即问候, stage: sale, kind: people, owner: 门店经理,
      unit: 暗访, source: shopping, target: 0.95}
   - {code: MS-NAME, name: 称呼顾客姓名, stage: sale, kind: people, owner: 门店经理,

@@ -8,9 +8,11 @@ from cxm.demo.behaviour_step import show_behaviour
 from cxm.demo.cases_step import draw_demo_cases
 from cxm.demo.company import draw_customers, draw_employees
 from cxm.demo.context import DemoContext, DemoStep
+from cxm.demo.exit_step import fill_exit_wave
 from cxm.demo.ops_step import record_demo_consent
 from cxm.demo.org_step import build_organisation
 from cxm.demo.people_step import fill_employee_waves
+from cxm.demo.process_step import load_demo_steps
 from cxm.demo.report_step import write_demo_report
 from cxm.demo.segments_step import define_demo_segments
 from cxm.demo.standards_step import run_standards_step
@@ -73,7 +75,9 @@ STEPS: tuple[DemoStep, ...] = (
     ),
     DemoStep("cases", lambda: _("Recording the complaint history"), draw_demo_cases, weight=1.0),
     DemoStep("standards", lambda: _("Measuring service standards"), run_standards_step, weight=2.0),
+    DemoStep("process", lambda: _("Mapping the process steps"), load_demo_steps, weight=0.5),
     DemoStep("texts", lambda: _("Writing complaint logs and visit reports"), write_demo_texts),
+    DemoStep("exit", lambda: _("Asking lost customers why they left"), fill_exit_wave),
     DemoStep("behaviour", lambda: _("Showing loyalty as behaviour"), show_behaviour),
     DemoStep("people", lambda: _("Two anonymous employee survey waves"), fill_employee_waves),
     # Keep last: the report reads everything the steps before it wrote.

@@ -234,9 +234,39 @@ def _customers_at(people: Any, opens: date, closes: date) -> dict[str, list[int]
     return out
 
 
+#: Per competitor, how much better (+) or worse (−) its customers find it than the demo firm:
+#: the comparative item COMP1 leans that way for customers who also use it.
+_COMPETITOR_EDGE = 0.6
+
+
+def _brand_and_compare(
+    rng: np.random.Generator, t: Any, idx: np.ndarray, competitors: list[list[str]]
+) -> list[dict[str, Any]]:
+    """Brand identification (LOY_BRAND, 1–5, from the customer's loyalty) and, for customers
+    who also use a competitor, the comparative item COMP1 (better / same / worse, from their
+    satisfaction, worse where a competitor with an edge is among those they use). A stream of
+    its own, so the other answers are the same as without these items."""
+    from cxm.demo.vocabulary import COMPETITORS
+
+    edge = {c: _COMPETITOR_EDGE * (1 if k % 2 == 0 else -0.5) for k, c in enumerate(COMPETITORS)}
+    brand = _cut(_item(rng, _std(t.loyalty[idx] + 0.3 * rng.normal(size=idx.size)), 0.75),
+                 _CUT_LOYALTY)  # fmt: skip
+    out: list[dict[str, Any]] = []
+    for k, i in enumerate(idx.tolist()):
+        answers: dict[str, Any] = {"LOY_BRAND": str(int(brand[k]))}
+        used = competitors[k]
+        if used:
+            lean = float(t.satisfaction[i]) - max(edge.get(c, 0.0) for c in used)
+            y = lean + 0.8 * rng.normal()
+            answers["COMP1"] = "better" if y > 0.6 else "worse" if y < -0.6 else "same"
+        out.append(answers)
+    return out
+
+
 def fill_survey_waves(ctx: DemoContext) -> None:
     """Four quarterly CCSI waves over a regional sample, then moment-of-truth ratings."""
     rng = ctx.rng("survey_waves")
+    extra_rng = ctx.rng("survey_brand_compare")
     t = ctx.truth
     index_of = {int(db): i for i, db in enumerate(ctx.customer_ids.tolist())}
     with ctx.store.session() as s:
@@ -269,6 +299,19 @@ def fill_survey_waves(ctx: DemoContext) -> None:
             idx = np.array([index_of.get(c or 0, -1) for _i, c in invited], dtype=np.int64)
             known = idx >= 0
             items, answered = _draw(rng, t, np.where(known, idx, 0), w)
+            used: dict[int, Any] = dict(
+                s.execute(
+                    select(Customer.id, Customer.attributes).where(
+                        Customer.id.in_([c for _i, c in invited if c is not None])
+                    )
+                ).all()
+            )
+            extras = _brand_and_compare(
+                extra_rng,
+                t,
+                np.where(known, idx, 0),
+                [list((used.get(c or 0) or {}).get("competitors_used") or []) for _i, c in invited],
+            )
             days = (closes - opens).days
             records = []
             for k, (inv_id, _c) in enumerate(invited):
@@ -279,7 +322,7 @@ def fill_survey_waves(ctx: DemoContext) -> None:
                 records.append(
                     CompletedResponse(
                         invitation_id=int(inv_id),
-                        answers=_answers(rng, items, k, lang),
+                        answers={**_answers(rng, items, k, lang), **extras[k]},
                         completed_at=when,
                         language=lang,
                         minutes=float(rng.uniform(4, 15)),

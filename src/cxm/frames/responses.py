@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cxm.frames.cache import raw_rows, read_once
 from cxm.surveys.models import Answer, QuestionnaireVersion, Response
-from cxm.surveys.schema import QuestionnaireDef, QuestionType
+from cxm.surveys.schema import ONE_CHOICE, QuestionnaireDef
 
 __all__ = ["RESPONSE_COLUMNS", "responses_frame"]
 
@@ -36,7 +36,7 @@ def _choice_values(definition: QuestionnaireDef) -> dict[str, dict[str, float]]:
     """Single-choice questions whose every choice has a numeric ``value``."""
     out: dict[str, dict[str, float]] = {}
     for q in definition.questions():
-        if q.type == QuestionType.SINGLE and all(c.value is not None for c in q.choices):
+        if q.type in ONE_CHOICE and all(c.value is not None for c in q.choices):
             out[q.code] = {c.code: float(c.value) for c in q.choices if c.value is not None}
     return out
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cxm.store.base import Base, TimestampMixin, json_type
 
-__all__ = ["Journey", "JourneyStageRow", "TouchpointType"]
+__all__ = ["Journey", "JourneyStageRow", "ProcessStep", "TouchpointType"]
 
 
 class Journey(TimestampMixin, Base):
@@ -58,3 +58,33 @@ class TouchpointType(Base):
     code: Mapped[str] = mapped_column(String(50))
     stage_code: Mapped[str] = mapped_column(String(32))
     label: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+
+
+class ProcessStep(TimestampMixin, Base):
+    """One step of the service process inside a journey stage, with the answers to the
+    flow-chart questions of the source documents (who owns it, which rule blocks service,
+    whether it is redundant, could run in parallel, contradicts another step or could be
+    automated). Steps are loaded as a whole map (``cxm journey steps load``); a stage code
+    refers to the active journey's stages."""
+
+    __tablename__ = "journey_steps"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+    owner: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(100))
+    #: The touchpoint type whose records show the step happening (for waiting times).
+    touchpoint_type: Mapped[str | None] = mapped_column(String(50))
+    #: Codes of the standards measured at this step (their defects point at the step).
+    standards: Mapped[list[str]] = mapped_column(json_type(), default=list)
+    blocking_rule: Mapped[str | None] = mapped_column(Text)
+    redundant: Mapped[str | None] = mapped_column(Text)
+    parallel_with: Mapped[str | None] = mapped_column(String(40))
+    inconsistency: Mapped[str | None] = mapped_column(Text)
+    automation: Mapped[str | None] = mapped_column(Text)
+    #: The longest wait before this step the firm accepts, in hours.
+    max_wait_hours: Mapped[float | None] = mapped_column(Float)

@@ -20,7 +20,7 @@ from cxm.management.churn import SATISFACTION_ITEM, satisfaction_answers
 from cxm.management.churn_rules import ChurnRule, customers_as_of
 from cxm.management.frames import customers_frame
 
-__all__ = ["by_competitor"]
+__all__ = ["COMPARE_ITEM", "by_competitor"]
 
 
 def _names(value: Any) -> list[str]:
@@ -31,10 +31,15 @@ def _names(value: Any) -> list[str]:
     return []
 
 
+#: The comparative item of the shipped questionnaire (better / same / worse).
+COMPARE_ITEM = "COMP1"
+
+
 def by_competitor(
     session: Session,
     *,
     item: str = SATISFACTION_ITEM,
+    compare_item: str = COMPARE_ITEM,
     as_of: Any = None,
     rule: ChurnRule | None = None,
     min_n: int = 30,
@@ -42,8 +47,12 @@ def by_competitor(
     """One row per competitor (and ``"(all customers)"``): ``customers``, ``csat`` (share
     of the latest answers to ``item`` at 4 or 5) with ``csat_n``, ``churn_rate`` with a
     Wilson interval, ``won_by_competitor`` (churned for that reason), ``left_for`` (churned
-    customers who named this competitor), ``share_of_wallet`` (mean where known), ``status``.
+    customers who named this competitor), ``share_of_wallet`` (mean where known), the latest
+    answers to the comparative item ``compare_item`` (``compare_n``, ``better``, ``worse``,
+    ``net_comparative`` = % better − % worse with ``net_ci_low``/``net_ci_high``), ``status``.
     """
+    from cxm.analytics.comparative import comparative_score
+
     state = customers_as_of(session, as_of=as_of, rule=rule).set_index("customer_id")
     attrs = customers_frame(session, attributes=True).set_index("customer_id")["attributes"]
     attrs = attrs.reindex(state.index)
@@ -57,6 +66,14 @@ def by_competitor(
         else pd.Series(np.nan, index=state.index)
     )
     satisfied = satisfied.where(sat.set_index("customer_id")[item].reindex(state.index).notna())
+    compared = satisfaction_answers(session, item=compare_item)
+    versus = (
+        pd.to_numeric(compared.set_index("customer_id")[compare_item], errors="coerce").reindex(
+            state.index
+        )
+        if not compared.empty
+        else pd.Series(np.nan, index=state.index)
+    )
     churned = state["status"].eq("churned")
     won = state["churn_reason"].eq("won_by_competitor") & churned
     names = sorted({n for lst in used for n in lst} | {n for lst in left for n in lst})
@@ -69,6 +86,7 @@ def by_competitor(
     for name, mask in groups:
         k, n = int(churned[mask].sum()), int(mask.sum())
         (lo,), (hi,) = wilson(np.array([float(k)]), np.array([float(n)]), 0.95)
+        cmp = comparative_score(versus[mask].to_numpy())
         rows.append(
             {
                 "competitor": name,
@@ -81,12 +99,19 @@ def by_competitor(
                 "won_by_competitor": int(won[mask].sum()),
                 "left_for": int(left[mask].map(lambda lst, c=name: c in lst).sum()),
                 "share_of_wallet": float(wallet[mask].mean()),
+                "compare_n": cmp["n"],
+                "better": cmp["better"],
+                "worse": cmp["worse"],
+                "net_comparative": cmp["net"],
+                "net_ci_low": cmp["ci_low"],
+                "net_ci_high": cmp["ci_high"],
                 "status": "ok" if n >= min_n else "too few",
             }
         )
     out = pd.DataFrame(rows)
     few = out["status"] == "too few"
     cols = ["csat", "churn_rate", "ci_low", "ci_high", "share_of_wallet"]
+    cols += ["better", "worse", "net_comparative", "net_ci_low", "net_ci_high"]
     out.loc[few, cols] = np.nan
     out.attrs.update({"as_of": state.attrs.get("as_of"), "min_n": min_n})
     return out

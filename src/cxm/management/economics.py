@@ -238,7 +238,11 @@ def invest(
         complete = df[[*use, outcome]].dropna()
         parts.append((drivers_of(df) if len(complete) >= min_n else overall).assign(segment=s))
     drivers = pd.concat(parts, ignore_index=True)
-    latest = latest_answers(data, [outcome]).merge(customers, on="customer_id")
+    # each customer's latest answer *to the outcome*: a later exit or moment-of-truth
+    # survey without it must not hide it (as in satisfaction_answers)
+    latest = latest_answers(data.dropna(subset=[outcome]), [outcome]).merge(
+        customers, on="customer_id"
+    )
     beta, se = churn_slope(latest[outcome], (latest["status"] == "churned").astype(int))
     econ = segment_economics(session, name, as_of=as_of, rule=rule)
     ranking = improvement_effects(

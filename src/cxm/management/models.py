@@ -88,3 +88,8 @@ class Target(TimestampMixin, Base):
         ForeignKey("service_levels.id", ondelete="SET NULL")
     )
     set_by: Mapped[str | None] = mapped_column(String(200))
+    #: What ``targets propose --save`` proposed, and the rule behind it; a target set to
+    #: another value carries the manager's reason (required, audited).
+    proposed_value: Mapped[float | None] = mapped_column(Float)
+    proposal_rule: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(Text)

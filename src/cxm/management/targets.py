@@ -219,8 +219,15 @@ def set_target(
     service_level: str | None = None,
     set_by: str | None = None,
     actor_id: int | None = None,
+    proposed: float | None = None,
+    proposal_rule: str | None = None,
+    reason: str | None = None,
 ) -> Target:
-    """Set (or replace) the target of one segment and KPI, for all waves or one."""
+    """Set (or replace) the target of one segment and KPI, for all waves or one.
+
+    ``proposed`` (with ``proposal_rule``) records what ``targets propose --save`` argued.
+    Once a proposal is recorded, a manager may set another value only with a ``reason``:
+    it is stored with the target, audited, and shown in ``targets report``."""
     d = get_definition(session, name)
     labels = segment_labels(d) or list(members(session, name)["segment"].unique())
     if segment not in labels:
@@ -242,8 +249,36 @@ def set_target(
     )
     found = session.scalars(q).first()
     t = found or Target(definition_id=d.id, segment=segment, kpi=kpi)
-    fields = ("definition_id", "segment", "kpi", "wave_id", "period", "value", "service_level_id")
+    fields = (
+        "definition_id",
+        "segment",
+        "kpi",
+        "wave_id",
+        "period",
+        "value",
+        "service_level_id",
+        "proposed_value",
+        "override_reason",
+    )
     before = snapshot(found, fields) if found is not None else None
+    if proposed is not None:
+        t.proposed_value, t.proposal_rule = float(proposed), proposal_rule
+    why = (reason or "").strip() or None
+    if t.proposed_value is not None and abs(v - t.proposed_value) > 1e-9:
+        if why is None:
+            raise InputError(
+                _(
+                    "{segment}: the proposed {kpi} target is {proposed}; setting {value} "
+                    "instead needs a reason (--reason), which is recorded.",
+                    segment=segment,
+                    kpi=kpi,
+                    proposed=f"{t.proposed_value:.4g}",
+                    value=f"{v:.4g}",
+                )
+            )
+        t.override_reason = why
+    else:
+        t.override_reason = None
     t.wave_id, t.period, t.value = wave_id, period, v
     from cxm.service_levels.service import resolve_service_level
 
@@ -276,12 +311,15 @@ def targets_frame(session: Session, name: str) -> pd.DataFrame:
             ServiceLevel.name,
             Target.set_by,
             Target.updated_at,
+            Target.proposed_value,
+            Target.override_reason,
         )
         .outerjoin(ServiceLevel, ServiceLevel.id == Target.service_level_id)
         .where(Target.definition_id == d.id)
         .order_by(Target.segment, Target.kpi)
     ).all()
     cols = ["segment", "kpi", "wave_id", "period", "target", "service_level", "set_by", "set_at"]
+    cols += ["proposed", "override_reason"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -330,4 +368,18 @@ def report(
         ["segment", "kpi", "wave", "change", "significant", "slope"]
     ]
     out = judged.merge(tr, on=["segment", "kpi", "wave"], how="left")
+    # the target's proposal and override reason: the wave's own target, else the all-waves one
+    said = {
+        (r["segment"], r["kpi"], r["wave"] if isinstance(r["wave"], str) else None): (
+            r["proposed"],
+            r["override_reason"],
+        )
+        for r in t.to_dict("records")
+    }
+    found = [
+        said.get((seg, k, w)) or said.get((seg, k, None)) or (None, None)
+        for seg, k, w in zip(out["segment"], out["kpi"], out["wave"], strict=True)
+    ]
+    out["proposed"] = [f[0] for f in found]
+    out["override_reason"] = [f[1] for f in found]
     return out.sort_values(["kpi", "segment", "wave_order"]).reset_index(drop=True)

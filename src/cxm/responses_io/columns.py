@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from cxm.surveys.labels import DONT_KNOW, answer_options
 from cxm.surveys.models import QuestionnaireVersion
-from cxm.surveys.schema import QuestionDef, QuestionnaireDef, QuestionType, pick_text
+from cxm.surveys.schema import (
+    ONE_CHOICE,
+    QuestionDef,
+    QuestionnaireDef,
+    QuestionType,
+    pick_text,
+)
 
 __all__ = ["META_COLUMNS", "Column", "answer_cells", "questionnaire_columns"]
 
@@ -56,7 +62,7 @@ def _question_columns(q: QuestionDef, lang: str) -> list[Column]:
             )
             for c in q.choices
         ]
-    if q.type == QuestionType.SINGLE:
+    if q.type in ONE_CHOICE:
         index = {c.code: i + 1 for i, c in enumerate(q.choices)}
         labels = {index[c.code]: pick_text(c.text, lang) for c in q.choices}
         return [Column(q.code, label, "single", q.code, None, labels, index)]

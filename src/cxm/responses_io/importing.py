@@ -49,7 +49,7 @@ from cxm.responses_io.writing import existing_invitations, write_responses
 from cxm.store.base import utcnow
 from cxm.surveys.labels import DONT_KNOW, answer_options
 from cxm.surveys.questionnaires import get_questionnaire, latest_version, load_version
-from cxm.surveys.schema import QuestionDef, QuestionnaireDef, QuestionType
+from cxm.surveys.schema import ONE_CHOICE, QuestionDef, QuestionnaireDef, QuestionType
 from cxm.surveys.validation import AnswerError, AnswerValue, coerce_answer
 from cxm.surveys.waves import get_wave
 
@@ -130,7 +130,7 @@ class _Reader:
             return raw, None
         label = labels[raw]
         key = label_key(label)
-        if q.type == QuestionType.SINGLE:
+        if q.type in ONE_CHOICE:
             for choice in q.choices:
                 if any(label_key(t) == key for t in choice.text.values()):
                     return choice.code, None
@@ -217,7 +217,7 @@ def _row_answers(
                 pass
             elif q.type == QuestionType.MULTIPLE:
                 raw = [p for p in str(raw).replace(",", ";").split(";") if p.strip()]
-            elif q.type == QuestionType.SINGLE:
+            elif q.type in ONE_CHOICE:
                 raw = _single_value(q, str(raw))
         elif q.code in cmap.items:
             raw = []

@@ -2,7 +2,8 @@
 team and segment (``cxm standards check``).
 
 Touchpoint standards judge the touchpoints of their stage; purchase standards judge every
-purchase; checklist lines count the mystery-shopping answers. Each defect is weighted by the
+purchase; case standards judge every case against its clocks (:mod:`cxm.standards.case_clocks`);
+checklist lines count the mystery-shopping answers. Each defect is weighted by the
 customer's value relative to the average customer (profit, or revenue when costs are
 unknown), so a defect on a valuable customer counts more; a visit or a customer without
 purchases weighs 1. The stored rows are replaced in one transaction.
@@ -94,6 +95,10 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
         frame["when"] = pd.to_datetime(frame["occurred_at"], utc=True)
     elif source == "responses":
         return _responses_frame(session)
+    elif source == "cases":
+        from cxm.standards.case_clocks import cases_frame
+
+        return cases_frame(session)
     else:
         q2 = select(
             Purchase.id,

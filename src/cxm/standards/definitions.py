@@ -12,7 +12,7 @@ A file looks like::
         kind: procedure           # product, procedure or people
         owner: Call-centre manager
         unit: call                # what one opportunity is
-        source: touchpoints       # touchpoints, purchases or shopping
+        source: touchpoints       # touchpoints, purchases, responses, cases or shopping
         applies: channel == "phone"
         rule: wait_seconds <= 20
         target: 0.95              # the share met the firm promises
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _
+from cxm.standards.case_clocks import CASE_FIELDS
 from cxm.standards.models import Standard, StandardField
 from cxm.standards.rules import FIELD_TYPES, RuleError, compile_rule
 
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("product", "procedure", "people")
-SOURCES: tuple[str, ...] = ("touchpoints", "purchases", "responses", "shopping")
+SOURCES: tuple[str, ...] = ("touchpoints", "purchases", "responses", "cases", "shopping")
 #: Sources whose records carry a journey stage of their own (a response: its touchpoint's).
 STAGED_SOURCES: tuple[str, ...] = ("touchpoints", "responses")
 
@@ -68,6 +69,7 @@ BUILTIN_FIELDS: dict[str, dict[str, str]] = {
         "purchased_on": "datetime",
     },
     "responses": {"channel": "text", "team": "text", "completed_at": "datetime"},
+    "cases": CASE_FIELDS,
     "shopping": {},
 }
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -122,7 +124,7 @@ def _parse_fields(raw: Any, problems: list[Problem]) -> dict[str, dict[str, str]
         return {}
     out: dict[str, dict[str, str]] = {}
     for source, names in raw.items():
-        if source not in SOURCES or source == "shopping":
+        if source not in SOURCES or source in ("shopping", "cases"):
             problems.append(
                 Problem(
                     None, "fields", str(source), _("must be touchpoints, purchases or responses")
@@ -196,7 +198,10 @@ def parse_standards(
         if source and source not in SOURCES:
             problems.append(
                 Problem(
-                    i, "source", source, _("must be touchpoints, purchases, responses or shopping")
+                    i,
+                    "source",
+                    source,
+                    _("must be touchpoints, purchases, responses, cases or shopping"),
                 )
             )
         rule = str(raw["rule"]).strip() if raw.get("rule") is not None else None

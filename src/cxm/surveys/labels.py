@@ -32,6 +32,6 @@ def answer_options(question: QuestionDef, lang: str) -> list[tuple[str, str]]:
     if question.type == QuestionType.CES:
         ends = {1: _("1 — very difficult"), 7: _("7 — very easy")}
         return [(str(i), ends.get(i, str(i))) for i in range(1, 8)]
-    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.COMPARE):
         return [(c.code, pick_text(c.text, lang)) for c in question.choices]
     return []

@@ -126,6 +126,10 @@ class Invitation(TimestampMixin, Base):
         ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True
     )
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    #: A prospect invited by a prospect wave (no customer then).
+    prospect_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
     touchpoint_id: Mapped[int | None] = mapped_column(
         ForeignKey("touchpoints.id", ondelete="CASCADE"), unique=True
     )

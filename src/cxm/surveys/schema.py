@@ -15,6 +15,8 @@ from cxm.i18n import _
 
 __all__ = [
     "CODE_PATTERN",
+    "COMPARE_CHOICES",
+    "ONE_CHOICE",
     "Choice",
     "Condition",
     "Construct",
@@ -40,6 +42,20 @@ class QuestionType(StrEnum):
     MULTIPLE = "multiple"
     NUMBER = "number"
     TEXT = "text"
+    #: "Compared with …: better / about the same / worse" — a single choice with fixed
+    #: choices scored +1 / 0 / −1 (:data:`COMPARE_CHOICES`).
+    COMPARE = "compare"
+
+
+#: Types answered by one choice among ``choices``.
+ONE_CHOICE: tuple[QuestionType, ...] = (QuestionType.SINGLE, QuestionType.COMPARE)
+
+#: The fixed choices of a comparative item, with their scores.
+COMPARE_CHOICES: tuple[tuple[str, dict[str, str], float], ...] = (
+    ("better", {"zh-CN": "更好", "en": "better"}, 1.0),
+    ("same", {"zh-CN": "差不多", "en": "about the same"}, 0.0),
+    ("worse", {"zh-CN": "更差", "en": "worse"}, -1.0),
+)
 
 
 #: Rating types and their fixed integer ranges.
@@ -124,12 +140,38 @@ class QuestionDef(_Strict):
     latent: Construct | None = Field(default=None, alias="construct")
     #: Code of the question asking how important this item is.
     importance: Code | None = None
+    #: The competitor a comparative item names (``compare`` only); none: the competitors
+    #: the customer also uses, as the customer file says.
+    competitor: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _compare_choices(cls, raw: Any) -> Any:
+        """A comparative item gets its fixed choices (better / same / worse)."""
+        if isinstance(raw, dict) and raw.get("type") == QuestionType.COMPARE.value:
+            given = raw.get("choices")
+            if given:  # a stored definition carries them: they must be the fixed ones
+                codes = [c.get("code") if isinstance(c, dict) else getattr(c, "code", None)
+                         for c in given]  # fmt: skip
+                if codes != [code for code, _t, _v in COMPARE_CHOICES]:
+                    raise ValueError(_("a comparative item has fixed choices; give none"))
+                return raw
+            raw = {
+                **raw,
+                "choices": [
+                    {"code": code, "text": text, "value": value}
+                    for code, text, value in COMPARE_CHOICES
+                ],
+            }
+        return raw
 
     @model_validator(mode="after")
     def _check(self) -> QuestionDef:
         if "en" not in self.text and "zh-CN" not in self.text:
             raise ValueError(_("a question needs a text in en or zh-CN"))
-        if self.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        if self.competitor is not None and self.type != QuestionType.COMPARE:
+            raise ValueError(_("only a comparative item names a competitor"))
+        if self.type in (QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.COMPARE):
             if len(self.choices) < 2:
                 raise ValueError(_("a choice question needs at least two choices"))
             codes = [c.code for c in self.choices]

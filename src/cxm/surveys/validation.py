@@ -10,7 +10,7 @@ from typing import Any
 
 from cxm.i18n import _
 from cxm.surveys.labels import DONT_KNOW
-from cxm.surveys.schema import PageDef, QuestionDef, QuestionType
+from cxm.surveys.schema import ONE_CHOICE, PageDef, QuestionDef, QuestionType
 
 __all__ = [
     "AnswerError",
@@ -125,7 +125,7 @@ def coerce_answer(q: QuestionDef, raw: Any) -> AnswerValue | None:
             raise AnswerError(_("Please choose from the options shown."))
         order = [c.code for c in q.choices]
         return AnswerValue(choices=tuple(sorted(items, key=order.index)))
-    if q.type == QuestionType.SINGLE:
+    if q.type in ONE_CHOICE:
         s = str(raw).strip()
         if not s:
             return None

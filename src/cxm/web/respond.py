@@ -103,6 +103,7 @@ def _question_view(
         QuestionType.NPS: "scale",
         QuestionType.CES: "scale",
         QuestionType.SINGLE: "radio",
+        QuestionType.COMPARE: "radio",
         QuestionType.MULTIPLE: "checkbox",
         QuestionType.NUMBER: "number",
         QuestionType.TEXT: "text",

@@ -38,6 +38,23 @@ def _thin(curves: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _exit(session: Any, ctx: ReportContext) -> dict[str, Any] | None:
+    """What lost customers said in exit surveys (``cxm lost why --json``); none without."""
+    from cxm.management.exit_reasons import why_they_left
+
+    try:
+        report = why_they_left(session, as_of=ctx.as_of)
+    except CXMError:
+        return None
+    return {
+        "summary": report.summary,
+        "reasons": report.reasons.to_dict("records"),
+        "before": report.before.to_dict("records"),
+        "before_difference": report.before.attrs.get("difference"),
+        "before_difference_ci": report.before.attrs.get("difference_ci"),
+    }
+
+
 def data(ctx: ReportContext) -> dict[str, Any]:
     from cxm.management.churn import churn_report, survival
 
@@ -52,6 +69,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         out["reasons"] = reasons.to_dict("records")
         out["chi2_p"] = reasons.attrs.get("chi2_p")
         out["reasons_n"] = reasons.attrs.get("n")
+        out["exit"] = _exit(session, ctx)
         for by in ("segment", "satisfaction"):
             try:
                 curves, summary = survival(session, by=by, name=name, as_of=ctx.as_of)
@@ -153,6 +171,42 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 y_range=(0.0, 1.0),
             )
         )
+    ex = d.get("exit")
+    if ex:
+        s.tables.append(
+            Table(
+                _("What lost customers said in the exit survey ({n} answers)",
+                  n=ex["summary"]["answers"]),
+                (_("reason"), _("customers"), _("share"), _("interval"), _("benchmark")),
+                tuple(
+                    (label(r["reason"]), str(r["customers"]), fmt.pct(r.get("share")),
+                     fmt.ci_text(r.get("ci_low"), r.get("ci_high"), percent=True),
+                     fmt.pct(r.get("benchmark_share")))
+                    for r in ex["reasons"]
+                ),
+                "cxm lost why --json",
+                note=_(
+                    "Measured from exit answers, not copied from the benchmark; the benchmark "
+                    "is rescaled over the reasons a survey can ask (the 1 % who died cannot "
+                    "answer)."
+                ),
+            )
+        )  # fmt: skip
+        diff, ci = ex.get("before_difference"), ex.get("before_difference_ci")
+        if fmt.is_num(diff) and ci is not None:
+            s.decisions.append(
+                Decision(
+                    _(
+                        "Before they left, lost customers were satisfied {diff} points less "
+                        "often than those who stayed ({low} to {high}): their earlier answers "
+                        "were a warning.",
+                        diff=fmt.num(-100 * diff, 1),
+                        low=fmt.num(-100 * ci[1], 1),
+                        high=fmt.num(-100 * ci[0], 1),
+                    ),
+                    "cxm lost why --json",
+                )
+            )
     staff = next((r for r in d["reasons"] if r["reason"] == "staff_indifference"), None)
     if staff and fmt.is_num(staff.get("share")):
         s.decisions.append(

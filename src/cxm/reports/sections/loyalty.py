@@ -2,7 +2,7 @@
 satisfaction and loyalty go together, and how the satisfied-but-not-loyal differ.
 
 Data: :mod:`cxm.analytics.loyalty` — ``loyalty_index`` over the repurchase, resist,
-recommend and forgive items, then ``satisfaction_loyalty_correlation``,
+recommend, forgive and brand-identification items, then ``satisfaction_loyalty_correlation``,
 ``loyalty_by_satisfaction`` and ``satisfied_not_loyal`` on the wave's responses.
 """
 
@@ -25,6 +25,7 @@ FACETS: dict[str, str] = {
     "CUSL2": "resist_competitor",
     "CUSL3": "recommend",
     "LOY_FORGIVE": "forgive",
+    "LOY_BRAND": "brand_identification",
 }
 #: A customer counts as loyal from this loyalty index on (agreeing, on average).
 LOYAL_AT = 75.0
@@ -99,8 +100,8 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         KEY,
         title(),
         intro=_(
-            "Loyal: loyalty index (repurchase, resist competitors, recommend, forgive) of at least "
-            "{at} out of 100.",
+            "Loyal: loyalty index (repurchase, resist competitors, recommend, forgive, identify "
+            "with the brand) of at least {at} out of 100.",
             at=fmt.num(d["loyal_at"], 0),
         ),
     )

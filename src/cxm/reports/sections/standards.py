@@ -41,7 +41,9 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         by_standard = report(session, by="standard")
         projects = list_projects(session)
         teams = league(session)
+        steps = _process_steps(session)
     return {
+        "process_steps": steps,
         "overall": by_stage.overall.to_dict("records")[0],
         "stages": by_stage.table.to_dict("records"),
         "standards": by_standard.table.to_dict("records"),
@@ -51,6 +53,21 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "projects": projects.to_dict("records"),
         "league": teams.to_dict("records"),
     }
+
+
+def _process_steps(session: Any) -> list[dict[str, Any]]:
+    """The process steps with what the data say (``cxm journey steps analyse --json``); none
+    when no steps are loaded."""
+    from cxm.journey.flow import analyse_steps
+    from cxm.journey.steps import list_steps
+
+    if list_steps(session).empty:
+        return []
+    flow = analyse_steps(session)
+    keep = ["rank", "stage", "code", "name", "owner", "dpmo", "wait_median_hours"]
+    keep += ["repeat_share", "handoff_in", "findings"]
+    rows: list[dict[str, Any]] = flow.steps.sort_values("rank")[keep].to_dict("records")  # type: ignore[assignment]
+    return rows
 
 
 def _sigma_rows(rows: list[dict[str, Any]], key: str) -> tuple[tuple[str, ...], ...]:
@@ -157,6 +174,36 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                 "cxm standards report --json",
             )
         )
+    steps = d.get("process_steps") or []
+    if steps:
+        s.tables.append(
+            Table(
+                _("Process steps: what the flow chart points at"),
+                (_("rank"), _("stage"), _("step"), _("owner"), "DPMO", _("median wait (h)"),
+                 _("repeats"), _("findings")),
+                tuple(
+                    (str(r["rank"]), str(r["stage"]), str(r["name"]), str(r["owner"]),
+                     fmt.num(r["dpmo"], 0), fmt.num(r["wait_median_hours"], 1),
+                     fmt.pct(r["repeat_share"]), "; ".join(r["findings"]) or "—")
+                    for r in steps[:12]
+                ),
+                "cxm journey steps analyse --json",
+            )
+        )  # fmt: skip
+        first = steps[0]
+        if first["findings"]:
+            s.decisions.append(
+                Decision(
+                    _(
+                        "Start with step {step} of stage {stage} (owner {owner}): {findings}.",
+                        step=first["name"],
+                        stage=first["stage"],
+                        owner=first["owner"],
+                        findings="; ".join(first["findings"]),
+                    ),
+                    "cxm journey steps analyse --json",
+                )
+            )
     if d["projects"]:
         s.tables.append(
             Table(

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from cxm.web.api import (
     cases,
+    journey_steps,
     moments,
     operations,
     org,
@@ -31,6 +32,7 @@ api_router.include_router(org.router)
 api_router.include_router(cases.router)
 api_router.include_router(privacy.router)
 api_router.include_router(operations.router)
+api_router.include_router(journey_steps.router)
 api_router.include_router(standards.router)
 api_router.include_router(text.router)
 api_router.include_router(moments.router)
