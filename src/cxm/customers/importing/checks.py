@@ -94,6 +94,8 @@ class ImportState:
     skipped: dict[str, int] = field(default_factory=dict)
     #: the first rows as they would be stored (a dry run prints them)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    #: the active journey's stage reader (touchpoints; read once per import)
+    stage_reader: Callable[[str], str] | None = None
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1
