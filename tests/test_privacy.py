@@ -144,7 +144,7 @@ def test_identity_numbers_are_checked_encrypted_and_found_by_keyed_hash(store: S
         a, b = (s.scalar(select(Customer.id).where(Customer.external_id == x)) for x in "AB")
         assert a is not None and b is not None
         row = set_number(s, key=KEY, customer_id=a, kind="id_card", number="11010519491231002x")
-        assert row.ciphertext.startswith("v1:") and "1101" not in row.ciphertext
+        assert row.ciphertext.startswith(f"v2:{KEY.key_id}:") and "1101" not in row.ciphertext
         assert row.last4 == "002X"
         set_number(s, key=KEY, customer_id=b, kind="bank_card", number="4111 1111 1111 1111")
         assert customers_with_number(s, key=KEY, kind="id_card", number=ID_CARD) == [a]
@@ -249,7 +249,7 @@ def test_erasure_finds_the_name_phone_and_email_however_written(store: Store) ->
         s.commit()
     assert report.rows["touchpoints"] == len(VARIANTS)
     with Session(store.engine) as s:
-        notes = {e: n for e, n in s.execute(select(Touchpoint.external_id, Touchpoint.note))}
+        notes = dict(s.execute(select(Touchpoint.external_id, Touchpoint.note)).all())
     assert notes["t0"] == "[name] 来过两次"
     assert notes["t1"] == "客户[name]投诉"
     assert notes["t2"] == "[name] called back"
@@ -260,5 +260,6 @@ def test_erasure_finds_the_name_phone_and_email_however_written(store: Store) ->
     for i, text in enumerate(BYSTANDERS, start=len(VARIANTS)):
         assert notes[f"t{i}"] == text
     dump = _dump(store)
-    for gone in ("王小明", "王 小 明", "Ｗａｎｇ", "Xiaoming", "１２３４", "1234-5678", "ＷＡＮＧ．ＸＭ"):
+    gone_forms = ("王小明", "王 小 明", "Ｗａｎｇ", "Xiaoming", "１２３４", "1234-5678")
+    for gone in (*gone_forms, "ＷＡＮＧ．ＸＭ"):
         assert gone not in dump, gone
