@@ -39,7 +39,7 @@ STEPS = 6
 TIMEOUT = 120
 
 
-def _failure(response: Any, case: Any, exc: Exception) -> str:
+def _failure(response: Any, case: Any, exc: BaseException) -> str:
     return (
         f"{response.status_code} {case.method} {case.formatted_path} query={case.query} "
         f"body={str(case.body)[:160]}: {str(exc).strip()[:400]}"
