@@ -73,3 +73,47 @@ def test_bad_touchpoints_are_reported(customers: Store, tmp_path: Path) -> None:
     with customers.session() as s:
         assert s.scalars(select(Touchpoint)).all() == []
         assert s.scalars(select(Team)).all() == []
+
+
+def test_stages_are_read_against_the_active_journey(customers: Store, tmp_path: Path) -> None:
+    """With the bank journey active, its own codes and labels are stages (咨询 is its
+    consultation, not the default pre-sale) and the default-only codes are refused,
+    naming the bank's codes."""
+    from cxm.journey import load_journey, shipped
+
+    with customers.session() as s:
+        load_journey(s, shipped("bank"), source="bank.yaml")
+        s.commit()
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "customer_id,occurred_at,stage\n"
+        "C001,2024-02-01,开户\nC001,2024-02-02,咨询\nC001,2024-02-03,Account Opening\n"
+        "C001,2024-02-04,投诉\nC001,2024-02-05,cross-sell\n",
+        encoding="utf-8",
+    )
+    assert import_touchpoints(customers, path).inserted == 5
+    with customers.session() as s:
+        stages = [r.stage for r in s.scalars(select(Touchpoint).order_by(Touchpoint.occurred_at))]
+    assert stages == [
+        "account_opening",
+        "consultation",
+        "account_opening",
+        "complaint",
+        "cross_sell",
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer_id,occurred_at,stage\nC001,2024-03-01,sale\nC001,2024-03-02,售后\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationFailed) as info:
+        import_touchpoints(customers, bad)
+    problems = info.value.problems
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (1, "stage", "sale"),
+        (2, "stage", "售后"),
+    ]
+    assert "account_opening" in problems[0].reason and "cross_sell" in problems[0].reason
+    assert "after_sale" not in problems[0].reason
+    with customers.session() as s:
+        assert len(s.scalars(select(Touchpoint)).all()) == 5

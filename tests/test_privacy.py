@@ -144,7 +144,7 @@ def test_identity_numbers_are_checked_encrypted_and_found_by_keyed_hash(store: S
         a, b = (s.scalar(select(Customer.id).where(Customer.external_id == x)) for x in "AB")
         assert a is not None and b is not None
         row = set_number(s, key=KEY, customer_id=a, kind="id_card", number="11010519491231002x")
-        assert row.ciphertext.startswith("v1:") and "1101" not in row.ciphertext
+        assert row.ciphertext.startswith(f"v2:{KEY.key_id}:") and "1101" not in row.ciphertext
         assert row.last4 == "002X"
         set_number(s, key=KEY, customer_id=b, kind="bank_card", number="4111 1111 1111 1111")
         assert customers_with_number(s, key=KEY, kind="id_card", number=ID_CARD) == [a]
@@ -203,3 +203,63 @@ def test_several_customers_erased_in_one_pass(store: Store) -> None:
     assert "136-0000-2222" not in dump and "knows [name] and [phone]" in dump
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(PrivacyLogEntry)) == 2
+
+
+VARIANTS = (
+    "王 小 明 来过两次",  # spaces between the characters
+    "客户Ｗａｎｇ Ｘｉａｏｍｉｎｇ投诉",  # full-width pinyin, surname first
+    "Xiaoming WANG called back",  # pinyin, surname last, upper case
+    "spoke to WANG Xiao-ming",  # hyphenated given name
+    "电话１３８ １２３４ ５６７８",  # full-width digits with spaces
+    "邮箱 ＷＡＮＧ．ＸＭ＠ｅｘａｍｐｌｅ．ｃｏｍ",  # full-width e-mail, upper case
+    "+86 (138) 1234-5678",
+)
+#: Texts that must stay: another person, and words merely containing the letters.
+BYSTANDERS = ("王小红 is another customer", "Carolina from Wangford, wangxiaomingo.org")
+
+
+def test_erasure_finds_the_name_phone_and_email_however_written(store: Store) -> None:
+    """Full-width and half-width, spaces between characters, a Chinese name in pinyin
+    (either order, any case): every form is masked in every table and the database dump
+    holds none of them; texts about other people stay as they were."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    with store.session() as s:
+        person = Customer(
+            external_id="WXM", name="王小明", phone="138 1234 5678", email="wang.xm@example.com"
+        )
+        other = Customer(external_id="OTHER", name="李四")
+        s.add_all([person, other])
+        s.flush()
+        for i, text in enumerate((*VARIANTS, *BYSTANDERS)):
+            s.add(
+                Touchpoint(
+                    external_id=f"t{i}",
+                    customer_id=other.id,
+                    occurred_at=datetime(2024, 3, 1, 9, i, tzinfo=UTC),
+                    stage="after_sale",
+                    note=text,
+                )
+            )
+        s.commit()
+    with store.session() as s:
+        report = erase_customer(s, reference="WXM", done_by="test")
+        s.commit()
+    assert report.rows["touchpoints"] == len(VARIANTS)
+    with Session(store.engine) as s:
+        notes = dict(s.execute(select(Touchpoint.external_id, Touchpoint.note)).all())
+    assert notes["t0"] == "[name] 来过两次"
+    assert notes["t1"] == "客户[name]投诉"
+    assert notes["t2"] == "[name] called back"
+    assert notes["t3"] == "spoke to [name]"
+    assert notes["t4"] == "电话[phone]"
+    assert notes["t5"] == "邮箱 [e-mail]"
+    assert notes["t6"] == "+86 ([phone]"
+    for i, text in enumerate(BYSTANDERS, start=len(VARIANTS)):
+        assert notes[f"t{i}"] == text
+    dump = _dump(store)
+    gone_forms = ("王小明", "王 小 明", "Ｗａｎｇ", "Xiaoming", "１２３４", "1234-5678")
+    for gone in (*gone_forms, "ＷＡＮＧ．ＸＭ"):
+        assert gone not in dump, gone

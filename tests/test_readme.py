@@ -387,7 +387,11 @@ def _limesurvey(template: Path) -> str:
 @pytest.fixture(scope="module")
 def readme_folder(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a copy of the demo company and the files the examples read."""
-    folder = tmp_path_factory.mktemp("readme")
+    return make_readme_folder(demo_db, tmp_path_factory.mktemp("readme"))
+
+
+def make_readme_folder(demo_db: Path, folder: Path) -> Path:
+    """Fill ``folder`` with a copy of the demo company and the files the examples read."""
     demo_copy(demo_db, folder)
     _inputs(folder)
     # serving.csv names the new customer N0001: imported now, so lines run in any order
@@ -404,14 +408,14 @@ def readme_folder(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return folder
 
 
-def _run(command: str, folder: Path) -> tuple[int, str]:
-    """Run one README line (in this process unless it reads standard input); a ``> FILE``
-    redirect writes the output to that file inside ``folder``."""
+def _run(command: str, folder: Path, *, lang: str = "en") -> tuple[int, str]:
+    """Run one README line (in this process unless it reads standard input) in ``lang``; a
+    ``> FILE`` redirect writes the output to that file inside ``folder``."""
     target = None
     if " > " in command:
         command, target = (part.strip() for part in command.split(" > ", 1))
     argv = shlex.split(command)[1:]
-    env = {"CXM_DATABASE_URL": f"sqlite:///{folder / 'cxm.db'}", "CXM_LANG": "en"}
+    env = {"CXM_DATABASE_URL": f"sqlite:///{folder / 'cxm.db'}", "CXM_LANG": lang}
     if command in STDIN:
         done = subprocess.run(
             [sys.executable, "-c", "from cxm.cli import main; main()", *argv],

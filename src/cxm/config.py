@@ -87,6 +87,12 @@ class Settings(BaseSettings):
         description="Key for ID-card and bank-card numbers: 32 random bytes, base64 "
         "(`python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'`).",
     )
+    data_key_previous: SecretStr = Field(
+        default=SecretStr(""),
+        description="While a key rotation runs: the earlier CXM_DATA_KEY (comma-separated if "
+        "several), still accepted for reading; `cxm privacy rotate-key` re-encrypts under "
+        "CXM_DATA_KEY, then remove this.",
+    )
     retention_days: dict[str, int] = Field(
         default_factory=dict,
         description='Days each kind of data is kept, as JSON: {"responses": 1095, '
@@ -113,7 +119,13 @@ class Settings(BaseSettings):
         import os
 
         if isinstance(data, dict):
-            for name in ("secret_key", "database_url", "data_key", "metrics_token"):
+            for name in (
+                "secret_key",
+                "database_url",
+                "data_key",
+                "data_key_previous",
+                "metrics_token",
+            ):
                 path = os.environ.get(f"CXM_{name.upper()}_FILE")
                 if path and name not in data:
                     try:

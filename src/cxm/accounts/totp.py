@@ -16,7 +16,7 @@ from cxm.accounts.login_models import StaffTotp
 from cxm.accounts.models import StaffUser
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.privacy.crypto import DataKey
+from cxm.privacy.crypto import PREFIXES, DataKey
 from cxm.store.base import utcnow
 
 __all__ = ["begin_totp", "disable_totp", "enable_totp", "totp_required", "verify_totp"]
@@ -28,8 +28,10 @@ STEP = 30
 def _key() -> DataKey | None:
     from cxm.config import load_settings
 
-    value = load_settings().data_key.get_secret_value()
-    return DataKey.from_setting(value) if value else None
+    settings = load_settings()
+    value = settings.data_key.get_secret_value()
+    previous = settings.data_key_previous.get_secret_value()
+    return DataKey.from_setting(value, previous) if value else None
 
 
 def _seal(user_id: int, secret: str) -> str:
@@ -38,7 +40,7 @@ def _seal(user_id: int, secret: str) -> str:
 
 
 def _open(user_id: int, stored: str) -> str:
-    if stored.startswith("v1:"):
+    if stored.startswith(PREFIXES):
         key = _key()
         if key is None:
             raise InputError(_("The TOTP secret is encrypted but CXM_DATA_KEY is not set."))

@@ -38,7 +38,7 @@ def _key(required: bool) -> DataKey | None:
     value = settings().data_key.get_secret_value()
     if not value and not required:
         return None
-    return DataKey.from_setting(value)
+    return DataKey.from_setting(value, settings().data_key_previous.get_secret_value())
 
 
 def export(
@@ -168,6 +168,42 @@ def find_number(
         err_console.print(_("No customer holds this number."))
 
 
+def rotate_key(as_json: JsonFlag = False) -> None:
+    """Re-encrypt every identity number and TOTP secret under CXM_DATA_KEY.
+
+    Set the new key as CXM_DATA_KEY and the old one as CXM_DATA_KEY_PREVIOUS, run this,
+    then remove CXM_DATA_KEY_PREVIOUS. Until then both keys are accepted."""
+    from cxm.cli.context import open_store
+    from cxm.cli.output import progress_bar
+    from cxm.privacy.rotation import rotate_key as rotate
+
+    key = _key(True)
+    assert key is not None  # required: a missing key raised
+    with open_store() as store, store.writing(), store.session() as session:
+        with progress_bar(transient=True, disable=as_json) as bar:
+            task = bar.add_task(_("Re-encrypting"), total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = rotate(session, key=key, done_by=_operator(), progress=step)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        _(
+            "Re-encrypted under key {key_id}: {numbers} identity numbers, {secrets} TOTP "
+            "secrets; {unchanged} already under it.",
+            key_id=report.key_id,
+            numbers=report.numbers,
+            secrets=report.totp_secrets,
+            unchanged=report.unchanged,
+        )
+    )
+    if key.previous:
+        console.print(_("Every value is now under CXM_DATA_KEY: remove CXM_DATA_KEY_PREVIOUS."))
+
+
 def register(app: typer.Typer) -> None:
     privacy = typer.Typer(help="Personal data: export, erase, retention.", no_args_is_help=True)
     privacy.command("export")(export)
@@ -175,4 +211,5 @@ def register(app: typer.Typer) -> None:
     privacy.command("retention")(retention)
     privacy.command("set-number")(set_number)
     privacy.command("find-number")(find_number)
+    privacy.command("rotate-key")(rotate_key)
     app.add_typer(privacy, name="privacy")

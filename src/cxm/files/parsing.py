@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from cxm.i18n import _
@@ -52,6 +53,7 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_unique",
+    "parse_unique_array",
 ]
 
 T = TypeVar("T")
@@ -348,22 +350,46 @@ def parse_unique(
     from index label to the reason for each failure. ``memo`` (value → (result, reason))
     carries results from one chunk of a file to the next.
     """
+    out, failures = parse_unique_array(values, parse, memo=memo)
+    return out.tolist(), failures
+
+
+def parse_unique_array(
+    values: pd.Series,
+    parse: Callable[[str], T],
+    *,
+    memo: dict[str, tuple[T | None, str | None]] | None = None,
+) -> tuple[np.ndarray[Any, np.dtype[np.object_]], dict[Any, str]]:
+    """:func:`parse_unique` as an object array: the column is factorised (in C), each
+    distinct value parsed once and the results taken by code, so no Python object is
+    made per row."""
     seen: dict[str, tuple[T | None, str | None]] = {} if memo is None else memo
-    bad: set[str] = set()
-    for raw in values.unique():
-        if raw not in seen:
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    distinct = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+    results = np.empty(len(distinct), dtype=object)
+    bad: list[int] = []
+    for i, raw in enumerate(distinct):
+        entry = seen.get(raw)
+        if entry is None:
             text = str(raw).strip()
             if not text:
-                seen[raw] = (None, None)
-                continue
-            try:
-                seen[raw] = (parse(text), None)
-            except ValueError as exc:
-                seen[raw] = (None, str(exc))
-        if seen[raw][1] is not None:
-            bad.add(raw)
-    out = [seen[v][0] for v in values.tolist()]
+                entry = (None, None)
+            else:
+                try:
+                    entry = (parse(text), None)
+                except ValueError as exc:
+                    entry = (None, str(exc))
+            seen[raw] = entry
+        results[i] = entry[0]
+        if entry[1] is not None:
+            bad.append(i)
+    out = results.take(codes) if len(codes) else np.empty(0, dtype=object)
     failures: dict[Any, str] = {}
     if bad:
-        failures = {label: str(seen[v][1]) for label, v in values.items() if v in bad}
+        reasons = {i: str(seen[distinct[i]][1]) for i in bad}
+        hit = np.isin(codes, bad)
+        failures = {
+            label: reasons[int(code)]
+            for label, code in zip(values.index[hit].tolist(), codes[hit].tolist(), strict=True)
+        }
     return out, failures

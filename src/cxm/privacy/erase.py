@@ -24,11 +24,24 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, Table, Text, cast, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Enum,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -54,40 +67,144 @@ PHONE_MASK = "[phone]"
 EMAIL_MASK = "[e-mail]"
 
 
-@dataclass(frozen=True, slots=True)
-class Identifiers:
-    name: str | None
-    phone: str | None
-    email: str | None
-
-    def patterns(self) -> list[tuple[re.Pattern[str], str]]:
-        out: list[tuple[re.Pattern[str], str]] = []
-        if self.email and self.email.strip():
-            out.append((re.compile(re.escape(self.email.strip()), re.IGNORECASE), EMAIL_MASK))
-        digits = re.sub(r"\D", "", self.phone or "")
-        if len(digits) >= 5:
-            # Written as stored or with spaces, dashes, dots or brackets between digits.
-            joined = r"[\s\-().]*".join(re.escape(d) for d in digits)
-            out.append((re.compile(rf"(?<!\d){joined}(?!\d)"), PHONE_MASK))
-        if self.name and len(self.name.strip()) >= 2:
-            out.append((re.compile(re.escape(self.name.strip()), re.IGNORECASE), NAME_MASK))
-        return out
-
-    def like_terms(self) -> list[str]:
-        """LIKE patterns that any text holding one of the identifiers matches."""
-        terms = []
-        if self.email and self.email.strip():
-            terms.append("%" + _like_escape(self.email.strip().lower()) + "%")
-        digits = re.sub(r"\D", "", self.phone or "")
-        if len(digits) >= 5:
-            terms.append("%" + "%".join(digits) + "%")
-        if self.name and len(self.name.strip()) >= 2:
-            terms.append("%" + _like_escape(self.name.strip().lower()) + "%")
-        return terms
+#: What may stand between the parts of a name as people write it: spaces (also the
+#: ideographic one), middle dots, dots, hyphens, underscores, commas.
+_SEP = r"[\s\u3000\u00b7\u30fb.\-_,\uff0c\u3001]*"
+#: Latin letters, half- and full-width: a pinyin or Latin name is not matched inside a word.
+_LATIN = "A-Za-z\uff21-\uff3a\uff41-\uff5a"
 
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fold(text: str) -> str:
+    """How texts are compared when searching: NFKC (full-width → half-width), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _char(ch: str) -> str:
+    """A regex for one character in any of its widths and cases (ASCII and full-width)."""
+    forms = {ch}
+    for c in {ch.lower(), ch.upper()}:
+        forms.add(c)
+        if "!" <= c <= "~":
+            forms.add(chr(ord(c) + 0xFEE0))
+    if len(forms) == 1:
+        return re.escape(ch)
+    return "[" + "".join(re.escape(f) for f in sorted(forms)) + "]"
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _pinyin_forms(name: str) -> list[list[str]]:
+    """A Chinese name in pinyin, surname first and last (王小明: wang xiao ming, xiao ming
+    wang); every reading of the surname character (单: dan, shan; 曾: ceng, zeng)."""
+    from itertools import product
+
+    from pypinyin import Style, pinyin
+
+    readings = pinyin(name, style=Style.NORMAL, heteronym=True, errors="ignore")
+    if len(readings) != len(name):
+        return []
+    options = [sorted(set(readings[0]))[:4], *([r[0]] for r in readings[1:])]
+    out: list[list[str]] = []
+    for syllables in product(*options):
+        units = [str(x) for x in syllables]
+        out.append(units)
+        if len(units) > 1:
+            out.append([*units[1:], units[0]])
+    return out
+
+
+def _name_forms(name: str) -> list[list[str]]:
+    """The ways a name is written, each as its parts (anything of :data:`_SEP` may stand
+    between two parts): a Chinese name character by character and in pinyin; a Latin name
+    word by word, in its order and reversed."""
+    folded = _fold(name).strip()
+    chars = [c for c in folded if not c.isspace()]
+    if chars and all(_is_cjk(c) for c in chars):
+        return [chars, *_pinyin_forms("".join(chars))]
+    words = [w for w in re.split(r"[\s\u00b7.\-_,]+", folded) if w]
+    if not words:
+        return []
+    forms = [words]
+    if len(words) > 1:
+        forms.append([*words[1:], words[0]])
+    return forms
+
+
+def _form_regex(units: list[str]) -> str:
+    body = _SEP.join("".join(_char(c) for c in unit) for unit in units)
+    if re.search(r"[a-z]", units[0][:1]):
+        body = f"(?<![{_LATIN}])" + body
+    if re.search(r"[a-z]", units[-1][-1:]):
+        body += f"(?![{_LATIN}])"
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class Identifiers:
+    """A person's name, phone and e-mail, found however they are written: full-width or
+    half-width, any case, with spaces or dots between the parts, a Chinese name also in
+    pinyin (surname first or last)."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+
+    def _names(self) -> list[list[str]]:
+        if not self.name or len(self.name.strip()) < 2:
+            return []
+        forms = _name_forms(self.name)
+        # A pinyin or Latin form shorter than four letters matches too much to be a name.
+        return [f for f in forms if len("".join(f)) >= 4 or any(_is_cjk(c) for c in f[0])]
+
+    def _digits(self) -> str:
+        digits = re.sub(r"\D", "", _fold(self.phone or ""))
+        return digits if len(digits) >= 5 else ""
+
+    def patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        out: list[tuple[re.Pattern[str], str]] = []
+        email = _fold(self.email or "").strip()
+        if email:
+            out.append((re.compile("".join(_char(c) for c in email)), EMAIL_MASK))
+        digits = self._digits()
+        if digits:
+            # Written as stored or with spaces, dashes, dots or brackets between digits.
+            joined = r"[\s\u3000\-().\uff08\uff09\uff0d]*".join(_char(d) for d in digits)
+            out.append(
+                (re.compile(rf"(?<![\d\uff10-\uff19]){joined}(?![\d\uff10-\uff19])"), PHONE_MASK)
+            )
+        names = sorted(self._names(), key=lambda f: -len("".join(f)))
+        if names:
+            out.append((re.compile("|".join(_form_regex(f) for f in names)), NAME_MASK))
+        return out
+
+    def like_terms(self) -> list[str]:
+        """LIKE patterns, on the folded text (:func:`_fold`), that any text holding one of
+        the identifiers in any of its forms matches."""
+        terms = []
+        email = _fold(self.email or "").strip()
+        if email:
+            terms.append("%" + _like_escape(email) + "%")
+        digits = self._digits()
+        if digits:
+            terms.append("%" + "%".join(digits) + "%")
+        for units in self._names():
+            terms.append("%" + "%".join(_like_escape(u) for u in units) + "%")
+        return terms
+
+
+def folded(column: Any, dialect: str) -> Any:
+    """``column`` folded as :func:`_fold` folds text, in SQL: NFKC and lower case
+    (PostgreSQL's ``normalize``; on SQLite the function ``cxm_fold``, which
+    :func:`erase_customers` registers on its connection)."""
+    if dialect == "sqlite":
+        return func.cxm_fold(column)
+    return func.lower(func.normalize(column, literal_column("NFKC")))
 
 
 def mask_identifiers(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> str:
@@ -178,7 +295,12 @@ def erase_customers(
     report of the first customer of the batch."""
     if session.bind is not None and session.bind.dialect.name == "sqlite":
         # Freed and rewritten cells are zeroed, not left in the file's free pages.
-        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        driver: Any = conn.connection.driver_connection
+        driver.create_function(
+            "cxm_fold", 1, lambda v: None if v is None else _fold(str(v)), deterministic=True
+        )
     reports: list[ErasureReport] = []
     for start in range(0, len(references), BATCH):
         reports.extend(_erase_batch(session, references[start : start + BATCH], done_by))
@@ -225,10 +347,12 @@ def _erase_batch(session: Session, references: Sequence[str], done_by: str) -> l
     terms = sorted({t for _report, ids in done for t in ids.like_terms()})
     if terms:
         first = reports[0]
+        dialect = session.get_bind().dialect.name
         for table in metadata.sorted_tables:
             for column in _text_columns(table):
                 text = cast(column, Text) if isinstance(column.type, JSON) else column
-                hit = or_(*(text.ilike(t, escape="\\") for t in terms))
+                fold = folded(text, dialect)
+                hit = or_(*(fold.like(t, escape="\\") for t in terms))
                 n = _mask_rows(session, table, hit, patterns)
                 if n:
                     first.rows[table.name] = first.rows.get(table.name, 0) + n

@@ -18,6 +18,7 @@ __all__ = [
     "NumberKind",
     "customers_with_number",
     "normalise_number",
+    "number_context",
     "read_numbers",
     "set_number",
 ]
@@ -85,7 +86,7 @@ def _kind(kind: NumberKind | str) -> NumberKind:
         ) from None
 
 
-def _context(customer_id: int, kind: NumberKind) -> str:
+def number_context(customer_id: int, kind: NumberKind) -> str:
     return f"customer:{customer_id}:{kind.value}"
 
 
@@ -103,7 +104,7 @@ def set_number(
     if row is None:
         row = IdentityNumber(customer_id=customer_id, kind=the_kind.value)
         session.add(row)
-    row.ciphertext = key.encrypt(clean, context=_context(customer_id, the_kind))
+    row.ciphertext = key.encrypt(clean, context=number_context(customer_id, the_kind))
     row.lookup_hash = key.lookup_hash(f"{the_kind.value}:{clean}")
     row.last4 = clean[-4:]
     session.flush()
@@ -115,11 +116,11 @@ def customers_with_number(
 ) -> list[int]:
     """Ids of the customers holding this number (found by its keyed hash)."""
     the_kind = _kind(kind)
-    digest = key.lookup_hash(f"{the_kind.value}:{normalise_number(the_kind, number)}")
+    digests = key.lookup_hashes(f"{the_kind.value}:{normalise_number(the_kind, number)}")
     return list(
         session.scalars(
             select(IdentityNumber.customer_id)
-            .where(IdentityNumber.lookup_hash == digest)
+            .where(IdentityNumber.lookup_hash.in_(digests))
             .order_by(IdentityNumber.customer_id)
         )
     )
@@ -134,7 +135,7 @@ def read_numbers(session: Session, *, key: DataKey | None, customer_id: int) -> 
         if key is None:
             out[row.kind] = "*" * 8 + row.last4
         else:
-            out[row.kind] = key.decrypt(row.ciphertext, context=_context(customer_id, kind))
+            out[row.kind] = key.decrypt(row.ciphertext, context=number_context(customer_id, kind))
     return out
 
 

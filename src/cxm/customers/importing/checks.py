@@ -34,7 +34,7 @@ from cxm.files.parsing import (
     parse_amount,
     parse_date,
     parse_datetime,
-    parse_unique,
+    parse_unique_array,
 )
 from cxm.files.safe import unescape
 from cxm.i18n import _
@@ -94,6 +94,8 @@ class ImportState:
     skipped: dict[str, int] = field(default_factory=dict)
     #: the first rows as they would be stored (a dry run prints them)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    #: the active journey's stage reader (touchpoints; read once per import)
+    stage_reader: Callable[[str], str] | None = None
 
     def add(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problem_count += 1
@@ -236,11 +238,18 @@ class Chunk:
         self, name: str, parse: Callable[[str], T], *, required: bool = False
     ) -> list[T | None]:
         """The column parsed value by value (once per distinct value)."""
+        return self.parsed_series(name, parse, required=required).tolist()
+
+    def parsed_series(
+        self, name: str, parse: Callable[[str], Any], *, required: bool = False
+    ) -> pd.Series:
+        """:meth:`parsed` as an object Series on the chunk's index (no list per row)."""
         raw = self.raw(name)
         memo = self.state.parsed.setdefault(name, {})
         if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed
             memo.clear()
-        values, failures = parse_unique(raw, lambda text: parse(unescape(text)), memo=memo)
+        array, failures = parse_unique_array(raw, lambda text: parse(unescape(text)), memo=memo)
+        values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
             for row, reason in failures.items():
                 self.state.add(int(row), self.header(name), raw.at[row], reason)
@@ -281,8 +290,7 @@ class Chunk:
             def parse(text: str) -> Any:
                 return parse_date(text, today=state.today, order=order)
 
-        values = self.parsed(name, parse, required=required)
-        return pd.Series(values, index=self.frame.index, dtype=object)
+        return self.parsed_series(name, parse, required=required)
 
     def amount(self, name: str, *, required: bool = False) -> list[Decimal | None]:
         """The column parsed as amounts (``decimal_comma`` as the import says)."""

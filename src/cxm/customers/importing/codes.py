@@ -14,7 +14,7 @@ from cxm.customers.codes import (
 )
 from cxm.i18n import _, language
 
-__all__ = ["code_key", "read_churn_reason", "read_stage", "read_status"]
+__all__ = ["StageReader", "code_key", "read_churn_reason", "read_status"]
 
 
 def code_key(text: str) -> str:
@@ -96,16 +96,37 @@ def read_churn_reason(text: str) -> ChurnReason:
     return found
 
 
-def read_stage(text: str) -> JourneyStage:
-    found = _stages().get(code_key(text))
-    if found is None:
-        raise ValueError(
-            _(
-                "unknown journey stage; use one of: {codes}",
-                codes=", ".join(s.value for s in JourneyStage),
+class StageReader:
+    """Reads a stage as people write it against the *active* journey (``cxm journey``):
+    its codes and its labels in every language it gives; for the codes it shares with the
+    default journey, also the default labels (en, zh-CN, zh-TW) and common Chinese words.
+    A stage the active journey lacks is refused, naming the active journey's codes."""
+
+    def __init__(self, codes: list[str], labels: dict[str, dict[str, str]]) -> None:
+        self.codes = list(codes)
+        table: dict[str, str] = {}
+        defaults = _stages()
+        for key, stage in defaults.items():  # the default words, where the code is kept
+            if stage.value in labels:
+                table[key] = stage.value
+        for code in self.codes:  # the journey's own labels win over the default words
+            for label in labels.get(code, {}).values():
+                if label and str(label).strip():
+                    table[code_key(str(label))] = code
+        for code in self.codes:  # and a code is always itself
+            table[code_key(code)] = code
+        self.table = table
+
+    def __call__(self, text: str) -> str:
+        found = self.table.get(code_key(text))
+        if found is None:
+            raise ValueError(
+                _(
+                    "unknown journey stage; use one of: {codes}",
+                    codes=", ".join(self.codes),
+                )
             )
-        )
-    return found
+        return found
 
 
 def read_status(text: str) -> CustomerStatus:

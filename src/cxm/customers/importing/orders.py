@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, and_, func, select, update
 
@@ -180,8 +181,69 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
             raise ValueError(_("too large"))
         return value
 
-    values = chunk.parsed(name, parse, required=required)
-    return pd.Series(values, index=chunk.frame.index, dtype=object)
+    return chunk.parsed_series(name, parse, required=required)
+
+
+def _line_amounts(
+    quantity: pd.Series, price: pd.Series, given: pd.Series, is_cancel: np.ndarray[Any, Any]
+) -> pd.Series:
+    """Each line's amount: the file's (negative on a cancellation), else quantity × unit
+    price rounded half up to the cent — computed once per distinct (quantity, price)
+    pair, not once per line."""
+    out = given.to_numpy(dtype=object, copy=True)
+    has_given = given.notna().to_numpy()
+    if (has_given & is_cancel).any():
+        hit = has_given & is_cancel
+        out[hit] = [-abs(a) for a in out[hit].tolist()]
+    need = ~has_given & quantity.notna().to_numpy() & price.notna().to_numpy()
+    if need.any():
+        q_codes, q_uniques = pd.factorize(quantity.to_numpy(dtype=object)[need])
+        p_codes, p_uniques = pd.factorize(price.to_numpy(dtype=object)[need])
+        pair = q_codes.astype(np.int64) * len(p_uniques) + p_codes
+        pairs, inverse = np.unique(pair, return_inverse=True)
+        qs, ps = q_uniques.tolist(), p_uniques.tolist()
+        products = np.empty(len(pairs), dtype=object)
+        for i, code in enumerate(pairs.tolist()):
+            q, p = qs[code // len(ps)], ps[code % len(ps)]
+            products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
+        out[need] = products.take(inverse.reshape(-1))
+    return pd.Series(out, index=given.index, dtype=object, copy=False)
+
+
+def _line_keys(
+    orders: pd.Series, line_ids: pd.Series, product: pd.Series, book: OrderBook
+) -> pd.Series:
+    """``<order>#<line>``: the file's line number, else the line's position among its
+    order's lines in the file so far (counted across chunks in ``book``)."""
+    present = orders.notna().to_numpy()
+    keys = np.full(len(orders), None, dtype=object)
+    if not present.any():
+        return pd.Series(keys, index=orders.index, dtype=object, copy=False)
+    names = orders[present]
+    codes, uniques = pd.factorize(names.to_numpy(dtype=object))
+    order_names: list[str] = uniques.tolist()
+    seen = book.lines
+    before = np.fromiter(
+        (seen.get(o, 0) for o in order_names), dtype=np.int64, count=len(order_names)
+    )
+    within = pd.Series(codes).groupby(codes).cumcount().to_numpy() + 1
+    number = before[codes] + within
+    counts = np.bincount(codes, minlength=len(order_names))
+    for o, n in zip(order_names, (before + counts).tolist(), strict=True):
+        seen[o] = n
+    products = product[present]
+    has_product = products.notna().to_numpy()
+    if has_product.any():
+        firsts = pd.DataFrame({"o": codes[has_product], "p": products[has_product].to_numpy()})
+        firsts = firsts.drop_duplicates("o")
+        first = book.first_product
+        for c, p in zip(firsts["o"].tolist(), firsts["p"].tolist(), strict=True):
+            first.setdefault(order_names[c], p)
+    lines = line_ids[present].to_numpy(dtype=object)
+    line_text = np.where(pd.isna(lines), number.astype(str).astype(object), lines)
+    joined = names.to_numpy(dtype=object) + "#" + line_text.astype(object)
+    keys[present] = joined
+    return pd.Series(keys, index=orders.index, dtype=object, copy=False)
 
 
 def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.DataFrame:
@@ -208,34 +270,26 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     cost = _decimals(chunk, "cost")
     cancels = chunk.text("cancels", max_length=100)
     prefix = book.cancel_prefix
-    is_cancel = orders.map(lambda o: bool(prefix and o and str(o).startswith(prefix))).astype(bool)
+    if prefix:
+        is_cancel = orders.str.startswith(prefix, na=False).to_numpy(dtype=bool)
+    else:
+        is_cancel = np.zeros(len(orders), dtype=bool)
     if is_cancel.any():  # a cancellation never adds goods: its quantities are negative
-        quantity = quantity.where(~is_cancel, quantity.map(lambda q: -abs(q)))
-    amount: list[Decimal | None] = []
-    for q, p, a, cancel in zip(
-        quantity.tolist(), price.tolist(), given.tolist(), is_cancel.tolist(), strict=True
-    ):
-        if a is not None:
-            amount.append(-abs(a) if cancel else a)
-        elif p is not None and q is not None:
-            amount.append((q * p).quantize(_CENT, rounding=ROUND_HALF_UP))
-        else:
-            amount.append(None)
-    amounts = pd.Series(amount, index=index, dtype=object)
-    too_big = amounts.map(lambda v: v is not None and abs(v) >= MAX_AMOUNT).astype(bool)
-    chunk.fail(too_big, "amount", _("quantity × unit price is too large"))
+        q = quantity.to_numpy(dtype=object, copy=True)
+        q[is_cancel] = [-abs(v) for v in q[is_cancel].tolist()]
+        quantity = pd.Series(q, index=index, dtype=object, copy=False)
+    amounts = _line_amounts(quantity, price, given, is_cancel)
+    big = amounts.notna().to_numpy()
+    if big.any():
+        values = amounts.to_numpy(dtype=object)[big]
+        codes, uniques = pd.factorize(values)
+        flags = np.fromiter(
+            (abs(v) >= MAX_AMOUNT for v in uniques.tolist()), dtype=bool, count=len(uniques)
+        )
+        big[big] = flags[codes]
+    chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
     line_ids = chunk.text("line_id", max_length=9)
-    keys: list[str | None] = []
-    for order, line, prod in zip(orders.tolist(), line_ids.tolist(), product.tolist(), strict=True):
-        if order is None:
-            keys.append(None)
-            continue
-        n = book.lines.get(order, 0) + 1
-        book.lines[order] = n
-        if prod is not None:
-            book.first_product.setdefault(order, prod)
-        keys.append(f"{order}#{line if line is not None else n}")
-    key_series = pd.Series(keys, index=index, dtype=object)
+    key_series = _line_keys(orders, line_ids, product, book)
     chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
     return pd.DataFrame(
         {

@@ -33,7 +33,7 @@ def customer_keys(chunk: Chunk, conn: Connection) -> tuple[pd.Series, pd.Series]
     """The rows' customer ids (normalised) and the primary keys they refer to."""
     ids = chunk.text("customer_id", max_length=100, required=True)
     known = lookup_ids(conn, Customer.__table__, ids.dropna())  # type: ignore[arg-type]
-    pks = ids.map(lambda e: known.get(e) if e else None)
+    pks = ids.map(known)  # a dict look-up in C; absent and empty ids give NaN
     chunk.fail(
         ids.notna() & pks.isna(),
         "customer_id",

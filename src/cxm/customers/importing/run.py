@@ -333,6 +333,63 @@ def _big_cache(conn: Connection) -> Iterator[None]:
         raw.execute(f"PRAGMA cache_size={int(before)}")
 
 
+def _write_chunks(
+    kind: _Kind,
+    conn: Connection,
+    chunks: Any,
+    columns: ColumnMap,
+    mapping: FileMapping,
+    state: ImportState,
+    book: OrderBook,
+    writer: UpsertWriter,
+    options: ImportOptions,
+    *,
+    path: Path,
+    lookup: dict[str, tuple[str, ...]],
+    progress: Progress | None,
+) -> int:
+    """Validate every chunk (collecting every problem) and write the valid ones while no
+    problem has been found; returns the rows inserted or changed."""
+    changed = 0
+    for raw in chunks:
+        state.rows += len(raw)
+        frame = _joined(path, raw, mapping, lookup)
+        if kind.name == "orders":
+            frame = fill_down(frame, columns, book)
+        frame = _skip(_recode(frame, columns, mapping), columns, mapping, state)
+        if frame.empty:
+            continue
+        chunk = Chunk(frame, columns, state)
+        if kind.name == "orders":
+            rows = validate_order_lines(chunk, conn, book)
+        else:
+            rows = kind.validate(chunk, conn)
+        if len(state.preview) < options.preview:
+            state.preview.extend(_preview_rows(rows, options.preview - len(state.preview)))
+        if not state.problem_count:
+            changed += writer.write(rows)
+        if progress is not None:
+            progress(chunks.bytes_read, chunks.total_bytes)
+    return changed
+
+
+@contextmanager
+def _indexes_after(conn: Connection, table: Table, empty: bool) -> Iterator[None]:
+    """Into an empty SQLite table, write rows first and build its secondary (non-unique)
+    indexes once at the end — a sorted build costs a third less than keeping each index
+    up to date row by row. The unique ones stay: the upsert needs them. Inside the
+    import's transaction, so a failed import rolls the indexes back too."""
+    if conn.dialect.name != "sqlite" or not empty:
+        yield
+        return
+    deferred = [i for i in table.indexes if not i.unique]
+    for index in deferred:
+        index.drop(conn)
+    yield
+    for index in deferred:
+        index.create(conn)
+
+
 def _run(
     kind: _Kind,
     store: Store,
@@ -377,28 +434,21 @@ def _run(
                 writer = UpsertWriter(
                     conn, kind.table, kind.columns, kind.update_columns(columns), stamp=stamp
                 )
-                changed = 0
-                for raw in chunks:
-                    state.rows += len(raw)
-                    frame = _joined(Path(path), raw, mapping, lookup)
-                    if kind.name == "orders":
-                        frame = fill_down(frame, columns, book)
-                    frame = _skip(_recode(frame, columns, mapping), columns, mapping, state)
-                    if frame.empty:
-                        continue
-                    chunk = Chunk(frame, columns, state)
-                    if kind.name == "orders":
-                        rows = validate_order_lines(chunk, conn, book)
-                    else:
-                        rows = kind.validate(chunk, conn)
-                    if len(state.preview) < options.preview:
-                        state.preview.extend(
-                            _preview_rows(rows, options.preview - len(state.preview))
-                        )
-                    if not state.problem_count:
-                        changed += writer.write(rows)
-                    if progress is not None:
-                        progress(chunks.bytes_read, chunks.total_bytes)
+                with _indexes_after(conn, kind.table, before == 0 and not dry_run):
+                    changed = _write_chunks(
+                        kind,
+                        conn,
+                        chunks,
+                        columns,
+                        mapping,
+                        state,
+                        book,
+                        writer,
+                        options,
+                        path=Path(path),
+                        lookup=lookup,
+                        progress=progress,
+                    )
                 if state.rows == 0:
                     raise InputError(_("{file} has a header but no data rows.", file=name))
                 if state.problem_count:

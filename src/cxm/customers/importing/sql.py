@@ -12,6 +12,8 @@ table and upserted from there in one statement per chunk.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -38,6 +40,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import ColumnElement
 
 __all__ = ["LOOKUP_BATCH", "UpsertWriter", "count_rows", "external_ids", "lookup_ids"]
+
+#: How COPY CSV text marks a NULL (an empty field is an empty text).
+_CSV_NULL = "\\N"
 
 #: Ids per ``IN (…)`` look-up (well under SQLite's bound-parameter limit).
 LOOKUP_BATCH = 900
@@ -141,6 +146,7 @@ class UpsertWriter:
             self.staging.create(conn)
             columns_sql = ", ".join(f'"{c}"' for c in self.columns)
             self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
+            self.copy_csv_sql = f"{self.copy_sql} (FORMAT csv, NULL '{_CSV_NULL}')"
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
             self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
@@ -191,19 +197,40 @@ class UpsertWriter:
         stamps = [stamp] * len(rows)
         return list(zip(*values, stamps, stamps, strict=True))
 
+    def _csv(self, rows: pd.DataFrame) -> str | None:
+        """The rows as COPY CSV text (``None`` marked ``\\N``, so an empty text stays
+        empty), or ``None`` when a text cell is ``\\N`` itself (then rows go one by one)."""
+        out = pd.DataFrame(index=rows.index)
+        for name in self.columns[:-2]:
+            column = rows[name]
+            if column.dtype == object and bool((column.to_numpy() == _CSV_NULL).any()):
+                return None
+            convert = self.converters.get(name)
+            out[name] = column if convert is None else column.map(convert)
+        stamp = self.stamp.isoformat()
+        out["created_at"] = stamp
+        out["updated_at"] = stamp
+        buffer = io.StringIO()
+        out.to_csv(buffer, index=False, header=False, na_rep=_CSV_NULL, quoting=csv.QUOTE_MINIMAL)
+        return buffer.getvalue()
+
     def write(self, rows: pd.DataFrame) -> int:
         """Upsert ``rows`` (one column per name in ``columns``); rows changed or added."""
         if rows.empty:
             return 0
-        params = self._tuples(rows)
         if self.dialect == "sqlite":
-            result = self.conn.exec_driver_sql(self.sql, params)
+            result = self.conn.exec_driver_sql(self.sql, self._tuples(rows))
             return max(int(result.rowcount), 0)
         # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.clear_sql)
-        with cursor.copy(self.copy_sql) as copy:
-            for row in params:
-                copy.write_row(row)
+        text = self._csv(rows)
+        if text is not None:  # the chunk as one CSV text, formatted in C by pandas
+            with cursor.copy(self.copy_csv_sql) as copy:
+                copy.write(text)
+        else:
+            with cursor.copy(self.copy_sql) as copy:
+                for row in self._tuples(rows):
+                    copy.write_row(row)
         cursor.execute(self.upsert_sql)
         return max(int(cursor.rowcount), 0)

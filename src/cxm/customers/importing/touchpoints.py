@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from cxm.customers.importing.checks import Chunk
-from cxm.customers.importing.codes import read_stage
+from cxm.customers.importing.codes import StageReader
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.rows import customer_keys, row_keys
 from cxm.customers.importing.staff import resolve_staff
@@ -44,14 +44,30 @@ def touchpoint_update_columns(columns: ColumnMap) -> list[str]:
     return sorted(out)
 
 
+def stage_reader(conn: Connection) -> StageReader:
+    """The active journey's stages (the shipped default is loaded when none is, as the
+    journey service does), read inside the import's transaction."""
+    from sqlalchemy.orm import Session
+
+    from cxm.journey.service import active_journey
+
+    with Session(bind=conn) as session:
+        journey = active_journey(session)
+        codes = [s.code for s in journey.stages]
+        labels = {s.code: {k: str(v) for k, v in dict(s.label).items()} for s in journey.stages}
+        session.flush()
+    return StageReader(codes, labels)
+
+
 def validate_touchpoints(chunk: Chunk, conn: Connection) -> pd.DataFrame:
     customer_ids, customers = customer_keys(chunk, conn)
 
     occurred = chunk.dates("occurred_at", required=True, moment=True)
-    stages = chunk.parsed("stage", read_stage, required=True)
-    stage = pd.Series(
-        [s.value if s else None for s in stages], index=chunk.frame.index, dtype=object
-    )
+    reader = chunk.state.stage_reader
+    if reader is None:
+        reader = chunk.state.stage_reader = stage_reader(conn)
+    stages = chunk.parsed("stage", reader, required=True)
+    stage = pd.Series(stages, index=chunk.frame.index, dtype=object)
     channel = chunk.text("channel", max_length=100)
     note = chunk.text("note", max_length=10_000)
     employee_ids = chunk.text("employee_id", max_length=100)

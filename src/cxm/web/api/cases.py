@@ -4,7 +4,7 @@ saw; a stale one is answered 409 and changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -19,6 +19,7 @@ from cxm.cases.models import Case
 from cxm.cases.recovery import RecoverySpec, resolve_case
 from cxm.cases.service import act, add_note, case_summary, get_case, hand_over, open_case
 from cxm.cases.states import Action
+from cxm.web.api.schemas import Instant
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -48,12 +49,12 @@ class CaseOut(BaseModel):
     team_id: int | None
     owner_user_id: int | None
     tier: str
-    opened_at: datetime
-    first_response_due: datetime
-    first_response_at: datetime | None
-    resolution_due: datetime
-    resolved_at: datetime | None
-    closed_at: datetime | None
+    opened_at: Instant
+    first_response_due: Instant
+    first_response_at: Instant | None
+    resolution_due: Instant
+    resolved_at: Instant | None
+    closed_at: Instant | None
     handoffs: int
     reopened: int
     needed_supervisor: bool
@@ -64,7 +65,7 @@ class CaseOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    at: datetime
+    at: Instant
     kind: str
     actor_user_id: int | None
     from_status: str | None

@@ -6,13 +6,13 @@ jobs and the send log need admin. Each route parses, calls one service, returns 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cxm.accounts.permissions import Capability
+from cxm.web.api.schemas import Instant
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -48,7 +48,7 @@ class JourneyOut(BaseModel):
     version: int
     versions: list[int]
     description: str | None
-    loaded_at: datetime | None
+    loaded_at: Instant | None
     loaded_by: str | None
     stages: list[StageOut]
     touchpoint_types: list[TouchpointTypeOut]
@@ -143,13 +143,13 @@ class JobOut(BaseModel):
     status: str
     attempts: int
     max_attempts: int
-    run_at: datetime
+    run_at: Instant
     leased_by: str | None
-    lease_until: datetime | None
+    lease_until: Instant | None
     key: str | None
     payload: dict[str, Any]
     last_error: str | None
-    finished_at: datetime | None
+    finished_at: Instant | None
 
 
 class JobIn(BaseModel):
@@ -158,7 +158,7 @@ class JobIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     payload: dict[str, Any] = Field(default_factory=dict)
     key: str | None = Field(default=None, max_length=200)
-    run_at: datetime | None = None
+    run_at: Instant | None = None
 
 
 def _job_out(j: Any) -> dict[str, Any]:
@@ -214,8 +214,8 @@ class SendOut(BaseModel):
     message_id: str | None
     outcome: str
     detail: str | None
-    attempted_at: datetime
-    bounced_at: datetime | None
+    attempted_at: Instant
+    bounced_at: Instant | None
 
 
 @router.get("/channels/sends", response_model=list[SendOut])

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -16,6 +16,7 @@ from cxm.errors import NotFound
 from cxm.i18n import _
 from cxm.org.models import Employee, Team
 from cxm.org.tree import org_tree
+from cxm.web.api.schemas import Instant
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -63,7 +64,7 @@ class UnitOut(BaseModel):
 
 class AuditOut(BaseModel):
     id: int
-    at: datetime
+    at: Instant
     actor_id: int | None
     action: str
     entity: str

@@ -53,7 +53,8 @@ class RetentionOut(BaseModel):
 
 def _key(settings: AppSettings) -> DataKey | None:
     value = settings.data_key.get_secret_value()
-    return DataKey.from_setting(value) if value else None
+    previous = settings.data_key_previous.get_secret_value()
+    return DataKey.from_setting(value, previous) if value else None
 
 
 @router.get("/customers/{reference}", response_model=PersonalData)

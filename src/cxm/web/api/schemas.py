@@ -9,12 +9,13 @@ adds reaches the client before its model names it.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
+    "Instant",
     "ChurnReportOut",
     "ChurnRiskOut",
     "ChurnSurvivalOut",
@@ -43,6 +44,16 @@ __all__ = [
     "WaveRatesOut",
     "WaveSummaryOut",
 ]
+
+
+def _aware(value: datetime) -> datetime:
+    """A moment with its offset: SQLite hands back stored UTC moments without one, and
+    the OpenAPI ``date-time`` format (RFC 3339) requires it."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+#: A moment in an answer: always with its UTC offset, on either database.
+Instant = Annotated[datetime, AfterValidator(_aware)]
 
 #: Rows of a table, one dict per row, columns as the matching CLI command's ``--json``.
 Records = list[dict[str, Any]]

@@ -8,7 +8,6 @@ one service, and returns a declared response model (NaN → null).
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cxm.accounts.permissions import Capability
 from cxm.standards import checking, definitions, projects, recording, reporting
+from cxm.web.api.schemas import Instant
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 
@@ -94,7 +94,7 @@ class ReportOut(BaseModel):
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    visited_at: datetime
+    visited_at: Instant
     stage: str = Field(min_length=1, max_length=40)
     location: str = Field(min_length=1, max_length=200)
     team: str | None = Field(default=None, max_length=100)
