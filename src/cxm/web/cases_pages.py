@@ -231,7 +231,8 @@ def case_page(request: Request, case_id: CaseId, grant: ActOnCases, db: DbSessio
 
 def _on_case(
     request: Request,
-    grant: Grant,
+    user: StaffUser,
+    team_ids: frozenset[int] | None,
     db: Any,
     case_id: int,
     change: Callable[..., object],
@@ -239,17 +240,18 @@ def _on_case(
     then: str = "",
     **arguments: Any,
 ) -> Response:
-    """The one shape of every form on a case: check the user may see it, make one change
+    """The one shape of every form on a case: check the user may see it (their grant's
+    ``team_ids``, passed by each route, which narrows to them), make one change
     (``change(db, case_id=…, **arguments)``, a case service), then back to the case
     (post/redirect/get) or to ``then``; a refusal shows the case again with the reason and
     nothing changed."""
-    check_visible(db, case_id, user_id=grant.user.id, team_ids=grant.team_ids)
+    check_visible(db, case_id, user_id=user.id, team_ids=team_ids)
     try:
         with db.begin_nested():  # a refusal undoes this change only
             change(db, case_id=case_id, **arguments)
     except CXMError as exc:
         db.expire_all()
-        return _case_page(request, grant.user, db, case_id, error=exc.message, status=exc.status)
+        return _case_page(request, user, db, case_id, error=exc.message, status=exc.status)
     return RedirectResponse(then or f"/staff/cases/{case_id}", status_code=303)
 
 
@@ -268,7 +270,8 @@ def act_submit(
 ) -> Response:
     return _on_case(
         request,
-        grant,
+        grant.user,
+        grant.team_ids,
         db,
         case_id,
         act,
@@ -283,7 +286,16 @@ def act_submit(
 def take_submit(
     request: Request, case_id: CaseId, grant: ActOnCases, db: DbSession, version: Version
 ) -> Response:
-    return _on_case(request, grant, db, case_id, take_case, version=version, user_id=grant.user.id)
+    return _on_case(
+        request,
+        grant.user,
+        grant.team_ids,
+        db,
+        case_id,
+        take_case,
+        version=version,
+        user_id=grant.user.id,
+    )
 
 
 @router.post("/{case_id}/note", response_class=HTMLResponse)
@@ -297,7 +309,8 @@ def note_submit(
 ) -> Response:
     return _on_case(
         request,
-        grant,
+        grant.user,
+        grant.team_ids,
         db,
         case_id,
         add_note,
@@ -319,7 +332,8 @@ def handover_submit(
 ) -> Response:
     return _on_case(
         request,
-        grant,
+        grant.user,
+        grant.team_ids,
         db,
         case_id,
         hand_over,
@@ -362,7 +376,8 @@ def resolve_submit(
         )
     return _on_case(
         request,
-        grant,
+        grant.user,
+        grant.team_ids,
         db,
         case_id,
         resolve_case,
@@ -388,7 +403,8 @@ def accept_submit(
 ) -> Response:
     return _on_case(
         request,
-        grant,
+        grant.user,
+        grant.team_ids,
         db,
         case_id,
         accept_suggestion,
