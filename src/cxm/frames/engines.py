@@ -202,12 +202,13 @@ def read_source(path: str | Path, name: str) -> Path | None:
     ``name/`` of Parquet files, or ``name.csv``); ``None`` when there is none. A Parquet or
     CSV file, or a folder of Parquet files, given as ``path`` is the purchases table."""
     base = Path(path)
-    if base.is_file() or (base.is_dir() and any(base.glob("*.parquet"))):
-        # One file (or a folder of Parquet parts) is the purchases themselves.
+    if base.is_file():
         return base if name == "purchases" else None
     for candidate in (base / f"{name}.parquet", base / name, base / f"{name}.csv"):
         if candidate.exists():
             return candidate
+    if name == "purchases" and any(base.glob("*.parquet")):
+        return base  # a folder of Parquet parts is the purchases themselves
     return None
 
 
@@ -258,7 +259,8 @@ def _conform(t: ir.Table, name: str) -> ir.Table:
             casts[col] = t[col].cast(want)
         elif kind.startswith("timestamp") and not have.is_timestamp():
             casts[col] = t[col].cast(want)
-    return t.mutate(**casts) if casts else t
+    t = t.mutate(**casts) if casts else t
+    return t.select(*SCHEMAS[name])  # only what the aggregations read: no name collisions
 
 
 _SPARK_LOCK = threading.Lock()
@@ -365,18 +367,26 @@ _VIEWS = iter(range(1 << 62))
 def _from_frame(backend: Any, kind: str, name: str, frame: pd.DataFrame) -> Any:
     """A pandas frame as a table of ``backend`` (DuckDB: in memory; Spark: a temp view)."""
     if kind == "duckdb":
-        return backend.create_table(f"{name}_{next(_VIEWS)}", frame, temp=True)
+        view = f"cxm_{name}_{next(_VIEWS)}"
+        backend.con.register(view, frame)  # DuckDB scans the frame in place: no copy
+        return backend.table(view)
     from cxm.frames.aggregations import SCHEMAS
 
     spark = spark_session()
     view = f"cxm_{name}_{next(_VIEWS)}"
-    rows = frame.astype(object).where(frame.notna(), None)
+    columns: list[list[Any]] = []
     for col, kind in SCHEMAS[name].items():
+        values = frame[col].astype(object).where(frame[col].notna(), None).tolist()
         if kind == "date":
-            rows[col] = [None if v is None else v.date() for v in rows[col]]
+            values = [None if v is None else v.date() for v in values]
         elif kind.startswith("timestamp"):
-            rows[col] = [None if v is None else v.to_pydatetime() for v in rows[col]]
-    data = list(rows.itertuples(index=False, name=None))
+            values = [None if v is None else v.to_pydatetime() for v in values]
+        elif kind == "int64":
+            values = [None if v is None else int(v) for v in values]
+        elif kind == "float64" or kind.startswith("decimal"):
+            values = [None if v is None else float(v) for v in values]
+        columns.append(values)
+    data = list(zip(*columns, strict=True))
     spark.createDataFrame(data, schema=_spark_schema(name)).createOrReplaceTempView(view)
     return backend.table(view)
 
