@@ -138,9 +138,10 @@ def company_sqlite(
     definition = _company(store)
     lake = path.parent / "lake"
     from cxm.frames.lake import export_tables
+    from cxm.registry import metadata
 
     with store.session() as s:
-        export_tables(s, ["all"], lake)
+        export_tables(s, ["all"], lake, metadata=metadata)
     yield store, definition, lake
     store.close()
 

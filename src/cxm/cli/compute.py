@@ -112,6 +112,7 @@ def compute_customers(
 def export_lake(names: list[str], file_format: str, out: Path, as_json: bool) -> None:
     """Write store tables as Parquet files under ``out``."""
     from cxm.frames.lake import export_tables
+    from cxm.registry import metadata
 
     if file_format.strip().lower() != "parquet":
         raise InputError(_("Unknown format {format!r}: use parquet.", format=file_format))
@@ -122,6 +123,7 @@ def export_lake(names: list[str], file_format: str, out: Path, as_json: bool) ->
                 session,
                 names,
                 out,
+                metadata=metadata,
                 on_total=lambda n: bar.update(task, total=n),
                 on_batch=lambda n: bar.advance(task, n),
             )

@@ -58,15 +58,20 @@ _COUNTS = (
 
 
 def _normalise(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
-    """One shape whichever engine computed ``frame``."""
+    """One shape whichever engine computed ``frame`` (columns already in shape are left as
+    they are: a 5M-row result is not copied for nothing)."""
     for c in frame.columns:
+        col = frame[c]
         if c in _DATES:
-            frame[c] = pd.to_datetime(frame[c])
+            if not pd.api.types.is_datetime64_dtype(col):
+                frame[c] = pd.to_datetime(col)
         elif c.endswith("_cents") or c in _COUNTS or c == "customer_id":
-            frame[c] = pd.to_numeric(frame[c]).fillna(0).astype(np.int64)
-        elif c == "number":
-            frame[c] = pd.to_numeric(frame[c]).astype(float)
-    if len(frame) > 1:
+            if col.dtype != np.int64:
+                frame[c] = pd.to_numeric(col).fillna(0).astype(np.int64)
+        elif c == "number" and col.dtype != float:
+            frame[c] = pd.to_numeric(col).astype(float)
+    ordered = len(key) == 1 and frame[key[0]].is_monotonic_increasing
+    if len(frame) > 1 and not ordered:
         frame = frame.sort_values(list(key), kind="stable")
     return frame.reset_index(drop=True)
 
@@ -236,8 +241,10 @@ class Engine:
     def aggregate(self, name: str, **params: Any) -> pd.DataFrame:
         from cxm.frames.aggregations import AGGREGATIONS
 
-        frame = self.backend.execute(self.expression(name, **params))
-        return _normalise(frame, AGGREGATIONS[name].key)
+        key = AGGREGATIONS[name].key
+        # Sorted by the engine (in parallel), not by pandas afterwards.
+        frame = self.backend.execute(self.expression(name, **params).order_by(list(key)))
+        return _normalise(frame, key)
 
 
 def _conform(t: ir.Table, name: str) -> ir.Table:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    MetaData,
     Numeric,
     Table,
     func,
@@ -98,15 +99,15 @@ def export_tables(
     names: list[str],
     out: Path,
     *,
+    metadata: MetaData,
     on_total: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> dict[str, Path]:
     """Write each table of ``names`` (``all``: :data:`LAKE_TABLES`) to ``out/<table>.parquet``;
-    returns the files written."""
+    returns the files written. ``metadata``: every table's definition (``cxm.registry``'s,
+    which sits above this layer)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from cxm.registry import metadata
 
     wanted = list(LAKE_TABLES) if names == ["all"] else names
     for name in wanted:
