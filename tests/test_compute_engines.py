@@ -344,6 +344,9 @@ def spark() -> Any:
 
 @pytest.mark.spark
 @pytest.mark.xdist_group("spark")
+# py4j leaves its gateway sockets to the garbage collector: not ours to close
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_spark_equals_the_store(
     company_sqlite: Any, spark: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
