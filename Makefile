@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# PySpark (CXM_COMPUTE=spark and its engine-equality test): `make test` installs it,
+# `make demo` does not.
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,spark]'
+	@touch $(SPARK_STAMP)
+
 # Debian packages the tests use: Chromium (browser tests), WeasyPrint's libraries (PDF),
-# poppler (PDF pages to PNG) and a CJK font. Installed only where missing, and only as root.
+# poppler (PDF pages to PNG) and a CJK font (Java for PySpark: .ci/run installs it). Installed only where missing, and only as root.
 DEBS := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-wqy-microhei
 system-deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -33,8 +40,8 @@ system-deps:
 demo: $(STAMP)
 	$(VENV)/bin/cxm demo --replace
 
-test: $(STAMP) system-deps
-	$(VENV)/bin/pytest -n 2 -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
+test: $(SPARK_STAMP) system-deps
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=15 $(PYTEST_ARGS)
 
 # The quick loop while coding: SQLite only, no browser, no slow kinds (under 2 minutes).
 test-fast: $(STAMP)

@@ -112,6 +112,29 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         default=30.0, gt=0, description="Seconds a client may take to send a request body."
     )
+    # Where the per-customer aggregations run (issue 22, docs/scale.md).
+    compute: Literal["store", "duckdb", "spark"] = Field(
+        default="store",
+        description="Engine of the per-customer aggregations: store (SQL in the database), "
+        "duckdb or spark (docs/scale.md).",
+    )
+    compute_source: str = Field(
+        default="",
+        description="For duckdb/spark: a folder of purchases.parquet (or .csv, or a folder "
+        "purchases/ of Parquet files; likewise touchpoints…) or a DuckDB file; empty: the "
+        "store's tables.",
+    )
+    duckdb_threads: int = Field(default=0, ge=0, description="DuckDB threads; 0: all cores.")
+    duckdb_memory_limit: str = Field(
+        default="", description="DuckDB memory limit (e.g. 8GB); empty: DuckDB's 80 % of RAM."
+    )
+    spark_url: str = Field(
+        default="local[*]",
+        description="Spark master: local[*], or a Spark Connect URL sc://host:15002.",
+    )
+    spark_driver_memory: str = Field(
+        default="4g", description="Spark driver memory (Spark's 1g default is too small)."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from cxm.audit import models as audit_models
 from cxm.cases import models as cases_models
 from cxm.customers import models as customers_models
 from cxm.customers.importing import models as importing_models
+from cxm.management import computed as computed_models
 from cxm.management import models as management_models
 from cxm.org import models as org_models
 from cxm.people import models as people_models
@@ -36,3 +37,4 @@ _standards = (standards_models,)
 _text = (text_models,)
 _people = (people_models,)
 _reports = (report_cache_models,)
+_scale = (computed_models,)

@@ -26,11 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxm.analytics.bgnbd import BetaGeoFitter, rfm_summary
+from cxm.analytics.bgnbd import BetaGeoFitter
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["CHURN_RULES", "DEFAULT_K", "DEFAULT_THRESHOLD", "check_rule", "inactivity_churn"]
+__all__ = [
+    "CHURN_RULES",
+    "DEFAULT_K",
+    "DEFAULT_THRESHOLD",
+    "check_rule",
+    "inactivity_churn",
+    "judge_inactivity",
+]
 
 #: Rules that turn a purchase log into churn.
 CHURN_RULES = ("gap", "p_alive")
@@ -73,9 +80,6 @@ def _per_customer(purchases: pd.DataFrame, customer: str, when: str, cutoff: Any
     df = df[df["d"] <= cutoff].drop_duplicates()
     g = df.groupby("c", sort=True)["d"]
     out = pd.DataFrame({"first_purchase": g.min(), "last_purchase": g.max(), "days": g.size()})
-    span = (out["last_purchase"] - out["first_purchase"]).dt.days.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_gap_days"] = np.where(out["days"] > 1, span / (out["days"] - 1), np.nan)
     return out.rename_axis("customer_id").reset_index()
 
 
@@ -106,10 +110,31 @@ def inactivity_churn(
     check_rule(rule, k=k, threshold=threshold)
     cutoff = pd.Timestamp(as_of).normalize()
     per = _per_customer(purchases, customer, when, cutoff)
+    return judge_inactivity(per, as_of=cutoff, rule=rule, k=k, threshold=threshold)
+
+
+def judge_inactivity(
+    per: pd.DataFrame,
+    *,
+    as_of: Any,
+    rule: str = "gap",
+    k: float = DEFAULT_K,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """:func:`inactivity_churn` from the per-customer table instead of the purchase log:
+    ``customer_id, first_purchase, last_purchase`` and ``days`` (purchase days up to
+    ``as_of``) — what the store, DuckDB or Spark computes
+    (:func:`cxm.frames.aggregations.customers`). ``mean_gap_days`` is derived here."""
+    check_rule(rule, k=k, threshold=threshold)
+    cutoff = pd.Timestamp(as_of).normalize()
     if per.empty:
         raise InputError(
             _("No purchases on or before {day}: nothing to judge churn on.", day=cutoff.date())
         )
+    per = per[["customer_id", "first_purchase", "last_purchase", "days"]].copy()
+    span = (per["last_purchase"] - per["first_purchase"]).dt.days.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per["mean_gap_days"] = np.where(per["days"] > 1, span / (per["days"] - 1), np.nan)
     repeat_gaps = per["mean_gap_days"].dropna()
     median_gap = float(repeat_gaps.median()) if not repeat_gaps.empty else np.nan
     per["gap_days"] = per["mean_gap_days"].fillna(median_gap)
@@ -123,9 +148,7 @@ def inactivity_churn(
         churned = (silence > per["limit_days"]).fillna(False).to_numpy(dtype=bool)
         when_lost = per["last_purchase"] + pd.to_timedelta(np.ceil(per["limit_days"]), unit="D")
     else:
-        when_lost, churned, p_alive, params = _p_alive_rule(
-            purchases, per, cutoff, threshold, customer, when
-        )
+        when_lost, churned, p_alive, params = _p_alive_rule(per, cutoff, threshold)
         per["limit_days"] = (when_lost - per["last_purchase"]).dt.days.astype(float)
         per["p_alive"] = p_alive
         attrs.update(params)
@@ -136,18 +159,14 @@ def inactivity_churn(
 
 
 def _p_alive_rule(
-    purchases: pd.DataFrame,
     per: pd.DataFrame,
     cutoff: pd.Timestamp,
     threshold: float,
-    customer: str,
-    when: str,
 ) -> tuple[pd.Series, np.ndarray, np.ndarray, dict[str, float]]:
-    value = pd.Series(0.0, index=purchases.index)
-    frame = pd.DataFrame({customer: purchases[customer], when: purchases[when], "v": value})
-    rfm = rfm_summary(frame, as_of=cutoff, customer=customer, when=when, value="v")
-    rfm = rfm.set_index("customer_id").loc[per["customer_id"]]
-    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    # The BG/NBD inputs in weeks (rfm_summary's units): repeat days, t_x and T.
+    x = (per["purchase_days"] - 1).to_numpy(dtype=float)
+    t_x = ((per["last_purchase"] - per["first_purchase"]).dt.days / 7.0).to_numpy(dtype=float)
+    T = ((cutoff - per["first_purchase"]).dt.days / 7.0).to_numpy(dtype=float)
     bg = BetaGeoFitter().fit(x, t_x, T)
     r, alpha, a, b = (bg.params_[n] for n in ("r", "alpha", "a", "b"))
     p_alive = bg.probability_alive(x, t_x, T)

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analyze",
     "report",
     "importing",
+    "compute",  # after importing: adds the Parquet tables to `cxm export`
     "serve",
     "demo",
     "customers",

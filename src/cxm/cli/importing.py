@@ -19,7 +19,7 @@ FILE = typer.Argument(..., help="CSV (UTF-8, GBK/GB18030, UTF-16) or XLSX file."
 JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 DRY_RUN = typer.Option(False, "--dry-run", help="Validate and count, then roll back.")
 SHEET = typer.Option(None, "--sheet", help="XLSX sheet name or 0-based index (default: first).")
-FORMAT = typer.Option("csv", "--format", help="csv or xlsx.")
+FORMAT = typer.Option("csv", "--format", help="csv, xlsx or parquet.")
 MAPPING = typer.Option(
     None, "--mapping", help="YAML mapping: columns, value recoding, date format, decimal comma."
 )
@@ -195,11 +195,18 @@ def import_orders(
 def export_customers(
     file_format: str = FORMAT, out: Path | None = OUT, as_json: bool = JSON
 ) -> None:
-    """Export every customer to CSV (UTF-8 with BOM) or XLSX, formula-injection safe."""
+    """Export every customer to CSV (UTF-8 with BOM) or XLSX, formula-injection safe; or,
+    with --format parquet, the customers table for a data lake (no contact details) into
+    the folder --out (default lake/)."""
     from cxm.customers.exporting import export_customers as run_export
     from cxm.errors import InputError
 
     fmt = file_format.strip().lower()
+    if fmt == "parquet":
+        from cxm.cli.compute import export_lake
+
+        export_lake(["customers"], fmt, out or Path("lake"), as_json)
+        return
     if fmt not in ("csv", "xlsx"):
         raise InputError(_("Unknown format {format!r}: use csv or xlsx.", format=file_format))
     path = out or Path(f"customers.{fmt}")

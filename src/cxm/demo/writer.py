@@ -3,20 +3,20 @@ SQLAlchemy Core bulk inserts (executemany in batches)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 
 from cxm.customers.models import Customer, Employee, Purchase, Team, Touchpoint
 from cxm.demo.vocabulary import START
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.store import Store
+from cxm.store.bulk import BATCH_ROWS, insert_rows
 
 __all__ = [
     "BATCH_ROWS",
@@ -29,8 +29,6 @@ __all__ = [
     "write_company",
 ]
 
-#: Rows per executemany call (also the granularity of the progress bar).
-BATCH_ROWS = 10_000
 #: The demo company's local time (China Standard Time, no daylight saving).
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -57,78 +55,6 @@ def clear_store(conn: Connection) -> None:
     conn.execute(update(Team).values(lead_id=None))
     for table in reversed(metadata.sorted_tables):
         conn.execute(delete(table))
-
-
-def insert_rows(
-    conn: Connection,
-    table: Table,
-    columns: dict[str, Sequence[Any]],
-    *,
-    on_batch: Callable[[int], None] | None = None,
-) -> int:
-    """Insert column-wise data as rows, in batches; returns the number of rows."""
-    keys = list(columns)
-    values = [list(v) for v in columns.values()]
-    n = len(values[0]) if values else 0
-    if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, keys, values, on_batch)
-        return n
-    # SQLAlchemy's own bind processors (dates, JSON…) applied column-wise, then the
-    # driver's executemany with plain tuples: the same stored values, far less overhead.
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
-    order = list(compiled.positiontup or [])
-    if sorted(order) != sorted(keys):  # a column default we do not fill: the plain way
-        for lo in range(0, n, BATCH_ROWS):
-            hi = min(lo + BATCH_ROWS, n)
-            chunk = zip(*(v[lo:hi] for v in values), strict=True)
-            conn.execute(insert(table), [dict(zip(keys, r, strict=True)) for r in chunk])
-            if on_batch is not None:
-                on_batch(hi - lo)
-        return n
-    for k, key in enumerate(keys):
-        process = table.c[key].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        if process is None:
-            continue
-        col = values[k]
-        if col and col[0] is not None and all(v is col[0] for v in col):
-            values[k] = [process(col[0])] * len(col)  # a stamp shared by every row
-        else:
-            values[k] = [None if v is None else process(v) for v in col]
-    ordered = [values[keys.index(name)] for name in order]
-    for lo in range(0, n, BATCH_ROWS):
-        hi = min(lo + BATCH_ROWS, n)
-        rows = list(zip(*(v[lo:hi] for v in ordered), strict=True))
-        conn.exec_driver_sql(str(compiled), rows)
-        if on_batch is not None:
-            on_batch(hi - lo)
-    return n
-
-
-def _copy_rows(
-    conn: Connection,
-    table: Table,
-    keys: list[str],
-    values: list[list[Any]],
-    on_batch: Callable[[int], None] | None,
-) -> None:
-    """PostgreSQL: stream the rows with COPY (several times faster than executemany),
-    inside the connection's transaction."""
-    for k, key in enumerate(keys):
-        if isinstance(table.c[key].type, JSON):
-            values[k] = [
-                None if v is None else json.dumps(v, ensure_ascii=False) for v in values[k]
-            ]
-    n = len(values[0]) if values else 0
-    cols = ", ".join(f'"{k}"' for k in keys)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        for lo in range(0, n, BATCH_ROWS):
-            hi = min(lo + BATCH_ROWS, n)
-            with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-                for row in zip(*(v[lo:hi] for v in values), strict=True):
-                    copy.write_row(row)
-            if on_batch is not None:
-                on_batch(hi - lo)
 
 
 def _ids_in_order(conn: Connection, table: Table, key: str) -> np.ndarray:

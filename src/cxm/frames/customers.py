@@ -1,7 +1,9 @@
 """Read what management analytics need from the store, as DataFrames.
 
-Aggregations (profit per customer, RFM totals, complaint counts) run in the database, so
-10 million purchases never cross into Python as rows.
+Aggregations (profit per customer, RFM totals, the per-customer table, complaint counts) are
+the Ibis definitions of :mod:`cxm.frames.aggregations`, run where ``CXM_COMPUTE`` says
+(:mod:`cxm.frames.engines`: the store's database by default), so 10 million purchases never
+cross into Python as rows.
 """
 
 from __future__ import annotations
@@ -12,22 +14,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Float, String, func, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cxm.customers.codes import JourneyStage
-from cxm.customers.models import Customer, Purchase, Touchpoint
+from cxm.customers.models import Customer, Purchase
 from cxm.frames.cache import raw_rows, read_once, sharing_reads
 
 __all__ = [
+    "bgnbd_inputs",
     "complaint_counts",
+    "contact_counts",
+    "customer_table",
     "customers_frame",
+    "first_purchases",
     "last_activity_date",
     "latest_answers",
     "observation_start",
     "profit_by_customer",
     "purchase_totals",
-    "purchases_frame",
     "raw_rows",
     "analysis_date",
 ]
@@ -35,11 +40,6 @@ __all__ = [
 
 def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(raw_rows(session, query), columns=columns)
-
-
-def _money(expr: Any) -> Any:
-    """A sum of Numeric columns read as float: SQLAlchemy would build a Decimal per row."""
-    return type_coerce(expr, Float)
 
 
 @read_once
@@ -80,26 +80,25 @@ def customers_frame(
     return df
 
 
-def _period(query: Any, start: date | None, end: date | None) -> Any:
-    if start is not None:
-        query = query.where(Purchase.purchased_on >= start)
-    if end is not None:
-        query = query.where(Purchase.purchased_on < end)
-    return query
+def _aggregate(session: Session, name: str, **params: Any) -> pd.DataFrame:
+    from cxm.frames.engines import aggregate
+
+    return aggregate(session, name, **params)
+
+
+def _money(cents: pd.Series) -> np.ndarray:
+    """Integer cents as currency units (float): exact to the cent."""
+    return cents.to_numpy(dtype=np.int64) / 100.0
 
 
 @read_once
 def profit_by_customer(
     session: Session, *, start: date | None = None, end: date | None = None
 ) -> pd.Series:
-    """Profit (revenue − cost, a missing cost as 0) per customer id over ``[start, end)``."""
-    profit = _money(func.sum(Purchase.revenue - func.coalesce(Purchase.cost, 0)))
-    key = Purchase.customer_id  # the covering index's leading column: sums read it in order
-    q = _period(select(key, profit).group_by(key), start, end)
-    df = _frame(session, q, ["customer_id", "profit"])
-    return pd.Series(
-        df["profit"].astype(float).to_numpy(), index=df["customer_id"].to_numpy(), name="profit"
-    )
+    """Profit (revenue − cost, a missing cost as 0) per customer id over ``[start, end)``
+    (the ``profit`` aggregation, summed in cents on the ``CXM_COMPUTE`` engine)."""
+    df = _aggregate(session, "profit", start=start, end=end)
+    return pd.Series(_money(df["profit_cents"]), index=df["customer_id"].to_numpy(), name="profit")
 
 
 @read_once
@@ -107,39 +106,56 @@ def purchase_totals(
     session: Session, *, start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
     """Per customer: last purchase date, number of purchases, revenue and profit."""
-    key = Purchase.customer_id  # the covering index's leading column: sums read it in order
-    q = _period(
-        select(
-            key,
-            func.max(Purchase.purchased_on),
-            func.count(),
-            _money(func.sum(Purchase.revenue)),
-            _money(func.sum(Purchase.revenue - func.coalesce(Purchase.cost, 0))),
-        ).group_by(key),
-        start,
-        end,
+    df = _aggregate(session, "totals", start=start, end=end)
+    return pd.DataFrame(
+        {
+            "customer_id": df["customer_id"],
+            "last_purchase": df["last_purchase"],
+            "frequency": df["frequency"],
+            "revenue": _money(df["revenue_cents"]),
+            "profit": _money(df["profit_cents"]),
+        }
     )
-    df = _frame(session, q, ["customer_id", "last_purchase", "frequency", "revenue", "profit"])
-    df["last_purchase"] = pd.to_datetime(df["last_purchase"])
-    for c in ("revenue", "profit"):
-        df[c] = df[c].astype(float)
-    return df
 
 
 @read_once
-def purchases_frame(session: Session, *, end: date | None = None) -> pd.DataFrame:
-    """Every purchase (customer, date, revenue, cost) up to ``end`` — for purchase-history
-    models (BG/NBD) that need each transaction."""
-    q = _period(
-        select(Purchase.customer_id, Purchase.purchased_on, Purchase.revenue, Purchase.cost),
-        None,
-        end,
+def first_purchases(session: Session) -> pd.Series:
+    """The first purchase date per customer id."""
+    df = _aggregate(session, "first_purchases")
+    return pd.Series(df["first_purchase"].to_numpy(), index=df["customer_id"].to_numpy())
+
+
+@read_once
+def customer_table(session: Session, *, as_of: date) -> pd.DataFrame:
+    """The per-customer table up to and including ``as_of`` (the ``customers``
+    aggregation): first and last purchase, orders, purchase days, revenue, cost, profit and
+    first-day profit in cents, and the day counts ``span_days``, ``observed_days``,
+    ``recency_days``."""
+    return _aggregate(session, "customers", as_of=as_of)
+
+
+def bgnbd_inputs(session: Session, *, as_of: Any, unit_days: float = 7.0) -> pd.DataFrame:
+    """Per customer with a purchase up to ``as_of`` the BG/NBD inputs, as
+    :func:`cxm.analytics.bgnbd.rfm_summary` gives them with ``value="profit"``: ``x``
+    (repeat purchase days), ``t_x`` and ``T`` (in ``unit_days``), ``monetary`` (mean profit
+    of the repeat purchase days, 0 without one) and ``mean_value`` (of all purchase days)."""
+    day = pd.Timestamp(as_of)
+    c = customer_table(session, as_of=day.date())
+    x = (c["purchase_days"] - 1).to_numpy(dtype=float)
+    total = _money(c["profit_cents"])
+    first = _money(c["first_day_profit_cents"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(x > 0, (total - first) / x, 0.0)
+    return pd.DataFrame(
+        {
+            "customer_id": c["customer_id"].to_numpy(),
+            "x": x,
+            "t_x": c["span_days"].to_numpy(dtype=float) / unit_days,
+            "T": c["observed_days"].to_numpy(dtype=float) / unit_days,
+            "monetary": monetary,
+            "mean_value": total / c["purchase_days"].to_numpy(dtype=float),
+        }
     )
-    df = _frame(session, q, ["customer_id", "purchased_on", "revenue", "cost"])
-    df["purchased_on"] = pd.to_datetime(df["purchased_on"])
-    for c in ("revenue", "cost"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-    return df
 
 
 @read_once
@@ -147,17 +163,17 @@ def complaint_counts(
     session: Session, *, start: datetime | None = None, end: datetime | None = None
 ) -> pd.Series:
     """Complaint touchpoints per customer id in ``[start, end)``."""
-    q = (
-        select(Touchpoint.customer_id, func.count())
-        .where(Touchpoint.stage == JourneyStage.COMPLAINT)
-        .group_by(Touchpoint.customer_id)
+    df = _aggregate(
+        session, "contacts", stage=str(JourneyStage.COMPLAINT), start_at=start, end_at=end
     )
-    if start is not None:
-        q = q.where(Touchpoint.occurred_at >= start)
-    if end is not None:
-        q = q.where(Touchpoint.occurred_at < end)
-    df = _frame(session, q, ["customer_id", "complaints"])
-    return pd.Series(df["complaints"].to_numpy(), index=df["customer_id"].to_numpy(), dtype=float)
+    return pd.Series(df["contacts"].to_numpy(), index=df["customer_id"].to_numpy(), dtype=float)
+
+
+@read_once
+def contact_counts(session: Session) -> pd.Series:
+    """Touchpoints per customer id (every stage): what the cost to serve counts."""
+    df = _aggregate(session, "contacts")
+    return pd.Series(df["contacts"].to_numpy(), index=df["customer_id"].to_numpy(), dtype=float)
 
 
 @read_once

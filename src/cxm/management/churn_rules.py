@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cxm.analytics.inactivity import DEFAULT_K, DEFAULT_THRESHOLD, check_rule, inactivity_churn
-from cxm.customers.models import Purchase
+from cxm.analytics.inactivity import DEFAULT_K, DEFAULT_THRESHOLD, check_rule, judge_inactivity
 from cxm.errors import InputError
+from cxm.frames.customers import analysis_date, customer_table, customers_frame, first_purchases
 from cxm.i18n import _
-from cxm.management.frames import analysis_date, customers_frame, purchases_frame, raw_rows
 
 __all__ = ["RULES", "ChurnRule", "customers_as_of"]
 
@@ -53,16 +51,6 @@ class ChurnRule:
         check_rule("gap", k=self.k, threshold=self.threshold)
 
 
-def _first_purchases(session: Session) -> pd.Series:
-    """The first purchase date per customer id (counted in the database)."""
-    q = select(Purchase.customer_id, func.min(Purchase.purchased_on)).group_by(Purchase.customer_id)
-    rows = raw_rows(session, q)
-    frame = pd.DataFrame(rows, columns=["customer_id", "first"])
-    return pd.Series(
-        pd.to_datetime(frame["first"]).to_numpy(), index=frame["customer_id"].to_numpy()
-    )
-
-
 def customers_as_of(
     session: Session, *, as_of: Any = None, rule: ChurnRule | None = None
 ) -> pd.DataFrame:
@@ -85,19 +73,20 @@ def customers_as_of(
     customers.loc[later, "status"] = "active"
     missing = customers["acquired_on"].isna()
     if missing.any():
-        first = _first_purchases(session)
+        first = first_purchases(session)
         customers.loc[missing, "acquired_on"] = customers.loc[missing, "customer_id"].map(first)
     if applied != "recorded":
-        purchases = purchases_frame(session, end=(day + pd.Timedelta(days=1)).date())
-        if purchases.empty:
+        per = customer_table(session, as_of=day.date())
+        if per.empty:
             raise InputError(
                 _(
                     "No purchases up to {day}: churn by behaviour needs a purchase log.",
                     day=day.date(),
                 )
             )
-        judged = inactivity_churn(
-            purchases, as_of=day, rule=applied, k=how.k, threshold=how.threshold
+        per = per.rename(columns={"purchase_days": "days"})
+        judged = judge_inactivity(
+            per, as_of=day, rule=applied, k=how.k, threshold=how.threshold
         ).set_index("customer_id")
         # A recorded churn date stays; behaviour fills in the customers without one.
         open_ = customers["churned_on"].isna()

@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 
 from cxm.analytics.bgnbd import BetaGeoFitter, GammaGammaFitter
 from cxm.analytics.churn import churn_rates
-from cxm.analytics.clv import clv_by_segment, probabilistic_clv, rfm_summary
+from cxm.analytics.clv import clv_by_segment, probabilistic_clv
 from cxm.analytics.invest import churn_slope, improvement_effects
 from cxm.analytics.retention import DEFAULT_COST_RATIO, simulate_churn_cut
 from cxm.errors import InputError
 from cxm.frames.cache import read_once
 from cxm.frames.customers import (
     analysis_date,
+    bgnbd_inputs,
     latest_answers,
     observation_start,
     profit_by_customer,
-    purchases_frame,
 )
 from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM
@@ -108,11 +108,9 @@ def probabilistic_segment_clv(
     """Mean BG/NBD + Gamma-Gamma CLV per segment (value = profit per purchase), with the
     fitted parameters. Needs repeat purchases; raises a clear error otherwise."""
     as_of = analysis_date(session, as_of)
-    purchases = purchases_frame(session, end=(as_of + pd.Timedelta(days=1)).date())
-    if purchases.empty:
+    summary = bgnbd_inputs(session, as_of=as_of)
+    if summary.empty:
         raise InputError(_("No purchases: the probabilistic CLV needs purchase histories."))
-    purchases["profit"] = purchases["revenue"] - purchases["cost"].fillna(0.0)
-    summary = rfm_summary(purchases, as_of=as_of, value="profit")
     # Gamma-Gamma is fitted on positive spend only; a customer who loses money per
     # purchase keeps their own (negative) mean, so their CLV is never positive
     # (:func:`cxm.analytics.clv.purchase_value`).

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from cxm.analytics.bgnbd import BetaGeoFitter, GammaGammaFitter, rfm_summary
+from cxm.analytics.bgnbd import BetaGeoFitter, GammaGammaFitter
 from cxm.analytics.clv import probabilistic_clv
 from cxm.errors import InputError
+from cxm.frames.customers import analysis_date, bgnbd_inputs, profit_by_customer
 from cxm.i18n import _
-from cxm.management.frames import analysis_date, profit_by_customer, purchases_frame
 from cxm.management.segments import members
 
 __all__ = ["rising_customers"]
@@ -54,9 +54,7 @@ def rising_customers(
                 known=", ".join(sorted(map(str, set(seg["segment"])))),
             )
         )
-    purchases = purchases_frame(session, end=(day + pd.Timedelta(days=1)).date())
-    purchases["profit"] = purchases["revenue"] - purchases["cost"].fillna(0.0)
-    summary = rfm_summary(purchases, as_of=day, value="profit")
+    summary = bgnbd_inputs(session, as_of=day)
     positive = (summary["x"] > 0) & (summary["monetary"] > 0)
     bg = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
     gg = GammaGammaFitter().fit(summary["x"].where(positive, 0.0), summary["monetary"])

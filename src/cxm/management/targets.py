@@ -14,15 +14,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxm.analytics.churn import churn_rates
 from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
 from cxm.audit.service import record, snapshot
-from cxm.customers.models import Touchpoint
 from cxm.errors import InputError
-from cxm.frames.customers import observation_start
+from cxm.frames.customers import contact_counts, observation_start
 from cxm.i18n import _
 from cxm.management.churn_rules import customers_as_of
 from cxm.management.definitions import get_definition, segment_labels
@@ -143,13 +142,9 @@ def _cost_to_serve(m: pd.DataFrame, session: Session, cost_per_contact: float) -
     """Touchpoints per customer in each segment (members ``m``) × the cost of one contact."""
     if cost_per_contact == 0:
         return pd.Series(0.0, index=pd.Index(m["segment"].unique()))
-    counts = pd.DataFrame(
-        session.execute(
-            select(Touchpoint.customer_id, func.count()).group_by(Touchpoint.customer_id)
-        ).all(),
-        columns=["customer_id", "contacts"],
-    )
-    m = m.merge(counts.astype({"contacts": float}), on="customer_id", how="left")
+    per = contact_counts(session)
+    counts = pd.DataFrame({"customer_id": per.index.to_numpy(), "contacts": per.to_numpy()})
+    m = m.merge(counts, on="customer_id", how="left")
     contacts = pd.to_numeric(m["contacts"], errors="coerce").fillna(0.0)
     return contacts.groupby(m["segment"]).mean() * cost_per_contact
 
