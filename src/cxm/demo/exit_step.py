@@ -16,9 +16,22 @@ from cxm.demo.context import DemoContext
 
 __all__ = ["EXIT_WAVE", "fill_exit_wave"]
 
-EXIT_WAVE = ("离开原因调查 2026-Q3", date(2026, 7, 1), date(2026, 9, 30))
+#: Opens before the 2026-Q2 satisfaction wave, so that the report's latest wave (and the one
+#: it is compared with) stay the quarterly CCSI waves; answers come after each churn date.
+EXIT_WAVE = ("离开原因调查 2025-10 至 2026-09", date(2026, 3, 31), date(2026, 9, 30))
 _RESPONSE_RATE = 0.35
 _POLITE = ("moved_away", "other_relationship", "other")
+
+
+def _answered_at(
+    opened: datetime, left_on: date | None, closes: date, days: float, k: int
+) -> datetime:
+    """Some days after the customer left (never before the wave opens nor after it closes)."""
+    start = opened
+    if left_on is not None:
+        start = max(opened, datetime.combine(left_on, datetime.min.time(), UTC))
+    end = datetime.combine(closes, datetime.min.time(), UTC) + timedelta(hours=2)
+    return min(start + timedelta(days=days, minutes=k), end)
 
 
 def fill_exit_wave(ctx: DemoContext) -> None:
@@ -44,14 +57,15 @@ def fill_exit_wave(ctx: DemoContext) -> None:
         sample_lost(s, wave_id=wave.id, rule=ChurnRule("recorded"), since_days=365,
                     seed=ctx.seed, now=opened)  # fmt: skip
         invited = s.execute(
-            select(Invitation.id, Customer.id, Customer.churn_reason)
+            select(Invitation.id, Customer.id, Customer.churn_reason, Customer.churned_on)
             .join(Customer, Customer.id == Invitation.customer_id)
             .where(Invitation.wave_id == wave.id)
             .order_by(Invitation.id)
         ).all()
+        left_on = {int(cid): on for _inv, cid, _r, on in invited}
         answering = [
             (inv, cid, getattr(reason, "value", reason))
-            for inv, cid, reason in invited
+            for inv, cid, reason, _on in invited
             if getattr(reason, "value", reason) != "died" and rng.random() < _RESPONSE_RATE
         ]
         issue_links(s, invitation_ids=[inv for inv, _c, _r in answering])
@@ -72,7 +86,9 @@ def fill_exit_wave(ctx: DemoContext) -> None:
                 CompletedResponse(
                     invitation_id=int(inv),
                     answers=answers,
-                    completed_at=opened + timedelta(days=float(rng.uniform(0, 40)), minutes=k),
+                    completed_at=_answered_at(
+                        opened, left_on.get(int(cid)), closes, float(rng.uniform(3, 40)), k
+                    ),
                     minutes=float(rng.uniform(2, 6)),
                 )
             )
