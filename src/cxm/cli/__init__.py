@@ -13,7 +13,7 @@ from importlib import import_module
 import typer
 
 from cxm.errors import CXMError
-from cxm.i18n import _, language_from_environment, set_language
+from cxm.i18n import _, language_from_environment, normalise_language, set_language
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         with one_command():
-            result = app(args=argv, standalone_mode=False)
+            result = _run(sys.argv[1:] if argv is None else argv)
         if isinstance(result, int) and result:
             sys.exit(result)
     except CXMError as exc:
@@ -97,6 +97,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
     except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # `cxm` or `cxm cases` alone: the help page, as `--help` shows it.
+            sys.stdout.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(0)
         if isinstance(exc, _click_exceptions()):
             # A usage error (a bad number, a missing argument): one line, naming the option
             # and the value given, instead of click's three (usage, hint, error).
@@ -110,6 +114,32 @@ def main(argv: list[str] | None = None) -> None:
             + "\n"
         )  # fmt: skip
         sys.exit(1)
+
+
+def _requested_language(argv: list[str]) -> str:
+    """The language a run asks for: ``--lang`` before the command, else the environment.
+
+    Needed before click parses anything, because ``--help`` is handled while parsing."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalise_language(argv[i + 1] or language_from_environment())
+        if arg.startswith("--lang="):
+            return normalise_language(arg.partition("=")[2] or language_from_environment())
+        if not arg.startswith("-"):
+            break
+    return normalise_language(language_from_environment())
+
+
+def _run(argv: list[str]) -> object:
+    """Run the command line; in Chinese its help pages are translated when shown."""
+    lang = _requested_language(argv)
+    if lang == "en":
+        return app(args=argv, standalone_mode=False)
+    from cxm.cli.help_catalogue import localise
+
+    command = typer.main.get_command(app)
+    localise(command, lang)
+    return command(args=argv, standalone_mode=False)
 
 
 def _usage_line(exc: Exception, argv: list[str]) -> str:
