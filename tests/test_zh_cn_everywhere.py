@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,12 +106,159 @@ def test_every_readme_command_speaks_chinese(zh_folder: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 c, not done: typer/click help texts are not yet routed through the "
-    "translation layer, so `cxm --help` lists commands in English under CXM_LANG=zh-CN",
-)
 def test_cli_help_is_in_chinese(cxm) -> None:  # type: ignore[no-untyped-def]
     done = cxm("--help", lang="zh-CN")
     assert done.exit_code == 0
     assert not untranslated(done.stdout), untranslated(done.stdout)
+    assert "客户满意度与忠诚度管理" in done.stdout and "选项：" in done.stdout
+    assert "在数据库中生成一家逼真的示例公司。" in done.stdout  # a command's line, whole
+
+
+def _command_paths() -> list[tuple[str, ...]]:
+    import typer
+
+    from cxm.cli import app
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        yield path
+        for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
+            yield from walk(sub, (*path, name))
+
+    return list(walk(typer.main.get_command(app), ()))
+
+
+def _display_width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def test_every_help_text_has_a_translation() -> None:
+    """Each command's and option's help text (the English id) is in cli_help.json; run
+    ``python -m cxm.cli.help_catalogue --missing-json`` for the ones to add."""
+    import typer
+
+    from cxm.cli import app
+    from cxm.cli.help_catalogue import help_texts, missing
+
+    command = typer.main.get_command(app)
+    assert len(help_texts(command)) > 500
+    assert not missing(command), missing(command)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "zh-TW"])
+def test_every_group_and_command_help_page_speaks_chinese(
+    lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every page, as `cxm <group> [<command>] --help` renders it: the click tree is built
+    and localised once (as cxm.cli.main does on each run), then asked for each page."""
+    import typer
+
+    from cxm.cli import app
+    from cxm.cli.help_catalogue import localise
+    from cxm.i18n import traditional
+
+    monkeypatch.setenv("COLUMNS", "80")
+    command = typer.main.get_command(app)
+    localise(command, lang)
+    leaks: dict[str, list[str]] = {}
+    paths = _command_paths()
+    assert len(paths) > 150
+    for path in paths:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            command.main(args=[*path, "--help"], prog_name="cxm")
+        assert done.value.code == 0, path
+        page = capsys.readouterr().out
+        found = untranslated(page)
+        heading = "選項：" if lang == "zh-TW" else "选项："
+        if heading not in page:
+            found.append(f"no heading {heading}")
+        wide = [line for line in page.splitlines() if _display_width(line) > 80]
+        found += [f"wider than the terminal: {line}" for line in wide]
+        if found:
+            leaks[" ".join(("cxm", *path))] = found[:5]
+    assert not leaks, f"{lang} help pages:\n" + "\n".join(f"  {c}: {f}" for c, f in leaks.items())
+    if lang == "zh-TW":
+        assert traditional("满意度") == "滿意度"
+
+
+def test_help_in_traditional_chinese(cxm) -> None:  # type: ignore[no-untyped-def]
+    done = cxm("cases", "create", "--help", lang="zh-TW")
+    assert done.exit_code == 0
+    assert "手動建立工單" in done.stdout or "手動創建工單" in done.stdout, done.stdout
+    assert "顯示此幫助資訊並退出" in done.stdout
+    assert "[必填]" in done.stdout and "选项" not in done.stdout and "選項：" in done.stdout
+    assert not untranslated(done.stdout)
+    top = cxm("--help", lang="zh-TW").stdout
+    assert "客戶滿意度與忠誠度管理" in top and "客户满意度" not in top
+
+
+def test_help_language_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --lang, CXM_LANG or the locale decides (language_from_environment)."""
+    from cxm.cli import main
+
+    for variable, value in (("CXM_LANG", "zh-CN"), ("LANG", "zh_CN.UTF-8")):
+        monkeypatch.delenv("CXM_LANG", raising=False)
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_MESSAGES", raising=False)
+        monkeypatch.setenv(variable, value)
+        capsys.readouterr()
+        main(["surveys", "--help"])  # returns: no SystemExit when help was shown
+        assert "列出问卷及其最新版本。" in capsys.readouterr().out, variable
+
+
+def test_help_in_english_is_unchanged(cxm) -> None:  # type: ignore[no-untyped-def]
+    done = cxm("cases", "create", "--help", lang="en")
+    assert done.exit_code == 0
+    assert "Usage: " in done.stdout and "Options:" in done.stdout
+    assert "Open a case by hand; the first person reached owns it" in done.stdout
+    assert "Show this message and exit." in done.stdout and "[required]" in done.stdout
+    assert not re.search(r"[\u4e00-\u9fff]", done.stdout)
+    top = cxm("--help", lang="en").stdout
+    assert "CXM — customer satisfaction and loyalty management." in top
+    assert not re.search(r"[\u4e00-\u9fff]", top)
+
+
+def test_no_arguments_show_the_help_page(  # type: ignore[no-untyped-def]
+    cxm, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cxm`, `cxm --lang zh-CN` and `cxm cases` alone: the help page on standard output
+    (click squeezed it onto one error line)."""
+    from cxm.cli import main
+
+    done = cxm(lang="zh-CN")
+    assert done.exit_code == 0 and "命令：" in done.stdout and not done.stderr
+    assert "\n  demo " in done.stdout
+    group = cxm("cases", lang="zh-CN")
+    assert group.exit_code == 0 and "列出工单，截止时间最紧的在前。" in group.stdout
+    assert "Show this message" in cxm("cases", lang="en").stdout
+    monkeypatch.setenv("CXM_LANG", "zh-TW")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as bare:
+        main([])
+    assert bare.value.code == 0 and "客戶滿意度與忠誠度管理" in capsys.readouterr().out
+
+
+def test_usage_errors_still_work_in_chinese(cxm) -> None:  # type: ignore[no-untyped-def]
+    bad = cxm("cases", "list", "--limit", "abc", lang="zh-CN")
+    assert bad.exit_code == 2 and not bad.stdout
+    assert bad.stderr.count("\n") == 1 and "'--limit'" in bad.stderr and "'abc'" in bad.stderr
+    assert "cases list --help" in bad.stderr and "错误" in bad.stderr
+    unknown = cxm("cases", "lisst", lang="zh-TW")
+    assert unknown.exit_code == 2 and "lisst" in unknown.stderr and "cases --help" in unknown.stderr
+
+
+def test_wrapping_counts_a_chinese_character_as_two_columns() -> None:
+    from cxm.cli.help_catalogue import wrap
+
+    text = (
+        "导入现有投诉记录：先检查每一行，然后全部导入或全不导入；"
+        "重复导入相同的行不会改变任何内容（CSV 或 XLSX）。"
+    )
+    lines = wrap(text, 30, "  ", "  ").splitlines()
+    assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "")
+    assert all(_display_width(line) <= 30 for line in lines), lines
+    assert not any(line.strip()[0] in "，。；）" for line in lines)
+    assert not any(line.rstrip().endswith("（") for line in lines)
+    assert wrap("one two three four", 9) == "one two\nthree\nfour"

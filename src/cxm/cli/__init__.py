@@ -97,9 +97,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
     except Exception as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            # `cxm` or `cxm cases` alone: the help page, as `--help` shows it.
-            sys.stdout.write(exc.format_message() + "\n")  # type: ignore[attr-defined]
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" or (
+            ctx is not None and exc.format_message() == "Missing command."  # type: ignore[attr-defined]
+        ):
+            # `cxm`, `cxm --lang zh-CN` or `cxm cases` alone: the help page, as `--help`
+            # shows it (click would squeeze it onto one error line).
+            sys.stdout.write(ctx.get_help() + "\n")  # type: ignore[union-attr]
             sys.exit(0)
         if isinstance(exc, _click_exceptions()):
             # A usage error (a bad number, a missing argument): one line, naming the option

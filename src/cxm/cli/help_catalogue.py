@@ -116,7 +116,7 @@ def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str
                 if line.strip():
                     line += " "
                 continue
-            if _width(line.rstrip()) + _width(token) > width and line.strip():
+            if _width(line) + _width(token) > width and line.strip():
                 rows.append(line.rstrip())
                 line = subsequent_indent
             line += token
@@ -143,7 +143,7 @@ def _translate_notes(text: str) -> str:
 
 
 def _formatter_class(base: type[Any]) -> type[Any]:
-    class ChineseHelpFormatter(base):  # type: ignore[valid-type,misc]
+    class ChineseHelpFormatter(base):  # type: ignore[misc]
         """Click's help formatter with translated headings and width-aware wrapping."""
 
         def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
@@ -164,7 +164,9 @@ def _formatter_class(base: type[Any]) -> type[Any]:
         def write_dl(
             self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
         ) -> None:
-            rows = [(first, _translate_notes(_(second)) if second else second) for first, second in rows]
+            rows = [
+                (first, _translate_notes(_(second)) if second else second) for first, second in rows
+            ]
             first_col = min(max((_width(r[0]) for r in rows), default=0), col_max) + col_spacing
             for first, second in rows:
                 self.write(f"{'':>{self.current_indent}}{first}")
@@ -193,7 +195,11 @@ def _translate_command(command: Any, lang: str) -> None:
         for cmd in [command, *(getattr(command, "commands", {}) or {}).values()]:
             original = getattr(cmd, "_cxm_help_en", None)
             if original is None:
-                original = (cmd.help, cmd.short_help, [getattr(p, "help", None) for p in cmd.params])
+                original = (
+                    cmd.help,
+                    cmd.short_help,
+                    [getattr(p, "help", None) for p in cmd.params],
+                )
                 cmd._cxm_help_en = original
             help_text, short_help, params = original
             if help_text:
@@ -210,7 +216,7 @@ def _translate_command(command: Any, lang: str) -> None:
 
 
 def _context_class(base: type[Any], lang: str) -> type[Any]:
-    class ChineseHelpContext(base):  # type: ignore[valid-type,misc]
+    class ChineseHelpContext(base):  # type: ignore[misc]
         """A context whose help page is translated into ``lang`` when it is rendered."""
 
         formatter_class = _formatter_class(base.formatter_class)
@@ -245,11 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     gaps = missing(typer.main.get_command(app))
     if "--missing-json" in args:
-        print(json.dumps(dict.fromkeys(gaps, ""), ensure_ascii=False, indent=2))
+        sys.stdout.write(json.dumps(dict.fromkeys(gaps, ""), ensure_ascii=False, indent=2) + "\n")
         return 0
-    for text in gaps:
-        print(repr(text))
-    print(f"{len(gaps)} help texts without a zh-CN translation", file=sys.stderr)
+    sys.stdout.write("".join(f"{text!r}\n" for text in gaps))
+    sys.stderr.write(f"{len(gaps)} help texts without a zh-CN translation\n")
     return 1 if gaps else 0
 
 
