@@ -84,6 +84,8 @@ def test_segments_and_targets_over_the_api(client: TestClient, store: Store) -> 
             "service_level": "24h call-back",
             "set_by": "bob",
             "set_at": targets[0]["set_at"],
+            "proposed": None,  # set without a saved proposal: nothing overridden
+            "override_reason": None,
         }
     ]
     missing = client.get("/api/v1/segments/nope", headers=bob)

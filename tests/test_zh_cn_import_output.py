@@ -21,11 +21,16 @@ UCI = (
 )
 
 
+#: The file's own column names are data, shown as the file writes them ("Description" is
+#: also a message of the catalogue, a table header elsewhere).
+FILE_COLUMNS = set(UCI.splitlines()[0].split(","))
+
+
 def _english_left(text: str) -> list[str]:
     """Catalogue messages (with a zh-CN translation) that appear in English in ``text``."""
     left = []
     for message in catalog("zh-CN"):
-        if "{" in message or len(message) < 3 or message in IDENTIFIERS:
+        if "{" in message or len(message) < 3 or message in IDENTIFIERS | FILE_COLUMNS:
             continue
         if re.search(rf"(?<![\w-]){re.escape(message)}(?![\w-])", text):
             left.append(message)

@@ -168,25 +168,34 @@ def effective_scope(role: Role | str, own: Scope | str, capability: Capability) 
 
 def render_markdown() -> str:
     """The table as Markdown, for ``docs/permissions.md`` (a test keeps the file current)."""
+    from cxm.i18n import _
+
     roles = list(Role)
     lines = [
-        "# Permissions",
+        "# " + _("Permissions"),
         "",
-        "Generated from `src/cxm/accounts/permissions.py` by "
-        "`cxm users permissions --markdown > docs/permissions.md`; do not edit by hand.",
+        _(
+            "Generated from `src/cxm/accounts/permissions.py` by "
+            "`cxm users permissions --markdown > docs/permissions.md`; do not edit by hand."
+        ),
         "",
-        "Each cell is the widest scope a role has a capability with; a user's own scope "
-        "narrows it further. An empty cell: the role lacks the capability (403). Anything "
-        "outside the scope answers 404.",
+        _(
+            "Each cell is the widest scope a role has a capability with; a user's own scope "
+            "narrows it further. An empty cell: the role lacks the capability (403). Anything "
+            "outside the scope answers 404."
+        ),
         "",
-        "| capability | " + " | ".join(r.value for r in roles) + " | what it allows |",
-        "| --- | " + " | ".join("---" for _ in roles) + " | --- |",
+        f"| {_('capability')} | "
+        + " | ".join(r.value for r in roles)
+        + f" | {_('what it allows')} |",
+        "| --- | " + " | ".join("---" for _r in roles) + " | --- |",
     ]
     for cap, row in PERMISSIONS.items():
         cells = [row[r].value if r in row else "" for r in roles]
-        lines.append(f"| `{cap.value}` | " + " | ".join(cells) + f" | {CAPABILITY_TEXT[cap]} |")
-    lines += ["", "## Roles", ""]
-    lines += [f"- `{r.value}`: {ROLE_TEXT[r]}" for r in roles]
-    lines += ["", "## Scopes (narrowest first)", ""]
-    lines += [f"- `{s.value}`: {SCOPE_TEXT[s]}" for s in Scope]
+        text = _(CAPABILITY_TEXT[cap])
+        lines.append(f"| `{cap.value}` | " + " | ".join(cells) + f" | {text} |")
+    lines += ["", "## " + _("Roles"), ""]
+    lines += [f"- `{r.value}`: {_(ROLE_TEXT[r])}" for r in roles]
+    lines += ["", "## " + _("Scopes (narrowest first)"), ""]
+    lines += [f"- `{s.value}`: {_(SCOPE_TEXT[s])}" for s in Scope]
     return "\n".join(lines) + "\n"

@@ -54,6 +54,7 @@ def merge(
     """Merge two customers (audited; undo with `cxm customers unmerge`)."""
     import getpass
 
+    import cxm.registry  # noqa: F401  (every table: each row of the merged customer moves)
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json
     from cxm.customers.importing.merging import merge_customers

@@ -126,7 +126,8 @@ def _referencing() -> list[tuple[Table, str]]:
         if table.name == _MERGES.name:
             continue
         for fk in table.foreign_keys:
-            if fk.column.table.name == _CUSTOMERS.name and fk.column.name == "id":
+            # By name: resolving every key would need every table of the schema loaded.
+            if fk.target_fullname == f"{_CUSTOMERS.name}.id":
                 out.append((table, fk.parent.name))
     return out
 
@@ -204,6 +205,11 @@ def merge_customers(
     nested = session.begin_nested()
     try:
         for table, column in _referencing():
+            if "id" not in table.c:
+                # One row per customer, derived (customer_aggregates): the merged customer's
+                # row goes with them; `cxm compute customers` computes the kept one again.
+                session.execute(delete(table).where(table.c[column] == gone["id"]))
+                continue
             ids = list(session.scalars(select(table.c.id).where(table.c[column] == gone["id"])))
             if not ids:
                 continue
