@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -135,20 +136,30 @@ def test_stateful_sequences_along_the_links(
                 failures.append(_failure(response, case, exc))
 
     started = time.monotonic()
-    try:
-        Machine.run(
-            settings=settings(
-                max_examples=SCENARIOS,
-                stateful_step_count=STEPS,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                database=None,
-                derandomize=True,
-                phases=[Phase.generate],
+    for attempt in (1, 2):
+        try:
+            Machine.run(
+                settings=settings(
+                    max_examples=SCENARIOS,
+                    stateful_step_count=STEPS,
+                    deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    database=None,
+                    derandomize=True,
+                    phases=[Phase.generate],
+                )
             )
-        )
-    except Exception as exc:  # noqa: BLE001 - reported with what was collected
-        failures.append(f"the run stopped: {exc!r}"[:600])
+        except FlakyStrategyDefinition as exc:
+            # Hypothesis replayed a sequence and the links drew differently: the answers
+            # it draws from are the database's, which the first pass changed (seen once in
+            # a loaded full run). Answers were checked all the same; a second pass must
+            # not be flaky as well.
+            if attempt == 2:
+                failures.append(f"the run stopped twice: {exc!r}"[:600])
+            continue
+        except Exception as exc:  # noqa: BLE001 - reported with what was collected
+            failures.append(f"the run stopped: {exc!r}"[:600])
+        break
     elapsed = time.monotonic() - started
     print(  # noqa: T201 - the run's size
         f"schemathesis stateful: {sum(steps.values())} calls over {len(steps)} operations, "
