@@ -394,14 +394,20 @@ def make_readme_folder(demo_db: Path, folder: Path) -> Path:
     """Fill ``folder`` with a copy of the demo company and the files the examples read."""
     demo_copy(demo_db, folder)
     _inputs(folder)
-    # serving.csv names the new customer N0001: imported now, so lines run in any order
-    # (the README's own import line then changes nothing).
-    # Made first, so that the lines that use them can run in any order: the exports'
-    # customers, the legacy survey and the staff-trained faults model.
+    # Made first, so that the lines run in any order (and split over workers): the
+    # customers serving.csv and the exports name, the legacy survey, the organisation
+    # (units before teams before employees before assignments), the staff-trained faults
+    # model and the saved churn-risk model. Each README line run again changes nothing.
     for command in (
         "cxm import customers customers.csv",
         "cxm import customers exports_customers.csv",
         "cxm surveys load svc.yaml",
+        "cxm org import units units.csv",
+        "cxm org import teams teams.csv",
+        "cxm org import employees staff.xlsx",
+        "cxm org import assignments serving.csv",
+        "cxm text train coded.csv --text t --label faults --task labels --out faults.skops",
+        "cxm churn risk --save risk.skops",
     ):
         code, output = _run(command, folder)
         assert code == 0, f"{command}: {output}"
