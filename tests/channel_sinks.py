@@ -187,3 +187,19 @@ class HttpSink:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
+
+
+def delivery_report(message_id: str, rcpt: str) -> bytes:
+    """A delivery-status report (RFC 3464) as relays send them."""
+    return (
+        "From: MAILER-DAEMON@relay.example\r\nTo: survey@cxm.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; relay.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {message_id}\r\nTo: {rcpt}\r\nSubject: Survey\r\n\r\n--B--\r\n"
+    ).encode()

@@ -28,7 +28,7 @@ from cxm.channels import (
 )
 from cxm.channels.http import dingtalk_signed_url
 from cxm.store import Store
-from tests.channel_sinks import HttpSink, SmtpSink, free_port
+from tests.channel_sinks import HttpSink, SmtpSink, delivery_report, free_port
 
 
 def _mail(sink: SmtpSink, **kw: object) -> EmailChannel:
@@ -86,31 +86,18 @@ def test_refusals_are_per_message_and_logged(store: Store, tmp_path: Path) -> No
     ]
 
 
-def _dsn(message_id: str, rcpt: str) -> bytes:
-    """A delivery-status report (RFC 3464) as relays send them."""
-    return (
-        "From: MAILER-DAEMON@relay.example\r\nTo: survey@cxm.example\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; relay.example\r\n\r\n"
-        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n"
-        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"Message-ID: {message_id}\r\nTo: {rcpt}\r\nSubject: Survey\r\n\r\n--B--\r\n"
-    ).encode()
-
-
 def test_a_bounce_marks_its_send_bounced(store: Store, tmp_path: Path) -> None:
     with SmtpSink(tmp_path) as sink:
         out = _mail(sink).send([Message(to="later-gone@example.test", text="x")])
     with store.session() as s:
         log_deliveries(s, "email", out, purpose="survey")
     with store.session() as s:
-        assert record_bounces(s, _dsn("<other@cxm.example>", "x@example.test")) == 0
+        assert record_bounces(s, delivery_report("<other@cxm.example>", "x@example.test")) == 0
         assert record_bounces(s, b"Subject: not a report\r\n\r\nhello") == 0
-        assert record_bounces(s, _dsn(str(out[0].message_id), "later-gone@example.test")) == 1
+        assert (
+            record_bounces(s, delivery_report(str(out[0].message_id), "later-gone@example.test"))
+            == 1
+        )
     with store.session() as s:
         row = s.scalars(select(ChannelSend)).one()
     assert row.outcome == SendOutcome.BOUNCED and row.bounced_at is not None
@@ -224,7 +211,7 @@ def test_the_cli_sends_logs_and_records_bounces(
     sent = json.loads(r.stdout)
     assert sent["outcome"] == "sent" and len(sink.inbox.messages) == 1
     dsn = tmp_path / "bounce.eml"
-    dsn.write_bytes(_dsn(sent["message_id"], "a@example.test"))
+    dsn.write_bytes(delivery_report(sent["message_id"], "a@example.test"))
     b = cxm("channels", "bounces", str(dsn), "--json")
     assert b.exit_code == 0 and json.loads(b.stdout) == {"files": 1, "bounced": 1}
     logged = json.loads(cxm("channels", "log", "--json").stdout)

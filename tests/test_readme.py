@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from cxm.settings_doc import README, readme_with_table
+from tests.channel_sinks import delivery_report
 from tests.demo_db import demo_copy
 
 _PROMPTS = (
@@ -271,21 +272,7 @@ def _operations_files(folder: Path) -> None:
     ws.append(["C000043", "email", "marketing", "no", "2026-02-01", "call centre"])
     wb.save(folder / "consent.xlsx")
     for i, rcpt in enumerate(("gone@example.test", "left@example.test"), start=1):
-        (folder / f"bounce{i}.eml").write_bytes(_dsn(f"<readme-{i}@cxm.example>", rcpt))
-
-
-def _dsn(message_id: str, rcpt: str) -> bytes:
-    """A delivery-status report (RFC 3464) as relays send them."""
-    return (
-        "From: MAILER-DAEMON@relay.example\r\nTo: survey@cxm.example\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; relay.example\r\n\r\n"
-        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
-        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"Message-ID: {message_id}\r\nTo: {rcpt}\r\n\r\n--B--\r\n"
-    ).encode()
+        (folder / f"bounce{i}.eml").write_bytes(delivery_report(f"<readme-{i}@cxm.example>", rcpt))
 
 
 def _standards_files(folder: Path) -> None:
