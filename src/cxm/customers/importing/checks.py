@@ -185,13 +185,17 @@ class Chunk:
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
         """The column as normalised text (``None`` where empty), length-checked. A column
         already clean is taken as it is; otherwise each distinct value is normalised once."""
-        raw: list[str] = self.raw(name).tolist()
+        column = self.raw(name)
+        raw: list[str] = column.tolist()
         normalised: dict[str, str | None] = {}
-        out: list[str | None]
-        if is_clean_text(raw):
-            out = [value or None for value in raw]
+        out: Any
+        if is_clean_text(raw):  # taken as it is: only blanks become None (no list per row)
+            out = column.to_numpy(dtype=object, copy=True)
+            blank = out == ""
+            empty = bool(blank.any())
+            if empty:
+                out[blank] = None
             lengths = max(map(len, raw), default=0)
-            empty = "" in raw if required else False
             too_long: set[str | None] = (
                 {t for t in raw if len(t) > max_length} if lengths > max_length else set()
             )
@@ -209,7 +213,7 @@ class Chunk:
             if controls:
                 mask = self.raw(name).isin(controls)
                 self.fail(mask, name, _control_reason)
-        values = pd.Series(out, index=self.frame.index, dtype=object)
+        values = pd.Series(out, index=self.frame.index, dtype=object, copy=False)
         if required and empty:
             self.fail(values.isna(), name, _("a value is required"))
         if too_long:

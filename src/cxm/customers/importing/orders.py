@@ -75,6 +75,10 @@ class OrderBook:
     first_product: dict[str, str] = field(default_factory=dict)
     #: normalised e-mail or phone → customer pk (``None``: several customers have it)
     by_contact: dict[str, int | None] | None = None
+    #: customer id → primary key, for the ids seen so far
+    known_customers: dict[str, int] = field(default_factory=dict)
+    #: primary keys of the customers the lines point at
+    customer_pks: set[int] = field(default_factory=set)
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
@@ -143,7 +147,7 @@ def _customers(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.Series:
             raise InputError(
                 _("The file has no customer column: map one to customer_id (or set customer_key).")
             )
-        return customer_keys(chunk, conn)[1]
+        return customer_keys(chunk, conn, book.known_customers)[1]
     name = f"customer_{book.customer_key}"
     if not chunk.columns.has(name):
         raise InputError(_("The file has no column for {field}: map one to it.", field=name))
@@ -258,6 +262,7 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     index = chunk.frame.index
     orders = chunk.text("order_id", max_length=90, required=True)
     customers = _customers(chunk, conn, book)
+    book.customer_pks.update(int(pk) for pk in customers.dropna().unique().tolist())
     days = chunk.dates("date", required=True)
     code = chunk.text("product_code", max_length=100)
     product = chunk.text("product", max_length=200)
