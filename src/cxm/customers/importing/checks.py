@@ -94,6 +94,8 @@ class ImportState:
     skipped: dict[str, int] = field(default_factory=dict)
     #: the first rows as they would be stored (a dry run prints them)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    #: per date field, the day (or the failure) of each distinct date part before a time
+    days: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the active journey's stage reader (touchpoints; read once per import)
     stage_reader: Callable[[str], str] | None = None
 
@@ -142,6 +144,10 @@ def _duplicate_reason(other_row: int, other: str | None, written: str) -> str:
 
 
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+#: A time of day that :func:`~cxm.files.parsing.parse_date` accepts and ignores, and a
+#: date part written with separators (not a bare number, which would read as a serial day).
+_CLOCK = re.compile(r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
+_DAY_PART = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}")
 
 
 def _control_reason(value: Any) -> str:
@@ -289,10 +295,30 @@ class Chunk:
 
             def parse(text: str) -> Any:
                 return parse_datetime(text, now=state.now, order=order)
-        else:
+        elif order is not None and "%" in order:
 
             def parse(text: str) -> Any:
                 return parse_date(text, today=state.today, order=order)
+        else:
+            days = state.days.setdefault(name, {})
+            if len(days) > MAX_MEMO:
+                days.clear()
+
+            def parse(text: str) -> Any:
+                # A date with a plain valid time (12/1/2010 8:26): the day is read once
+                # per distinct date part, not once per distinct moment.
+                head, space, clock = text.partition(" ")
+                if not (space and _CLOCK.fullmatch(clock) and _DAY_PART.fullmatch(head)):
+                    return parse_date(text, today=state.today, order=order)
+                day = days.get(head)
+                if day is None:
+                    try:
+                        day = days[head] = parse_date(head, today=state.today, order=order)
+                    except ValueError as exc:
+                        day = days[head] = exc
+                if isinstance(day, ValueError):
+                    raise day
+                return day
 
         return self.parsed_series(name, parse, required=required)
 

@@ -343,7 +343,8 @@ def _link_cancellations(conn: Connection, prefix: str) -> int:
 
 
 def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
-    """One purchase per order of this file, summed over all its stored lines."""
+    """One purchase per order of this file, summed over all its stored lines (read on
+    the driver's cursor: SQLAlchemy's row objects cost more than the sums)."""
     total = select(
         _LINES.c.order_id,
         func.min(_LINES.c.customer_id),
@@ -353,21 +354,32 @@ def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
         func.sum(_LINES.c.cost),
         func.count(_LINES.c.cost),
     ).group_by(_LINES.c.order_id)
-    rows: list[tuple[Any, ...]] = []
+    sql = str(total.compile(dialect=conn.dialect))
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
     wanted = book.lines
-    for order_id, customer, day, qty, amount, cost, costs in conn.execute(total):
+    first = book.first_product
+    rows: list[tuple[Any, ...]] = []
+    # SQLite sums NUMERIC columns as floats: rounded to the column's scale here (the
+    # writer hands floats to SQLite anyway); PostgreSQL's sums are exact decimals.
+    exact = conn.dialect.name != "sqlite"
+    three, cent = Decimal("0.001"), _CENT
+    for order_id, customer, day, qty, amount, cost, costs in found:
         if order_id not in wanted:
             continue
+        if exact:
+            qty, amount = Decimal(qty).quantize(three), Decimal(amount).quantize(cent)
+            cost = Decimal(cost).quantize(cent) if costs else None
+        else:
+            qty, amount = round(float(qty), 3), round(float(amount), 2)
+            cost = round(float(cost), 2) if costs else None
         rows.append(
-            (
-                order_id,
-                int(customer),
-                day,
-                book.first_product.get(order_id, order_id)[:200],
-                Decimal(str(qty)).quantize(Decimal("0.001")),
-                Decimal(str(amount)).quantize(_CENT),
-                Decimal(str(cost)).quantize(_CENT) if costs else None,
-            )
+            (order_id, int(customer), day, first.get(order_id, order_id)[:200], qty, amount, cost)
         )
     return pd.DataFrame(
         rows,

@@ -12,8 +12,6 @@ table and upserted from there in one statement per chunk.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -42,8 +40,22 @@ from sqlalchemy.sql.expression import ColumnElement
 
 __all__ = ["LOOKUP_BATCH", "UpsertWriter", "count_rows", "external_ids", "lookup_ids"]
 
-#: How COPY CSV text marks a NULL (an empty field is an empty text).
-_CSV_NULL = "\\N"
+#: How COPY's text format marks a NULL (an empty field is an empty text).
+_COPY_NULL = "\\N"
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_escape(text: str) -> str:
+    """``text`` as a field of COPY's text format (backslash, tab, newline, CR escaped)."""
+    if not any(c in text for c in _COPY_SPECIAL):
+        return text
+    return (
+        text.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
 
 #: Ids per ``IN (…)`` look-up (well under SQLite's bound-parameter limit).
 LOOKUP_BATCH = 900
@@ -161,7 +173,6 @@ class UpsertWriter:
             self.staging.create(conn)
             columns_sql = ", ".join(f'"{c}"' for c in self.columns)
             self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
-            self.copy_csv_sql = f"{self.copy_sql} (FORMAT csv, NULL '{_CSV_NULL}')"
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
             self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
@@ -190,7 +201,10 @@ class UpsertWriter:
             index_elements=["external_id"], set_=sets, where=or_(*changed)
         )
 
-    def _tuples(self, rows: pd.DataFrame) -> list[tuple[Any, ...]]:
+    def _tuples(self, rows: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+        """The rows as tuples, made lazily: the driver consumes each before the next is
+        made, so one tuple is alive at a time (no list of a chunk's tuples to build and
+        for the garbage collector to walk)."""
         values = []
         for name in self.columns[:-2]:
             convert = self.converters.get(name)
@@ -212,42 +226,43 @@ class UpsertWriter:
             else self.stamp
         )
         stamps = [stamp] * len(rows)
-        return list(zip(*values, stamps, stamps, strict=True))
+        return zip(*values, stamps, stamps, strict=True)
 
-    def _csv(self, rows: pd.DataFrame) -> str | None:
-        """The rows as COPY CSV text (``None`` marked ``\\N``, so an empty text stays
-        empty), or ``None`` when a text cell is ``\\N`` itself (then rows go one by one)."""
-        out = pd.DataFrame(index=rows.index)
+    def _copy_text(self, rows: pd.DataFrame) -> str:
+        """The rows as COPY text (tab-separated, ``\\N`` for NULL, backslash escapes):
+        each distinct value of a column is formatted once, and the lines are joined in C
+        (five to ten times cheaper than ``DataFrame.to_csv`` on object columns)."""
+        columns: list[list[str]] = []
         for name in self.columns[:-2]:
-            column = rows[name]
-            if column.dtype == object and bool((column.to_numpy() == _CSV_NULL).any()):
-                return None
+            values = rows[name].to_numpy(dtype=object)
             convert = self.converters.get(name)
-            out[name] = column if convert is None else column.map(convert)
-        stamp = self.stamp.isoformat()
-        out["created_at"] = stamp
-        out["updated_at"] = stamp
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, header=False, na_rep=_CSV_NULL, quoting=csv.QUOTE_MINIMAL)
-        return buffer.getvalue()
+            if convert is not None:  # JSON: unhashable, and never null
+                values = np.array([convert(v) for v in values.tolist()], dtype=object)
+            codes, uniques = pd.factorize(values)  # a missing value's code is -1
+            texts = [_copy_escape(str(v)) for v in uniques.tolist()]
+            texts.append(_COPY_NULL)
+            columns.append(np.array(texts, dtype=object).take(codes).tolist())
+        stamp = [_copy_escape(self.stamp.isoformat())] * len(rows)
+        lines = "\n".join(map("\t".join, zip(*columns, stamp, stamp, strict=True)))
+        return lines + "\n"
 
     def write(self, rows: pd.DataFrame) -> int:
         """Upsert ``rows`` (one column per name in ``columns``); rows changed or added."""
         if rows.empty:
             return 0
         if self.dialect == "sqlite":
-            result = self.conn.exec_driver_sql(self.sql, self._tuples(rows))
-            return max(int(result.rowcount), 0)
+            # The driver's own executemany: it takes the lazy tuples (SQLAlchemy wants a list).
+            driver: Any = self.conn.connection.driver_connection
+            cursor = driver.cursor()
+            try:
+                cursor.executemany(self.sql, self._tuples(rows))
+                return max(int(cursor.rowcount), 0)
+            finally:
+                cursor.close()
         # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.clear_sql)
-        text = self._csv(rows)
-        if text is not None:  # the chunk as one CSV text, formatted in C by pandas
-            with cursor.copy(self.copy_csv_sql) as copy:
-                copy.write(text)
-        else:
-            with cursor.copy(self.copy_sql) as copy:
-                for row in self._tuples(rows):
-                    copy.write_row(row)
+        with cursor.copy(self.copy_sql) as copy:
+            copy.write(self._copy_text(rows))
         cursor.execute(self.upsert_sql)
         return max(int(cursor.rowcount), 0)
