@@ -13,6 +13,7 @@ table and upserted from there in one statement per chunk.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,9 @@ def _copy_escape(text: str) -> str:
         .replace("\r", "\\r")
     )
 
+
+#: Rows per SQLite upsert statement (within the driver's limit of bound parameters).
+_SQLITE_BATCH_ROWS = 2000
 
 #: Ids per ``IN (…)`` look-up (well under SQLite's bound-parameter limit).
 LOOKUP_BATCH = 900
@@ -162,6 +166,9 @@ class UpsertWriter:
         if self.dialect == "sqlite":
             ins: Any = sqlite.insert(table).values({c: bindparam(c) for c in self.columns})
             self.sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
+            self.sqlite_statements: dict[int, str] = {}
+            driver: Any = conn.connection.driver_connection
+            self.max_variables = int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
         else:
             self.staging = Table(
                 f"cxm_import_{table.name}",
@@ -201,10 +208,8 @@ class UpsertWriter:
             index_elements=["external_id"], set_=sets, where=or_(*changed)
         )
 
-    def _tuples(self, rows: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
-        """The rows as tuples, made lazily: the driver consumes each before the next is
-        made, so one tuple is alive at a time (no list of a chunk's tuples to build and
-        for the garbage collector to walk)."""
+    def _columns(self, rows: pd.DataFrame) -> list[list[Any]]:
+        """The rows' values column by column, as the driver takes them (stamps last)."""
         values = []
         for name in self.columns[:-2]:
             convert = self.converters.get(name)
@@ -226,7 +231,37 @@ class UpsertWriter:
             else self.stamp
         )
         stamps = [stamp] * len(rows)
-        return zip(*values, stamps, stamps, strict=True)
+        return [*values, stamps, stamps]
+
+    def _sqlite_write(self, rows: pd.DataFrame) -> int:
+        """Upsert in statements of many rows (``VALUES (…), (…), …``): a fifth less work
+        in SQLite than one statement per row, and the parameters of a batch come from a
+        2-D array in one ``tolist`` instead of a tuple per row."""
+        columns = self._columns(rows)
+        grid = np.empty((len(rows), len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            grid[:, j] = column
+        driver: Any = self.conn.connection.driver_connection
+        batch = max(1, min(_SQLITE_BATCH_ROWS, self.max_variables // len(columns)))
+        changed = 0
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), batch):
+                part = grid[start : start + batch]
+                cursor.execute(self._sqlite_sql(len(part)), part.ravel().tolist())
+                changed += max(int(cursor.rowcount), 0)
+        finally:
+            cursor.close()
+        return changed
+
+    def _sqlite_sql(self, n: int) -> str:
+        sql = self.sqlite_statements.get(n)
+        if sql is None:
+            head, tail = self.sql.split(" VALUES ", 1)
+            one, rest = tail.split(")", 1)
+            sql = f"{head} VALUES {', '.join([one + ')'] * n)}{rest}"
+            self.sqlite_statements[n] = sql
+        return sql
 
     def _copy_text(self, rows: pd.DataFrame) -> str:
         """The rows as COPY text (tab-separated, ``\\N`` for NULL, backslash escapes):
@@ -251,14 +286,7 @@ class UpsertWriter:
         if rows.empty:
             return 0
         if self.dialect == "sqlite":
-            # The driver's own executemany: it takes the lazy tuples (SQLAlchemy wants a list).
-            driver: Any = self.conn.connection.driver_connection
-            cursor = driver.cursor()
-            try:
-                cursor.executemany(self.sql, self._tuples(rows))
-                return max(int(cursor.rowcount), 0)
-            finally:
-                cursor.close()
+            return self._sqlite_write(rows)
         # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.clear_sql)
