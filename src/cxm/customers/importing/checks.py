@@ -34,7 +34,7 @@ from cxm.files.parsing import (
     parse_amount,
     parse_date,
     parse_datetime,
-    parse_unique_array,
+    parse_unique_codes,
 )
 from cxm.files.safe import unescape
 from cxm.i18n import _
@@ -168,6 +168,8 @@ class Chunk:
         self.columns = columns
         self.state = state
         self.bad = pd.Series(False, index=frame.index)
+        #: per parsed field, each row's code among the column's distinct texts
+        self.codes: dict[str, np.ndarray[Any, Any]] = {}
 
     def header(self, name: str) -> str:
         return self.columns.fields.get(name, name)
@@ -258,7 +260,11 @@ class Chunk:
         memo = self.state.parsed.setdefault(name, {})
         if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed
             memo.clear()
-        array, failures = parse_unique_array(raw, lambda text: parse(unescape(text)), memo=memo)
+        codes, results, failures = parse_unique_codes(
+            raw, lambda text: parse(unescape(text)), memo=memo
+        )
+        self.codes[name] = codes
+        array = results.take(codes) if len(codes) else np.empty(0, dtype=object)
         values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
             for row, reason in failures.items():
