@@ -357,9 +357,7 @@ def test_a_join_in_a_mapping_file_reads_the_on_key(tmp_path: Path) -> None:
     assert join is not None and (join.file, join.on) == ("orders.csv", "order_id")
 
 
-def test_lines_read_one_per_chunk_are_stored_as_in_one_chunk(
-    store: Store, tmp_path: Path
-) -> None:
+def test_lines_read_one_per_chunk_are_stored_as_in_one_chunk(store: Store, tmp_path: Path) -> None:
     """Line numbers, fill-down, customers and dates are carried across chunks."""
     path = _uci(store, tmp_path)
     options = ImportOptions(preset="uci-online-retail")
@@ -388,6 +386,8 @@ def test_an_import_leaves_the_connections_checking_foreign_keys(
 def test_customers_gone_before_the_commit_refuse_the_import(store: Store) -> None:
     from cxm.customers.importing.run import _customers_exist
 
-    with store.engine.connect() as conn:
-        with pytest.raises(InputError, match="deleted while the file was being imported"):
-            _customers_exist(conn, {987_654_321})
+    with (
+        store.engine.connect() as conn,
+        pytest.raises(InputError, match="deleted while the file was being imported"),
+    ):
+        _customers_exist(conn, {987_654_321})

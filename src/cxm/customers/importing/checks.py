@@ -214,7 +214,7 @@ class Chunk:
                 text = normalised.get(value, missing)
                 if text is missing:
                     text = normalised[value] = normalise_text_fast(unescape(str(value))) or None
-                out.append(text)  # type: ignore[arg-type]
+                out.append(text)
             empty = None in normalised.values()
             too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
             controls = {v for v in normalised if _CONTROL.search(str(v))}

@@ -465,8 +465,9 @@ def _run(
             allow_attributes=kind.attributes,
             explicit=_explicit_columns(mapping, join_columns),
         )
-        with store.engine.connect() as conn, _import_pragmas(
-            conn, own_foreign_keys=kind.name == "orders"
+        with (
+            store.engine.connect() as conn,
+            _import_pragmas(conn, own_foreign_keys=kind.name == "orders"),
         ):
             tx = conn.begin()
             try:
