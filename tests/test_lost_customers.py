@@ -215,7 +215,7 @@ def test_a_prospect_list_feeds_a_prospect_wave(cxm, store: Store, tmp_path) -> N
                 )
             ],
         )
-    from cxm.surveys.frames import responses_frame as frame
+    from cxm.frames.responses import responses_frame as frame
 
     with store.session() as s:
         answers = frame(s, wave_id=wave_id)

@@ -29,10 +29,10 @@ def _economics(
 ) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """(latest answers with customers, economics per segment, floor, retention per point)."""
     from cxm.analytics.invest import churn_slope
+    from cxm.frames.customers import customers_frame, latest_answers
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn import SATISFACTION_ITEM
     from cxm.management.economics import segment_economics
-    from cxm.management.frames import customers_frame, latest_answers
-    from cxm.surveys.frames import responses_frame
 
     overall = item or SATISFACTION_ITEM
     answers = responses_frame(session)
