@@ -281,7 +281,7 @@ def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, st
     """Each customer's service tier, in one query: the name of the service level of a segment
     they are in now (a key-account level first), else ``key`` when they are in a key-account
     segment, else ``default``."""
-    from cxm.management.models import SegmentMembership
+    from cxm.segments.models import SegmentMembership
     from cxm.service_levels.models import ServiceLevel
 
     ids = list(customer_ids)

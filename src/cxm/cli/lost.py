@@ -34,7 +34,7 @@ def sample(
     from cxm.cli.context import open_store
     from cxm.cli.management import churn_rule
     from cxm.cli.output import console, print_json
-    from cxm.surveys.populations import sample_lost
+    from cxm.management.lost import sample_lost
 
     with open_store() as store, store.session() as s:
         result = sample_lost(

@@ -140,7 +140,7 @@ def _responses_frame(session: Session) -> pd.DataFrame:
 def _segments(session: Session, definition: str | None) -> pd.Series:
     if not definition:
         return pd.Series(dtype=object)
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
 
     m = members(session, definition)
     return pd.Series(m["segment"].to_numpy(), index=m["customer_id"].to_numpy())

@@ -74,7 +74,7 @@ def measured_pairs(session: Session, name: str, *, item: str | None = None) -> p
     """One measured pair per segment of ``name`` with a service level: its cost to serve per
     customer-year and the 100-point score its customers gave (latest answer each), with the
     score's standard error and the number of customers."""
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
     from cxm.service_levels.service import costs_to_serve
 
     latest, _econ, _floor, _retention = _economics(session, name, item)

@@ -100,7 +100,7 @@ def _fingerprint(session: Session) -> tuple[str, ...]:
 
     from cxm.cases.models import Case
     from cxm.customers.models import Customer
-    from cxm.management.models import SegmentMembership
+    from cxm.segments.models import SegmentMembership
     from cxm.surveys.models import Response
     from cxm.text.models import TextEntry
 
