@@ -254,7 +254,7 @@ def open_case(
         data={"source": case.source.value, "owner": owner_user_id, "team": team_id},
     )
     if (text or "").strip():  # read and classified by a worker within seconds
-        from cxm.cases.texts import text_arrived
+        from cxm.cases.text_outbox import text_arrived
 
         text_arrived(session, case.id)
     return case, True
@@ -499,7 +499,7 @@ def add_note(
     )
     session.add(event)
     session.flush()
-    from cxm.cases.texts import text_arrived
+    from cxm.cases.text_outbox import text_arrived
 
     text_arrived(session, case.id, event.id)  # read and classified by a worker
     if contact and case.first_response_at is None:
