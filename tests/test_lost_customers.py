@@ -49,8 +49,8 @@ def test_the_comparative_score_matches_scipy() -> None:
 def _exit_wave(store: Store) -> tuple[int, list[int]]:
     from sqlalchemy import update
 
+    from cxm.management.lost import lost_customers, sample_lost
     from cxm.surveys.models import Response
-    from cxm.surveys.populations import lost_customers, sample_lost
     from cxm.surveys.questionnaires import install_template
     from cxm.surveys.waves import create_wave
 
@@ -234,7 +234,7 @@ def test_a_prospect_list_feeds_a_prospect_wave(cxm, store: Store, tmp_path) -> N
                 )
             ],
         )
-    from cxm.surveys.frames import responses_frame as frame
+    from cxm.frames.responses import responses_frame as frame
 
     with store.session() as s:
         answers = frame(s, wave_id=wave_id)

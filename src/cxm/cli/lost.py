@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -32,9 +32,9 @@ def sample(
 ) -> None:
     """Invite customers lost as of a date (under the churn rule) to an exit-survey wave."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
-    from cxm.surveys.populations import sample_lost
+    from cxm.management.lost import sample_lost
 
     with open_store() as store, store.session() as s:
         result = sample_lost(
@@ -72,7 +72,7 @@ def why(
     """Why they left, measured from exit answers, beside the documents' benchmark; and lost
     customers' earlier satisfaction against that of customers who stayed."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
     from cxm.management.exit_reasons import why_they_left
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -103,7 +103,7 @@ def silent(
 ) -> None:
     """Satisfied answers, then spend falling or buying stopping: the silent defectors."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
     from cxm.management.loyalty_behaviour import silent_defector_list
 
@@ -197,7 +197,7 @@ def competitors(
 ) -> None:
     """Satisfaction, churn and share of wallet of the customers of each competitor."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import print_json
     from cxm.management.competitors import by_competitor
 

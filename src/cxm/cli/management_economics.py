@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import (
+from cxm.cli.management_options import (
     AsOfOpt,
     JsonOpt,
     KOpt,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, NameArg, _records, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, NameArg, _records, render
 from cxm.errors import InputError
 from cxm.i18n import _
 

@@ -307,7 +307,7 @@ def score_customers(
 ) -> pd.DataFrame:
     """Score the customers active on the analysis date with a saved model
     (:meth:`ChurnRiskModel.load`): the ``top`` valuable customers most at risk, with reasons."""
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     customers = customers_as_of(session, as_of=as_of, rule=rule)
     day = pd.Timestamp(customers.attrs["as_of"])

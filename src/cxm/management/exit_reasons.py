@@ -51,9 +51,9 @@ class ExitReport:
 
 
 def _before(session: Session, item: str, as_of: Any, rule: Any, min_n: int) -> pd.DataFrame:
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn_rules import customers_as_of
     from cxm.management.frames import latest_answers
-    from cxm.surveys.frames import responses_frame
 
     cols = ["group", "customers", "satisfied", "share", "ci_low", "ci_high", "status"]
     answers = responses_frame(session)
@@ -102,9 +102,9 @@ def why_they_left(
     responses: each customer's latest), and lost against stayed on ``before_item``."""
     from cxm.analytics.churn import churn_reasons
     from cxm.analytics.comparative import comparative_score
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn import SATISFACTION_ITEM
     from cxm.management.frames import latest_answers
-    from cxm.surveys.frames import responses_frame
 
     answers = responses_frame(session, wave_id=wave_id)
     reason_item = EXIT_ITEMS["reason"]

@@ -29,10 +29,10 @@ def _economics(
 ) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """(latest answers with customers, economics per segment, floor, retention per point)."""
     from cxm.analytics.invest import churn_slope
+    from cxm.frames.customers import customers_frame, latest_answers
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn import SATISFACTION_ITEM
     from cxm.management.economics import segment_economics
-    from cxm.management.frames import customers_frame, latest_answers
-    from cxm.surveys.frames import responses_frame
 
     overall = item or SATISFACTION_ITEM
     answers = responses_frame(session)
@@ -74,7 +74,7 @@ def measured_pairs(session: Session, name: str, *, item: str | None = None) -> p
     """One measured pair per segment of ``name`` with a service level: its cost to serve per
     customer-year and the 100-point score its customers gave (latest answer each), with the
     score's standard error and the number of customers."""
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
     from cxm.service_levels.service import costs_to_serve
 
     latest, _econ, _floor, _retention = _economics(session, name, item)

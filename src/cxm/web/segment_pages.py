@@ -16,9 +16,9 @@ from cxm.analytics.targets import KPIS
 from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.management.definitions import define_segments, list_definitions, segment_labels
-from cxm.management.segment_preview import current_sizes, parameters_from_form, preview_segments
 from cxm.management.segments import recompute
 from cxm.management.targets import propose, set_target, targets_frame
+from cxm.segments.preview import current_sizes, parameters_from_form, preview_segments
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.staff import page
