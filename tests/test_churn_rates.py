@@ -75,12 +75,13 @@ def test_reasons_sit_beside_the_documents_benchmark() -> None:
     }
     reasons = pd.Series([k for k, n in counts.items() for _ in range(n)] + ["other", None])
     bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
-    out = churn_reasons(reasons, bench).set_index("reason")
+    found = churn_reasons(reasons, bench)
+    out = found.table.set_index("reason")
     assert out.loc["staff_indifference", "share"] == pytest.approx(0.68)
     assert out.loc["staff_indifference", "benchmark_share"] == pytest.approx(0.68)
     assert out.loc["other", "customers"] == 1 and np.isnan(out.loc["other", "benchmark_share"])
     assert out.loc["unrecorded", "customers"] == 1
-    assert out.attrs["n"] == 600
+    assert found.n == 600
     # scipy reference: the split equals the benchmark, so the goodness-of-fit p is 1.
     ref = stats.chisquare(list(counts.values()), [600 * v for v in bench.values()]).pvalue
-    assert out.attrs["chi2_p"] == pytest.approx(ref)
+    assert found.chi2_p == pytest.approx(ref)
