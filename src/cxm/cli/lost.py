@@ -87,8 +87,8 @@ def why(
                 "reasons": report.reasons.to_dict("records"),
                 "competitors": report.competitors.to_dict("records"),
                 "before": report.before.to_dict("records"),
-                "before_difference": report.before.attrs.get("difference"),
-                "before_difference_ci": report.before.attrs.get("difference_ci"),
+                "before_difference": report.before_difference,
+                "before_difference_ci": report.before_difference_ci,
             }
         )
         return
@@ -100,9 +100,10 @@ def why(
         render(_("Where they buy now"), report.competitors)
     if len(report.before):
         render(_("Before they left: satisfied (4–5) among lost and stayed"), report.before)
-        diff = report.before.attrs.get("difference")
-        low, high = report.before.attrs.get("difference_ci", (None, None))
-        if diff is not None and diff == diff:
+        diff = report.before_difference
+        ci = report.before_difference_ci
+        if diff is not None and diff == diff and ci is not None:
+            low, high = ci
             console.print(
                 _(
                     "Lost minus stayed: {diff} points (95 % interval {low} to {high}).",

@@ -30,10 +30,10 @@ def lost_customers(
     ``since_days`` when given (recent leavers remember why)."""
     if since_days is not None and since_days < 1:
         raise InputError(_("--since-days must be at least 1, not {n}.", n=since_days))
-    state = customers_as_of(session, as_of=as_of, rule=rule)
+    state, basis = customers_as_of(session, as_of=as_of, rule=rule)
     lost = state[state["status"] == "churned"]
     if since_days is not None:
-        day = pd.Timestamp(state.attrs["as_of"])
+        day = pd.Timestamp(basis.as_of)
         lost = lost[pd.to_datetime(lost["churned_on"]) > day - pd.Timedelta(days=since_days)]
     return sorted(int(c) for c in lost["customer_id"])
 

@@ -202,9 +202,9 @@ def _targets_context(
         context["targets"] = _records(targets_frame(db, chosen))
         if can_configure and see_money and proposals:
             try:
-                table = propose(db, chosen, kpi)
-                context["proposals"] = _records(table)
-                context["current"] = table.attrs["current"]
+                proposal = propose(db, chosen, kpi)
+                context["proposals"] = _records(proposal.table)
+                context["current"] = proposal.current
             except CXMError as exc:
                 context["problem"] = exc.message
     return context
