@@ -172,7 +172,7 @@ def postgres_url(size: str, path: Path) -> str:
     csv = DATA / f"purchases-{size}.csv"
     con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB"})
     con.execute(
-        f"COPY (SELECT 'P' || row_number() OVER () AS external_id, customer_id, purchased_on,"
+        f"COPY (SELECT 'P' || row_number() OVER () AS external_id, customer_id, purchased_on,"  # noqa: S608
         f" 'x' AS product, 1 AS quantity, revenue, cost, now() AS created_at,"
         f" now() AS updated_at FROM read_parquet('{path}')) TO '{csv}' (HEADER false)"
     )
@@ -181,7 +181,7 @@ def postgres_url(size: str, path: Path) -> str:
         pg.execute("DROP INDEX ix_purchases_customer_date_money")
         pg.execute("ALTER TABLE purchases DROP CONSTRAINT fk_purchases_customer_id_customers")
         pg.execute(
-            "INSERT INTO customers (id, external_id, status, attributes, created_at, updated_at)"
+            "INSERT INTO customers (id, external_id, status, attributes, created_at, updated_at)"  # noqa: S608
             " SELECT i, 'C' || i, 'active', '{}', now(), now()"
             f" FROM generate_series(1, {customers}) i"
         )
