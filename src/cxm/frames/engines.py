@@ -284,6 +284,12 @@ class Engine:
         agg = AGGREGATIONS[name]
         if self.kind != "duckdb" or name not in _IN_PASSES or self.pass_lines <= 0:
             return [None]
+        # The count first (Parquet: from the files' metadata), the ids' range only when
+        # there is more than one pass (it reads the customer_id column).
+        lines = sum(int(self.backend.execute(self.table(n).count())) for n in agg.tables)
+        passes = -(-lines // self.pass_lines)
+        if passes <= 1:
+            return [None]
         sizes = []
         for n in agg.tables:
             t = self.table(n)
@@ -292,10 +298,6 @@ class Engine:
                     t.aggregate(n=t.count(), lo=t.customer_id.min(), hi=t.customer_id.max())
                 ).iloc[0]
             )
-        lines = int(sum(int(s["n"]) for s in sizes))
-        passes = -(-lines // self.pass_lines)
-        if passes <= 1:
-            return [None]
         lo = min(int(s["lo"]) for s in sizes if s["n"])
         hi = max(int(s["hi"]) for s in sizes if s["n"]) + 1
         step = -(-(hi - lo) // passes)
