@@ -128,12 +128,24 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         default="", description="DuckDB memory limit (e.g. 8GB); empty: DuckDB's 80 % of RAM."
     )
+    duckdb_pass_lines: int = Field(
+        default=0,
+        ge=0,
+        description="DuckDB: per-customer aggregations over more order lines than this run "
+        "in passes over customer-id ranges; 0: the memory limit / 320 bytes.",
+    )
     spark_url: str = Field(
         default="local[*]",
         description="Spark master: local[*], or a Spark Connect URL sc://host:15002.",
     )
     spark_driver_memory: str = Field(
         default="4g", description="Spark driver memory (Spark's 1g default is too small)."
+    )
+    spark_shuffle_partitions: int = Field(
+        default=0,
+        ge=0,
+        description="Spark local: shuffle partitions; 0: twice the cores (Spark's 200 are "
+        "for a cluster).",
     )
 
     @model_validator(mode="before")
