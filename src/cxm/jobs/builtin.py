@@ -1,4 +1,5 @@
-"""CXM's own jobs: wave reminders, segment recomputation and report rebuilds."""
+"""CXM's own jobs: wave reminders, segment recomputation, report rebuilds and the outbox's
+daily prune."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.jobs.registry import JobContext, job
 
-__all__ = ["rebuild_report", "recompute_segments", "remind_wave"]
+__all__ = ["prune_jobs", "rebuild_report", "recompute_segments", "remind_wave"]
 
 
 def _int(payload: dict[str, Any], field: str) -> int:
@@ -87,3 +88,14 @@ def rebuild_report(ctx: JobContext) -> None:
         lang=_str(p, "lang", "zh-CN"),
     )
     write_files(built, Path(_str(p, "out")), pdf=bool(p.get("pdf", False)))
+
+
+@job("jobs.prune", max_attempts=3, retry_base_s=600.0)
+def prune_jobs(ctx: JobContext) -> dict[str, int]:
+    """Delete done jobs older than ``CXM_JOBS_KEEP_DAYS`` and queue tomorrow's prune (every
+    worker also queues it when it starts, so the chain survives a prune that died)."""
+    from cxm.jobs.prune import prune_done, schedule_prune
+
+    result = prune_done(ctx.tx, keep_days=ctx.settings.jobs_keep_days)
+    schedule_prune(ctx.tx, zone=ctx.settings.timezone)
+    return {"deleted": result.deleted, "dead": result.dead}
