@@ -430,23 +430,38 @@ class _Responded:
     customer_id: int
 
 
-def _checked_by_outbox(ruleset: CaseRuleSet) -> Any:
-    """The answer's ``responses.completed`` job is done: the worker ran the rules on it and
-    its cases committed with that mark, so the sweep need not read it again (it re-read
-    every answer of the last hour's overlap at each pass). Only jobs finished well after
-    the current rules were loaded count (one that ran while they were being committed may
-    have read the rules before them)."""
-    from sqlalchemy import String, cast, exists, literal
-
+def _not_checked_by_outbox(
+    session: Session, ruleset: CaseRuleSet, responses: list[Any]
+) -> list[Any]:
+    """``responses`` less those whose ``responses.completed`` job is done: the worker ran
+    the rules on them and their cases committed with that mark, so the sweep need not read
+    their answers again (it re-read every answer of the last hour at each pass). Only jobs
+    finished well after the current rules were loaded count (one that ran while they were
+    being committed may have read the rules before them). The jobs are looked up by key
+    (the unique index), not joined: a join on a computed key let PostgreSQL pick a nested
+    loop comparing every answer with every job when its statistics were stale."""
     from cxm.jobs.models import Job, JobStatus
-    from cxm.jobs.outbox import ANSWER_COMPLETED
+    from cxm.jobs.outbox import answer_completed_key
+    from cxm.store.bulk import texts_in
 
-    key = literal(f"{ANSWER_COMPLETED}:", String) + cast(Response.id, String)
-    return exists().where(
-        Job.key == key,
-        Job.status == JobStatus.DONE,
-        Job.finished_at > as_utc(ruleset.loaded_at) + RULES_SETTLED,
-    )
+    if not responses:
+        return responses
+    dialect = session.get_bind().dialect.name
+    keys = [answer_completed_key(r.id) for r in responses]
+    done: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        done.update(
+            k
+            for k in session.scalars(
+                select(Job.key).where(
+                    texts_in(dialect, Job.key, keys[start : start + 5000]),
+                    Job.status == JobStatus.DONE,
+                    Job.finished_at > as_utc(ruleset.loaded_at) + RULES_SETTLED,
+                )
+            )
+            if k is not None
+        )
+    return [r for r, k in zip(responses, keys, strict=True) if k not in done]
 
 
 def run_rules(
@@ -462,16 +477,21 @@ def run_rules(
         return {"checked": 0, "opened": 0, "existing": 0}
     rules = RuleSetDef.model_validate(ruleset.definition)
     start = since or (ruleset.evaluated_until - OVERLAP)
-    responses = _response_rows(
+    responses = _not_checked_by_outbox(
         session,
-        Response.completed_at > start,
-        Response.completed_at <= at,
-        ~_checked_by_outbox(ruleset),
+        ruleset,
+        _response_rows(session, Response.completed_at > start, Response.completed_at <= at),
     )
     counts = _open_for(session, rules, responses, at=at)
-    latest = ruleset.evaluated_until
-    for r in responses:
-        latest = max(as_utc(latest), as_utc(r.completed_at))
-    ruleset.evaluated_until = latest
+    # The mark moves on over the answers the outbox checked too (skipped above): else each
+    # pass would scan every answer since the last one the sweep itself opened a case for.
+    newest = session.scalar(
+        select(func.max(Response.completed_at)).where(
+            Response.completed_at > start, Response.completed_at <= at
+        )
+    )
+    latest = as_utc(ruleset.evaluated_until)
+    if newest is not None and as_utc(newest) > latest:
+        ruleset.evaluated_until = as_utc(newest)
     session.flush()
     return counts

@@ -11,10 +11,20 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, Integer, Table, any_, insert, literal
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    Table,
+    any_,
+    insert,
+    literal,
+)
 from sqlalchemy.types import ARRAY
 
-__all__ = ["BATCH_ROWS", "ids_in", "insert_rows"]
+__all__ = ["BATCH_ROWS", "ids_in", "insert_rows", "texts_in"]
 
 #: Rows per executemany call or COPY (also the granularity of the progress bar).
 BATCH_ROWS = 10_000
@@ -28,6 +38,13 @@ def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> ColumnElement[bool]
     if dialect == "postgresql":
         return column == any_(literal([int(i) for i in ids], ARRAY(Integer)))  # type: ignore[no-any-return]
     return column.in_(list(ids))  # type: ignore[no-any-return]
+
+
+def texts_in(dialect: str, column: Any, texts: Sequence[str]) -> ColumnElement[bool]:
+    """:func:`ids_in` for text values."""
+    if dialect == "postgresql":
+        return column == any_(literal([str(t) for t in texts], ARRAY(String)))  # type: ignore[no-any-return]
+    return column.in_(list(texts))  # type: ignore[no-any-return]
 
 
 def insert_rows(
