@@ -406,8 +406,7 @@ def _link_answers(session: Session, pending: Sequence[Any], *, at: datetime) -> 
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue  # linked meanwhile by another worker or the sweep
         counts["answered"] += 1
-        case = session.get(Case, case_id, populate_existing=True)
-        assert case is not None
+        case = session.get_one(Case, case_id, populate_existing=True)
         _event(
             session,
             case.id,

@@ -55,7 +55,7 @@ _OPEN = text(
         FROM opened
     )
     SELECT count(*) FROM opened
-    """
+    """  # noqa: S608 - column names and types are the constants above
 )
 
 
