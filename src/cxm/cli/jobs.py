@@ -184,6 +184,7 @@ def prune(
     """Delete done jobs older than the retention; dead jobs are kept for inspection."""
     from cxm.cli.context import open_store, settings
     from cxm.cli.output import console, print_json
+    from cxm.clock import shown_time
     from cxm.jobs.prune import prune_done
 
     days = settings().jobs_keep_days if keep_days is None else keep_days
@@ -205,14 +206,14 @@ def prune(
         _(
             "{n} done jobs finished before {date} would be deleted; {dead} dead jobs kept.",
             n=result.deleted,
-            date=result.finished_before.isoformat(timespec="seconds"),
+            date=shown_time(result.finished_before),
             dead=result.dead,
         )
         if dry_run
         else _(
             "{n} done jobs finished before {date} deleted; {dead} dead jobs kept.",
             n=result.deleted,
-            date=result.finished_before.isoformat(timespec="seconds"),
+            date=shown_time(result.finished_before),
             dead=result.dead,
         )
     )
