@@ -217,6 +217,9 @@ class ServedProcess:
                 # Killed first: reading the output of a server still running waits forever.
                 self.proc.kill()
                 err = self.proc.stderr.read() if self.proc.stderr else ""
+                self.proc.wait()
+                if self.proc.stderr:
+                    self.proc.stderr.close()
                 raise RuntimeError(f"cxm serve did not start: {err[-2000:]}")
             time.sleep(0.1)
 
