@@ -328,6 +328,12 @@ def bench_saves(  # type: ignore[no-untyped-def]
                 if uniform
                 else demo_answers(len(tokens), rng)
             )
+            # A loop-off round's answers left their outbox jobs queued: run them now,
+            # untimed, so the next round's worker does only its own round's answers.
+            from cxm.config import load_settings
+            from cxm.jobs.worker import Worker
+
+            Worker(store, load_settings(database_url=url), names=[ANSWER_COMPLETED]).run(once=True)
             stop, ready = ctx.Event(), ctx.Event()
             used = ctx.Value("d", 0.0)
             worker = None
