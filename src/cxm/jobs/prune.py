@@ -14,10 +14,18 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cxm.jobs.models import Job, JobStatus
+from cxm.jobs.registry import JobContext, job
 from cxm.store.base import utcnow
 from cxm.store.bulk import ids_in
 
-__all__ = ["PRUNE_JOB", "PruneResult", "next_prune_at", "prune_done", "schedule_prune"]
+__all__ = [
+    "PRUNE_JOB",
+    "PruneResult",
+    "next_prune_at",
+    "prune_done",
+    "prune_jobs",
+    "schedule_prune",
+]
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +129,12 @@ def schedule_prune(session: Session, *, zone: str, now: datetime | None = None) 
     when = next_prune_at(now or utcnow(), zone)
     key = f"{PRUNE_JOB}:{when.date().isoformat()}"
     return enqueue(session, PRUNE_JOB, {}, key=key, run_at=when)
+
+
+@job(PRUNE_JOB, max_attempts=3, retry_base_s=600.0)
+def prune_jobs(ctx: JobContext) -> dict[str, int]:
+    """Delete done jobs older than ``CXM_JOBS_KEEP_DAYS`` and queue tomorrow's prune (every
+    worker also queues it when it starts, so the chain survives a prune that died)."""
+    result = prune_done(ctx.tx, keep_days=ctx.settings.jobs_keep_days)
+    schedule_prune(ctx.tx, zone=ctx.settings.timezone)
+    return {"deleted": result.deleted, "dead": result.dead}

@@ -16,9 +16,9 @@ from cxm.analytics.targets import KPIS
 from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.management.definitions import define_segments, list_definitions, segment_labels
-from cxm.management.segment_preview import current_sizes, parameters_from_form, preview_segments
 from cxm.management.segments import recompute
 from cxm.management.targets import propose, set_target, targets_frame
+from cxm.segments.preview import current_sizes, parameters_from_form, preview_segments
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.staff import page
@@ -202,9 +202,9 @@ def _targets_context(
         context["targets"] = _records(targets_frame(db, chosen))
         if can_configure and see_money and proposals:
             try:
-                table = propose(db, chosen, kpi)
-                context["proposals"] = _records(table)
-                context["current"] = table.attrs["current"]
+                proposal = propose(db, chosen, kpi)
+                context["proposals"] = _records(proposal.table)
+                context["current"] = proposal.current
             except CXMError as exc:
                 context["problem"] = exc.message
     return context
