@@ -7,7 +7,9 @@ is not touched (its ``updated_at`` stays) and re-importing a file changes nothin
 On SQLite the statement is compiled once and run with the driver's ``executemany`` on
 tuples converted column by column (SQLAlchemy's per-value bind processing would cost more
 than the insert itself); on PostgreSQL rows are streamed with ``COPY`` into a temporary
-table and upserted from there in one statement per chunk.
+table and upserted from there in one statement per chunk. The COPY itself is the store's
+bulk writer's (:mod:`cxm.store.bulk`); the values are converted here, as imports have always
+stored them (times turned to UTC first, dates memoised), not by SQLAlchemy's bind processors.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import ColumnElement
+
+from cxm.store.bulk import copy_rows, copy_sql, copy_text
 
 __all__ = ["LOOKUP_BATCH", "UpsertWriter", "count_rows", "external_ids", "lookup_ids"]
 
@@ -144,9 +148,8 @@ class UpsertWriter:
                 postgresql_on_commit="DROP",
             )
             self.staging.create(conn)
-            columns_sql = ", ".join(f'"{c}"' for c in self.columns)
-            self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
-            self.copy_csv_sql = f"{self.copy_sql} (FORMAT csv, NULL '{_CSV_NULL}')"
+            self.copy_sql = copy_sql(self.staging.name, self.columns)
+            self.copy_csv_sql = copy_sql(self.staging.name, self.columns, csv_null=_CSV_NULL)
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
             self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
@@ -226,11 +229,8 @@ class UpsertWriter:
         cursor.execute(self.clear_sql)
         text = self._csv(rows)
         if text is not None:  # the chunk as one CSV text, formatted in C by pandas
-            with cursor.copy(self.copy_csv_sql) as copy:
-                copy.write(text)
+            copy_text(cursor, self.copy_csv_sql, text)
         else:
-            with cursor.copy(self.copy_sql) as copy:
-                for row in self._tuples(rows):
-                    copy.write_row(row)
+            copy_rows(cursor, self.copy_sql, self._tuples(rows))
         cursor.execute(self.upsert_sql)
         return max(int(cursor.rowcount), 0)
