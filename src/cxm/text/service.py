@@ -96,24 +96,21 @@ def _fingerprint(session: Session) -> tuple[str, ...]:
     """Counts and latest changes of everything :func:`what_customers_say` reads: answers
     (survey comments), text entries (imports, case texts, staff coding), cases, customers
     (names masked, segments, churn)."""
-    from sqlalchemy import func, select
-
     from cxm.cases.models import Case
     from cxm.customers.models import Customer
     from cxm.management.models import SegmentMembership
+    from cxm.store.changes import data_fingerprint
     from cxm.surveys.models import Response
     from cxm.text.models import TextEntry
 
-    parts: list[Any] = []
-    for col in (
+    return data_fingerprint(
+        session,
         Response.updated_at,
         TextEntry.updated_at,
         Case.updated_at,
         Customer.updated_at,
         SegmentMembership.id,
-    ):
-        parts.extend(session.execute(select(func.count(), func.max(col))).one())
-    return tuple(str(p) for p in parts)
+    )
 
 
 def what_customers_say_kept(session: Session, *, lang: str = "en") -> dict[str, Any]:
