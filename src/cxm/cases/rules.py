@@ -35,6 +35,7 @@ from cxm.cases.codes import CaseSource, CaseType, Priority
 from cxm.cases.models import CaseRuleSet
 from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _, current_language
+from cxm.store.chunks import in_chunks
 from cxm.surveys.invitations import as_utc
 from cxm.surveys.models import Answer, Invitation, InvitationKind, Response
 
@@ -272,11 +273,11 @@ def _open_for(
     ids = [r.id for r in responses]
     answers: dict[int, dict[str, Any]] = {}
     texts: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
+    for part in in_chunks(ids):
         for rid, code, number, text, choices in session.execute(
             select(
                 Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
-            ).where(Answer.response_id.in_(ids[start : start + 5000]), Answer.dont_know.is_(False))
+            ).where(Answer.response_id.in_(part), Answer.dont_know.is_(False))
         ):
             # A single choice is stored as its code in ``text``: it counts as a choice here.
             chosen = list(choices or ()) or ([text] if text and number is None else [])
@@ -313,12 +314,8 @@ def _open_for(
 
     keys = [x["source_key"] for x in specs]
     known: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        known.update(
-            session.scalars(
-                select(Case.source_key).where(Case.source_key.in_(keys[start : start + 5000]))
-            )
-        )
+    for part in in_chunks(keys):
+        known.update(session.scalars(select(Case.source_key).where(Case.source_key.in_(part))))
     fresh = [x for x in specs if x["source_key"] not in known]
     opened, existing = open_cases_bulk(session, fresh, now=at)
     counts["opened"], counts["existing"] = opened, existing + len(known)
@@ -338,10 +335,10 @@ def rules_on_responses(
         return {"checked": 0, "opened": 0, "existing": 0}
     rules = RuleSetDef.model_validate(ruleset.definition)
     responses: list[Any] = []
-    for start in range(0, len(ids), 5000):
+    for part in in_chunks(ids):
         responses += _response_rows(
             session,
-            Response.id.in_(ids[start : start + 5000]),
+            Response.id.in_(part),
             Response.completed_at >= ruleset.loaded_at,
         )
     return _open_for(session, rules, responses, at=at)
