@@ -3,20 +3,17 @@ wallet, the satisfaction–loyalty curve and the silent defectors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cxm.cli.management import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["register"]
 
 ItemOpt = Annotated[str, typer.Option("--item", help="Satisfaction question code.")]
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return list(frame.to_dict("records"))
 
 
 def behaviour(
@@ -40,7 +37,7 @@ def behaviour(
                 "as_of": table.attrs["as_of"],
                 "window_days": window_days,
                 "quality": table.attrs["quality"],
-                "segments": _records(table),
+                "segments": records(table),
             }
         )
         return
@@ -66,7 +63,7 @@ def curve(
     with open_store() as store, store.session() as s:
         table, contrast = loyalty_curve(s, item=item, window_days=window_days, as_of=as_of)
     if as_json:
-        print_json({"contrast": contrast, "curve": _records(table)})
+        print_json({"contrast": contrast, "curve": records(table)})
         return
     render(_("Repurchase within {d} days by satisfaction", d=window_days), table)
     if contrast.get("status") == "no data":
@@ -120,7 +117,7 @@ def silent(
     a = table.attrs
     if as_json:
         keys = ("as_of", "satisfied", "found", "rate", "ci_low", "ci_high", "drop")
-        print_json({**{k: a[k] for k in keys}, "customers": _records(table.head(top))})
+        print_json({**{k: a[k] for k in keys}, "customers": records(table.head(top))})
         return
     console.print(
         _(
@@ -170,7 +167,7 @@ def rising(
     a = table.attrs
     if as_json:
         keys = ("as_of", "top_segment", "value_threshold", "profit_threshold", "candidates")
-        print_json({**{k: a[k] for k in keys}, "customers": _records(table)})
+        print_json({**{k: a[k] for k in keys}, "customers": records(table)})
         return
     console.print(
         _(
@@ -206,7 +203,7 @@ def competitors(
             s, item=item, min_n=min_n, as_of=as_of, rule=churn_rule(rule, k, p_alive_below)
         )
     if as_json:
-        print_json({"as_of": table.attrs["as_of"], "competitors": _records(table)})
+        print_json({"as_of": table.attrs["as_of"], "competitors": records(table)})
         return
     render(_("Customers by competitor they also use or left for"), table)
 
@@ -235,7 +232,7 @@ def next_sale_command(
         table = next_sale(s, days=days, as_of=as_of, min_n=min_n, by=by)
     if as_json:
         key = "bands" if by == "rating" else "outcomes"
-        print_json({"days": days, "by": by, key: _records(table)})
+        print_json({"days": days, "by": by, key: records(table)})
         return
     if by == "case":
         render(_("The next sale after a complaint, by how it ended ({d} days)", d=days), table)

@@ -15,6 +15,7 @@ import typer
 
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["AsOfOpt", "KOpt", "RuleOpt", "ThresholdOpt", "churn_rule", "register", "render"]
 
@@ -68,10 +69,6 @@ def render(title: str, frame: Any, columns: list[str] | None = None) -> None:
     cols = columns or list(frame.columns)
     rows = [[_cell(v) for v in row] for row in frame[cols].itertuples(index=False)]
     print_table(title, cols, rows)
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return list(frame.to_dict("records"))
 
 
 def _parse_params(params: list[str], rules: Path | None) -> dict[str, Any]:
@@ -221,7 +218,7 @@ def recompute(name: NameArg, as_of: AsOfOpt = None, as_json: JsonOpt = False) ->
                 "customers": r.customers,
                 "started": r.started,
                 "ended": r.ended,
-                "segments": _records(r.summary),
+                "segments": records(r.summary),
             }
         )
         return
@@ -255,7 +252,7 @@ def show(
     with open_store() as store, store.session() as s:
         table = summary(s, name, at=at, as_of=as_of)
     if as_json:
-        print_json({"definition": name, "at": at, "as_of": as_of, "segments": _records(table)})
+        print_json({"definition": name, "at": at, "as_of": as_of, "segments": records(table)})
     else:
         render(_("Segments of {name}", name=name), table)
 

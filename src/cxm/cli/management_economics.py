@@ -13,11 +13,11 @@ from cxm.cli.management import (
     KOpt,
     RuleOpt,
     ThresholdOpt,
-    _records,
     churn_rule,
     render,
 )
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["register"]
 
@@ -48,8 +48,8 @@ def churn_report(
                 "as_of": rates.attrs["as_of"],
                 "churn_rule": _rule_info(rates.attrs),
                 "quality": rates.attrs["quality"],
-                "rates": _records(rates),
-                "reasons": _records(reasons),
+                "rates": records(rates),
+                "reasons": records(reasons),
                 "chi2_p": reasons.attrs["chi2_p"],
             }
         )
@@ -88,9 +88,9 @@ def churn_survival(
             {
                 "as_of": summary.attrs["as_of"],
                 "churn_rule": _rule_info(summary.attrs),
-                "summary": _records(summary),
+                "summary": records(summary),
                 "logrank_p": summary.attrs["logrank_p"],
-                "curves": _records(curves),
+                "curves": records(curves),
             }
         )
         return
@@ -137,9 +137,9 @@ def churn_risk(
                 "n_train": r.n_train,
                 "n_test": r.n_test,
                 "snapshots": r.snapshots,
-                "coefficients": _records(r.coefficients),
-                "reliability": _records(r.reliability),
-                "at_risk": _records(r.at_risk),
+                "coefficients": records(r.coefficients),
+                "reliability": records(r.reliability),
+                "at_risk": records(r.at_risk),
             }
         )
         return
@@ -193,7 +193,7 @@ def churn_score(
                 "model_results": results,
                 "as_of": table.attrs["as_of"],
                 "scored": table.attrs["scored"],
-                "at_risk": _records(table),
+                "at_risk": records(table),
             }
         )
         return
@@ -258,10 +258,10 @@ def clv(
             "as_of": table.attrs["as_of"],
             "churn_rule": _rule_info(table.attrs),
             "quality": table.attrs["quality"],
-            "segments": _records(table),
+            "segments": records(table),
         }
         if prob is not None:
-            out["probabilistic"] = {"segments": _records(prob[0]), "parameters": prob[1]}
+            out["probabilistic"] = {"segments": records(prob[0]), "parameters": prob[1]}
         print_json(out)
         return
     from cxm.cli.output import console
@@ -326,7 +326,7 @@ def simulate(
             rule=churn_rule(rule, k, p_alive_below),
         )
     if as_json:
-        print_json({"settings": table.attrs, "segments": _records(table)})
+        print_json({"settings": table.attrs, "segments": records(table)})
         return
     render(
         _(
