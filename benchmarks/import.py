@@ -19,14 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _shared import peak_rss_mib, run_child, scratch_postgres
+
 DATA = Path(__file__).resolve().parent / "data"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CUSTOMERS = 20_000
 
 
@@ -72,19 +72,6 @@ def generate(lines: int, invoices: int, seed: int = 14) -> tuple[Path, Path]:
     return customers, orders
 
 
-def peak_rss_mib() -> float:
-    import resource
-
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(url: str, path: str, run: str) -> None:
     from cxm.customers.importing import ImportOptions, import_customers, import_orders
     from cxm.store import Store
@@ -111,25 +98,11 @@ def child(url: str, path: str, run: str) -> None:
     sys.stdout.write(json.dumps(out) + "\n")
 
 
-def _child(url: str, path: Path, run: str) -> dict[str, object] | None:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", url, str(path), run],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(f"{run} FAILED\n{proc.stderr[-2000:]}")
-        return None
-    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def measure(label: str, url: str, customers: Path, orders: Path) -> None:
-    if _child(url, customers, "customers") is None:
+    if run_child(__file__, url, str(customers), "customers") is None:
         return
     for run in ("first", "again"):
-        r = _child(url, orders, run)
+        r = run_child(__file__, url, str(orders), run)
         if r is None:
             return
         rows, seconds, cpu = int(r["rows"]), float(r["seconds"]), float(r["cpu"])  # type: ignore[arg-type]
@@ -162,27 +135,9 @@ def main() -> None:
         measure("SQLite", f"sqlite:///{tmp}/bench.db", customers, orders)
     if args.skip_postgres:
         return
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from cxm.store import make_engine
-
-    base = os.environ.get("CXM_TEST_POSTGRES_URL", PG_DEFAULT)
-    name = f"cxm_bench_orders_{os.getpid()}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        print(f"PostgreSQL at {base} is not usable: {exc}")
-        return
-    try:
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-        measure("PostgreSQL", url, customers, orders)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("cxm_bench_orders") as url:
+        if url is not None:
+            measure("PostgreSQL", url, customers, orders)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _shared import peak_rss_mib, run_child, scratch_postgres
+
 DATA = Path(__file__).resolve().parent / "data"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
@@ -69,22 +69,6 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     frame.to_csv(path, index=False, encoding="utf-8")
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident memory. ``VmHWM`` where Linux has it: ``ru_maxrss``
-    survives fork and exec, so a child would report its parent's peak (e.g. while
-    generating the CSV)."""
-    import resource
-
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(url: str, path: str, run: str) -> None:
     from cxm.customers.importing import import_customers
     from cxm.store import Store
@@ -108,16 +92,10 @@ def child(url: str, path: str, run: str) -> None:
 
 def measure(label: str, url: str, path: Path) -> None:
     for run in ("first", "again"):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", url, str(path), run],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            print(f"{label}: {run} FAILED\n{proc.stderr[-2000:]}")
+        r = run_child(__file__, url, str(path), run)
+        if r is None:
+            print(f"{label}: {run} FAILED")
             return
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
             f"{label:<11} {run:<6} {r['rows']:>9,} rows in {r['seconds']:6.1f} s = "
             f"{r['rows'] / r['seconds']:>9,.0f} rows/s wall, "
@@ -142,27 +120,9 @@ def run_size(rows: int, *, skip_postgres: bool) -> None:
         measure("SQLite", f"sqlite:///{tmp}/bench.db", path)
     if skip_postgres:
         return
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from cxm.store import make_engine
-
-    base = os.environ.get("CXM_TEST_POSTGRES_URL", PG_DEFAULT)
-    name = f"cxm_bench_{os.getpid()}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        print(f"PostgreSQL at {base} is not usable: {exc}")
-        return
-    try:
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-        measure("PostgreSQL", url, path)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("cxm_bench") as url:
+        if url is not None:
+            measure("PostgreSQL", url, path)
 
 
 def main() -> None:

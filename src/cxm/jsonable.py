@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["to_jsonable"]
+__all__ = ["records", "to_jsonable"]
 
 
 def to_jsonable(value: Any) -> Any:
@@ -32,3 +32,8 @@ def to_jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A DataFrame's rows as dicts keyed by column name (as text): a ``--json`` list."""
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]

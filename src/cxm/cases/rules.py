@@ -35,6 +35,7 @@ from cxm.cases.codes import CaseSource, CaseType, Priority
 from cxm.cases.models import CaseRuleSet
 from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _, current_language
+from cxm.store.chunks import in_chunks
 from cxm.surveys.invitations import as_utc
 from cxm.surveys.models import Answer, Invitation, InvitationKind, Response
 
@@ -345,12 +346,8 @@ def _open_for(
 
     keys = [x["source_key"] for x in specs]
     known: set[str] = set()
-    for start in range(0, len(keys), 5000):
-        known.update(
-            session.scalars(
-                select(Case.source_key).where(Case.source_key.in_(keys[start : start + 5000]))
-            )
-        )
+    for part in in_chunks(keys):
+        known.update(session.scalars(select(Case.source_key).where(Case.source_key.in_(part))))
     fresh = [x for x in specs if x["source_key"] not in known]
     opened, existing = open_cases_bulk(session, fresh, now=at)
     counts["opened"], counts["existing"] = opened, existing + len(known)

@@ -32,6 +32,7 @@ from cxm.cases.states import FIRST_RESPONSE_STATES, Action, next_status
 from cxm.customers.models import Customer, Team
 from cxm.errors import Conflict, InputError, NotFound
 from cxm.i18n import _
+from cxm.store.chunks import in_chunks
 
 __all__ = [
     "KEY_TIER_LABELS",
@@ -300,8 +301,7 @@ def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, st
 
     dialect = session.get_bind().dialect.name
     rows: list[Any] = []
-    for start in range(0, len(ids), 5000):  # SQLite allows 32,766 parameters a statement
-        part = ids[start : start + 5000]
+    for part in in_chunks(ids):
         rows += session.execute(
             query.where(
                 ids_in(dialect, SegmentMembership.customer_id, part),

@@ -20,6 +20,7 @@ from cxm.cases.models import Case, CaseEvent, CaseFollowUp
 from cxm.config import Settings
 from cxm.i18n import _
 from cxm.store import Store
+from cxm.store.chunks import in_chunks
 from cxm.surveys.invitations import as_utc
 
 __all__ = ["SweepResult", "calendar_warning", "check_clocks", "close_unanswered", "sweep"]
@@ -93,10 +94,10 @@ def check_clocks(session: Session, *, now: datetime) -> dict[str, int]:
         if as_utc(r.opened_at) + WARN_AT * (as_utc(r.resolution_due) - as_utc(r.opened_at)) <= now
     ]
     warned: list[Any] = []
-    for chunk in range(0, len(due_ids), 5000):
+    for part in in_chunks(due_ids):
         warned += session.execute(
             update(Case)
-            .where(Case.id.in_(due_ids[chunk : chunk + 5000]), Case.warned_at.is_(None))
+            .where(Case.id.in_(part), Case.warned_at.is_(None))
             .values(warned_at=now)
             .returning(Case.id, Case.resolution_due)
             .execution_options(synchronize_session=False)

@@ -3,20 +3,17 @@ wallet, the satisfaction–loyalty curve and the silent defectors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cxm.cli.management_options import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["register"]
 
 ItemOpt = Annotated[str, typer.Option("--item", help="Satisfaction question code.")]
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return list(frame.to_dict("records"))
 
 
 def behaviour(
@@ -40,7 +37,7 @@ def behaviour(
                 "as_of": found.as_of,
                 "window_days": window_days,
                 "quality": found.quality,
-                "segments": _records(found.table),
+                "segments": records(found.table),
             }
         )
         return
@@ -66,7 +63,7 @@ def curve(
     with open_store() as store, store.session() as s:
         table, contrast = loyalty_curve(s, item=item, window_days=window_days, as_of=as_of)
     if as_json:
-        print_json({"contrast": contrast, "curve": _records(table)})
+        print_json({"contrast": contrast, "curve": records(table)})
         return
     render(_("Repurchase within {d} days by satisfaction", d=window_days), table)
     if contrast.get("status") == "no data":
@@ -127,7 +124,7 @@ def silent(
                 "ci_low": found.ci_low,
                 "ci_high": found.ci_high,
                 "drop": found.drop,
-                "customers": _records(found.table.head(top)),
+                "customers": records(found.table.head(top)),
             }
         )
         return
@@ -185,7 +182,7 @@ def rising(
                 "value_threshold": found.value_threshold,
                 "profit_threshold": found.profit_threshold,
                 "candidates": found.candidates,
-                "customers": _records(table),
+                "customers": records(table),
             }
         )
         return
@@ -223,7 +220,7 @@ def competitors(
             s, item=item, min_n=min_n, as_of=as_of, rule=churn_rule(rule, k, p_alive_below)
         )
     if as_json:
-        print_json({"as_of": found.as_of, "competitors": _records(found.table)})
+        print_json({"as_of": found.as_of, "competitors": records(found.table)})
         return
     render(_("Customers by competitor they also use or left for"), found.table)
 
@@ -252,7 +249,7 @@ def next_sale_command(
         table = next_sale(s, days=days, as_of=as_of, min_n=min_n, by=by)
     if as_json:
         key = "bands" if by == "rating" else "outcomes"
-        print_json({"days": days, "by": by, key: _records(table)})
+        print_json({"days": days, "by": by, key: records(table)})
         return
     if by == "case":
         render(_("The next sale after a complaint, by how it ended ({d} days)", d=days), table)

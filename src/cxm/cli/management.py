@@ -19,12 +19,12 @@ from cxm.cli.management_options import (
     NameArg,
     RuleOpt,
     ThresholdOpt,
-    _records,
     churn_rule,
     render,
 )
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["AsOfOpt", "KOpt", "RuleOpt", "ThresholdOpt", "churn_rule", "register", "render"]
 
@@ -176,7 +176,7 @@ def recompute(name: NameArg, as_of: AsOfOpt = None, as_json: JsonOpt = False) ->
                 "customers": r.customers,
                 "started": r.started,
                 "ended": r.ended,
-                "segments": _records(r.summary),
+                "segments": records(r.summary),
             }
         )
         return
@@ -210,7 +210,7 @@ def show(
     with open_store() as store, store.session() as s:
         table = summary(s, name, at=at, as_of=as_of)
     if as_json:
-        print_json({"definition": name, "at": at, "as_of": as_of, "segments": _records(table)})
+        print_json({"definition": name, "at": at, "as_of": as_of, "segments": records(table)})
     else:
         render(_("Segments of {name}", name=name), table)
 

@@ -13,11 +13,11 @@ from cxm.cli.management_options import (
     KOpt,
     RuleOpt,
     ThresholdOpt,
-    _records,
     churn_rule,
     render,
 )
 from cxm.i18n import _
+from cxm.jsonable import records
 
 if TYPE_CHECKING:
     from cxm.management.churn_rules import ChurnBasis
@@ -51,8 +51,8 @@ def churn_report(
                 "as_of": report.basis.as_of,
                 "churn_rule": report.basis.rule_info(),
                 "quality": report.quality,
-                "rates": _records(report.rates),
-                "reasons": _records(report.reasons.table),
+                "rates": records(report.rates),
+                "reasons": records(report.reasons.table),
                 "chi2_p": report.reasons.chi2_p,
             }
         )
@@ -91,9 +91,9 @@ def churn_survival(
             {
                 "as_of": found.basis.as_of,
                 "churn_rule": found.basis.rule_info(),
-                "summary": _records(found.summary),
+                "summary": records(found.summary),
                 "logrank_p": found.logrank_p,
-                "curves": _records(found.curves),
+                "curves": records(found.curves),
             }
         )
         return
@@ -140,9 +140,9 @@ def churn_risk(
                 "n_train": r.n_train,
                 "n_test": r.n_test,
                 "snapshots": r.snapshots,
-                "coefficients": _records(r.coefficients),
-                "reliability": _records(r.reliability),
-                "at_risk": _records(r.at_risk),
+                "coefficients": records(r.coefficients),
+                "reliability": records(r.reliability),
+                "at_risk": records(r.at_risk),
             }
         )
         return
@@ -197,7 +197,7 @@ def churn_score(
                 "model_results": results,
                 "as_of": scored.basis.as_of,
                 "scored": scored.scored,
-                "at_risk": _records(table),
+                "at_risk": records(table),
             }
         )
         return
@@ -263,10 +263,10 @@ def clv(
             "as_of": econ.basis.as_of,
             "churn_rule": econ.basis.rule_info(),
             "quality": econ.quality,
-            "segments": _records(table),
+            "segments": records(table),
         }
         if prob is not None:
-            out["probabilistic"] = {"segments": _records(prob[0]), "parameters": prob[1]}
+            out["probabilistic"] = {"segments": records(prob[0]), "parameters": prob[1]}
         print_json(out)
         return
     from cxm.cli.output import console
@@ -338,7 +338,7 @@ def simulate(
             "discount": discount,
             "cost_ratio": cost_ratio,
         }
-        print_json({"settings": settings, "segments": _records(table)})
+        print_json({"settings": settings, "segments": records(table)})
         return
     render(
         _(

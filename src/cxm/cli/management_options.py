@@ -70,7 +70,3 @@ def render(title: str, frame: Any, columns: list[str] | None = None) -> None:
     cols = columns or list(frame.columns)
     rows = [[_cell(v) for v in row] for row in frame[cols].itertuples(index=False)]
     print_table(title, cols, rows)
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return list(frame.to_dict("records"))

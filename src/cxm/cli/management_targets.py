@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management_options import AsOfOpt, JsonOpt, NameArg, _records, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, NameArg, render
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["register"]
 
@@ -105,7 +106,7 @@ def propose(
                 "kpi": kpi,
                 "current": proposal.current,
                 "saved": save,
-                "proposals": _records(table),
+                "proposals": records(table),
             }
         )
     else:
@@ -205,7 +206,7 @@ def report(
             as_of=as_of,
         )
     if as_json:
-        print_json({"definition": name, "rows": _records(table)})
+        print_json({"definition": name, "rows": records(table)})
         return
     cols = [
         "segment",

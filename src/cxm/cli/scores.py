@@ -13,6 +13,7 @@ import typer
 
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["drivers", "register", "scores"]
 
@@ -42,10 +43,6 @@ def _pct(value: Any) -> str:
 
 def _num(value: Any, digits: int = 2) -> str:
     return "" if value is None or value != value else f"{value:.{digits}f}"
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
 def scores(
@@ -99,8 +96,8 @@ def scores(
                 "rows": len(df),
                 "by": group,
                 "min_n": min_n,
-                "scores": _records(table),
-                "nps": None if nps_table is None else _records(nps_table),
+                "scores": records(table),
+                "nps": None if nps_table is None else records(nps_table),
             }
         )
         return
@@ -120,7 +117,7 @@ def scores(
                 _num(r["mean"]),
                 r["reason"] or "",
             ]
-            for r in _records(table)
+            for r in records(table)
         ],
     )
     if nps_table is not None:
@@ -147,7 +144,7 @@ def scores(
                     _pct(r["detractors"]),
                     r["reason"] or "",
                 ]
-                for r in _records(nps_table)
+                for r in records(nps_table)
             ],
         )
 
@@ -221,8 +218,8 @@ def drivers(
                 "r2": result.r2,
                 "importance": importance,
                 "split": split,
-                "drivers": _records(result.summary),
-                "priorities": _records(result.priorities),
+                "drivers": records(result.summary),
+                "priorities": records(result.priorities),
             }
         )
         return
@@ -247,7 +244,7 @@ def drivers(
                 _num(r["performance"], 1),
                 r["quadrant_label"],
             ]
-            for r in _records(result.summary)
+            for r in records(result.summary)
         ],
     )
     print_table(
@@ -255,7 +252,7 @@ def drivers(
         ["#", _("item"), _("quadrant"), _("priority")],
         [
             [r["priority_rank"], r["item"], r["quadrant_label"], _num(r["priority"], 2)]
-            for r in _records(result.priorities)
+            for r in records(result.priorities)
         ],
     )
 

@@ -14,6 +14,7 @@ import typer
 
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["chart", "register", "sigma"]
 
@@ -24,10 +25,6 @@ def _num(value: Any, digits: int = 4) -> str:
     if value in (float("inf"), float("-inf")):
         return "∞"
     return f"{value:.{digits}f}"
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
 def sigma(
@@ -50,7 +47,7 @@ def sigma(
     keys = [part.strip() for v in by or [] for part in v.split(",") if part.strip()]
     table = sigma_table(df, defects, opportunities, by=keys or None)
     if as_json:
-        print_json({"file": file.name, "rows": len(df), "by": keys, "groups": _records(table)})
+        print_json({"file": file.name, "rows": len(df), "by": keys, "groups": records(table)})
         return
     console.print(_("{rows} rows in {file}.", rows=len(df), file=file.name))
     print_table(
@@ -66,7 +63,7 @@ def sigma(
                 f"{100 * r['yield']:.3f}%",
                 _num(r["sigma_level"], 2),
             ]
-            for r in _records(table)
+            for r in records(table)
         ],
     )
 
@@ -136,7 +133,7 @@ def chart(
         [_("point"), _("value"), _("rule"), _("what it means")],
         [
             [r["point"], _num(r["value"]), r["rule"], r["description"]]
-            for r in _records(result.violations)
+            for r in records(result.violations)
         ],
     )
 

@@ -8,12 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from cxm.i18n import _
+from cxm.jsonable import records
 
 __all__ = ["register"]
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -71,14 +68,14 @@ def list_(
     with open_store() as store, store.session() as s:
         frame = list_standards(s, stage=stage)
     if as_json:
-        print_json({"standards": _records(frame)})
+        print_json({"standards": records(frame)})
         return
     print_table(
         _("Service standards"),
         [_("stage"), _("code"), _("standard"), _("kind"), _("owner"), _("unit"), _("rule")],
         [
             [r["stage"], r["code"], r["name"], r["kind"], r["owner"], r["unit"], r["rule"] or ""]
-            for r in _records(frame)
+            for r in records(frame)
         ],
     )
 
@@ -136,7 +133,7 @@ def check(
                 "standards": result.standards,
                 "opportunities": result.opportunities,
                 "defects": result.defects,
-                "rows": _records(result.rows),
+                "rows": records(result.rows),
             }
         )
         return
@@ -190,7 +187,7 @@ def report(
                 f"{100 * r['yield']:.2f}%",
                 _num(r["sigma_level"]),
             ]
-            for r in _records(result.table)
+            for r in records(result.table)
         ],
     )
     if result.worst_stage:
@@ -207,7 +204,7 @@ def report(
             [_("stage"), _("promised"), _("delivered")],
             [
                 [r["stage"], f"{100 * r['promised']:.1f}%", f"{100 * r['delivered']:.1f}%"]
-                for r in _records(flagged)
+                for r in records(flagged)
             ],
         )
 
@@ -251,7 +248,7 @@ def chart(
     print_table(
         _("Points out of control"),
         [_("period"), _("value"), _("rule")],
-        [[r["period"], _num(r["value"], 4), r["rules"]] for r in _records(bad)],
+        [[r["period"], _num(r["value"], 4), r["rules"]] for r in records(bad)],
     )
 
 
@@ -332,8 +329,8 @@ def propose_argued_targets(
                 "floor": argued.current,
                 "retention_per_point": argued.retention_per_point,
                 "saved": save,
-                "curve": _records(curve_frame),
-                "proposals": _records(table),
+                "curve": records(curve_frame),
+                "proposals": records(table),
             }
         )
         return
@@ -344,7 +341,7 @@ def propose_argued_targets(
             [
                 [str(r["segment"]), _num(r["cost_per_customer_year"]), _num(r["score"], 1),
                  _num(r["fitted_score"], 1), str(r["n"])]
-                for r in _records(curve_frame)
+                for r in records(curve_frame)
             ],
         )  # fmt: skip
         console.print(
@@ -367,7 +364,7 @@ def propose_argued_targets(
                 [r["segment"], _num(r["target"], 1),
                  f"{_num(r['optimum_low'], 1)} – {_num(r['optimum_high'], 1)}",
                  _num(r["cost_at_target"]), _num(r["marginal_value"])]
-                for r in _records(table)
+                for r in records(table)
             ],
         )  # fmt: skip
     else:
@@ -377,7 +374,7 @@ def propose_argued_targets(
             [
                 [str(r["segment"]), str(r["service_level"]), _num(r["cost_per_customer_year"]),
                  _num(r["expected_score"], 1)]
-                for r in _records(curve_frame)
+                for r in records(curve_frame)
             ],
         )  # fmt: skip
         print_table(
@@ -390,8 +387,8 @@ def propose_argued_targets(
                     r["service_level"] or "",
                     _num(r["marginal_value"]),
                 ]
-                for r in _records(table)
+                for r in records(table)
             ],
         )
-    for r in _records(table):
+    for r in records(table):
         console.print(f"{r['segment']}: {r['rule']}")

@@ -25,6 +25,7 @@ from cxm.cases.codes import ServiceFault
 from cxm.cases.models import Case, CaseEvent, CaseFollowUp, RecoveryAction
 from cxm.cases.service import clock_policy, service_tiers
 from cxm.demo.context import DemoContext
+from cxm.store.chunks import in_chunks
 
 __all__ = ["AGENTS", "draw_demo_cases"]
 
@@ -80,10 +81,10 @@ def draw_demo_cases(ctx: DemoContext) -> None:
     with ctx.store.session() as s:
         ids = [int(i) for i in ctx.customer_ids]
         rows: list[Any] = []
-        for start in range(0, len(ids), 5000):  # SQLite's parameter limit, at a million
+        for part in in_chunks(ids):  # a million customers, at the most
             rows += s.execute(
                 select(Customer.id, Customer.acquired_on, Customer.churned_on).where(
-                    Customer.id.in_(ids[start : start + 5000])
+                    Customer.id.in_(part)
                 )
             ).all()
         tiers = service_tiers(s, [r.id for r in rows])

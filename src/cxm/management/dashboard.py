@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import CXMError
 from cxm.store import Store
+from cxm.store.changes import data_fingerprint
 
 __all__ = [
     "KPIS_SHOWN",
@@ -103,16 +104,14 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
     from cxm.management.models import SegmentMembership, Target
     from cxm.surveys.models import Response
 
-    parts: list[Any] = []
-    for model, col in (
-        (Response, Response.id),
-        (SegmentMembership, SegmentMembership.id),
-        (Customer, Customer.updated_at),
-        (Purchase, Purchase.id),
-        (Target, Target.updated_at),
-    ):
-        parts.extend(session.execute(select(func.count(), func.max(col)).select_from(model)).one())
-    return tuple(str(p) for p in parts)
+    return data_fingerprint(
+        session,
+        Response.id,
+        SegmentMembership.id,
+        Customer.updated_at,
+        Purchase.id,
+        Target.updated_at,
+    )
 
 
 def _served(session: Session, team_ids: frozenset[int] | None) -> frozenset[int] | None:

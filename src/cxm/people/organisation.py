@@ -13,7 +13,7 @@ above accounts and customers, with the people (moved from ``cxm.org``, which bot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -131,9 +131,8 @@ def _units(session: Session, check: _Check) -> tuple[int, int]:
     _repeats(check, "code")
     stored = {u.code.casefold(): u for u in session.scalars(select(OrgUnit))}
     parents = {k: (u.parent.code.casefold() if u.parent else None) for k, u in stored.items()}
-    rows: dict[str, int] = {}
     for number, data in check.rows:
-        code, kind, parent = data.get("code"), data.get("kind"), data.get("parent")
+        kind = data.get("kind")
         if kind and kind.lower() not in {k.value for k in UnitKind}:
             check.add(
                 number,
@@ -141,9 +140,7 @@ def _units(session: Session, check: _Check) -> tuple[int, int]:
                 kind,
                 _("unknown kind; use {kinds}", kinds=", ".join(k.value for k in UnitKind)),
             )
-        if code:
-            rows[code.casefold()] = number
-            parents[code.casefold()] = parent.casefold() if parent else None
+    rows = _tree_rows(check, "code", parents)
     for number, data in check.rows:
         parent = data.get("parent")
         if parent and parent.casefold() not in parents:
@@ -166,13 +163,34 @@ def _units(session: Session, check: _Check) -> tuple[int, int]:
         unit.name = str(data["name"])
         unit.kind = UnitKind(str(data["kind"]).lower())
     session.flush()
+    _link_parents(session, check, "code", by_code)
+    return created, updated
+
+
+def _tree_rows(check: _Check, field: str, parents: dict[str, str | None]) -> dict[str, int]:
+    """Row numbers by case-folded ``field`` of the file's rows; each row's parent (case-folded)
+    goes into ``parents``, over what is stored."""
+    rows: dict[str, int] = {}
+    for number, data in check.rows:
+        if data.get(field):
+            key = str(data[field]).casefold()
+            rows[key] = number
+            parent = data.get("parent")
+            parents[key] = parent.casefold() if parent else None
+    return rows
+
+
+def _link_parents(
+    session: Session, check: _Check, field: str, by_key: Mapping[str, OrgUnit | Team]
+) -> None:
+    """Second pass, once every row has an id: point each row (units or teams, found by
+    case-folded ``field``) at its parent."""
     for _number, data in check.rows:
         parent = data.get("parent")
-        by_code[str(data["code"]).casefold()].parent_id = (
-            by_code[parent.casefold()].id if parent else None
+        by_key[str(data[field]).casefold()].parent_id = (
+            by_key[parent.casefold()].id if parent else None
         )
     session.flush()
-    return created, updated
 
 
 def _lookup(session: Session, column: object, key: object) -> dict[str, int]:
@@ -186,13 +204,7 @@ def _teams(session: Session, check: _Check) -> tuple[int, int]:
     stored = {t.name.casefold(): t for t in session.scalars(select(Team))}
     names = {t.id: k for k, t in stored.items()}
     parents = {k: names.get(t.parent_id) if t.parent_id else None for k, t in stored.items()}
-    rows: dict[str, int] = {}
-    for number, data in check.rows:
-        if data.get("team"):
-            key = str(data["team"]).casefold()
-            rows[key] = number
-            parent = data.get("parent")
-            parents[key] = parent.casefold() if parent else None
+    rows = _tree_rows(check, "team", parents)
     for number, data in check.rows:
         unit, parent, lead = data.get("unit"), data.get("parent"), data.get("lead")
         if unit and unit.casefold() not in units:
@@ -220,12 +232,7 @@ def _teams(session: Session, check: _Check) -> tuple[int, int]:
         team.unit_id = units[unit.casefold()] if unit else None
         team.lead_id = employees[lead.casefold()] if lead else None
     session.flush()
-    for _number, data in check.rows:
-        parent = data.get("parent")
-        by_name[str(data["team"]).casefold()].parent_id = (
-            by_name[parent.casefold()].id if parent else None
-        )
-    session.flush()
+    _link_parents(session, check, "team", by_name)
     return created, updated
 
 

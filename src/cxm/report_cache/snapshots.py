@@ -25,6 +25,7 @@ from cxm.i18n import _, language
 from cxm.report_cache.models import ReportSnapshot
 from cxm.store import Store
 from cxm.store.base import utcnow
+from cxm.store.changes import count_and_latest
 from cxm.surveys.models import Response
 
 __all__ = [
@@ -105,12 +106,12 @@ def wave_answers(session: Session, wave_id: int) -> tuple[int, datetime | None]:
     """Completed responses of the wave and when the last came (an index-only read)."""
     if not wave_id:
         return 0, None
-    n, last = session.execute(
-        select(func.count(), func.max(Response.completed_at)).where(
-            Response.wave_id == wave_id, Response.completed_at.is_not(None)
-        )
-    ).one()
-    return int(n), last
+    return count_and_latest(
+        session,
+        Response.completed_at,
+        Response.wave_id == wave_id,
+        Response.completed_at.is_not(None),
+    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from cxm.store.base import utcnow
+from cxm.store.bulk import insert_rows
+from cxm.surveys.answering import answer_columns
 from cxm.surveys.models import (
     Answer,
     Invitation,
@@ -139,18 +141,8 @@ def write_responses(
             response_rows,
         ).all()
         written.extend(response_ids)
-        answer_rows = [
-            {
-                "response_id": rid,
-                "question_code": code,
-                "number": v.number,
-                "text": v.text,
-                "choices": list(v.choices) if v.choices is not None else None,
-                "dont_know": v.dont_know,
-            }
-            for rid, (answers, _t, _c) in zip(response_ids, batch, strict=True)
-            for code, v in answers.items()
-        ]
-        if answer_rows:
-            session.execute(insert(_ANSWERS), answer_rows)
+        answered = (
+            (rid, answers) for rid, (answers, _t, _c) in zip(response_ids, batch, strict=True)
+        )
+        insert_rows(session.connection(), _ANSWERS, answer_columns(answered))
     return written

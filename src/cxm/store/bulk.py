@@ -1,14 +1,17 @@
 """The store's one bulk writer: column-wise rows into a table, fast on both databases.
 
-PostgreSQL: ``COPY … FROM STDIN`` in the connection's transaction. SQLite: the insert
+PostgreSQL: ``COPY … FROM STDIN`` in the connection's transaction (:func:`copy_rows` and
+:func:`copy_text` also stream the customer import into its staging table). SQLite: the insert
 compiled once, SQLAlchemy's bind processors applied column by column, then the driver's
-``executemany`` of plain tuples in batches. Used by the demo and by ``cxm compute``.
+``executemany`` of plain tuples in batches. Used by the demo, by ``cxm compute`` and for
+the answers of recorded and imported responses (their response rows need ``RETURNING``
+ids, which COPY does not give, so they stay multi-row INSERTs).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import ARRAY
 
-__all__ = ["BATCH_ROWS", "ids_in", "insert_rows", "texts_in"]
+__all__ = ["BATCH_ROWS", "copy_rows", "copy_sql", "copy_text", "ids_in", "insert_rows", "texts_in"]
 
 #: Rows per executemany call or COPY (also the granularity of the progress bar).
 BATCH_ROWS = 10_000
@@ -50,7 +53,7 @@ def texts_in(dialect: str, column: Any, texts: Sequence[str]) -> ColumnElement[b
 def insert_rows(
     conn: Connection,
     table: Table,
-    columns: dict[str, Sequence[Any]],
+    columns: Mapping[str, Sequence[Any]],
     *,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
@@ -107,13 +110,33 @@ def _copy_rows(
                 None if v is None else json.dumps(v, ensure_ascii=False) for v in values[k]
             ]
     n = len(values[0]) if values else 0
-    cols = ", ".join(f'"{k}"' for k in keys)
+    sql = copy_sql(table.name, keys)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]
         for lo in range(0, n, BATCH_ROWS):
             hi = min(lo + BATCH_ROWS, n)
-            with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-                for row in zip(*(v[lo:hi] for v in values), strict=True):
-                    copy.write_row(row)
+            copy_rows(cur, sql, zip(*(v[lo:hi] for v in values), strict=True))
             if on_batch is not None:
                 on_batch(hi - lo)
+
+
+def copy_sql(table_name: str, keys: Sequence[str], *, csv_null: str | None = None) -> str:
+    """``COPY table (keys) FROM STDIN``: rows in psycopg's text format, or CSV text in which
+    ``csv_null`` marks a NULL when that is given."""
+    cols = ", ".join(f'"{k}"' for k in keys)
+    sql = f'COPY "{table_name}" ({cols}) FROM STDIN'
+    return sql if csv_null is None else f"{sql} (FORMAT csv, NULL '{csv_null}')"
+
+
+def copy_rows(cursor: Any, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Stream ``rows`` (tuples in the statement's column order) with a :func:`copy_sql`
+    statement on a psycopg cursor, inside its connection's transaction."""
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_text(cursor: Any, sql: str, text: str) -> None:
+    """Stream ready-made COPY text (CSV formatted in C by pandas, say) with ``sql``."""
+    with cursor.copy(sql) as copy:
+        copy.write(text)

@@ -3,7 +3,7 @@ claim of an invitation (one response per invitation) and which pages are visible
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -32,6 +32,7 @@ __all__ = [
     "SET_STATUS",
     "VERSIONS",
     "Lookup",
+    "answer_columns",
     "answer_rows",
     "claim_response",
     "definition_of",
@@ -220,6 +221,30 @@ def saved_answers(session: Session, response_id: int) -> dict[str, AnswerValue]:
         )
         for code, number, text, choices, dont_know in rows
     }
+
+
+def answer_columns(
+    answered: Iterable[tuple[int, Mapping[str, AnswerValue]]],
+) -> dict[str, list[Any]]:
+    """The answers of many responses column by column, as :func:`cxm.store.bulk.insert_rows`
+    writes them: one row per (response id, question code) of ``answered``."""
+    columns: dict[str, list[Any]] = {
+        "response_id": [],
+        "question_code": [],
+        "number": [],
+        "text": [],
+        "choices": [],
+        "dont_know": [],
+    }
+    for response_id, values in answered:
+        for code, v in values.items():
+            columns["response_id"].append(response_id)
+            columns["question_code"].append(code)
+            columns["number"].append(v.number)
+            columns["text"].append(v.text)
+            columns["choices"].append(None if v.choices is None else list(v.choices))
+            columns["dont_know"].append(v.dont_know)
+    return columns
 
 
 def answer_rows(response_id: int, values: Mapping[str, AnswerValue]) -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import Problem, ValidationFailed
 from cxm.i18n import _
-from cxm.surveys.answering import ANSWERS, INVITATIONS, RESPONSES, answer_rows, missing_required
+from cxm.store.bulk import insert_rows
+from cxm.surveys.answering import ANSWERS, INVITATIONS, RESPONSES, answer_columns, missing_required
 from cxm.surveys.models import InvitationStatus, QuestionnaireVersion
 from cxm.surveys.schema import QuestionnaireDef
 from cxm.surveys.validation import AnswerError, AnswerValue, coerce_answer, is_shown
@@ -158,14 +159,8 @@ def record_responses(
     for start in range(0, len(rows), BATCH):
         stmt = insert(RESPONSES).returning(RESPONSES.c.id, sort_by_parameter_order=True)
         response_ids += list(session.scalars(stmt, rows[start : start + BATCH]))
-    answer_batch: list[dict[str, Any]] = []
-    for rid, values in zip(response_ids, checked, strict=True):
-        answer_batch += answer_rows(rid, values)
-        if len(answer_batch) >= BATCH:
-            session.execute(insert(ANSWERS), answer_batch)
-            answer_batch = []
-    if answer_batch:
-        session.execute(insert(ANSWERS), answer_batch)
+    answers = answer_columns(zip(response_ids, checked, strict=True))
+    insert_rows(session.connection(), ANSWERS, answers)
     for start in range(0, len(ids), BATCH):
         session.execute(
             update(INVITATIONS)
