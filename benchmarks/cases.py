@@ -331,7 +331,7 @@ def bench_rules(store, answers: int, rules_path: Path) -> None:  # type: ignore[
     from cxm.cases.rules import load_rules, run_rules
     from cxm.surveys.models import Answer, Invitation, Response
 
-    tokens, wave_id = _rated(store, answers, True)
+    _tokens, wave_id = _rated(store, answers, True)
     now = datetime.now(UTC)
     with store.session() as s:
         rule_set = load_rules(s, path=rules_path, now=now - timedelta(days=1))

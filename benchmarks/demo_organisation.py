@@ -40,7 +40,7 @@ def main(customers: int) -> None:
                 for m in (Team, Employee, CustomerAssignment)
             }
         store.close()
-    print(f"customers {customers}: company step {company:.2f} s, organisation step "  # noqa: T201
+    print(f"customers {customers}: company step {company:.2f} s, organisation step "
           f"{organisation:.2f} s; rows {counts}; load average {os.getloadavg()}")  # fmt: skip
 
 

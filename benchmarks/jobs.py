@@ -75,7 +75,7 @@ def run(url: str, label: str, jobs: int, concurrency: int) -> None:
                 )
                 s.execute(text("DELETE FROM jobs"))
             ok = "ok" if outcome.done == jobs and done == jobs else "MISMATCH"
-            print(  # noqa: T201
+            print(
                 f"{label:10s} threads={threads:2d} jobs={jobs}: enqueue {jobs / t_enqueue:7.0f}/s, "
                 f"run {jobs / t_run:7.0f}/s, each ran once: {ok}"
             )
@@ -89,7 +89,7 @@ def main() -> None:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--postgres", default="")
     a = p.parse_args()
-    print(f"load average: {os.getloadavg()}")  # noqa: T201
+    print(f"load average: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{Path(tmp) / 'jobs.db'}", "sqlite", a.jobs, a.concurrency)
     if a.postgres:
@@ -100,7 +100,7 @@ def main() -> None:
             from sqlalchemy.engine import make_url
 
             _drop_pg(a.postgres, str(make_url(fresh).database))
-    print(f"load average: {os.getloadavg()}")  # noqa: T201
+    print(f"load average: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

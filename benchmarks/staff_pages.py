@@ -25,7 +25,7 @@ from typing import Any
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _admin_token(store: Any) -> str:
@@ -113,7 +113,7 @@ def _plans(store: Any) -> None:
             sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
             prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
             plan = [" ".join(map(str, r)) for r in conn.exec_driver_sql(prefix + sql)]
-            print(f"{label}: " + " | ".join(plan))  # noqa: T201
+            print(f"{label}: " + " | ".join(plan))
 
 
 def main() -> None:
@@ -138,8 +138,8 @@ def main() -> None:
     settings = Settings(database_url=args.db, env="test", secret_key="b" * 48)
     app = create_app(settings, store=store)
     headers = {"Authorization": f"Bearer {token}", "accept": "text/html"}
-    print(f"load average before: {os.getloadavg()}")  # noqa: T201
-    print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'p95 CPU':>8} {'KB gz':>6}  status")  # noqa: T201
+    print(f"load average before: {os.getloadavg()}")
+    print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'p95 CPU':>8} {'KB gz':>6}  status")
     with TestClient(app, raise_server_exceptions=False) as client:
         for name, url_of in _pages(targets).items():
             client.get(url_of(0), headers=headers)  # warm: templates, caches
@@ -151,11 +151,11 @@ def main() -> None:
                 cpu.append((time.process_time() - c0) * 1000)
                 statuses.add(r.status_code)
                 size = len(gzip.compress(r.content))
-            print(  # noqa: T201
+            print(
                 f"{name:34} {statistics.median(wall):8.1f} {_pct(wall, 0.95):8.1f} "
                 f"{_pct(cpu, 0.95):8.1f} {size / 1024:6.1f}  {sorted(statuses)}"
             )
-    print(f"load average after: {os.getloadavg()}")  # noqa: T201
+    print(f"load average after: {os.getloadavg()}")
     store.close()
 
 

@@ -210,7 +210,7 @@ def measure_page(
         "status": first.status_code,
         "requests": n,
         "p50_ms": round(statistics.median(times)),
-        "p95_ms": round(times[max(0, int(round(0.95 * len(times))) - 1)]),
+        "p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)]),
         "server_cpu_ms": round(cpu_ms, 1),
         "kb_gzip": round(len(wire) / 1024, 1),
         "kb_raw": round(len(raw) / 1024, 1),

@@ -166,7 +166,7 @@ def test_200_concurrent_web_submissions_with_retries_open_each_case_once(
             try:
                 with store.session() as s:
                     run_rules(s)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 sweep_errors.append(exc)
 
     sweeper = threading.Thread(target=sweeping, daemon=True)

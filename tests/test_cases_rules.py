@@ -113,7 +113,7 @@ def test_racing_passes_on_many_answers_open_each_case_once(store: Store, tmp_pat
             for _retry in range(2):
                 with store.session() as s:
                     run_rules(s, now=T0 + timedelta(days=1), since=T0 - timedelta(days=1))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=one_pass) for _ in range(4)]

@@ -109,7 +109,7 @@ def test_the_pipeline_chooses_its_penalty_by_cross_validation_and_survives_a_rel
         cv=StratifiedKFold(5, shuffle=True, random_state=0),
         scoring="neg_log_loss",
     ).fit(train[FEATURES].to_numpy(dtype=float), train["churned"].to_numpy())
-    assert model.C_ == reference.best_params_["model__C"]
+    assert reference.best_params_["model__C"] == model.C_
     path = tmp_path / "risk.skops"
     model.save(path, results={"auc": 0.8, "n_train": model.n_train_})
     assert b"pickle" not in path.read_bytes()[:4]

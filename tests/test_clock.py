@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cxm.clock import check_as_of, company_zone, parse_as_of, to_company_time, today
+from cxm.clock import (
+    check_as_of,
+    company_zone,
+    parse_as_of,
+    shown_time,
+    to_company_time,
+    today,
+)
 from cxm.errors import ConfigError, InputError
 
 
@@ -41,3 +48,19 @@ def test_the_analysis_date_defaults_to_the_last_data_date() -> None:
         check_as_of(None, first=None, last=None)
     with pytest.raises(InputError, match="31/12/2024 is not a date"):
         parse_as_of("31/12/2024")
+
+
+def test_people_read_times_on_the_company_clock_and_tables_show_them_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cxm.cli.output import print_table
+
+    stored = datetime(2026, 12, 6, 23, 8, 41, 179753, tzinfo=UTC)  # 07:08 next day in Shanghai
+    assert shown_time(stored) == "2026-12-07 07:08"
+    assert shown_time(stored.replace(tzinfo=None)) == "2026-12-07 07:08"  # naive = UTC
+    assert shown_time(None) == ""
+    monkeypatch.setenv("CXM_TIMEZONE", "Europe/Berlin")
+    assert shown_time(stored) == "2026-12-07 00:08"
+    print_table(None, ["at"], [(stored,)])
+    out = capsys.readouterr().out
+    assert "2026-12-07 00:08" in out and "41.179753" not in out

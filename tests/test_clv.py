@@ -155,7 +155,7 @@ def test_a_customer_who_loses_money_never_has_a_positive_clv(cdnow: pd.DataFrame
     # 20 repeat buyers whose purchases lose 5 on average, 20 one-time buyers who lost 5.
     summary.loc[losers, "mean_value"] = -5.0
     summary.loc[losers, "monetary"] = np.where(summary.loc[losers, "x"] > 0, -5.0, 0.0)
-    out, bg, gg = probabilistic_clv(summary, months=12)
+    out, _bg, gg = probabilistic_clv(summary, months=12)
     lost = out.loc[losers]
     assert (lost["clv"] <= 0).all() and (lost["expected_value"] == -5.0).all()
     repeat = lost[summary.loc[losers, "x"].to_numpy() > 0]

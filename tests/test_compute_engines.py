@@ -256,7 +256,7 @@ def test_postgresql_store_equals_the_sqlite_store(
     from cxm.store.bulk import insert_rows
     from tests.conftest import _truncate_all
 
-    store, definition, lake = company_sqlite
+    store, definition, _lake = company_sqlite
     pg = Store.open(postgres_url)
     try:
         _truncate_all(pg)
@@ -264,13 +264,14 @@ def test_postgresql_store_equals_the_sqlite_store(
             for table in metadata.sorted_tables:
                 rows = src.execute(table.select()).mappings().all()
                 if rows:
-                    cols = {c: [r[c] for r in rows] for c in rows[0].keys()}
+                    cols = {c: [r[c] for r in rows] for c in rows[0]}
                     insert_rows(dst, table, cols)
             for table in metadata.sorted_tables:
                 if "id" in table.c and table.c.id.autoincrement is not False:
                     dst.execute(
                         text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            # table names from our metadata
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
                             f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 1))'
                         )
                     )

@@ -91,8 +91,10 @@ PATTERNS = {
     "nelson_4": [0.5, -0.5, 0.6, -0.6, 0.4, -0.4, 0.5, -0.5, 0.6, -1.1, 0.8, 0.6],
     "nelson_5": [-0.4, 2.5, 0.3, 2.4, -0.6],
     "nelson_6": [-0.4, 1.5, 1.2, 0.2, 1.4, 1.3, -0.6],
-    "nelson_7": [0.5, -0.5, 0.4, -0.4, 0.3, 0.6, -0.3, -0.6, 0.2, 0.5, -0.2, -0.5, 0.4, 0.6]
-    + [-0.4, 1.6],
+    "nelson_7": [
+        *[0.5, -0.5, 0.4, -0.4, 0.3, 0.6, -0.3, -0.6, 0.2, 0.5, -0.2, -0.5, 0.4, 0.6],
+        *[-0.4, 1.6],
+    ],
     "nelson_8": [1.5, -1.5, 1.2, -1.3, 1.4, -1.2, 1.6, 0.2],
     "we_1": [3.5],
     "we_2": [-0.4, 2.5, 0.3, 2.4, -0.6],
@@ -126,7 +128,7 @@ def test_each_rule_trips_exactly_once(rule: str) -> None:
 
 def test_out_of_control_points_carry_their_rules() -> None:
     chart = control_chart(
-        pd.DataFrame({"x": BACKGROUND + [3.5] + BACKGROUND}), "xmr", "x", limits=STANDARD
+        pd.DataFrame({"x": [*BACKGROUND, 3.5, *BACKGROUND]}), "xmr", "x", limits=STANDARD
     )
     bad = chart.points[chart.points["out_of_control"]]
     assert list(bad["point"]) == [21] and list(bad["rules"]) == ["nelson_1"]

@@ -132,7 +132,7 @@ def test_shapley_matches_pingouin_lmg(survey: pd.DataFrame) -> None:
 def test_shapley_refuses_more_than_15_items_with_a_clear_message() -> None:
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.normal(size=(100, 17)), columns=[f"x{i}" for i in range(17)])
-    with pytest.raises(InputError, match="at most 15.*relative weights"):
+    with pytest.raises(InputError, match=r"at most 15.*relative weights"):
         shapley_r2(df, "x16", [f"x{i}" for i in range(16)])
     # key_drivers still answers, with relative weights only
     out = key_drivers(df, "x16", [f"x{i}" for i in range(16)])

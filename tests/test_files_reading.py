@@ -172,4 +172,7 @@ def test_workbook_chunks_are_text_and_skip_blank_rows(tmp_path: Path) -> None:
     with iter_chunks(path, 10) as chunks:
         (frame,) = list(chunks)
     assert frame.index.tolist() == [1, 3]
-    assert frame.values.tolist() == [["A", "2024-01-05", "3"], ["B", "2024-01-06 09:30:00", "2.5"]]
+    assert frame.to_numpy().tolist() == [
+        ["A", "2024-01-05", "3"],
+        ["B", "2024-01-06 09:30:00", "2.5"],
+    ]

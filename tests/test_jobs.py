@@ -180,7 +180,7 @@ def test_two_worker_processes_racing_run_each_job_once(
         ids = [enqueue(s, "tests.mark", {"log": str(log), "sleep": 0.02}) for _ in range(40)]
     workers = [_spawn(database_url, "--once", "--concurrency", "2", "--json") for _ in range(2)]
     for w in workers:
-        out, err = w.communicate(timeout=180)
+        _out, err = w.communicate(timeout=180)
         assert w.returncode == 0, err
     assert _starts(log) == dict.fromkeys(ids, 1)
     assert Counter(line.split()[0] for line in log.read_text().splitlines()) == {
@@ -358,7 +358,7 @@ def test_a_worker_claims_only_jobs_it_can_run(store: Store, tmp_path: Path) -> N
     with store.session() as s:
         enqueue(s, "tests.mark", {"log": str(tmp_path / "l")})
     assert Worker(store, load_settings(), names=["segments.recompute"]).run(once=True).done == 0
-    with pytest.raises(InputError, match="Unknown job plugin.thing"):
+    with pytest.raises(InputError, match=r"Unknown job plugin\.thing"):
         Worker(store, load_settings(), names=["plugin.thing"])
     with store.session() as s:
         assert s.scalars(select(Job.status)).one() == JobStatus.QUEUED

@@ -59,9 +59,13 @@ def _exit_wave(store: Store) -> tuple[int, list[int]]:
         s.execute(update(Response).values(completed_at=datetime(2025, 12, 1, tzinfo=UTC)))
         qid = install_template(s, name="exit").questionnaire_id
         wave = create_wave(
-            s, questionnaire_id=qid, name="离开原因 2026", opens_on=date(2026, 11, 1),
-            closes_on=date(2026, 12, 31), quiet_days=0,
-        )  # fmt: skip
+            s,
+            questionnaire_id=qid,
+            name="离开原因 2026",
+            opens_on=date(2026, 11, 1),
+            closes_on=date(2026, 12, 31),
+            quiet_days=0,
+        )
         lost = lost_customers(s)
         result = sample_lost(s, wave_id=wave.id, seed=3)
         churned = set(
@@ -71,7 +75,7 @@ def _exit_wave(store: Store) -> tuple[int, list[int]]:
         invited = list(
             s.scalars(
                 select(Invitation.id).where(Invitation.wave_id == wave.id).order_by(Invitation.id)
-            )  # fmt: skip
+            )
         )
     return wave.id, invited
 
@@ -84,7 +88,7 @@ def test_an_exit_wave_measures_why_they_left(cxm, store: Store) -> None:  # type
     from cxm.surveys.invitations import issue_links
     from cxm.surveys.recording import CompletedResponse, record_responses
 
-    wave_id, invited = _exit_wave(store)
+    _wave_id, invited = _exit_wave(store)
     reasons = [r for r, k in PLANTED.items() for _ in range(k)]
     with store.session() as s:
         issue_links(s, invitation_ids=invited)
@@ -115,10 +119,17 @@ def test_an_exit_wave_measures_why_they_left(cxm, store: Store) -> None:  # type
     assert table.loc["staff_indifference", "share"] == pytest.approx(24 / in_bench)
     assert table.loc["staff_indifference", "benchmark_share"] == pytest.approx(0.68 / 0.99)
     low, high = proportion_confint(24, in_bench, method="wilson")
-    assert (table.loc["staff_indifference", "ci_low"], table.loc["staff_indifference", "ci_high"]
-            ) == pytest.approx((low, high))  # fmt: skip
-    benchmarked = ["moved_away", "other_relationship", "won_by_competitor",
-                   "product_dissatisfaction", "staff_indifference"]  # fmt: skip
+    assert (
+        table.loc["staff_indifference", "ci_low"],
+        table.loc["staff_indifference", "ci_high"],
+    ) == pytest.approx((low, high))
+    benchmarked = [
+        "moved_away",
+        "other_relationship",
+        "won_by_competitor",
+        "product_dissatisfaction",
+        "staff_indifference",
+    ]
     observed = [PLANTED[r] for r in benchmarked]
     expected_share = np.array([0.03, 0.05, 0.09, 0.14, 0.68]) / 0.99
     if (expected_share * sum(observed)).min() >= 5:
@@ -135,9 +146,12 @@ def test_an_exit_wave_measures_why_they_left(cxm, store: Store) -> None:  # type
     before = report.before.set_index("group")
     assert report.before.attrs["difference"] < 0
     ref_low, ref_high = confint_proportions_2indep(
-        before.loc["lost", "satisfied"], before.loc["lost", "customers"],
-        before.loc["stayed", "satisfied"], before.loc["stayed", "customers"], method="newcomb",
-    )  # fmt: skip
+        before.loc["lost", "satisfied"],
+        before.loc["lost", "customers"],
+        before.loc["stayed", "satisfied"],
+        before.loc["stayed", "customers"],
+        method="newcomb",
+    )
     assert report.before.attrs["difference_ci"] == pytest.approx((ref_low, ref_high))
     r = cxm("lost", "why", "--json", "--min-n", "10")
     assert r.exit_code == 0, r.stderr
@@ -183,15 +197,20 @@ def test_a_prospect_list_feeds_a_prospect_wave(cxm, store: Store, tmp_path) -> N
         + "".join(
             f"P{i},潜在客户{i},p{i}@example.test,{('north', 'south')[i % 2]},国美\n"
             for i in range(10)
-        ),  # fmt: skip
+        ),
         encoding="utf-8",
     )
     r = cxm("prospects", "import", str(good), "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["rows"] == 10, r.stderr
     with store.session() as s:
         qid = install_template(s, name="prospect").questionnaire_id
-        wave = create_wave(s, questionnaire_id=qid, name="潜在客户 2026",
-                           opens_on=date(2026, 11, 1), closes_on=date(2026, 12, 31))  # fmt: skip
+        wave = create_wave(
+            s,
+            questionnaire_id=qid,
+            name="潜在客户 2026",
+            opens_on=date(2026, 11, 1),
+            closes_on=date(2026, 12, 31),
+        )
         wave_id = wave.id
     r = cxm("prospects", "invite", str(wave_id), "--n", "4", "--region", "north", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["invited"] == 4, r.stderr
@@ -210,7 +229,7 @@ def test_a_prospect_list_feeds_a_prospect_wave(cxm, store: Store, tmp_path) -> N
                         "PROS_REASON": "service",
                         "PROS_COMPARE": "worse",
                         "PROS_CONSIDER": "maybe",
-                    },  # fmt: skip
+                    },
                     completed_at=datetime(2026, 11, 3, tzinfo=UTC),
                 )
             ],

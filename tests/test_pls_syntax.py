@@ -49,7 +49,7 @@ def test_it_reads_a_file(tmp_path: Path) -> None:
 
 
 def test_it_names_a_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ModelSpecError, match="nope.lavaan"):
+    with pytest.raises(ModelSpecError, match=r"nope\.lavaan"):
         parse_model(tmp_path / "nope.lavaan")
 
 

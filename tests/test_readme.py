@@ -12,25 +12,20 @@ import io
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from cxm.settings_doc import README, readme_with_table
-from tests.channel_sinks import delivery_report
+from tests.channel_sinks import HttpSink, SmtpSink, delivery_report
 from tests.demo_db import demo_copy
-
-_PROMPTS = (
-    "asks for a confirmation or a hidden number (tests/test_priva"
-    "cy.py, tests/staff/test_login_security.py)"
-)
-_GATEWAY = "needs an SMS gateway or a WeCom robot (tests/test_channels.py)"
-_PROJECT = "needs the project's earlier steps, in order (tests/test_standards_projects.py)"
-_PATTERN = "a pattern with optional parts, not a command"
 
 #: README lines not run here, and why (each must still be in the README).
 SKIPPED = {
@@ -40,38 +35,6 @@ SKIPPED = {
         "starts a server (tests/staff/test_production_serve.py)"
     ),
     "cxm worker --concurrency 2": "runs until stopped (tests/test_jobs.py runs workers)",
-    "cxm restore FILE [--yes]": "a pattern; tests/test_backup_restore.py restores",
-    # Need the user an earlier README line creates; lines run in any order (and on several
-    # workers), so these are covered by tests/staff/test_login_security.py instead.
-    "cxm security totp-setup alice": "needs user alice (tests/staff/test_login_security.py)",
-    "cxm security deactivate bob": "needs user bob (tests/staff/test_login_security.py)",
-    # Lines that need a user's answer, a gateway, or an earlier line's result.
-    "cxm backup [--out FILE]": _PATTERN,
-    "cxm privacy export C00042 --out c42.zip": _PROMPTS,
-    "cxm privacy erase C00042": _PROMPTS,
-    "cxm privacy retention [--apply]": _PATTERN,
-    "cxm privacy set-number C00042 --kind id_card": _PROMPTS,
-    "cxm privacy find-number --kind id_card": _PROMPTS,
-    "cxm security reset-password alice": _PROMPTS,
-    "cxm waves send 2026-Q4 --channel sms": _GATEWAY,
-    'cxm channels send wecom --to group --text "NPS report ready"': _GATEWAY,
-    "cxm projects create 电话接听提速 --team 华东服务一组 --standard PS-ANSWER-20S --baseline 2025-01-01..2025-06-30 --after 2025-08-01..2025-12-31": _PROJECT,  # noqa: E501
-    "cxm projects phase 电话接听提速 measure": _PROJECT,
-    "cxm projects close 电话接听提速": _PROJECT,
-    "cxm text analyze answers.xlsx --column improve [--lang auto] [--json] [-o rows.csv]": _PATTERN,
-    'cxm people index "2026 spring" [--min-group 5] [--json]': _PATTERN,
-    "cxm people linkage [--mixed] [--json]": _PATTERN,
-    "cxm people scorecard --since 2026-01-01 --until 2026-03-31 --by channel [--json]": _PATTERN,
-    "cxm waves send 2026-Q4": "needs an SMTP relay (tests/test_surveys_email.py)",
-    "cxm waves remind 2026-Q4 --min-days 3": "needs an SMTP relay (tests/test_surveys_email.py)",
-    # Each needs the version of that case as it is then (tests/test_cases_cli.py walks them).
-    "cxm cases act 1 acknowledge --version 1": "needs case 1 at version 1",
-    'cxm cases assign 1 --version 2 --to agent02 --reason "invoice question"': (
-        "needs case 1 at version 2"
-    ),
-    'cxm cases resolve 1 --version 3 --apology "对不起" --compensation 50 --emotion-out happy': (
-        "needs case 1 at version 3"
-    ),
 }
 #: Lines that read standard input, and what they are given.
 STDIN = {
@@ -80,7 +43,63 @@ STDIN = {
     "cxm users create carol --role agent --scope team --team 华北服务一组": (
         "correct-horse-44\ncorrect-horse-44\n"
     ),
+    "cxm security reset-password alice": "correct-horse-45\ncorrect-horse-45\n",
+    "cxm privacy erase C000099": "y\n",
+    "cxm privacy set-number C000042 --kind id_card": "110101199003077897\n",
+    "cxm privacy find-number --kind id_card": "110101199003077897\n",
 }
+#: Lines that need what the line before them made (a user, a backup file, a project in a
+#: phase, a case at a version): each group runs in this order, in one test.
+SEQUENCES: dict[str, list[str]] = {
+    "users": [
+        "cxm users create alice --role admin",
+        "cxm users token alice",
+        "cxm security totp-setup alice",
+        "cxm security reset-password alice",
+        "cxm security logins --user alice",
+        "cxm users create bob --role lead",
+        "cxm security deactivate bob",
+    ],
+    "backup": ["cxm backup --out cxm-backup.db", "cxm restore cxm-backup.db --yes"],
+    "privacy": [
+        "cxm privacy set-number C000042 --kind id_card",
+        "cxm privacy find-number --kind id_card",
+    ],
+    "projects": [
+        "cxm projects create 接听提速复核 --team 华北服务一组 --standard PS-ANSWER-20S"
+        " --baseline 2024-10-01..2025-09-29 --after 2025-10-30..2026-09-30",
+        "cxm projects phase 接听提速复核 measure",
+        "cxm projects close 接听提速复核",
+    ],
+    # Case 1 at versions 1, 2, 3: a new company whose first case this is.
+    "cases": [
+        'cxm cases create C000001 --subject "送货晚了两周" --emotion angry --fault indifference',
+        "cxm cases list --status new --status in_progress",
+        "cxm cases show 1",
+        "cxm cases act 1 acknowledge --version 1",
+        'cxm cases assign 1 --version 2 --to agent02 --reason "invoice question"',
+        'cxm cases resolve 1 --version 3 --apology "对不起" --compensation 50'
+        " --emotion-out happy --as agent02",
+    ],
+}
+#: Settings a group needs (the README's settings table names them).
+GROUP_ENV = {"privacy": {"CXM_DATA_KEY": "cmVhZG1lLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmchISE="}}
+#: Groups run on a new company (migrated, empty) holding just what these set-up lines make.
+FRESH = {
+    "cases": [
+        ("cxm import customers one.csv", None),
+        ("cxm users create agent02 --role agent", "correct-horse-46\ncorrect-horse-46\n"),
+    ]
+}
+#: Lines that send through a channel: run against a local SMTP relay and a local HTTP
+#: gateway (tests/channel_sinks.py), and what must arrive there.
+SENDS = {
+    "cxm waves send 2026-Q4": "mail",
+    "cxm waves remind 2026-Q4 --min-days 3": None,
+    "cxm waves send 2026-Q4 --channel sms": None,
+    'cxm channels send wecom --to group --text "NPS report ready"': "http",
+}
+IN_SEQUENCE = {c for group in SEQUENCES.values() for c in group}
 
 
 def readme_commands(text: str) -> list[str]:
@@ -335,6 +354,7 @@ def _text_files(folder: Path, answers: pd.DataFrame) -> None:
     answers["left"] = rng.random(len(answers)) < 0.2
     answers["clv"] = rng.gamma(2.0, 500.0, len(answers)).round(2)
     answers.to_csv(folder / "answers.csv", index=False)
+    answers[["id", "seg", "improve"]].to_excel(folder / "answers.xlsx", index=False)
     reviews = pd.read_csv(DATA / "sentiment_zh_heldout.tsv", sep="\t")
     reviews = reviews.groupby("label").head(100)
     reviews.rename(columns={"text": "t", "label": "y"})[["t", "y"]].to_csv(
@@ -401,18 +421,27 @@ def make_readme_folder(demo_db: Path, folder: Path) -> Path:
     return folder
 
 
-def _run(command: str, folder: Path, *, lang: str = "en") -> tuple[int, str]:
-    """Run one README line (in this process unless it reads standard input) in ``lang``; a
-    ``> FILE`` redirect writes the output to that file inside ``folder``."""
+def _run(
+    command: str,
+    folder: Path,
+    *,
+    lang: str = "en",
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """Run one README line (in this process unless it reads standard input: ``stdin``, else
+    :data:`STDIN`'s) in ``lang``, with ``env`` added; a ``> FILE`` redirect writes the
+    output to that file inside ``folder``."""
     target = None
     if " > " in command:
         command, target = (part.strip() for part in command.split(" > ", 1))
     argv = shlex.split(command)[1:]
-    env = {"CXM_DATABASE_URL": f"sqlite:///{folder / 'cxm.db'}", "CXM_LANG": lang}
-    if command in STDIN:
+    stdin = STDIN.get(command) if stdin is None else stdin
+    env = {**(env or {}), "CXM_DATABASE_URL": f"sqlite:///{folder / 'cxm.db'}", "CXM_LANG": lang}
+    if stdin is not None:
         done = subprocess.run(
             [sys.executable, "-c", "from cxm.cli import main; main()", *argv],
-            input=STDIN[command],
+            input=stdin,
             capture_output=True,
             text=True,
             cwd=folder,
@@ -448,15 +477,61 @@ def _run(command: str, folder: Path, *, lang: str = "en") -> tuple[int, str]:
 
 def test_the_readme_has_commands_and_every_skipped_one_is_in_it() -> None:
     assert len(COMMANDS) > 30
-    assert set(SKIPPED) <= set(COMMANDS)
-    assert set(STDIN) <= set(COMMANDS)
+    for named in (SKIPPED, STDIN, IN_SEQUENCE, SENDS):
+        assert set(named) <= set(COMMANDS), set(named) - set(COMMANDS)
+    assert not set(SKIPPED) & (IN_SEQUENCE | set(SENDS))
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Any]]:
+    """A local SMTP relay and a local HTTP gateway (SMS and WeCom robot), with the settings
+    that point CXM at them."""
+    with (
+        SmtpSink(tmp_path_factory.mktemp("smtp")) as relay,
+        HttpSink(lambda req: (200, {"errcode": 0, "errmsg": "ok"})) as gateway,
+    ):
+        env = {
+            "CXM_SMTP_HOST": "127.0.0.1",
+            "CXM_SMTP_PORT": str(relay.port),
+            "CXM_SMS_URL": gateway.url + "/sms",
+            "CXM_WECOM_WEBHOOK_URL": gateway.url + "/wecom",
+        }
+        yield env, (relay, gateway)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in SKIPPED])
-def test_every_readme_command_runs(command: str, readme_folder: Path) -> None:
-    code, output = _run(command, readme_folder)
+@pytest.mark.parametrize(
+    "command", [c for c in COMMANDS if c not in SKIPPED and c not in IN_SEQUENCE]
+)
+def test_every_readme_command_runs(
+    command: str, readme_folder: Path, channels: tuple[dict[str, str], Any]
+) -> None:
+    env, (relay, gateway) = channels
+    mails, calls = len(relay.inbox.messages), len(gateway.requests)
+    code, output = _run(command, readme_folder, env=env)
     assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
+    if SENDS.get(command) == "mail":
+        assert len(relay.inbox.messages) > mails, output
+    if SENDS.get(command) == "http":
+        assert len(gateway.requests) > calls, output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", sorted(SEQUENCES))
+def test_readme_lines_that_build_on_each_other_run_in_order(
+    group: str, request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """Each group line after line, on the README's company (or a new one)."""
+    folder = tmp_path if group in FRESH else request.getfixturevalue("readme_folder")
+    if group in FRESH:
+        shutil.copyfile(sqlite_template, folder / "cxm.db")
+        (folder / "one.csv").write_text("external_id,name\nC000001,张三\n", encoding="utf-8")
+        for command, stdin in FRESH[group]:
+            code, output = _run(command, folder, stdin=stdin)
+            assert code == 0, f"set-up `{command}` failed ({code}):\n{output[-3000:]}"
+    for command in SEQUENCES[group]:
+        code, output = _run(command, folder, env=GROUP_ENV.get(group))
+        assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
 
 
 def test_the_settings_table_is_generated_from_the_code() -> None:

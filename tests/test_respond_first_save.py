@@ -53,8 +53,13 @@ def _stored(store: Store, token: str) -> tuple[tuple[Any, ...], set[tuple[Any, .
         inv = resolve_link(s, token=token).id
         r = s.scalars(select(Response).where(Response.invitation_id == inv)).one()
         answers = {
-            (a.question_code, a.number, a.text, None if a.choices is None else tuple(a.choices))
-            + (a.dont_know,)
+            (
+                a.question_code,
+                a.number,
+                a.text,
+                None if a.choices is None else tuple(a.choices),
+                a.dont_know,
+            )
             for a in s.scalars(select(Answer).where(Answer.response_id == r.id))
         }
         status = s.scalar(select(Invitation.status).where(Invitation.id == inv))

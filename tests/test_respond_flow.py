@@ -184,9 +184,10 @@ def test_a_public_link_gives_each_browser_one_invitation_and_limits_each_client(
     assert first.status_code == 303 and first.headers["location"].startswith("/r/")
     second = browser.get(f"/p/{public}", follow_redirects=False)
     assert second.headers["location"] == first.headers["location"]  # same browser, same one
-    statuses = []
-    for _ in range(4):  # new browsers (no cookies) from the same address
-        statuses.append(_client(store).get(f"/p/{public}", follow_redirects=False).status_code)
+    # new browsers (no cookies) from the same address
+    statuses = [
+        _client(store).get(f"/p/{public}", follow_redirects=False).status_code for _ in range(4)
+    ]
     assert statuses == [303, 303, 429, 429]
     assert _client(store).get("/p/" + "B" * 32, headers=HTML).status_code == 404
 

@@ -71,12 +71,12 @@ def test_profit_counts_a_missing_cost_as_zero_and_respects_the_period() -> None:
 
 
 def test_rfm_scores_rank_recent_frequent_big_spenders_highest() -> None:
-    rows = []
-    for c in range(1, 11):
-        for k in range(c):  # customer c buys c times, last purchase c days before as_of
-            rows.append(
-                (c, pd.Timestamp("2025-12-31") - pd.Timedelta(days=100 - 10 * c + k), 10.0 * c)
-            )
+    # customer c buys c times, last purchase c days before as_of
+    rows = [
+        (c, pd.Timestamp("2025-12-31") - pd.Timedelta(days=100 - 10 * c + k), 10.0 * c)
+        for c in range(1, 11)
+        for k in range(c)
+    ]
     purchases = pd.DataFrame(rows, columns=["customer_id", "purchased_on", "revenue"])
     rfm = rfm_scores(purchases, as_of="2025-12-31").set_index("customer_id")
     assert rfm.loc[10, "cell"] == "555"

@@ -100,9 +100,11 @@ def test_overlapping_exclusive_rules_change_nothing(store: Store) -> None:
     }
     with store.session() as s:
         define_segments(s, name="rules", kind="rule", parameters=rules)
-    with pytest.raises(ValidationFailed, match="more than one exclusive segment"):
-        with store.session() as s:
-            recompute(s, "rules")
+    with (
+        pytest.raises(ValidationFailed, match="more than one exclusive segment"),
+        store.session() as s,
+    ):
+        recompute(s, "rules")
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(SegmentMembership)) == 0
         define_segments(
@@ -130,20 +132,17 @@ def test_overlapping_exclusive_rules_change_nothing(store: Store) -> None:
     ],
 )
 def test_bad_definitions_are_refused(store: Store, kind: str, params: dict, match: str) -> None:  # type: ignore[type-arg]
-    with pytest.raises(InputError, match=match):
-        with store.session() as s:
-            define_segments(s, name="bad", kind=kind, parameters=params)
+    with pytest.raises(InputError, match=match), store.session() as s:
+        define_segments(s, name="bad", kind=kind, parameters=params)
 
 
 def test_names_are_unique_unless_replaced_and_unknown_names_are_not_found(store: Store) -> None:
     with store.session() as s:
         define_segments(s, name="value", kind="pareto")
-    with pytest.raises(InputError, match="--replace"):
-        with store.session() as s:
-            define_segments(s, name="value", kind="pareto")
-    with pytest.raises(NotFound, match="No segment definition named nope"):
-        with store.session() as s:
-            recompute(s, "nope")
+    with pytest.raises(InputError, match="--replace"), store.session() as s:
+        define_segments(s, name="value", kind="pareto")
+    with pytest.raises(NotFound, match="No segment definition named nope"), store.session() as s:
+        recompute(s, "nope")
 
 
 def test_the_cli_defines_recomputes_and_shows_segments(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]

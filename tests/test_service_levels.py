@@ -52,18 +52,17 @@ def test_a_segment_has_one_level_and_must_exist(store: Store) -> None:
     _answered_wave(store)
     with store.session() as s:
         set_service_level(s, name="northern", definition="regions", segment="north")
-    with pytest.raises(InputError, match="already has the service level northern"):
-        with store.session() as s:
-            set_service_level(s, name="other", definition="regions", segment="north")
-    with pytest.raises(InputError, match="has no segment west"):
-        with store.session() as s:
-            set_service_level(s, name="west", definition="regions", segment="west")
-    with pytest.raises(NotFound):
-        with store.session() as s:
-            set_service_level(s, name="x", definition="nope", segment="north")
-    with pytest.raises(InputError, match="at least 0"):
-        with store.session() as s:
-            set_service_level(s, name="x", cost_to_serve=-1)
+    with (
+        pytest.raises(InputError, match="already has the service level northern"),
+        store.session() as s,
+    ):
+        set_service_level(s, name="other", definition="regions", segment="north")
+    with pytest.raises(InputError, match="has no segment west"), store.session() as s:
+        set_service_level(s, name="west", definition="regions", segment="west")
+    with pytest.raises(NotFound), store.session() as s:
+        set_service_level(s, name="x", definition="nope", segment="north")
+    with pytest.raises(InputError, match="at least 0"), store.session() as s:
+        set_service_level(s, name="x", cost_to_serve=-1)
     with store.session() as s:
         assert [lv["name"] for lv in list_service_levels(s)] == ["northern"]
 

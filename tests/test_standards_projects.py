@@ -79,9 +79,11 @@ def test_a_non_significant_effect_cannot_close_and_stays_open(shop: Store) -> No
     with shop.session() as s:
         create_project(s, _spec("Thanks", "West", "THANK"))
         set_phase(s, "Thanks", "improve")
-    with pytest.raises(InputError, match="cannot close as improved.*stays open"):
-        with shop.session() as s:
-            close_project(s, "Thanks")
+    with (
+        pytest.raises(InputError, match=r"cannot close as improved.*stays open"),
+        shop.session() as s,
+    ):
+        close_project(s, "Thanks")
     with shop.session() as s:
         effect = measure_project(s, "Thanks")
         assert not effect.significant

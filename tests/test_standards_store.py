@@ -225,7 +225,7 @@ standards:
         load_standards(s, rules)
     with store.session() as s:
         rows = check_standards(s).rows
-    assert rows[["opportunities", "defects"]].values.tolist() == [[2, 1]]
+    assert rows[["opportunities", "defects"]].to_numpy().tolist() == [[2, 1]]
     assert rows["team"].tolist() == ["Shanghai store"]
 
 

@@ -25,7 +25,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -96,7 +96,7 @@ def test_reminders_go_only_to_those_who_have_not_answered(
 def test_an_unreachable_smtp_server_is_one_clear_error(store: Store) -> None:
     wave_id, _tokens = wave_with_links(store, customers=1, definition=ONE_PAGE)
     settings = load_settings(smtp_host="127.0.0.1", smtp_port=_free_port())
-    with pytest.raises(MailUnavailable, match="127.0.0.1"):
+    with pytest.raises(MailUnavailable, match=r"127\.0\.0\.1"):
         send_wave_emails(store, settings, wave_id=wave_id)
 
 

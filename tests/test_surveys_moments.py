@@ -53,7 +53,7 @@ def test_recording_a_touchpoint_invites_the_customer_to_rate_it(store: Store) ->
 def test_the_import_hook_skips_touchpoints_that_have_a_survey(store: Store) -> None:
     (customer,) = add_customers(store, 1)
     with store.session() as s:
-        tp, first = record_touchpoint(
+        tp, _first = record_touchpoint(
             s,
             customer_id=customer,
             external_id="T-2",

@@ -84,7 +84,7 @@ def test_editing_an_unanswered_questionnaire_changes_it_in_place(store: Store) -
 
 
 def test_editing_an_answered_questionnaire_makes_a_new_version(store: Store) -> None:
-    wave_id, tokens = wave_with_links(store, customers=1, definition=ONE_PAGE)
+    _wave_id, tokens = wave_with_links(store, customers=1, definition=ONE_PAGE)
     with store.session() as s:
         save_page(s, token=tokens[0], page=0, raw={"SAT": "4", "NPS": "9"})
     edited = json.loads(json.dumps(ONE_PAGE))

@@ -41,7 +41,7 @@ def test_it_records_checked_responses_in_bulk(store: Store) -> None:
 
 
 def test_one_bad_answer_records_nothing_and_names_row_and_question(store: Store) -> None:
-    wave_id, _tokens = wave_with_links(store, customers=3)
+    _wave_id, _tokens = wave_with_links(store, customers=3)
     ids = _invitations(store)
     items = [
         CompletedResponse(ids[0], {"SAT": 4, "NPS": 9}, WHEN),

@@ -86,15 +86,12 @@ def test_proposed_targets_ask_more_of_the_valuable_segment(store: Store) -> None
 
 def test_targets_outside_the_scale_or_segment_are_refused(store: Store) -> None:
     _answered_wave(store)
-    with pytest.raises(InputError, match="outside its scale"):
-        with store.session() as s:
-            set_target(s, "regions", segment="north", kpi="csat", value=1.5)
-    with pytest.raises(InputError, match="has no segment west"):
-        with store.session() as s:
-            set_target(s, "regions", segment="west", kpi="csat", value=0.5)
-    with pytest.raises(InputError, match="Unknown KPI"):
-        with store.session() as s:
-            set_target(s, "regions", segment="north", kpi="joy", value=0.5)
+    with pytest.raises(InputError, match="outside its scale"), store.session() as s:
+        set_target(s, "regions", segment="north", kpi="csat", value=1.5)
+    with pytest.raises(InputError, match="has no segment west"), store.session() as s:
+        set_target(s, "regions", segment="west", kpi="csat", value=0.5)
+    with pytest.raises(InputError, match="Unknown KPI"), store.session() as s:
+        set_target(s, "regions", segment="north", kpi="joy", value=0.5)
 
 
 def test_the_cli_sets_and_reports_targets(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]

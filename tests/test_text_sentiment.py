@@ -104,7 +104,7 @@ def test_a_model_built_with_another_scikit_learn_is_refused(tmp_path: Path) -> N
     card = json.loads(card_path.read_text("utf-8"))
     card["versions"]["scikit-learn"] = "0.24.2"
     card_path.write_text(json.dumps(card), "utf-8")
-    with pytest.raises(InputError, match="scikit-learn 0.24.2"):
+    with pytest.raises(InputError, match=r"scikit-learn 0\.24\.2"):
         SentimentModel(path)
 
 

@@ -71,6 +71,14 @@ def to_company_time(moment: datetime, zone: str | None = None) -> datetime:
     return aware.astimezone(company_zone(zone))
 
 
+def shown_time(
+    moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M", zone: str | None = None
+) -> str:
+    """A stored time as people read it: the company's wall clock, to the minute (empty for
+    None). Tables, messages and pages show times this way; JSON keeps the UTC instant."""
+    return "" if moment is None else to_company_time(moment, zone).strftime(fmt)
+
+
 def today(zone: str | None = None, *, now: datetime | None = None) -> date:
     """Today's date in the company time zone (at 07:00 Shanghai it is already tomorrow's
     date while UTC still says yesterday)."""

@@ -13,7 +13,7 @@ from cxm.i18n import _
 
 __all__ = ["PLACEHOLDER_SECRET", "Settings", "load_settings"]
 
-PLACEHOLDER_SECRET = "change-me"
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside development
 
 
 class Settings(BaseSettings):

@@ -31,9 +31,9 @@ __all__ = [
     "catalog",
     "current_language",
     "gettext",
-    "ngettext",
     "language",
     "language_from_environment",
+    "ngettext",
     "normalise_language",
     "set_language",
 ]

@@ -25,7 +25,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def _default(value: object) -> str:
     if isinstance(value, SecretStr):
         return "placeholder"
-    if value == "" or value is None:
+    if value is None or value in ("", {}, []):
         return "(empty)"
     return f"`{value}`"
 
@@ -37,7 +37,9 @@ def settings_table() -> str:
     lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
         meaning = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `CXM_{name.upper()}` | {_default(field.default)} | {meaning} |")
+        # A default made by a factory (an empty dict, say) is shown as what it makes.
+        made = field.get_default(call_default_factory=True, validated_data={})
+        lines.append(f"| `CXM_{name.upper()}` | {_default(made)} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 

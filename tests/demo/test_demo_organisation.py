@@ -4,6 +4,7 @@ with hire and leave dates, and one serving team for every customer on every day.
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from sqlalchemy import func, select
 
@@ -47,5 +48,5 @@ def test_the_demo_draws_the_organisation(store: Store) -> None:
     for cid, acquired in customers:
         spans = sorted(periods[cid])
         assert spans[0][0] == acquired
-        for (_s1, e1), (s2, _e2) in zip(spans, spans[1:], strict=False):
+        for (_s1, e1), (s2, _e2) in pairwise(spans):
             assert e1 is not None and (s2 - e1).days == 1  # no gap, no overlap

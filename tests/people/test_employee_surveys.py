@@ -55,7 +55,7 @@ def _wave(store: Store, tmp_path: Path) -> tuple[dict[str, int], list[IssuedLink
 
 
 def test_a_wave_invites_the_people_in_post(store: Store, tmp_path: Path) -> None:
-    teams, links = _wave(store, tmp_path)
+    _teams, links = _wave(store, tmp_path)
     assert len(links) == sum(SIZES.values())  # not the leaver, not the late hire
     assert len({link.token for link in links}) == len(links)
     with store.session() as s:
@@ -68,7 +68,7 @@ def test_a_wave_invites_the_people_in_post(store: Store, tmp_path: Path) -> None
 
 
 def test_an_answer_keeps_only_team_wave_and_date(store: Store, tmp_path: Path) -> None:
-    teams, links = _wave(store, tmp_path)
+    _teams, links = _wave(store, tmp_path)
     link = links[0]
     with store.session() as s:
         answer(s, token=link.token, answers=_answers(4, 9), today=date(2026, 3, 5))

@@ -187,7 +187,7 @@ def test_lagged_view_pairs_t_with_t_plus_one() -> None:
         }
     )
     pairs = lagged_pairs(employee, outcomes).sort_values("team_id")
-    assert pairs[["team_id", "employee_index", "csat"]].values.tolist() == [
+    assert pairs[["team_id", "employee_index", "csat"]].to_numpy().tolist() == [
         [1, 60.0, 2.0],
         [2, 80.0, 4.0],
     ]

@@ -92,13 +92,11 @@ def test_team_scorecard_from_the_store(store: Store, tmp_path: Path) -> None:
         from cxm.surveys.questionnaires import latest_version
 
         vid = latest_version(s, questionnaire_id=qid).id
-        n = 0
         # alpha: 9 branch customers rated 5, 1 phone rated 3 → crude 4.8
         # beta: 1 branch rated 5, 9 phone rated 4 → crude 4.1, but better within phone.
         plan = [("alpha", "branch", 5.0)] * 9 + [("alpha", "phone", 3.0)]
         plan += [("beta", "branch", 5.0)] + [("beta", "phone", 4.0)] * 9
-        for team, channel, score in plan:
-            n += 1
+        for n, (team, channel, score) in enumerate(plan, start=1):
             c = Customer(external_id=f"C{n}", channel=channel, acquired_on=date(2025, 1, 1))
             s.add(c)
             s.flush()

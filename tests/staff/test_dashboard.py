@@ -155,9 +155,9 @@ def test_a_regional_manager_sees_her_region_only(demo) -> None:
         grant = grant_for(s, get_user(s, name="north"), Capability.VIEW_REPORTS)
         assert grant is not None and grant.team_ids
         served = set(s.scalars(served_by(grant.team_ids, on=date.today())))
-        latest_id, latest_name = list(
-            s.execute(select(Wave.id, Wave.name).order_by(Wave.opens_on.desc(), Wave.id.desc()))
-        )[0]
+        latest_id, latest_name = s.execute(
+            select(Wave.id, Wave.name).order_by(Wave.opens_on.desc(), Wave.id.desc())
+        ).first()
         answers = responses_frame(s, wave_id=latest_id).dropna(subset=["customer_id", "CUSA1"])
         keys = members(s, "value")
         keys = set(keys.loc[keys["segment"] == "key", "customer_id"])
@@ -180,7 +180,7 @@ def test_a_regional_manager_sees_her_region_only(demo) -> None:
 
 
 def test_an_agent_sees_no_money_and_a_viewer_no_cases(demo) -> None:
-    store, client = demo
+    _store, client = demo
     login(client, "agent")
     html = client.get("/staff/?lang=en").text
     assert "Net value" not in html and "Fix first" in html
@@ -214,7 +214,7 @@ def test_a_new_wave_without_answers_keeps_the_charts(demo) -> None:
 
 
 def test_the_analyses_are_kept_until_the_data_change(demo) -> None:
-    store, client = demo
+    store, _client = demo
     with store.session() as s:
         first = dash.analyses(store, s, definition="value", team_ids=None)
         again = dash.analyses(store, s, definition="value", team_ids=None)
@@ -242,7 +242,7 @@ def test_the_analyses_are_kept_until_the_data_change(demo) -> None:
 
 
 def test_a_first_visit_answers_at_once_and_comes_back_for_the_figures(demo) -> None:
-    store, client = demo
+    _store, client = demo
     dash.clear_cache()
     login(client, "north")
     first = client.get("/staff/?lang=en")

@@ -85,13 +85,21 @@ def _reads_grant(function: Any, name: str, depth: int = 1) -> bool:
             continue
         params = list(inspect.signature(helper).parameters)
         for i, arg in enumerate(node.args):
-            if isinstance(arg, ast.Name) and arg.id == name and i < len(params):
-                if _reads_grant(helper, params[i], depth - 1):
-                    return True
+            if (
+                isinstance(arg, ast.Name)
+                and arg.id == name
+                and i < len(params)
+                and _reads_grant(helper, params[i], depth - 1)
+            ):
+                return True
         for kw in node.keywords:
-            if isinstance(kw.value, ast.Name) and kw.value.id == name and kw.arg:
-                if _reads_grant(helper, kw.arg, depth - 1):
-                    return True
+            if (
+                isinstance(kw.value, ast.Name)
+                and kw.value.id == name
+                and kw.arg
+                and _reads_grant(helper, kw.arg, depth - 1)
+            ):
+                return True
     return False
 
 

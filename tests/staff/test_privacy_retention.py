@@ -51,7 +51,7 @@ def _fill(store: Store) -> None:
                     external_id=f"T{i}",
                     customer_id=here.id,
                     occurred_at=when,
-                    stage=list(JourneyStage)[0],
+                    stage=next(iter(JourneyStage)),
                     note="hello",
                 )
             )

@@ -29,12 +29,18 @@ def _answers(store: Store, source_like: str) -> list[dict[str, Any]]:
     """Each imported response's answers: code → number / choices / "dk" / text."""
     with store.session() as s:
         rows = s.execute(
-            select(Response.id, Answer.question_code, Answer.number, Answer.choices,
-                   Answer.dont_know, Answer.text)
+            select(
+                Response.id,
+                Answer.question_code,
+                Answer.number,
+                Answer.choices,
+                Answer.dont_know,
+                Answer.text,
+            )
             .join(Answer, Answer.response_id == Response.id)
             .where(Response.source.like(source_like))
             .order_by(Response.id)
-        ).all()  # fmt: skip
+        ).all()
     out: dict[int, dict[str, Any]] = {}
     for rid, code, number, choices, dk, text in rows:
         value: Any = "dk" if dk else choices if choices is not None else text
@@ -74,7 +80,7 @@ def test_sav_codes_are_matched_to_choices_by_their_labels(
             },
             "CHANNEL": {10.0: "Web", 20.0: "门店"},
             "NPS": {99.0: "Refused", -99.0: "Don't know"},
-        },  # fmt: skip
+        },
         missing_ranges={"NPS": [99.0, -99.0]},
     )
     with store.session() as s:
@@ -143,17 +149,83 @@ def test_legacy_qualtrics_with_v_columns_and_text_iq_columns(
     store: Store, survey, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     rows = [
-        ["V1", "V2", "V3", "V4", "V5", "V6", "V7", "V8", "V9", "V10", "SAT", "CHANNEL", "NPS",
-         "IMPROVE", "IMPROVE - Topics", "IMPROVE - Sentiment Polarity", "Extra"],
-        ["ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress",
-         "IPAddress", "Status", "StartDate", "EndDate", "Finished", "Overall?", "Channel?",
-         "Recommend?", "What should we improve?", "IMPROVE - Topics",
-         "IMPROVE - Sentiment Polarity", "Extra"],
-        ["R_1", "Default", "Anon", "C1", "", "1.2.3.4", "0", "2026-10-01 10:00:00",
-         "2026-10-01 10:05:00", "1", "4", "web", "10", "faster", "Speed", "1", "x"],
-        ["R_2", "Default", "Anon", "", "", "1.2.3.5", "0", "2026-10-01 11:00:00",
-         "2026-10-01 11:05:00", "0", "2", "", "", "", "", "", ""],
-    ]  # fmt: skip
+        [
+            "V1",
+            "V2",
+            "V3",
+            "V4",
+            "V5",
+            "V6",
+            "V7",
+            "V8",
+            "V9",
+            "V10",
+            "SAT",
+            "CHANNEL",
+            "NPS",
+            "IMPROVE",
+            "IMPROVE - Topics",
+            "IMPROVE - Sentiment Polarity",
+            "Extra",
+        ],
+        [
+            "ResponseID",
+            "ResponseSet",
+            "Name",
+            "ExternalDataReference",
+            "EmailAddress",
+            "IPAddress",
+            "Status",
+            "StartDate",
+            "EndDate",
+            "Finished",
+            "Overall?",
+            "Channel?",
+            "Recommend?",
+            "What should we improve?",
+            "IMPROVE - Topics",
+            "IMPROVE - Sentiment Polarity",
+            "Extra",
+        ],
+        [
+            "R_1",
+            "Default",
+            "Anon",
+            "C1",
+            "",
+            "1.2.3.4",
+            "0",
+            "2026-10-01 10:00:00",
+            "2026-10-01 10:05:00",
+            "1",
+            "4",
+            "web",
+            "10",
+            "faster",
+            "Speed",
+            "1",
+            "x",
+        ],
+        [
+            "R_2",
+            "Default",
+            "Anon",
+            "",
+            "",
+            "1.2.3.5",
+            "0",
+            "2026-10-01 11:00:00",
+            "2026-10-01 11:05:00",
+            "0",
+            "2",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     path = tmp_path / "legacy.csv"
@@ -171,11 +243,15 @@ def test_limesurvey_array_columns_answer_their_sub_questions(store: Store, tmp_p
     definition = {
         "code": "arr",
         "title": {"en": "Arrays"},
-        "pages": [{"questions": [
-            {"code": "SAT_SQ001", "type": "satisfaction5", "text": {"en": "Staff"}},
-            {"code": "SAT_SQ002", "type": "satisfaction5", "text": {"en": "Speed"}},
-        ]}],
-    }  # fmt: skip
+        "pages": [
+            {
+                "questions": [
+                    {"code": "SAT_SQ001", "type": "satisfaction5", "text": {"en": "Staff"}},
+                    {"code": "SAT_SQ002", "type": "satisfaction5", "text": {"en": "Speed"}},
+                ]
+            }
+        ],
+    }
     with store.session() as s:
         save_questionnaire(s, definition=parse_definition(definition))
     path = tmp_path / "lime.csv"
@@ -255,11 +331,20 @@ def test_the_questionnaires_own_missing_codes_apply(store: Store, tmp_path: Path
         "code": "mc",
         "title": {"en": "Missing codes"},
         "missing_codes": [-99, 99],
-        "pages": [{"questions": [
-            {"code": "SAT", "type": "satisfaction5", "required": False, "text": {"en": "Overall?"}},
-            {"code": "NPS", "type": "nps", "required": False, "text": {"en": "Recommend?"}},
-        ]}],
-    }  # fmt: skip
+        "pages": [
+            {
+                "questions": [
+                    {
+                        "code": "SAT",
+                        "type": "satisfaction5",
+                        "required": False,
+                        "text": {"en": "Overall?"},
+                    },
+                    {"code": "NPS", "type": "nps", "required": False, "text": {"en": "Recommend?"}},
+                ]
+            }
+        ],
+    }
     with store.session() as s:
         save_questionnaire(s, definition=parse_definition(definition))
     path = tmp_path / "lime.csv"
@@ -274,10 +359,15 @@ def test_the_qualtrics_preset_sets_three_header_rows(store: Store, survey, tmp_p
     rows = [
         ["ResponseId", "Finished", "SAT", "CHANNEL", "NPS"],
         ["Response ID", "Finished", "Overall?", "Channel?", "Recommend?"],
-        ['{"ImportId":"_recordId"}', '{"ImportId":"finished"}', '{"ImportId":"QID1"}',
-         '{"ImportId":"QID2"}', '{"ImportId":"QID4"}'],
+        [
+            '{"ImportId":"_recordId"}',
+            '{"ImportId":"finished"}',
+            '{"ImportId":"QID1"}',
+            '{"ImportId":"QID2"}',
+            '{"ImportId":"QID4"}',
+        ],
         ["R_9", "1", "3", "web", "6"],
-    ]  # fmt: skip
+    ]
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     path = tmp_path / "q.csv"

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{2,100}$")
-TOKEN_PREFIX = "cxm_"
+TOKEN_PREFIX = "cxm_"  # noqa: S105 - the prefix of API tokens, not a secret
 _MINUTE = timedelta(minutes=1)
 
 

@@ -33,10 +33,10 @@ from cxm.store.base import utcnow
 
 __all__ = [
     "FAILED",
-    "RedisCounts",
     "MAX_WAIT",
     "WINDOW",
     "AttemptKeys",
+    "RedisCounts",
     "backoff_seconds",
     "failure_reason",
     "record_attempt",

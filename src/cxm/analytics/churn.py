@@ -92,9 +92,8 @@ def churn_rates(
     acq = pd.to_datetime(customers[acquired]).to_numpy()
     chd = pd.to_datetime(customers[churned]).to_numpy()
     known = np.concatenate([acq[~np.isnat(acq)], chd[~np.isnat(chd)]])
-    if start is None or end is None:
-        if known.size == 0:
-            raise InputError(_("No dates to place churn in time: give --start and --end."))
+    if (start is None or end is None) and known.size == 0:
+        raise InputError(_("No dates to place churn in time: give --start and --end."))
     lo = pd.Timestamp(start) if start is not None else pd.Timestamp(known.min())
     hi = pd.Timestamp(end) if end is not None else pd.Timestamp(known.max())
     if hi < lo:

@@ -364,10 +364,11 @@ def control_chart(
     if kind == "xmr":
         mr = points["moving_range"].to_numpy(dtype=float)
         flags["mr_1"] = np.nan_to_num(mr, nan=0.0) > points["mr_ucl"].to_numpy(dtype=float)
-    rows: list[tuple[int, float, str, str]] = []
-    for rule, flag in flags.items():
-        for i in np.flatnonzero(flag):
-            rows.append((int(i) + 1, float(stat[i]), rule, rule_description(rule)))
+    rows = [
+        (int(i) + 1, float(stat[i]), rule, rule_description(rule))
+        for rule, flag in flags.items()
+        for i in np.flatnonzero(flag)
+    ]
     violations = pd.DataFrame(rows, columns=["point", "value", "rule", "description"])
     violations = violations.sort_values(["point", "rule"], kind="stable").reset_index(drop=True)
     broken = violations.groupby("point")["rule"].agg(",".join)

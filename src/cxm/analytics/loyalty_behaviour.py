@@ -121,7 +121,7 @@ def satisfaction_loyalty_curve(
     curve["ci_low"], curve["ci_high"] = wilson(k, n, confidence)
     curve["status"] = np.where(curve["customers"] >= min_n, "ok", "too few")
     curve = curve[
-        ["level", "customers", "repurchase_rate", "ci_low", "ci_high", "mean_spend"] + ["status"]
+        ["level", "customers", "repurchase_rate", "ci_low", "ci_high", "mean_spend", "status"]
     ]
     top = float(top_box if top_box is not None else df["level"].max())
     below = top - 1

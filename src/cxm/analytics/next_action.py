@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from statistics import median
 from typing import Any
 
@@ -97,7 +98,7 @@ def level_text(level: str) -> str:
 
 def _gap(purchases: Sequence[tuple[date, str, float]]) -> float | None:
     days = sorted({p[0] for p in purchases})
-    gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
+    gaps = [(b - a).days for a, b in pairwise(days)]
     return float(median(gaps)) if gaps else None
 
 

@@ -8,6 +8,7 @@ Pure functions on DataFrames (no store): the journey service
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ def step_waits(
     rows = []
     tp = touchpoints.dropna(subset=["customer_id", "touchpoint_type", "occurred_at"])
     tp = tp.assign(occurred_at=pd.to_datetime(tp["occurred_at"], utc=True))
-    for (prev_code, prev_type, _limit), (code, ttype, limit) in zip(steps, steps[1:], strict=False):
+    for (prev_code, prev_type, _limit), (code, ttype, limit) in pairwise(steps):
         later = tp[tp["touchpoint_type"] == ttype][["customer_id", "occurred_at"]]
         earlier = tp[tp["touchpoint_type"] == prev_type][["customer_id", "occurred_at"]]
         if later.empty or earlier.empty:

@@ -9,6 +9,7 @@ All functions take plain DataFrames and return tidy DataFrames; nothing here tou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,7 @@ def pareto_tiers(
     cuts = [float(c) for c in cuts]
     if not cuts or any(not 0.0 < c < 1.0 for c in cuts):
         raise InputError(_("Cut points must lie strictly between 0 and 1: {cuts}", cuts=cuts))
-    if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+    if any(b <= a for a, b in pairwise(cuts)):
         raise InputError(_("Cut points must be in increasing order: {cuts}", cuts=cuts))
     if len(labels) != len(cuts) + 1 or len(set(labels)) != len(labels):
         raise InputError(

@@ -45,9 +45,12 @@ event.listen(AuditEntry, "before_delete", _refuse)
 
 def _refuse_bulk(state: ORMExecuteState) -> None:
     """``session.execute(update(AuditEntry))`` skips the mapper events: refuse it here."""
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None:
-        if state.bind_mapper.class_ is AuditEntry:
-            _refuse()
+    if (
+        (state.is_update or state.is_delete)
+        and state.bind_mapper is not None
+        and state.bind_mapper.class_ is AuditEntry
+    ):
+        _refuse()
 
 
 event.listen(Session, "do_orm_execute", _refuse_bulk)

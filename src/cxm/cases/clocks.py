@@ -17,9 +17,9 @@ from cxm.surveys.invitations import as_utc
 __all__ = [
     "DEFAULT_POLICIES",
     "ClockPolicy",
-    "company_calendar",
     "ClockState",
     "clock_state",
+    "company_calendar",
     "due_times",
 ]
 

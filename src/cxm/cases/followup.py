@@ -335,8 +335,7 @@ def collect_answers(session: Session, *, now: datetime | None = None) -> dict[st
         fu.handling_csat = int(csat.number) if csat and csat.number is not None else None
         fu.recommend = int(rec.number) if rec and rec.number is not None else None
         counts["answered"] += 1
-        case = session.get(Case, fu.case_id)
-        assert case is not None
+        case = session.get_one(Case, fu.case_id)
         _event(
             session,
             case.id,

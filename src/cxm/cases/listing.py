@@ -17,8 +17,8 @@ from cxm.i18n import _
 
 __all__ = [
     "OPEN",
-    "StaffChoice",
     "VIEWS",
+    "StaffChoice",
     "case_record",
     "find_cases",
     "followups_of",

@@ -109,7 +109,8 @@ def set_authority_limit(
     if len(currency) != 3 or not currency.isalpha():
         raise InputError(_("currency: a three-letter ISO code, not {value}.", value=currency))
     amount = _money(max_amount, "max_amount")
-    assert amount is not None
+    if amount is None:
+        raise InputError(_("{field}: not an amount: {value}.", field="max_amount", value=""))
     row = session.scalar(
         select(AuthorityLimit).where(
             AuthorityLimit.role == role, AuthorityLimit.currency == currency

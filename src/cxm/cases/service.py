@@ -36,15 +36,15 @@ from cxm.i18n import _
 __all__ = [
     "KEY_TIER_LABELS",
     "act",
-    "case_summary",
-    "open_cases_bulk",
-    "take_case",
-    "service_tiers",
     "add_note",
+    "case_summary",
     "get_case",
     "hand_over",
     "open_case",
+    "open_cases_bulk",
     "service_tier",
+    "service_tiers",
+    "take_case",
 ]
 
 #: Segment labels that make a customer a key account (the demo's value tiers use ``key``).

@@ -13,7 +13,7 @@ from cxm.cases.codes import CaseStatus
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["TRANSITIONS", "Action", "FIRST_RESPONSE_STATES", "next_status"]
+__all__ = ["FIRST_RESPONSE_STATES", "TRANSITIONS", "Action", "next_status"]
 
 
 class Action(StrEnum):

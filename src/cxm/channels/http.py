@@ -37,7 +37,9 @@ def _post(
         # urllib would also open file:// and ftp:// URLs; a channel only speaks HTTP(S).
         raise urllib.error.URLError(f"not an http(s) URL: {url.split('?')[0]}")
     data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
-    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    req = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url, data=data, method="POST" if data is not None else "GET"
+    )
     if data is not None:
         req.add_header("Content-Type", "application/json; charset=utf-8")
     for k, v in headers.items():

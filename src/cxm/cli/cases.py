@@ -80,12 +80,14 @@ def create(
     if as_json:
         print_json(out)
     else:
+        from cxm.clock import shown_time
+
         console.print(
             _(
                 "Opened case {id}: first response due {due}, resolution due {res}.",
                 id=out["id"],
-                due=out["first_response_due"],
-                res=out["resolution_due"],
+                due=shown_time(out["first_response_due"]),
+                res=shown_time(out["resolution_due"]),
             )
         )
 
@@ -370,7 +372,15 @@ def rules_show(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(data)
     else:
-        console.print(_("Rules version {v}, loaded {at}:", v=data["version"], at=data["loaded_at"]))
+        from cxm.clock import shown_time
+
+        console.print(
+            _(
+                "Rules version {v}, loaded {at}:",
+                v=data["version"],
+                at=shown_time(data["loaded_at"]),
+            )
+        )
         typer.echo(row.source)
 
 

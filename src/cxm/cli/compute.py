@@ -116,17 +116,16 @@ def export_lake(names: list[str], file_format: str, out: Path, as_json: bool) ->
 
     if file_format.strip().lower() != "parquet":
         raise InputError(_("Unknown format {format!r}: use parquet.", format=file_format))
-    with open_store() as store, store.session() as session:
-        with progress_bar(transient=as_json) as bar:
-            task = bar.add_task(_("Exporting"), total=None)
-            files = export_tables(
-                session,
-                names,
-                out,
-                metadata=metadata,
-                on_total=lambda n: bar.update(task, total=n),
-                on_batch=lambda n: bar.advance(task, n),
-            )
+    with open_store() as store, store.session() as session, progress_bar(transient=as_json) as bar:
+        task = bar.add_task(_("Exporting"), total=None)
+        files = export_tables(
+            session,
+            names,
+            out,
+            metadata=metadata,
+            on_total=lambda n: bar.update(task, total=n),
+            on_batch=lambda n: bar.advance(task, n),
+        )
     if as_json:
         print_json({"files": {k: str(v) for k, v in files.items()}})
         return
@@ -149,7 +148,8 @@ def register(app: typer.Typer) -> None:
     group.command("customers")(compute_customers)
     app.add_typer(group, name="compute")
     export = next(g.typer_instance for g in app.registered_groups if g.name == "export")
-    assert export is not None
+    if export is None:
+        raise RuntimeError("the export command group has no Typer app")
     for name in LAKE_COMMANDS:
         export.command(name)(_lake_command(name))
 

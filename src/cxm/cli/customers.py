@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -55,9 +55,9 @@ def _field_labels() -> dict[str, str]:
 
 def _when(value: Any) -> str:
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return str(value.strftime("%Y-%m-%d %H:%M"))
+        from cxm.clock import shown_time  # zoneinfo: not on `cxm --help`'s path
+
+        return shown_time(value)
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else str(value)
@@ -136,7 +136,7 @@ def _print_human(cf: CustomerFile) -> None:
     console.print(_("Touchpoints: {n} ({stages})", n=cf.touchpoints_total, stages=stages or "—"))
     if cf.touchpoints:
         print_table(
-            _("Recent touchpoints (UTC)"),
+            _("Recent touchpoints"),
             [_("Time"), _("Stage"), _("Channel"), _("Employee"), _("Team"), _("Note")],
             [
                 (_when(t.occurred_at), stage_label(t.stage), t.channel, t.employee, t.team, t.note)

@@ -86,9 +86,13 @@ def _tokens(paragraph: str) -> list[str]:
     for piece in re.findall(r"\s+|[^\s]", paragraph):
         if piece.isspace():
             out.append(" ")
-        elif out and out[-1] != " " and not _is_wide(piece) and not _is_wide(out[-1][-1]):
-            out[-1] += piece
-        elif out and (piece in _NO_LINE_START or out[-1][-1] in _NO_LINE_END):
+        elif out and (
+            # an ASCII word goes on
+            (out[-1] != " " and not _is_wide(piece) and not _is_wide(out[-1][-1]))
+            # punctuation stays with its neighbour
+            or piece in _NO_LINE_START
+            or out[-1][-1] in _NO_LINE_END
+        ):
             out[-1] += piece
         else:
             out.append(piece)
@@ -111,15 +115,15 @@ def wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str
     out = []
     for lines in paragraphs:
         line, rows = initial_indent, []
-        for token in _tokens(_join_lines(lines)):
-            if token == " ":
+        for piece in _tokens(_join_lines(lines)):
+            if piece == " ":
                 if line.strip():
                     line += " "
                 continue
-            if _width(line) + _width(token) > width and line.strip():
+            if _width(line) + _width(piece) > width and line.strip():
                 rows.append(line.rstrip())
                 line = subsequent_indent
-            line += token
+            line += piece
         rows.append(line.rstrip())
         out.append("\n".join(rows))
     return "\n\n".join(out)

@@ -38,19 +38,25 @@ def sample(
 
     with open_store() as store, store.session() as s:
         result = sample_lost(
-            s, wave_id=wave, as_of=as_of, rule=churn_rule(rule, k, p_alive_below),
-            since_days=since_days, quota=quota, seed=seed,
-        )  # fmt: skip
+            s,
+            wave_id=wave,
+            as_of=as_of,
+            rule=churn_rule(rule, k, p_alive_below),
+            since_days=since_days,
+            quota=quota,
+            seed=seed,
+        )
     if as_json:
-        print_json({"wave_id": wave, "invited": result.total,
-                    "skipped_quiet": result.skipped_quiet})  # fmt: skip
+        print_json(
+            {"wave_id": wave, "invited": result.total, "skipped_quiet": result.skipped_quiet}
+        )
         return
     console.print(
         _(
             "Invited {n} lost customers ({q} skipped: surveyed recently).",
             n=result.total,
             q=result.skipped_quiet,
-        )  # fmt: skip
+        )
     )
 
 
@@ -98,9 +104,13 @@ def why(
         low, high = report.before.attrs.get("difference_ci", (None, None))
         if diff is not None and diff == diff:
             console.print(
-                _("Lost minus stayed: {diff} points (95 % interval {low} to {high}).",
-                  diff=f"{100 * diff:.1f}", low=f"{100 * low:.1f}", high=f"{100 * high:.1f}")
-            )  # fmt: skip
+                _(
+                    "Lost minus stayed: {diff} points (95 % interval {low} to {high}).",
+                    diff=f"{100 * diff:.1f}",
+                    low=f"{100 * low:.1f}",
+                    high=f"{100 * high:.1f}",
+                )
+            )
 
 
 def import_(
@@ -119,8 +129,11 @@ def import_(
     if as_json:
         print_json({"rows": n, "dry_run": dry_run})
         return
-    console.print(_("{n} prospects checked; nothing saved.", n=n) if dry_run
-                  else _("{n} prospects imported.", n=n))  # fmt: skip
+    console.print(
+        _("{n} prospects checked; nothing saved.", n=n)
+        if dry_run
+        else _("{n} prospects imported.", n=n)
+    )
 
 
 def invite(
@@ -144,13 +157,15 @@ def invite(
 
 
 def register(app: typer.Typer) -> None:
-    lost = typer.Typer(help=_("Lost customers: exit surveys and why they left."),
-                       no_args_is_help=True)  # fmt: skip
+    lost = typer.Typer(
+        help=_("Lost customers: exit surveys and why they left."), no_args_is_help=True
+    )
     lost.command("sample")(sample)
     lost.command("why")(why)
     app.add_typer(lost, name="lost")
-    pros = typer.Typer(help=_("Prospects: people who do not buy from us yet."),
-                       no_args_is_help=True)  # fmt: skip
+    pros = typer.Typer(
+        help=_("Prospects: people who do not buy from us yet."), no_args_is_help=True
+    )
     pros.command("import")(import_)
     pros.command("invite")(invite)
     app.add_typer(pros, name="prospects")

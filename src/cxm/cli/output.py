@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -50,8 +51,19 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(_cell(v) for v in row))
     console.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: a time on the company's clock to the minute, anything else as text."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        from cxm.clock import shown_time  # zoneinfo: not on `cxm --help`'s path
+
+        return shown_time(value)
+    return str(value)
 
 
 def print_error(exc: CXMError) -> None:

@@ -41,6 +41,14 @@ def _key(required: bool) -> DataKey | None:
     return DataKey.from_setting(value, settings().data_key_previous.get_secret_value())
 
 
+def _required_key() -> DataKey:
+    """The data key; a missing one raises (from ``DataKey.from_setting``)."""
+    key = _key(True)
+    if key is None:  # _key(True) never returns None
+        raise RuntimeError("no data key")
+    return key
+
+
 def export(
     customer: Customer,
     out: Annotated[
@@ -136,8 +144,7 @@ def set_number(
     from cxm.privacy.numbers import set_number as store_number
     from cxm.privacy.subject import find_customer
 
-    key = _key(True)
-    assert key is not None  # required: a missing key raised
+    key = _required_key()
     with open_store() as store, store.session() as session:
         found = find_customer(session, customer)
         row = store_number(session, key=key, customer_id=found.id, kind=kind, number=number)
@@ -157,8 +164,7 @@ def find_number(
     from cxm.customers.models import Customer as CustomerRow
     from cxm.privacy.numbers import customers_with_number
 
-    key = _key(True)
-    assert key is not None  # required: a missing key raised
+    key = _required_key()
     with open_store() as store, store.session() as session:
         ids = customers_with_number(session, key=key, kind=kind, number=number)
         refs = session.scalars(select(CustomerRow.external_id).where(CustomerRow.id.in_(ids))).all()
@@ -177,16 +183,19 @@ def rotate_key(as_json: JsonFlag = False) -> None:
     from cxm.cli.output import progress_bar
     from cxm.privacy.rotation import rotate_key as rotate
 
-    key = _key(True)
-    assert key is not None  # required: a missing key raised
-    with open_store() as store, store.writing(), store.session() as session:
-        with progress_bar(transient=True, disable=as_json) as bar:
-            task = bar.add_task(_("Re-encrypting"), total=None)
+    key = _required_key()
+    with (
+        open_store() as store,
+        store.writing(),
+        store.session() as session,
+        progress_bar(transient=True, disable=as_json) as bar,
+    ):
+        task = bar.add_task(_("Re-encrypting"), total=None)
 
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            report = rotate(session, key=key, done_by=_operator(), progress=step)
+        report = rotate(session, key=key, done_by=_operator(), progress=step)
     if as_json:
         print_json(report.as_dict())
         return

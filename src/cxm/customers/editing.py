@@ -46,9 +46,11 @@ def _check(edit: ContactEdit) -> list[Problem]:
         )
     if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
         problems.append(Problem(None, "email", email[:40], _("not an e-mail address")))
-    for p in edit.preferences:
-        if len(p) > 100:
-            problems.append(Problem(None, "preferences", p[:40], _("at most 100 characters")))
+    problems.extend(
+        Problem(None, "preferences", p[:40], _("at most 100 characters"))
+        for p in edit.preferences
+        if len(p) > 100
+    )
     return problems
 
 

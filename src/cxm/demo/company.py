@@ -147,25 +147,21 @@ def _attributes(rng: np.random.Generator, t: DemoTruth) -> list[dict[str, object
     n_ev, n_pr, n_hb = np.minimum(n_events, 2).tolist(), n_pref.tolist(), n_hob.tolist()
     genders = np.where(gender, "女", "男").tolist()
     ages, wed, kids = age.tolist(), married.tolist(), children.tolist()
-    out: list[dict[str, object]] = []
-    for i in range(n):
-        out.append(
-            {
-                "gender": genders[i],
-                "age": ages[i],
-                "family": {"married": wed[i], "children": kids[i]},
-                "preferences": [PREFERENCES[j] for j in pref_l[i][: n_pr[i]]],
-                "hobbies": [HOBBIES[j] for j in hob_l[i][: n_hb[i]]],
-                "life_events": [
-                    {"event": FAMILY_EVENTS[event_l[i][k]], "month": month_txt[i][k]}
-                    for k in range(n_ev[i])
-                ],
-                "competitors_used": [
-                    c for c, used in zip(COMPETITORS, comp_l[i], strict=True) if used
-                ],
-            }
-        )
-    return out
+    return [
+        {
+            "gender": genders[i],
+            "age": ages[i],
+            "family": {"married": wed[i], "children": kids[i]},
+            "preferences": [PREFERENCES[j] for j in pref_l[i][: n_pr[i]]],
+            "hobbies": [HOBBIES[j] for j in hob_l[i][: n_hb[i]]],
+            "life_events": [
+                {"event": FAMILY_EVENTS[event_l[i][k]], "month": month_txt[i][k]}
+                for k in range(n_ev[i])
+            ],
+            "competitors_used": [c for c, used in zip(COMPETITORS, comp_l[i], strict=True) if used],
+        }
+        for i in range(n)
+    ]
 
 
 def draw_customers(t: DemoTruth) -> pd.DataFrame:

@@ -107,9 +107,7 @@ def build_organisation(ctx: DemoContext) -> None:
                 "updated_at": [now] * len(names),
             },
         )
-        team_id: dict[str, int] = {}
-        for name, tid in conn.execute(select(Team.name, Team.id)):
-            team_id[name] = tid
+        team_id: dict[str, int] = dict(conn.execute(select(Team.name, Team.id)).all())
         conn.execute(
             update(Team).where(Team.id == bindparam("tid")).values(parent_id=bindparam("pid")),
             [

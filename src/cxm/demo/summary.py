@@ -31,7 +31,7 @@ def top_share(values: np.ndarray, share: float = 0.2) -> float:
     total = float(values.sum())
     if total <= 0:
         return float("nan")
-    k = int(round(share * values.size))
+    k = round(share * values.size)
     return float(np.sort(values)[::-1][:k].sum() / total)
 
 

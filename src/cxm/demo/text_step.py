@@ -191,17 +191,17 @@ def write_demo_texts(ctx: DemoContext) -> None:
         visited = rng.choice(
             len(ctx.customer_ids), size=min(400, len(ctx.customer_ids)), replace=False
         )
-        for i in visited.tolist():
-            entries.append(
-                TextEntry(
-                    source=TextSource.VISIT_REPORT,
-                    customer_id=int(ctx.customer_ids[i]),
-                    occurred_at=datetime.combine(_visit_day(rng), time(15), UTC),
-                    text=str(rng.choice(_VISIT)).format(
-                        product=str(rng.choice(_PRODUCTS)), competitor=str(rng.choice(COMPETITORS))
-                    ),
-                )
+        entries.extend(
+            TextEntry(
+                source=TextSource.VISIT_REPORT,
+                customer_id=int(ctx.customer_ids[i]),
+                occurred_at=datetime.combine(_visit_day(rng), time(15), UTC),
+                text=str(rng.choice(_VISIT)).format(
+                    product=str(rng.choice(_PRODUCTS)), competitor=str(rng.choice(COMPETITORS))
+                ),
             )
+            for i in visited.tolist()
+        )
         s.add_all(entries)
     ctx.results["texts"] = {
         "complaints": len(texts),

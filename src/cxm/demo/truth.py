@@ -39,8 +39,8 @@ from cxm.demo.vocabulary import AREAS, CHANNEL_WEIGHTS, CHANNELS, CITIES, TEAMS
 
 __all__ = [
     "DRIVER_WEIGHTS",
-    "PARADOX_CHANNEL",
     "LOYALTY_ON_SATISFACTION",
+    "PARADOX_CHANNEL",
     "DemoTruth",
     "customer_external_id",
     "rng_for",

@@ -68,7 +68,7 @@ class _BomGbDecoder(codecs.IncrementalDecoder):
         self._head = b""
         self._started = False
 
-    def decode(self, input: Buffer, final: bool = False) -> str:  # noqa: A002 (codec API)
+    def decode(self, input: Buffer, final: bool = False) -> str:  # `input`: the codec API
         data = bytes(input)
         if not self._started:
             self._head += data
@@ -93,7 +93,7 @@ def _bom_gb_encode(text: str, errors: str = "strict", /) -> tuple[bytes, int]:
 
 
 class _BomGbReader(codecs.StreamReader):
-    def decode(self, input: Buffer, errors: str = "strict") -> tuple[str, int]:  # noqa: A002
+    def decode(self, input: Buffer, errors: str = "strict") -> tuple[str, int]:
         return _bom_gb_decode(input, errors)
 
 

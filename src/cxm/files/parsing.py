@@ -37,12 +37,12 @@ import pandas as pd
 from cxm.i18n import _
 
 __all__ = [
+    "DATE_ORDERS",
     "EMAIL_PATTERN",
     "EXCEL_EPOCH",
-    "DATE_ORDERS",
+    "all_match",
     "id_key",
     "infer_date_order",
-    "all_match",
     "is_clean_text",
     "is_valid_email",
     "normalise_id",

@@ -40,7 +40,8 @@ def _literal(value: Any, dialect: str) -> str:
     """How Ibis writes ``value`` as a literal in ``dialect``."""
     sql = ibis.to_sql(ibis.literal(value).name("v"), dialect=dialect)
     match = re.search(r"SELECT\s+(.*?)\s+AS\s+[\"`]v[\"`]", sql, re.S)
-    assert match, sql
+    if not match:
+        raise RuntimeError(f"no literal found in {sql}")
     return match.group(1)
 
 
@@ -75,10 +76,12 @@ def compile_all() -> tuple[dict[str, str], dict[str, list[str]]]:
                     text = str(ibis.to_sql(expr, dialect=ibis_dialect))
                     for p in given:
                         literal = _literal(SENTINELS[p], ibis_dialect)
-                        assert literal in text, (agg.name, p, literal)
+                        if literal not in text:
+                            raise RuntimeError(f"{agg.name}: {p} ({literal}) not in its SQL")
                         text = text.replace(literal, _bound(p, ibis_dialect))
                         for trace in _sentinel_traces(p):
-                            assert trace not in text, (agg.name, dialect, p, trace)
+                            if trace in text:
+                                raise RuntimeError(f"{agg.name} {dialect}: {p} left {trace}")
                     key = variant_key(agg.name, dialect, given)
                     sql[key] = text
                     columns[key] = list(expr.columns)

@@ -22,6 +22,7 @@ from cxm.customers.models import Customer, Purchase
 from cxm.frames.cache import raw_rows, read_once, sharing_reads
 
 __all__ = [
+    "analysis_date",
     "bgnbd_inputs",
     "complaint_counts",
     "contact_counts",
@@ -34,7 +35,6 @@ __all__ = [
     "profit_by_customer",
     "purchase_totals",
     "raw_rows",
-    "analysis_date",
 ]
 
 

@@ -262,9 +262,8 @@ def _conform(t: ir.Table, name: str) -> ir.Table:
             )
         want = ibis.dtype(kind)
         have = t.schema()[col]
-        if kind in ("date", "int64", "string", "boolean") and have != want:
-            casts[col] = t[col].cast(want)
-        elif kind.startswith("timestamp") and not have.is_timestamp():
+        plain = kind in ("date", "int64", "string", "boolean")
+        if (plain and have != want) or (kind.startswith("timestamp") and not have.is_timestamp()):
             casts[col] = t[col].cast(want)
     t = t.mutate(**casts) if casts else t
     return t.select(*SCHEMAS[name])  # only what the aggregations read: no name collisions

@@ -14,7 +14,7 @@ from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.store import Store
 
-__all__ = ["JobContext", "JobSpec", "get_job", "job", "registered", "load_modules"]
+__all__ = ["JobContext", "JobSpec", "get_job", "job", "load_modules", "registered"]
 
 #: Modules whose import registers CXM's own jobs.
 BUILTIN_MODULES: tuple[str, ...] = ("cxm.jobs.builtin", "cxm.cases.jobs", "cxm.report_cache.jobs")

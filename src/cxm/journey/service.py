@@ -73,9 +73,12 @@ def load_journey(
         .where(Journey.active.is_(True))
         .options(selectinload(Journey.stages), selectinload(Journey.touchpoint_types))
     ).first()
-    if current is not None and current.name == spec.name:
-        if _spec_of(current).content() == spec.content():
-            return LoadResult(current.name, current.version, False)
+    if (
+        current is not None
+        and current.name == spec.name
+        and _spec_of(current).content() == spec.content()
+    ):
+        return LoadResult(current.name, current.version, False)
     used = dict(
         session.execute(select(Touchpoint.stage, func.count()).group_by(Touchpoint.stage)).all()
     )

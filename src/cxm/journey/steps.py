@@ -108,8 +108,10 @@ def parse_steps(
             problems.append(Problem(i, None, str(raw), _("must be a mapping of fields")))
             continue
         before = len(problems)
-        for key in sorted(set(map(str, raw)) - _KNOWN):
-            problems.append(Problem(i, key, None, _("is not a field of a step")))
+        problems.extend(
+            Problem(i, key, None, _("is not a field of a step"))
+            for key in sorted(set(map(str, raw)) - _KNOWN)
+        )
         code = _opt(raw, "code") or ""
         if not code:
             problems.append(Problem(i, "code", None, _("is required")))
@@ -166,7 +168,7 @@ def parse_steps(
                         "belongs to stage {other}, not {stage}",
                         other=touchpoint_types[tp_type],
                         stage=stage,
-                    ),  # fmt: skip
+                    ),
                 )
             )
         raw_standards = raw.get("standards") or []
@@ -175,9 +177,11 @@ def parse_steps(
         if not isinstance(raw_standards, list):
             problems.append(Problem(i, "standards", str(raw_standards), _("must be a list")))
             raw_standards = []
-        for std in map(str, raw_standards):
-            if std not in standards:
-                problems.append(Problem(i, "standards", std, _("is not a loaded standard")))
+        problems.extend(
+            Problem(i, "standards", std, _("is not a loaded standard"))
+            for std in map(str, raw_standards)
+            if std not in standards
+        )
         wait = raw.get("max_wait_hours")
         if wait is not None:
             try:
@@ -305,11 +309,25 @@ def list_steps(session: Session) -> pd.DataFrame:
     rows.sort(key=lambda r: (stage_order.get(r.stage, len(stage_order)), r.position))
     out = pd.DataFrame(
         [
-            [k, r.stage, r.position, r.code, dict(r.name or {}), r.owner, r.team,
-             r.touchpoint_type, list(r.standards or []), r.blocking_rule, r.redundant,
-             r.parallel_with, r.inconsistency, r.automation, r.max_wait_hours]
+            [
+                k,
+                r.stage,
+                r.position,
+                r.code,
+                dict(r.name or {}),
+                r.owner,
+                r.team,
+                r.touchpoint_type,
+                list(r.standards or []),
+                r.blocking_rule,
+                r.redundant,
+                r.parallel_with,
+                r.inconsistency,
+                r.automation,
+                r.max_wait_hours,
+            ]
             for k, r in enumerate(rows, start=1)
         ],
         columns=_COLUMNS,
-    )  # fmt: skip
+    )
     return out

@@ -250,4 +250,4 @@ def invest(
         improvement=improvement,
         budget=budget,
     )
-    return InvestResult(ranking, drivers, beta, se, int(len(data)))
+    return InvestResult(ranking, drivers, beta, se, len(data))

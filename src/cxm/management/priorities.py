@@ -30,7 +30,7 @@ from cxm.management.economics import invest
 __all__ = ["UNITS", "PriorityList", "priority_list"]
 
 
-def UNITS() -> dict[str, str]:  # noqa: N802 - a table, translated when asked for
+def UNITS() -> dict[str, str]:  # upper case: a table, translated when asked for
     """What each column of the list is measured in."""
     return {
         "importance": _("points of overall satisfaction per point of the item"),

@@ -300,12 +300,13 @@ def _assignments(session: Session, check: _Check) -> tuple[int, int]:
     customers: dict[str, int] = {}
     listed = sorted(wanted)
     for i in range(0, len(listed), 5000):
-        for known, cid in session.execute(
-            select(Customer.external_id, Customer.id).where(
-                Customer.external_id.in_(listed[i : i + 5000])
-            )
-        ).all():
-            customers[known] = cid
+        customers.update(
+            session.execute(
+                select(Customer.external_id, Customer.id).where(
+                    Customer.external_id.in_(listed[i : i + 5000])
+                )
+            ).all()
+        )
     periods: dict[int, list[tuple[int | None, date, date | None]]] = {}
     if customers:
         ids = sorted(customers.values())

@@ -76,22 +76,20 @@ def org_tree(
         for u in session.scalars(select(OrgUnit).order_by(OrgUnit.code))
         if keep is None or u.id in keep
     }
-    parent_of: dict[int, int | None] = {}
-    for uid, pid in session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
-        parent_of[uid] = pid
-    members: dict[int | None, int] = {}
-    for tid, n in session.execute(
-        select(Employee.team_id, func.count(Employee.id))
-        .where(
-            Employee.team_id.is_not(None),
-            or_(Employee.left_on.is_(None), Employee.left_on >= today),
-        )
-        .group_by(Employee.team_id)
-    ):
-        members[tid] = n
-    leads: dict[int, str] = {}
-    for eid, ext in session.execute(select(Employee.id, Employee.external_id)):
-        leads[eid] = ext
+    parent_of: dict[int, int | None] = dict(
+        session.execute(select(OrgUnit.id, OrgUnit.parent_id)).all()
+    )
+    members: dict[int | None, int] = dict(
+        session.execute(
+            select(Employee.team_id, func.count(Employee.id))
+            .where(
+                Employee.team_id.is_not(None),
+                or_(Employee.left_on.is_(None), Employee.left_on >= today),
+            )
+            .group_by(Employee.team_id)
+        ).all()
+    )
+    leads: dict[int, str] = dict(session.execute(select(Employee.id, Employee.external_id)).all())
     teams: dict[int, tuple[TeamNode, int | None, int | None]] = {}
     for t in session.scalars(select(Team).order_by(Team.name)):
         node = TeamNode(

@@ -42,9 +42,9 @@ __all__ = [
     "employee_min_group",
     "revealed_blocks",
     "smallest_revealed",
+    "subtree_sizes",
     "suppress",
     "suppress_cuts",
-    "subtree_sizes",
 ]
 
 K = TypeVar("K")
@@ -311,7 +311,7 @@ def suppress_cuts(
         found = smallest_revealed(groups, published, weights, k)
         if found is None:
             break
-        atoms, combination = found
+        _atoms, combination = found
         candidates = [key for key in combination if key not in fixed_set]
         if not candidates:  # the fixed groups leak on their own: not ours to repair
             raise ValueError("the fixed groups reveal a small group on their own")

@@ -40,9 +40,9 @@ from cxm.surveys.tokens import hash_token, looks_like_token, new_token
 from cxm.surveys.validation import AnswerValue, validate_answers
 
 __all__ = [
+    "ATTRIBUTES",
     "COMPANY",
     "CONSTRUCTS",
-    "ATTRIBUTES",
     "AttributeCut",
     "CutCell",
     "IssuedLink",
@@ -52,11 +52,11 @@ __all__ = [
     "WaveIndex",
     "answer",
     "attribute_cuts",
-    "open_link",
     "create_wave",
     "employee_index",
     "employee_trend",
     "ensure_employee_questionnaire",
+    "open_link",
     "team_comments",
 ]
 
@@ -144,8 +144,7 @@ def ensure_employee_questionnaire(session: Session) -> Questionnaire:
     if found is not None:
         return found
     saved = install_template(session, name="employee")
-    installed = session.get(Questionnaire, saved.questionnaire_id)
-    assert installed is not None
+    installed = session.get_one(Questionnaire, saved.questionnaire_id)
     return installed
 
 
@@ -307,16 +306,14 @@ def open_link(session: Session, *, token: str, today: date) -> OpenLink:
     ).first()
     if row is None or row.used or (row.remaining is not None and row.remaining <= 0):
         raise _invalid_link()
-    wave = session.get(EmployeeWave, row.wave_id)
-    assert wave is not None
+    wave = session.get_one(EmployeeWave, row.wave_id)
     if not wave.opens_on <= today <= wave.closes_on:
         raise InputError(
             _("This survey is open from {opens} to {closes}.").format(
                 opens=wave.opens_on.isoformat(), closes=wave.closes_on.isoformat()
             )
         )
-    version = session.get(QuestionnaireVersion, wave.version_id)
-    assert version is not None
+    version = session.get_one(QuestionnaireVersion, wave.version_id)
     return OpenLink(
         wave=wave,
         definition=QuestionnaireDef.model_validate(version.definition),
@@ -435,7 +432,8 @@ def _respondent_scores(
     scaled = np.full((n, len(ratings)), np.nan)
     for j, q in enumerate(ratings):
         scale = q.scale()
-        assert scale is not None
+        if scale is None:  # ratings are the questions with a scale
+            raise RuntimeError(f"question {q.code} has no scale")
         lo, hi = scale
         for i, a in enumerate(answers):
             value = a.get(q.code)
@@ -478,8 +476,7 @@ def employee_index(
     from cxm.analytics._intervals import t_interval
 
     found = _get_wave(session, wave)
-    version = session.get(QuestionnaireVersion, found.version_id)
-    assert version is not None
+    version = session.get_one(QuestionnaireVersion, found.version_id)
     definition = QuestionnaireDef.model_validate(version.definition)
     teams = {t.id: t for t in session.scalars(select(Team))}
     rows = session.execute(
@@ -573,15 +570,17 @@ def team_comments(
         )
     members = {team_id} | sub_teams(session, [team_id])
     found = _get_wave(session, wave)
-    texts = []
-    for answers in session.scalars(
+    answered = session.scalars(
         select(EmployeeResponse.answers).where(
             EmployeeResponse.wave_id == found.id, EmployeeResponse.team_id.in_(members)
         )
-    ):
-        for value in answers.values():
-            if isinstance(value, str) and value.strip():
-                texts.append(value)
+    )
+    texts = [
+        value
+        for answers in answered
+        for value in answers.values()
+        if isinstance(value, str) and value.strip()
+    ]
     return sorted(texts)  # sorted, not in answer order
 
 
@@ -764,8 +763,7 @@ def attribute_cuts(
             )
         )
     j = list(found.attributes).index(attribute)
-    version = session.get(QuestionnaireVersion, found.version_id)
-    assert version is not None
+    version = session.get_one(QuestionnaireVersion, found.version_id)
     definition = QuestionnaireDef.model_validate(version.definition)
     answers = [
         dict(r)

@@ -193,8 +193,9 @@ class Identifiers:
         digits = self._digits()
         if digits:
             terms.append("%" + "%".join(digits) + "%")
-        for units in self._names():
-            terms.append("%" + "%".join(_like_escape(u) for u in units) + "%")
+        terms.extend(
+            "%" + "%".join(_like_escape(u) for u in units) + "%" for units in self._names()
+        )
         return terms
 
 

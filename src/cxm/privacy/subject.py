@@ -47,10 +47,11 @@ def find_customer(session: Session, reference: str) -> Customer:
 
 
 def held_tables() -> list[HeldRows]:
-    owned: list[HeldRows] = []
-    for table in metadata.sorted_tables:
-        if table.name != "customers" and "customer_id" in table.c:
-            owned.append(HeldRows(table, table.c.customer_id, None))
+    owned = [
+        HeldRows(table, table.c.customer_id, None)
+        for table in metadata.sorted_tables
+        if table.name != "customers" and "customer_id" in table.c
+    ]
     owned_names = {h.table.name for h in owned}
     children: list[HeldRows] = []
     for table in metadata.sorted_tables:

@@ -325,7 +325,8 @@ def deliver(store: Store, settings: Settings, *, schedule_id: int, period: str) 
             build_snapshots(store, wave_id=wave_id, segment=seg, lang=lang, min_n=settings.min_n)
             with store.session() as s:
                 kept = kept_report(s, wave_id=wave_id, segment=seg, lang=lang, visibility="plain")
-        assert kept is not None
+        if kept is None:  # build_snapshots just kept it
+            raise RuntimeError(f"no kept report for wave {wave_id}")
         params = {"wave": str(wave_id) if wave_id else "", "segment": sched.segment}
         url = (
             settings.base_url.rstrip("/")

@@ -383,7 +383,7 @@ def stale_keys(session: Session, *, now: datetime | None = None) -> list[StaleKe
 def kept_keys(session: Session) -> Iterable[tuple[int, str, str]]:
     return session.execute(
         select(ReportSnapshot.wave_id, ReportSnapshot.segment, ReportSnapshot.lang).distinct()
-    ).tuples()
+    ).all()
 
 
 def segment_choices(session: Session) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from itertools import pairwise
 from typing import Any
 
 from cxm.reports.model import Chart
@@ -122,8 +123,7 @@ def svg_chart(chart: Chart) -> str:
         def px(v: float) -> float:
             return left + (v - xlo) / (xhi - xlo) * pw
 
-        for t in _ticks(xlo, xhi):
-            parts.append(_text(px(t), TOP + ph + 14, _fmt(t, False)))
+        parts.extend(_text(px(t), TOP + ph + 14, _fmt(t, False)) for t in _ticks(xlo, xhi))
     else:
         cats: list[str] = []
         for s in chart.series:
@@ -166,7 +166,7 @@ def svg_chart(chart: Chart) -> str:
                         parts.append(_text(x, y - 7, lab, size=9))
             elif pts:
                 path = [f"M{pts[0][0]:.1f},{pts[0][1]:.1f}"]
-                for (_x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+                for (_x0, y0), (x1, y1) in pairwise(pts):
                     if s.mode == "step":
                         path.append(f"L{x1:.1f},{y0:.1f}")
                     path.append(f"L{x1:.1f},{y1:.1f}")

@@ -280,29 +280,28 @@ def list_service_levels(session: Session) -> list[dict[str, Any]]:
     from cxm.management.models import SegmentDefinition
 
     names = dict(session.execute(select(SegmentDefinition.id, SegmentDefinition.name)).all())
-    out = []
-    for level in session.scalars(
+    levels = session.scalars(
         select(ServiceLevel).options(selectinload(ServiceLevel.clocks)).order_by(ServiceLevel.name)
-    ):
-        out.append(
-            {
-                "id": level.id,
-                "name": level.name,
-                "definition": names.get(level.definition_id) if level.definition_id else None,
-                "segment": level.segment,
-                "key_account": level.key_account,
-                "cost_to_serve": float(level.cost_to_serve),
-                "clocks": [
-                    {
-                        "case_type": c.case_type,
-                        "first_response_hours": c.first_response_hours,
-                        "resolution_hours": c.resolution_hours,
-                        "business_hours": c.business_hours,
-                    }
-                    for c in level.clocks
-                ],
-                "standards": dict(level.standards or {}),
-                "description": level.description,
-            }
-        )
-    return out
+    )
+    return [
+        {
+            "id": level.id,
+            "name": level.name,
+            "definition": names.get(level.definition_id) if level.definition_id else None,
+            "segment": level.segment,
+            "key_account": level.key_account,
+            "cost_to_serve": float(level.cost_to_serve),
+            "clocks": [
+                {
+                    "case_type": c.case_type,
+                    "first_response_hours": c.first_response_hours,
+                    "resolution_hours": c.resolution_hours,
+                    "business_hours": c.business_hours,
+                }
+                for c in level.clocks
+            ],
+            "standards": dict(level.standards or {}),
+            "description": level.description,
+        }
+        for level in levels
+    ]

@@ -165,7 +165,7 @@ class _Compiler:
         return (lambda c: c[name]), kind
 
     def _BoolOp(self, node: ast.BoolOp) -> tuple[Evaluator, str]:
-        parts = [self._expect(v, "bool") for v in node.values]
+        parts = [self._expect(v, "bool") for v in node.values]  # noqa: PD011 - ast.BoolOp's operands, not pandas
         if isinstance(node.op, ast.And):
             return (lambda c: np.logical_and.reduce([p(c) for p in parts])), "bool"
         return (lambda c: np.logical_or.reduce([p(c) for p in parts])), "bool"

@@ -95,7 +95,8 @@ def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    # cmd: pg_dump/pg_restore/psql with arguments we build; no shell
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise ConfigError(

@@ -156,7 +156,8 @@ class Store:
         opened = []
         try:
             for _ in range(POOL_SIZE):
-                opened.append(self.engine.connect())
+                # a loop, not a comprehension: what opened before a failure is closed
+                opened.append(self.engine.connect())  # noqa: PERF401 - see above
         finally:
             for conn in opened:
                 conn.close()

@@ -298,7 +298,8 @@ def claim_response(
     created = rid is not None
     if rid is None:
         rid = session.scalar(_RESPONSE_OF, {"inv": found.invitation_id})
-    assert rid is not None  # inserted or there already
+    if rid is None:  # inserted or there already
+        raise RuntimeError(f"no response for invitation {found.invitation_id}")
     return int(rid), created
 
 

@@ -79,9 +79,12 @@ def _node_line(root: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
                 if isinstance(key, yaml.ScalarNode) and key.value == str(step):
                     nxt = value
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            if 0 <= step < len(node.value):
-                nxt = node.value[step]
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(step, int)
+            and 0 <= step < len(node.value)
+        ):
+            nxt = node.value[step]
         if nxt is None:
             break
         node, line = nxt, nxt.start_mark.line + 1

@@ -178,7 +178,8 @@ def sample_prospects(
         )
     )
     eligible = [p for p in pool if p not in invited]
-    chosen = sorted(random.Random(seed).sample(eligible, min(n, len(eligible)))) if n else eligible
+    draw = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
+    chosen = sorted(draw.sample(eligible, min(n, len(eligible)))) if n else eligible
     created = now or utcnow()
     rows = [
         {

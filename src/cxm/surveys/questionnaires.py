@@ -16,8 +16,8 @@ from cxm.surveys.models import Questionnaire, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef
 
 __all__ = [
-    "all_questionnaires",
     "SavedQuestionnaire",
+    "all_questionnaires",
     "get_questionnaire",
     "install_file",
     "install_template",

@@ -58,9 +58,11 @@ def _check(
 ) -> dict[str, AnswerValue]:
     values: dict[str, AnswerValue] = {}
     known = {q.code: q for q in definition.questions()}
-    for code in item.answers:
-        if code not in known:
-            problems.append(Problem(row, code, None, _("Unknown question {code}.", code=code)))
+    problems.extend(
+        Problem(row, code, None, _("Unknown question {code}.", code=code))
+        for code in item.answers
+        if code not in known
+    )
     for q in definition.questions():
         if not is_shown(q, values):
             continue
@@ -71,8 +73,10 @@ def _check(
             continue
         if value is not None:
             values[q.code] = value
-    for code in missing_required(definition, values):
-        problems.append(Problem(row, code, None, _("Please answer this question.")))
+    problems.extend(
+        Problem(row, code, None, _("Please answer this question."))
+        for code in missing_required(definition, values)
+    )
     return values
 
 

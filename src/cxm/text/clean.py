@@ -76,7 +76,7 @@ def _junk_share(text: str) -> float:
     bad = 0
     for ch in text:
         cat = unicodedata.category(ch)
-        if ch == "\ufffd" or cat in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t":
+        if ch == "\ufffd" or (cat in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t"):
             bad += 1
     return bad / len(text)
 

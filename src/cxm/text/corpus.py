@@ -31,7 +31,7 @@ SPLIT_SALT = "cxm-sentiment-split-2026"
 
 def text_id(text: str) -> str:
     """A stable id for a text: the first 12 hex digits of its SHA-1."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
 
 
 def _heldout(text: str) -> bool:

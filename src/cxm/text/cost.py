@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -172,7 +173,7 @@ def emerging_themes(
     waves = list(order) if order is not None else sorted(frame[wave].dropna().unique())
     names = sorted({t for ts in frame[themes] for t in ts})
     rows = []
-    for before, after in zip(waves, waves[1:], strict=False):
+    for before, after in pairwise(waves):
         a, b = frame[frame[wave] == before], frame[frame[wave] == after]
         if a.empty or b.empty:
             continue

@@ -192,19 +192,17 @@ def _kpi_panel(result: Analyses, wave: str | None) -> dict[str, Any]:
 def _priorities(result: Analyses, money: bool) -> list[dict[str, Any]]:
     if result.priorities is None:
         return []
-    out = []
-    for r in result.priorities.to_dict("records"):
-        out.append(
-            {
-                "rank": int(r["rank"]),
-                "segment": r["segment"],
-                "label": r["label"],
-                "gain": f"{float(r['gain_points']):.1f}",
-                "kept": f"{float(r['customers_kept']):.0f}",
-                "value": f"{float(r['net_value']):,.0f}" if money else None,
-            }
-        )
-    return out
+    return [
+        {
+            "rank": int(r["rank"]),
+            "segment": r["segment"],
+            "label": r["label"],
+            "gain": f"{float(r['gain_points']):.1f}",
+            "kept": f"{float(r['customers_kept']):.0f}",
+            "value": f"{float(r['net_value']):,.0f}" if money else None,
+        }
+        for r in result.priorities.to_dict("records")
+    ]
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -72,7 +72,7 @@ def grant_for(session: Session, user: StaffUser, capability: Capability) -> Gran
     return Grant(user, capability, scope, teams_in_scope(session, user, scope), units)
 
 
-def Require(  # noqa: N802 - reads as a type in signatures
+def Require(  # capitalised: reads as a type in signatures
     capability: Capability, *, filters: bool = False, shared: bool = False
 ) -> Any:
     """The dependency for a route needing ``capability`` (see the module docstring)."""

@@ -158,7 +158,7 @@ async def editor_submit(
 def questionnaire_page(
     request: Request, code: Code, grant: Read, db: DbSession, saved: int | None = None
 ) -> Response:
-    q, number, definition = version_definition(db, code=code)
+    q, number, _definition = version_definition(db, code=code)
     context = {
         "user": grant.user,
         "code": q.code,

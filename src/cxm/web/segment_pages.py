@@ -43,12 +43,10 @@ default: 其他
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
-    out = []
-    for row in frame.to_dict("records"):
-        out.append(
-            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        )
-    return out
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def _segments_context(db: DbSession, grant: Grant, form: dict[str, Any]) -> dict[str, Any]:

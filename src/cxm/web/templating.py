@@ -17,9 +17,9 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored (UTC) time as the company's wall clock (``CXM_TIMEZONE``), for pages."""
-    from cxm.clock import to_company_time
+    from cxm.clock import shown_time
 
-    return "" if moment is None else to_company_time(moment).strftime(fmt)
+    return shown_time(moment, fmt)
 
 
 @cache

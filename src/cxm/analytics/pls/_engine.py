@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from cxm.analytics.pls.syntax import ModelSpec
 
-__all__ = ["Layout", "Solution", "Scheme", "correlation", "orient", "solve_paths", "iterate"]
+__all__ = ["Layout", "Scheme", "Solution", "correlation", "iterate", "orient", "solve_paths"]
 
 Scheme = Literal["path", "centroid", "factorial"]
 Array = npt.NDArray[np.float64]

@@ -59,7 +59,8 @@ class MomentSource:
         for rows, prod in self.blocks():
             part = counts[:, rows] @ prod
             out = part if out is None else out + part
-        assert out is not None
+        if out is None:
+            raise ValueError("no rows to resample")
         return out
 
     def totals(self) -> Array:
@@ -81,7 +82,8 @@ class MomentSource:
                 axis=1,
             )
             out = part if out is None else out + part
-        assert out is not None
+        if out is None:
+            raise ValueError("no rows to resample")
         return out
 
     def covariances(self, sums: Array, n_rows: Array) -> Array:

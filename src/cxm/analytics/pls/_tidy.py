@@ -14,10 +14,11 @@ __all__ = ["effect_pairs", "indicator_table", "pair_table", "path_table"]
 
 def indicator_table(layout: Layout, values: npt.NDArray[np.float64]) -> pd.DataFrame:
     """construct, indicator, estimate for each (indicator, own construct) cell of p × K."""
-    rows = []
-    for k, ix in enumerate(layout.block_index):
-        for i in ix:
-            rows.append((layout.constructs[k], layout.indicators[i], float(values[i, k])))
+    rows = [
+        (layout.constructs[k], layout.indicators[i], float(values[i, k]))
+        for k, ix in enumerate(layout.block_index)
+        for i in ix
+    ]
     return pd.DataFrame(rows, columns=["construct", "indicator", "estimate"])
 
 

@@ -19,7 +19,7 @@ from cxm.analytics.pls._engine import Layout
 from cxm.errors import ModelSpecError, StatisticalWarning
 from cxm.i18n import _
 
-__all__ = ["Scale", "index_weights", "infer_scale", "construct_indices", "respondent_indices"]
+__all__ = ["Scale", "construct_indices", "index_weights", "infer_scale", "respondent_indices"]
 
 #: One answer scale (lo, hi) for every indicator, or one per construct.
 Scale = tuple[float, float] | Mapping[str, tuple[float, float]]

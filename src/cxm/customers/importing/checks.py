@@ -177,7 +177,7 @@ class Chunk:
             return
         raw = self.raw(name)
         for row in mask.index[mask.to_numpy()]:
-            value = raw.at[row]
+            value = raw.at[row]  # noqa: PD008 - one cell: .at is pandas' scalar accessor
             text = reason(value) if callable(reason) else reason
             self.state.add(int(row), self.header(name), value, text)
         self.bad |= mask
@@ -252,7 +252,7 @@ class Chunk:
         values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
             for row, reason in failures.items():
-                self.state.add(int(row), self.header(name), raw.at[row], reason)
+                self.state.add(int(row), self.header(name), raw.at[row], reason)  # noqa: PD008 - one cell
             self.bad.loc[list(failures)] = True
         if required:
             blank = [v for v in raw.unique().tolist() if not str(v).strip()]
@@ -325,9 +325,9 @@ class Chunk:
         header = self.header(name)
         here = set(ids.index.tolist())
         for row, other_row in zip(rows[duplicate].tolist(), twin[duplicate].tolist(), strict=True):
-            written = str(raw.at[row])
+            written = str(raw.at[row])  # noqa: PD008 - one cell: .at is pandas' scalar accessor
             if other_row in here:
-                reason = _duplicate_reason(other_row, str(raw.at[other_row]), written)
+                reason = _duplicate_reason(other_row, str(raw.at[other_row]), written)  # noqa: PD008 - one cell
                 self.state.add(row, header, written, reason)
             else:
                 self.state.defer(

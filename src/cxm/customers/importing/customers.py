@@ -98,9 +98,9 @@ def _stored_case_twins(chunk: Chunk, conn: Connection, ids: pd.Series) -> None:
         state.defer(
             int(row),
             header,
-            raw.at[row],
+            raw.at[row],  # noqa: PD008 - one cell: .at is pandas' scalar accessor
             source=("stored", ""),
-            ref=twins[ids.at[row]],
+            ref=twins[ids.at[row]],  # noqa: PD008 - one cell
             reason=_stored_twin_reason,
         )
     chunk.bad |= mask

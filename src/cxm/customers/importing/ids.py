@@ -150,7 +150,7 @@ class HashRuns:
 
     def nbytes(self) -> int:
         """Bytes held by the arrays."""
-        return sum(run.hi.nbytes + run.lo.nbytes + run.values.nbytes for run in self._runs)
+        return sum(run.hi.nbytes + run.lo.nbytes + run.values.nbytes for run in self._runs)  # noqa: PD011 - our _Run's array, not pandas
 
     def _locate(self, hashes: Hashes) -> tuple[Int64s, Int64s]:
         """Per hash, the run holding it and its position there (run ``-1``: absent)."""
@@ -189,7 +189,7 @@ class HashRuns:
         for number, run in enumerate(self._runs):
             here = run_of == number
             if here.any():
-                values[here] = run.values[position[here]]
+                values[here] = run.values[position[here]]  # noqa: PD011 - our _Run's array, not pandas
         return run_of >= 0, values
 
     def put(self, hashes: Hashes, values: Int64s | Iterable[int]) -> None:
@@ -203,7 +203,7 @@ class HashRuns:
             for number, run in enumerate(self._runs):
                 here = run_of == number
                 if here.any():
-                    run.values[position[here]] = values[here]
+                    run.values[position[here]] = values[here]  # noqa: PD011 - our _Run's array, not pandas
         new = run_of < 0
         if new.any():
             self._push(hi[new], lo[new], values[new])
@@ -245,7 +245,7 @@ def written_cells(
         for frame in chunks:
             cells = frame[column]
             for row in wanted.intersection(frame.index.tolist()):
-                found[row] = str(cells.at[row])
+                found[row] = str(cells.at[row])  # noqa: PD008 - one cell: .at is pandas' scalar accessor
             if frame.index[-1] >= last:
                 break
     return found

@@ -121,15 +121,14 @@ def find_duplicates(session: Session, *, keys: Sequence[str] = KEYS) -> list[Dup
 
 def _referencing() -> list[tuple[Table, str]]:
     """Every (table, column) whose foreign key points at ``customers.id``."""
-    out = []
-    for table in Base.metadata.sorted_tables:
-        if table.name == _MERGES.name:
-            continue
-        for fk in table.foreign_keys:
-            # By name: resolving every key would need every table of the schema loaded.
-            if fk.target_fullname == f"{_CUSTOMERS.name}.id":
-                out.append((table, fk.parent.name))
-    return out
+    # By name: resolving every key would need every table of the schema loaded.
+    return [
+        (table, fk.parent.name)
+        for table in Base.metadata.sorted_tables
+        if table.name != _MERGES.name
+        for fk in table.foreign_keys
+        if fk.target_fullname == f"{_CUSTOMERS.name}.id"
+    ]
 
 
 def _customer(session: Session, external_id: str) -> dict[str, Any]:

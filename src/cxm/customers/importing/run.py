@@ -212,9 +212,9 @@ def _warnings(columns: ColumnMap, state: ImportState, mapping: FileMapping) -> l
 
 def _recode(frame: pd.DataFrame, columns: ColumnMap, mapping: FileMapping) -> pd.DataFrame:
     """The mapping's value recoding, then its ``skip`` / ``skip_without`` rules."""
-    if mapping.values:
+    if mapping.values:  # noqa: PD011 - the mapping's value tables, not pandas
         frame = frame.copy()
-        for name, table in mapping.values.items():
+        for name, table in mapping.values.items():  # noqa: PD011 - not pandas
             header = columns.fields.get(name)
             if header is not None:
                 frame[header] = frame[header].map(lambda v, t=table: t.get(str(v).strip(), v))
@@ -543,8 +543,8 @@ def _mapping_used(columns: ColumnMap, mapping: FileMapping, state: ImportState) 
         out["date_format"] = orders
     if state.decimal_comma:
         out["decimal_comma"] = True
-    if mapping.values:
-        out["values"] = {k: dict(v) for k, v in mapping.values.items()}
+    if mapping.values:  # noqa: PD011 - the mapping's value tables, not pandas
+        out["values"] = {k: dict(v) for k, v in mapping.values.items()}  # noqa: PD011 - not pandas
     return out
 
 

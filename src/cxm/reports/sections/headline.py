@@ -8,6 +8,7 @@ responses — and the wave change test of the scores module.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pandas as pd
@@ -34,10 +35,8 @@ def two_wave_frame(ctx: ReportContext) -> pd.DataFrame:
     cur, prev = waves(ctx)
     parts = [wave_frame(ctx, cur.id).assign(wave=cur.name)]
     if prev is not None:
-        try:
+        with contextlib.suppress(NoData):
             parts.append(wave_frame(ctx, prev.id).assign(wave=prev.name))
-        except NoData:
-            pass
     return pd.concat(parts, ignore_index=True)
 
 

@@ -157,7 +157,7 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
                         fmt.pct(r["gap"]),
                     )
                     for r in d["promise_vs_delivery"]
-                ),  # fmt: skip
+                ),
                 "cxm standards report --json",
             )
         )
@@ -179,17 +179,32 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         s.tables.append(
             Table(
                 _("Process steps: what the flow chart points at"),
-                (_("rank"), _("stage"), _("step"), _("owner"), "DPMO", _("median wait (h)"),
-                 _("repeats"), _("findings")),
+                (
+                    _("rank"),
+                    _("stage"),
+                    _("step"),
+                    _("owner"),
+                    "DPMO",
+                    _("median wait (h)"),
+                    _("repeats"),
+                    _("findings"),
+                ),
                 tuple(
-                    (str(r["rank"]), str(r["stage"]), str(r["name"]), str(r["owner"]),
-                     fmt.num(r["dpmo"], 0), fmt.num(r["wait_median_hours"], 1),
-                     fmt.pct(r["repeat_share"]), "; ".join(r["findings"]) or "—")
+                    (
+                        str(r["rank"]),
+                        str(r["stage"]),
+                        str(r["name"]),
+                        str(r["owner"]),
+                        fmt.num(r["dpmo"], 0),
+                        fmt.num(r["wait_median_hours"], 1),
+                        fmt.pct(r["repeat_share"]),
+                        "; ".join(r["findings"]) or "—",
+                    )
                     for r in steps[:12]
                 ),
                 "cxm journey steps analyse --json",
             )
-        )  # fmt: skip
+        )
         first = steps[0]
         if first["findings"]:
             s.decisions.append(
@@ -208,28 +223,48 @@ def present(d: dict[str, Any], ctx: ReportContext) -> Section:
         s.tables.append(
             Table(
                 _("Improvement projects"),
-                (_("project"), _("team"), _("phase"), _("status"), _("baseline"), _("after"),
-                 _("change"), "p"),
+                (
+                    _("project"),
+                    _("team"),
+                    _("phase"),
+                    _("status"),
+                    _("baseline"),
+                    _("after"),
+                    _("change"),
+                    "p",
+                ),
                 tuple(
-                    (str(p["name"]), str(p["team"]), str(p["phase"]), str(p["status"]),
-                     fmt.num(p["baseline"], 3), fmt.num(p["after"], 3),
-                     fmt.num(p["difference"], 3), fmt.num(p["p_value"], 3))
+                    (
+                        str(p["name"]),
+                        str(p["team"]),
+                        str(p["phase"]),
+                        str(p["status"]),
+                        fmt.num(p["baseline"], 3),
+                        fmt.num(p["after"], 3),
+                        fmt.num(p["difference"], 3),
+                        fmt.num(p["p_value"], 3),
+                    )
                     for p in d["projects"]
                 ),
                 "cxm projects list --json",
             )
-        )  # fmt: skip
+        )
     if d["league"]:
         s.tables.append(
             Table(
                 _("Team league"),
                 ("#", _("team"), _("projects"), _("improved"), _("improvement")),
                 tuple(
-                    (str(r["rank"]), str(r["team"]), str(r["projects"]), str(r["improved"]),
-                     fmt.pct(r["improvement"]))
+                    (
+                        str(r["rank"]),
+                        str(r["team"]),
+                        str(r["projects"]),
+                        str(r["improved"]),
+                        fmt.pct(r["improvement"]),
+                    )
                     for r in d["league"]
                 ),
                 "cxm projects league --json",
             )
-        )  # fmt: skip
+        )
     return s

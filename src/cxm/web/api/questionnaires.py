@@ -127,10 +127,7 @@ async def edit_questionnaire(
 
 @router.get("", response_model=list[QuestionnaireOut])
 def list_questionnaires(db: DbSession, grant: Read) -> list[dict[str, Any]]:
-    out = []
-    for q in all_questionnaires(db):
-        out.append(_summary(q, latest_version(db, questionnaire_id=q.id)))
-    return out
+    return [_summary(q, latest_version(db, questionnaire_id=q.id)) for q in all_questionnaires(db)]
 
 
 @router.get("/{code}", response_model=QuestionnaireDetailOut)

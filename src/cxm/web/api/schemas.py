@@ -15,12 +15,12 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
-    "Instant",
     "ChurnReportOut",
     "ChurnRiskOut",
     "ChurnSurvivalOut",
     "ClvOut",
     "ImportOut",
+    "Instant",
     "InvestOut",
     "QuestionnaireDetailOut",
     "QuestionnaireOut",
