@@ -211,3 +211,19 @@ def test_a_proposal_that_cannot_be_made_is_kept_as_its_reason(client, store, sta
         "/staff/targets?definition=价值&kpi=csat&propose=true&lang=en", headers=staff["frank"]
     )
     assert 'id="target-problem"' in page.text and 'id="proposals-as-of"' in page.text
+
+
+def test_segment_sizes_are_kept_until_the_members_change(client, store, staff) -> None:
+    from cxm.management.segment_preview import SIZES
+
+    SIZES.clear()
+    _post(client, staff["frank"], name="区域", kind="rule", rules=RULES, action="save")
+    page = client.get("/staff/segments", headers=staff["frank"])
+    assert "北区: 3" in page.text and "南区: 3" in page.text
+    with store.session() as s:  # kept: what a new count would give is not asked for
+        kept = SIZES.get(s, str(store.engine.url), lambda: {"not": {"counted": 0}})
+    assert kept is not None and kept.value == {"区域": {"北区": 3, "南区": 3}}
+    # A new definition's members: counted again at once, not shown stale.
+    _value_segments(client, staff)
+    page = client.get("/staff/segments", headers=staff["frank"])
+    assert "重点: 2" in page.text and "其他: 4" in page.text and "北区: 3" in page.text

@@ -79,16 +79,20 @@ class KeptResults(Generic[T]):
         compute: Callable[[], T],
         *,
         wait: bool = True,
+        stale_ok: bool = True,
     ) -> Kept[T] | None:
         """The result for ``key``: kept while the data are unchanged; a stale one (``fresh``
-        False) while ``compute`` runs beside; computed now with nothing kept (``wait``),
-        else None while it is computed beside. ``compute`` opens its own session: it may run
-        in another thread after this request has ended."""
+        False) while ``compute`` runs beside (``stale_ok``; else computed now, as with
+        nothing kept); computed now with nothing kept (``wait``), else None while it is
+        computed beside. ``compute`` opens its own session: it may run in another thread
+        after this request has ended."""
         fp = self.fingerprint(session)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept.fingerprint == fp:
                 return kept
+            if not stale_ok:
+                kept = None
             if kept is not None or not wait:
                 self._start(key, compute, fp)
                 return None if kept is None else _stale(kept)

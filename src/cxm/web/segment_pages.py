@@ -17,7 +17,11 @@ from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.management.definitions import define_segments, list_definitions, segment_labels
 from cxm.management.kept_proposals import kept_proposals
-from cxm.management.segment_preview import current_sizes, parameters_from_form, preview_segments
+from cxm.management.segment_preview import (
+    kept_sizes,
+    parameters_from_form,
+    preview_segments,
+)
 from cxm.management.segments import recompute
 from cxm.management.targets import set_target, targets_frame
 from cxm.web.deps import AppStore, DbSession
@@ -49,8 +53,10 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _segments_context(db: DbSession, grant: Grant, form: dict[str, Any]) -> dict[str, Any]:
-    sizes = current_sizes(db)
+def _segments_context(
+    db: DbSession, store: AppStore, grant: Grant, form: dict[str, Any]
+) -> dict[str, Any]:
+    sizes = kept_sizes(store, db)
     rows = [
         {
             "name": d.name,
@@ -90,8 +96,8 @@ _BLANK = {
 
 
 @router.get("/segments", response_class=HTMLResponse)
-def segments_page(request: Request, grant: Read, db: DbSession) -> Response:
-    return page(request, "staff/segments.html", _segments_context(db, grant, dict(_BLANK)))
+def segments_page(request: Request, grant: Read, db: DbSession, store: AppStore) -> Response:
+    return page(request, "staff/segments.html", _segments_context(db, store, grant, dict(_BLANK)))
 
 
 @router.post("/segments", response_class=HTMLResponse)
@@ -99,6 +105,7 @@ def segments_submit(
     request: Request,
     grant: Configure,
     db: DbSession,
+    store: AppStore,
     name: Annotated[str, Form(max_length=100)] = "",
     kind: Annotated[str, Form(max_length=10)] = "pareto",
     cuts: Annotated[str, Form(max_length=200)] = "",
@@ -125,7 +132,7 @@ def segments_submit(
         "overlapping": overlapping,
         "replace": replace,
     }
-    context = _segments_context(db, grant, form)
+    context = _segments_context(db, store, grant, form)
     try:
         params = parameters_from_form(
             kind, cuts=cuts, labels=labels, months=months, bins=bins, rules=rules
@@ -202,7 +209,7 @@ def _targets_context(
     }
     if chosen:
         d = next(x for x in list_definitions(db) if x.name == chosen)
-        context["segments"] = segment_labels(d) or sorted(current_sizes(db).get(chosen, {}))
+        context["segments"] = segment_labels(d) or sorted(kept_sizes(store, db).get(chosen, {}))
         context["targets"] = _records(targets_frame(db, chosen))
         if can_configure and see_money and proposals:
             kept = kept_proposals(store, db, definition=chosen, kpi=kpi)
