@@ -30,9 +30,9 @@ from sqlalchemy import insert
 
 
 def _store(url: str | None, folder: Path):  # type: ignore[no-untyped-def]
+    from cxm.registry import metadata
     from cxm.store import Store, make_engine
     from cxm.store.migrate import upgrade
-    from cxm.store.models import metadata
 
     if url:
         engine = make_engine(url)

@@ -275,12 +275,12 @@ def build(path: Path, customers: int) -> float:
 
 
 def measure(path: Path) -> dict[str, object]:
+    from cxm.frames.cache import shared_reads
     from cxm.i18n import language
     from cxm.reports import STORE_SECTIONS, Report, render_html, render_pdf
     from cxm.reports.builder import build_section
     from cxm.reports.context import ReportContext
     from cxm.store import Store
-    from cxm.store.reads import shared_reads
 
     store = Store.open(f"sqlite:///{path}")
     try:

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from cxm.accounts import create_user
 from cxm.customers.models import Customer
-from cxm.org.importing import import_org_file
 from cxm.org.models import Team
+from cxm.people.organisation import import_org_file
 from cxm.store import Store
 
 UNITS = """code,name,kind,parent

@@ -29,24 +29,26 @@ def _log(days: dict[int, list[int]]) -> pd.DataFrame:
 def test_a_customer_is_lost_after_k_times_their_own_gap() -> None:
     # 1 buys every 10 days (last on day 40); 2 every 20 days (last on day 60); 3 once.
     log = _log({1: [0, 10, 20, 30, 40], 2: [0, 20, 40, 60], 3: [50]})
-    judged = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=71), k=3).set_index("customer_id")
+    found = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=71), k=3)
+    judged = found.table.set_index("customer_id")
     assert judged.loc[1, "mean_gap_days"] == 10 and judged.loc[1, "limit_days"] == 30
     assert bool(judged.loc[1, "churned"])  # silent 31 days > 30
     assert judged.loc[1, "churned_on"] == DAY0 + pd.Timedelta(days=70)
     assert not judged.loc[2, "churned"]  # silent 11 days, allowed 60
     # A one-time buyer gets the repeat buyers' median gap: 15 days, so 45 days of silence.
-    assert judged.attrs["median_gap_days"] == 15
+    assert found.median_gap_days == 15
     assert judged.loc[3, "gap_days"] == 15 and not judged.loc[3, "churned"]
-    earlier = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=69), k=3)
+    earlier = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=69), k=3).table
     assert not earlier["churned"].any()
-    later = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=96), k=3).set_index("customer_id")
+    later = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=96), k=3).table
+    later = later.set_index("customer_id")
     assert later["churned"].to_dict() == {1: True, 2: False, 3: True}
     assert later.loc[3, "churned_on"] == DAY0 + pd.Timedelta(days=95)
 
 
 def test_purchases_after_the_date_are_not_seen() -> None:
     log = _log({1: [0, 10, 20, 30, 40, 80]})
-    judged = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=75), k=3)
+    judged = inactivity_churn(log, as_of=DAY0 + pd.Timedelta(days=75), k=3).table
     assert judged["last_purchase"].iloc[0] == DAY0 + pd.Timedelta(days=40)
     assert bool(judged["churned"].iloc[0])
 
@@ -61,14 +63,15 @@ def test_p_alive_rule_dates_churn_where_p_alive_crosses_the_threshold() -> None:
         days[c] = list(range(start, min(stop, 364), gap)) or [start]
     log = _log(days)
     as_of = DAY0 + pd.Timedelta(days=364)
-    judged = inactivity_churn(log, as_of=as_of, rule="p_alive", threshold=0.4)
+    found = inactivity_churn(log, as_of=as_of, rule="p_alive", threshold=0.4)
+    judged = found.table
     assert (judged["churned"] == (judged["p_alive"] < 0.4)).all()
     assert judged["churned"].any() and not judged["churned"].all()
     # P(alive) at the churn date is at (just under) the threshold.
     lost = judged[judged["churned"]].set_index("customer_id")
     summary = rfm_summary(log.assign(revenue=0.0), as_of=as_of).set_index("customer_id")
     bg = BetaGeoFitter().fit(summary["x"], summary["t_x"], summary["T"])
-    assert judged.attrs["bgnbd_r"] == pytest.approx(bg.params_["r"])
+    assert found.bgnbd["bgnbd_r"] == pytest.approx(bg.params_["r"])
     s = summary.loc[lost.index]
     t_at = (lost["churned_on"] - lost["first_purchase"]).dt.days / 7
     inside = t_at.to_numpy() < s["T"].to_numpy()
@@ -107,20 +110,21 @@ def _purchase_only_company(store: Store) -> None:
 def test_a_purchase_log_alone_gives_real_churn(store: Store) -> None:
     _purchase_only_company(store)
     with store.session() as s:
-        customers = customers_as_of(s)
-        assert customers.attrs["churn_rule"] == "gap"
-        assert customers.attrs["as_of"] == date(2024, 1, 1) + timedelta(days=30 * 23)
+        customers, basis = customers_as_of(s)
+        assert basis.churn_rule == "gap"
+        assert basis.as_of == date(2024, 1, 1) + timedelta(days=30 * 23)
         lost = customers[customers["status"] == "churned"]
         assert sorted(lost["customer_id"]) == sorted(customers["customer_id"][:10])
         # Lost 90 days (3 × 30) after the last purchase on day 90.
         assert (lost["churned_on"] == pd.Timestamp("2024-01-01") + pd.Timedelta(days=180)).all()
         assert customers["acquired_on"].notna().all()  # the first purchase stands in
-        rates, _reasons = churn_report(s, freq="Q")
-        assert rates.attrs["churn_rule"] == "gap"
+        report = churn_report(s, freq="Q")
+        rates = report.rates
+        assert report.basis.churn_rule == "gap"
         assert rates["churned"].sum() == 10
-        recorded, _r = churn_report(s, freq="Q", rule=ChurnRule(rule="recorded"))
+        recorded = churn_report(s, freq="Q", rule=ChurnRule(rule="recorded")).rates
         assert recorded["churned"].sum() == 0
-        _curves, summary = survival(s, by="segment")
+        summary = survival(s, by="segment").summary
         assert summary["churned"].sum() == 10
         assert summary["S(12)"].iloc[0] == pytest.approx(30 / 40)
 
@@ -128,18 +132,18 @@ def test_a_purchase_log_alone_gives_real_churn(store: Store) -> None:
 def test_an_analysis_as_of_a_date_ignores_what_came_later(store: Store) -> None:
     _purchase_only_company(store)
     with store.session() as s:
-        before = customers_as_of(s, as_of="2024-06-01")
-        assert before.attrs["as_of"] == date(2024, 6, 1)
+        before, basis = customers_as_of(s, as_of="2024-06-01")
+        assert basis.as_of == date(2024, 6, 1)
         assert (before["status"] == "churned").sum() == 0  # silent 62 days < 90
-        pinned, _r = churn_report(s, as_of="2025-06-01")
+        pinned = churn_report(s, as_of="2025-06-01").rates
     cid = add_customer(store, "late", acquired_on=None)
     with store.session() as s:
         add_purchase(s, cid, "late-1", 10.0, date(2026, 1, 1))
     with store.session() as s:
-        again, _r = churn_report(s, as_of="2025-06-01")
+        again = churn_report(s, as_of="2025-06-01").rates
         pd.testing.assert_frame_equal(pinned, again)
-        moved, _r = churn_report(s)
-        assert moved.attrs["as_of"] == date(2026, 1, 1)
+        moved = churn_report(s)
+        assert moved.basis.as_of == date(2026, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -217,8 +221,8 @@ def test_a_saved_risk_model_scores_customers_again(cxm, store: Store, tmp_path) 
 def test_a_segment_below_the_minimum_is_flagged(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
     _purchase_only_company(store)
     with store.session() as s:
-        rates, _reasons = churn_report(s, min_n=50)
-    [flag] = rates.attrs["quality"]
+        report = churn_report(s, min_n=50)
+    [flag] = report.quality
     assert flag["check"] == "group_size" and flag["estimate"] == "all"
     assert "only 30 customers" in flag["message"]  # at risk in the last year: 40 − 10 lost
     out = json.loads(cxm("churn", "report", "--json").stdout)

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from cxm.analytics._intervals import chi2_sf
 from cxm.analytics.churn import churn_rates, churn_reasons, wilson_interval
 from cxm.customers.codes import CHURN_REASON_BENCHMARK
 from cxm.errors import InputError
@@ -75,12 +76,25 @@ def test_reasons_sit_beside_the_documents_benchmark() -> None:
     }
     reasons = pd.Series([k for k, n in counts.items() for _ in range(n)] + ["other", None])
     bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
-    out = churn_reasons(reasons, bench).set_index("reason")
+    found = churn_reasons(reasons, bench)
+    out = found.table.set_index("reason")
     assert out.loc["staff_indifference", "share"] == pytest.approx(0.68)
     assert out.loc["staff_indifference", "benchmark_share"] == pytest.approx(0.68)
     assert out.loc["other", "customers"] == 1 and np.isnan(out.loc["other", "benchmark_share"])
     assert out.loc["unrecorded", "customers"] == 1
-    assert out.attrs["n"] == 600
+    assert found.n == 600
     # scipy reference: the split equals the benchmark, so the goodness-of-fit p is 1.
     ref = stats.chisquare(list(counts.values()), [600 * v for v in bench.values()]).pvalue
-    assert out.attrs["chi2_p"] == pytest.approx(ref)
+    assert found.chi2_p == pytest.approx(ref)
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 6, 9, 30])
+def test_the_chi2_tail_matches_scipy(df: int) -> None:
+    # Reference: scipy.stats.chi2.sf, from the tail to the far tail (p down to ~1e-300).
+    xs = np.concatenate([[0.0, 1e-9], np.geomspace(1e-4, 1300, 300)])
+    ours = np.array([chi2_sf(df, float(x)) for x in xs])
+    ref = stats.chi2.sf(xs, df)
+    assert ours == pytest.approx(ref, rel=1e-12, abs=0)
+    assert np.isnan(chi2_sf(df, float("nan")))
+    with pytest.raises(ValueError):
+        chi2_sf(0, 1.0)

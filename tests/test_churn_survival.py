@@ -29,7 +29,8 @@ def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_it_reproduces_the_textbook_kaplan_meier_curve() -> None:
     d, e, g = _data()
-    curves, summary = survival_curves(d, e, g, at=(10, 23))
+    fitted = survival_curves(d, e, g, at=(10, 23))
+    curves, summary = fitted.curves, fitted.summary
     mp = curves[curves["group"] == "6-MP"].set_index("time")["survival"]
     published = {6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538, 23: 0.448}
     for t, s in published.items():
@@ -38,13 +39,13 @@ def test_it_reproduces_the_textbook_kaplan_meier_curve() -> None:
     assert row["median"] == 23 and row["customers"] == 21 and row["churned"] == 9
     assert row["S(10)"] == pytest.approx(0.753, abs=5e-4)
     assert summary.set_index("group").loc["placebo", "median"] == 8
-    assert summary.attrs["logrank_p"] == pytest.approx(stats.chi2.sf(16.79, 1), rel=0.02)
+    assert fitted.logrank_p == pytest.approx(stats.chi2.sf(16.79, 1), rel=0.02)
 
 
 def test_a_curve_that_never_halves_has_no_median() -> None:
-    _, summary = survival_curves([5, 6, 7, 8], [0, 1, 0, 0])
-    assert np.isnan(summary.loc[0, "median"])
-    assert np.isnan(summary.attrs["logrank_p"])
+    fitted = survival_curves([5, 6, 7, 8], [0, 1, 0, 0])
+    assert np.isnan(fitted.summary.loc[0, "median"])
+    assert np.isnan(fitted.logrank_p)
 
 
 def test_it_rejects_negative_or_missing_durations() -> None:

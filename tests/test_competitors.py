@@ -42,7 +42,7 @@ def _company(store: Store) -> None:
 def test_churn_and_wallet_share_by_competitor(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
     _company(store)
     with store.session() as s:
-        table = by_competitor(s).set_index("competitor")
+        table = by_competitor(s).table.set_index("competitor")
     assert table.loc["A", "churn_rate"] == pytest.approx(0.5)
     assert table.loc["A", "won_by_competitor"] == 20 and table.loc["A", "left_for"] == 20
     assert table.loc["B", "churn_rate"] == pytest.approx(0.1)

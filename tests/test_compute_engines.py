@@ -298,11 +298,12 @@ def _downstream(store: Store) -> dict[str, pd.DataFrame]:
     with store.session() as s, shared_reads(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         out["segments"] = summary(s, "regions")
-        gap = customers_as_of(s, as_of=AS_OF, rule=ChurnRule("gap"))
+        gap = customers_as_of(s, as_of=AS_OF, rule=ChurnRule("gap"))[0]
         out["churn_gap"] = gap.drop(columns=["attrs"], errors="ignore")
-        alive = customers_as_of(s, as_of=AS_OF, rule=ChurnRule("p_alive"))
+        alive = customers_as_of(s, as_of=AS_OF, rule=ChurnRule("p_alive"))[0]
         out["churn_p_alive"] = alive
-        out["economics"] = segment_economics(s, "regions", as_of=AS_OF, rule=ChurnRule("gap"))
+        econ = segment_economics(s, "regions", as_of=AS_OF, rule=ChurnRule("gap"))
+        out["economics"] = econ.table
         clv, params = probabilistic_segment_clv(s, "regions", as_of=AS_OF)
         out["clv"] = clv
         out["clv_params"] = pd.DataFrame([params])

@@ -24,7 +24,7 @@ import pytest
 import statsmodels.api as sm
 
 from cxm.analytics.drivers import key_drivers, relative_weights, shapley_r2
-from cxm.analytics.ipa import QUADRANTS, importance_performance
+from cxm.analytics.ipa import QUADRANTS, importance_performance, quadrant_splits
 from cxm.errors import InputError
 
 ITEMS = ["speed", "staff", "price", "quality", "process"]
@@ -36,7 +36,7 @@ def test_relative_weights_match_the_published_rwa_table() -> None:
     (28.50999 %), gear 0.0963886 (12.37037 %); R² 0.7791896 (printed to 7 digits)."""
     cars = pd.read_csv(DATA / "mtcars.csv")
     out = relative_weights(cars, outcome="mpg", items=["cyl", "disp", "hp", "gear"])
-    got = out.set_index("item")
+    got = out.table.set_index("item")
     published = {
         "hp": (0.2321744, 29.79691),
         "cyl": (0.2284797, 29.32274),
@@ -79,11 +79,13 @@ def _johnson_brute_force(df: pd.DataFrame) -> np.ndarray:
 
 def test_relative_weights_match_a_brute_force_johnson_and_sum_to_r2(survey: pd.DataFrame) -> None:
     complete = survey.dropna()
-    out = relative_weights(survey, "overall", ITEMS)
+    split = relative_weights(survey, "overall", ITEMS)
+    out = split.table
     assert out["raw_weight"].to_numpy() == pytest.approx(_johnson_brute_force(complete), abs=1e-10)
     assert out["raw_weight"].sum() == pytest.approx(_ols_r2(complete, ITEMS), abs=1e-12)
     assert out["rescaled"].sum() == pytest.approx(100)
-    assert out.attrs["n"] == len(complete)
+    assert split.n == len(complete)
+    assert split.r2 == pytest.approx(out["raw_weight"].sum(), abs=1e-15)
 
 
 def test_relative_weights_and_shapley_are_squared_correlations_for_orthogonal_items() -> None:
@@ -94,10 +96,9 @@ def test_relative_weights_and_shapley_are_squared_correlations_for_orthogonal_it
     df = pd.DataFrame(x, columns=["a", "b", "c"])
     df["y"] = x @ [3, 2, 1] + rng.normal(size=200) * 0.05
     r2 = df[["a", "b", "c"]].corrwith(df["y"]) ** 2
-    assert relative_weights(df, "y", ["a", "b", "c"])["raw_weight"].to_numpy() == pytest.approx(
-        r2.to_numpy(), abs=1e-8
-    )
-    assert shapley_r2(df, "y", ["a", "b", "c"])["shapley"].to_numpy() == pytest.approx(
+    weights = relative_weights(df, "y", ["a", "b", "c"]).table["raw_weight"]
+    assert weights.to_numpy() == pytest.approx(r2.to_numpy(), abs=1e-8)
+    assert shapley_r2(df, "y", ["a", "b", "c"]).table["shapley"].to_numpy() == pytest.approx(
         r2.to_numpy(), abs=1e-8
     )
 
@@ -114,7 +115,7 @@ def test_shapley_matches_direct_enumeration_with_statsmodels(survey: pd.DataFram
                 w = factorial(k) * factorial(p - k - 1) / factorial(p)
                 phi += w * (_ols_r2(complete, [*subset, item]) - _ols_r2(complete, list(subset)))
         want.append(phi)
-    out = shapley_r2(survey, "overall", ITEMS)
+    out = shapley_r2(survey, "overall", ITEMS).table
     assert out["shapley"].to_numpy() == pytest.approx(want, abs=1e-12)
     assert out["shapley"].sum() == pytest.approx(_ols_r2(complete, ITEMS), abs=1e-12)
 
@@ -124,7 +125,7 @@ def test_shapley_matches_pingouin_lmg(survey: pd.DataFrame) -> None:
     complete = survey.dropna()
     ref = pingouin.linear_regression(complete[ITEMS], complete["overall"], relimp=True)
     want = ref.set_index("names").loc[ITEMS, "relimp"].to_numpy()
-    assert shapley_r2(survey, "overall", ITEMS)["shapley"].to_numpy() == pytest.approx(
+    assert shapley_r2(survey, "overall", ITEMS).table["shapley"].to_numpy() == pytest.approx(
         want, abs=1e-12
     )
 
@@ -164,9 +165,8 @@ def test_the_matrix_puts_each_item_in_its_quadrant() -> None:
         "decor": "low_priority",
     }
     assert out.loc["speed", "priority"] == pytest.approx(0.4 * 45)
-    assert out.attrs["importance_split"] == pytest.approx(0.2125)
-    med = importance_performance(imp, perf, split="median")
-    assert med.attrs["performance_split"] == pytest.approx(67.5)
+    assert quadrant_splits(imp, perf)[0] == pytest.approx(0.2125)
+    assert quadrant_splits(imp, perf, split="median")[1] == pytest.approx(67.5)
 
 
 def test_the_matrix_takes_pls_total_effects_and_construct_indices() -> None:

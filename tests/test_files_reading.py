@@ -9,6 +9,7 @@ import pytest
 
 from cxm.errors import InputError
 from cxm.files import detect_encoding, iter_chunks, read_table
+from cxm.files.tables import read_labelled_table
 
 ROWS = "客户编号,姓名,金额\nC001,张三,12.5\nC002,李四,7\n"
 
@@ -136,8 +137,10 @@ def test_it_keeps_spss_value_labels(tmp_path: Path) -> None:
     )
     out = read_table(path)
     assert out["q1"].tolist() == [1.0, 5.0, 4.0]
-    assert out.attrs["value_labels"]["q1"][5.0] == "很满意"
-    assert out.attrs["column_labels"]["q1"] == "总体满意度"
+    labelled = read_labelled_table(path)
+    assert labelled.frame.equals(out)
+    assert labelled.value_labels["q1"][5.0] == "很满意"
+    assert labelled.column_labels["q1"] == "总体满意度"
     with iter_chunks(path, 2) as chunks:
         frames = list(chunks)
     assert [f.index.tolist() for f in frames] == [[1, 2], [3]]

@@ -355,3 +355,39 @@ def test_a_join_in_a_mapping_file_reads_the_on_key(tmp_path: Path) -> None:
     path.write_text("join:\n  file: orders.csv\n  on: order_id\n  columns: {cust: customer_id}\n")
     join = load_mapping(path).join
     assert join is not None and (join.file, join.on) == ("orders.csv", "order_id")
+
+
+def test_lines_read_one_per_chunk_are_stored_as_in_one_chunk(store: Store, tmp_path: Path) -> None:
+    """Line numbers, fill-down, customers and dates are carried across chunks."""
+    path = _uci(store, tmp_path)
+    options = ImportOptions(preset="uci-online-retail")
+    result = import_orders(store, path, options=options, chunk_rows=1)
+    assert (result.rows, result.inserted, result.orders) == (4, 4, 3)
+    lines, purchases = _lines(store), _purchases(store)
+    assert lines["C536379#1"][-1] == "536365"
+    assert purchases["536365"] == ("17850", date(2010, 12, 1), Decimal("12.000"), Decimal("35.64"))
+    again = import_orders(store, path, options=options)  # one chunk
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    assert (_lines(store), _purchases(store)) == (lines, purchases)
+
+
+def test_an_import_leaves_the_connections_checking_foreign_keys(
+    store: Store, tmp_path: Path
+) -> None:
+    """SQLite: the import checks its customers itself and turns the per-row check back on."""
+    path = _uci(store, tmp_path)
+    import_orders(store, path, options=ImportOptions(preset="uci-online-retail"))
+    if store.engine.dialect.name != "sqlite":
+        return
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_customers_gone_before_the_commit_refuse_the_import(store: Store) -> None:
+    from cxm.customers.importing.run import _customers_exist
+
+    with (
+        store.engine.connect() as conn,
+        pytest.raises(InputError, match="deleted while the file was being imported"),
+    ):
+        _customers_exist(conn, {987_654_321})

@@ -34,11 +34,11 @@ def test_invest_puts_the_strongest_driver_of_the_valuable_segment_first(store: S
 def test_survival_differs_by_satisfaction_level(store: Store) -> None:
     surveyed_company(store)
     with store.session() as s:
-        _curves, summary = survival(s, by="satisfaction", item="OVERALL")
-    levels = summary.set_index("group")
+        found = survival(s, by="satisfaction", item="OVERALL")
+    levels = found.summary.set_index("group")
     assert set(levels.index) <= {"1", "2", "3", "4", "5"}
     assert levels.loc["1", "S(36)"] < levels.loc["5", "S(36)"]
-    assert summary.attrs["logrank_p"] < 0.01
+    assert found.logrank_p < 0.01
     with pytest.raises(InputError, match="No answers to NOPE"), store.session() as s:
         survival(s, by="satisfaction", item="NOPE")
 

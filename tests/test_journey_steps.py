@@ -131,7 +131,7 @@ steps:
 
 
 def test_a_bad_steps_file_names_every_problem_and_saves_nothing(store: Store) -> None:
-    from cxm.journey.steps import list_steps, load_steps
+    from cxm.standards.steps import list_steps, load_steps
 
     bad = """
 steps:

@@ -49,8 +49,8 @@ def test_the_comparative_score_matches_scipy() -> None:
 def _exit_wave(store: Store) -> tuple[int, list[int]]:
     from sqlalchemy import update
 
+    from cxm.management.lost import lost_customers, sample_lost
     from cxm.surveys.models import Response
-    from cxm.surveys.populations import lost_customers, sample_lost
     from cxm.surveys.questionnaires import install_template
     from cxm.surveys.waves import create_wave
 
@@ -144,7 +144,7 @@ def test_an_exit_wave_measures_why_they_left(cxm, store: Store) -> None:  # type
     # lost against stayed on their earlier overall satisfaction (planted: the less
     # satisfied churned more): the lost were satisfied less often
     before = report.before.set_index("group")
-    assert report.before.attrs["difference"] < 0
+    assert report.before_difference is not None and report.before_difference < 0
     ref_low, ref_high = confint_proportions_2indep(
         before.loc["lost", "satisfied"],
         before.loc["lost", "customers"],
@@ -152,7 +152,7 @@ def test_an_exit_wave_measures_why_they_left(cxm, store: Store) -> None:  # type
         before.loc["stayed", "customers"],
         method="newcomb",
     )
-    assert report.before.attrs["difference_ci"] == pytest.approx((ref_low, ref_high))
+    assert report.before_difference_ci == pytest.approx((ref_low, ref_high))
     r = cxm("lost", "why", "--json", "--min-n", "10")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -234,7 +234,7 @@ def test_a_prospect_list_feeds_a_prospect_wave(cxm, store: Store, tmp_path) -> N
                 )
             ],
         )
-    from cxm.surveys.frames import responses_frame as frame
+    from cxm.frames.responses import responses_frame as frame
 
     with store.session() as s:
         answers = frame(s, wave_id=wave_id)

@@ -80,8 +80,9 @@ def test_correlation_interval_matches_pingouin(customers: pd.DataFrame) -> None:
 
 
 def test_it_shows_many_satisfied_but_few_loyal(customers: pd.DataFrame) -> None:
-    out = loyalty_by_satisfaction(customers, "sat", "back")
-    assert out.attrs["satisfied_share"] > 0.9 and out.attrs["loyal_rate"] < 0.3
+    found = loyalty_by_satisfaction(customers, "sat", "back")
+    assert found.satisfied_share > 0.9 and found.loyal_rate < 0.3
+    out = found.table
     five = out.set_index("level").loc[5.0]
     sub = customers.loc[customers["sat"] == 5, "back"]
     # Reference: statsmodels proportion_confint(method="wilson")

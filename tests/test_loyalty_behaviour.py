@@ -57,11 +57,11 @@ def test_silent_defectors_are_found_when_planted_and_not_otherwise() -> None:
     defect = rng.random(n) < 0.2
     data["spend_after"] = np.where(defect, before * 0.3, before * rng.uniform(0.8, 1.2, n))
     found = silent_defectors(data, "sat")
-    assert found.attrs["found"] == int(defect.sum())
-    assert found.attrs["ci_low"] <= 0.2 <= found.attrs["ci_high"]
-    assert (found["why"] == "spend fell").all()
+    assert found.found == int(defect.sum())
+    assert found.ci_low <= 0.2 <= found.ci_high
+    assert (found.table["why"] == "spend fell").all()
     steady = data.assign(spend_after=before * rng.uniform(0.8, 1.2, n))
-    assert silent_defectors(steady, "sat").attrs["found"] == 0
+    assert silent_defectors(steady, "sat").found == 0
     with pytest.raises(InputError, match="between 0 and 1"):
         silent_defectors(data, "sat", drop=50)
 
@@ -103,8 +103,8 @@ def test_the_store_gives_the_curve_and_the_silent_defectors(store: Store) -> Non
         assert contrast["ci_low"] > 0.4
         found = silent_defector_list(s, item="OVERALL", window_days=365)
         # The satisfied (4) who did not come back: 15 of 20; the very satisfied all did.
-        assert found.attrs["satisfied"] == 40 and found.attrs["found"] == 15
-        assert set(found["OVERALL"]) == {4}
+        assert found.satisfied == 40 and found.found == 15
+        assert set(found.table["OVERALL"]) == {4}
         with pytest.raises(InputError, match="is 365 days older"):
             loyalty_curve(s, item="OVERALL", as_of="2025-06-01", window_days=365)
 
@@ -149,7 +149,7 @@ def test_repurchase_cross_buying_and_referrals_per_segment(cxm, store: Store) ->
             update(Purchase).where(Purchase.external_id.like("R%6-2")).values(product="gadget")
         )
     with store.session() as s:
-        table = behaviour_by_segment(s, min_n=30).iloc[0]
+        table = behaviour_by_segment(s, min_n=30).table.iloc[0]
     assert table["customers"] == 40
     assert table["repurchase_rate"] == pytest.approx(0.5)
     assert table["cross_buying_rate"] == pytest.approx(0.5)

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from cxm.customers.models import Customer
 from cxm.errors import ValidationFailed
-from cxm.org.importing import import_org_file
 from cxm.org.models import CustomerAssignment, Employee, OrgUnit, Team
 from cxm.org.tree import serving_team
+from cxm.people.organisation import import_org_file
 from cxm.store import Store
 from tests.org_factories import EMPLOYEES, LEADS, TEAMS, UNITS, write
 

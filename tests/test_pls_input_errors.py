@@ -60,7 +60,7 @@ def test_casewise_deletion_reports_what_it_dropped(data: pd.DataFrame) -> None:
     fit = PLSPM(MODEL, missing="casewise").fit(data)
     assert fit.n_ == 120 - 4
     report = fit.missing_report_
-    assert report.attrs == {"method": "casewise", "n_rows": 120, "n_used": 116}
+    assert (fit.missing_method_, fit.n_rows_, fit.n_) == ("casewise", 120, 116)
     assert report.set_index("indicator").loc["s1", "n_missing"] == 3
     assert 1 not in fit.scores_.index and 5 in fit.scores_.index
 

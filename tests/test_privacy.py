@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from cxm.crypto import DataKey
 from cxm.customers.models import Customer, Touchpoint
 from cxm.demo import run_demo
 from cxm.errors import ConfigError, InputError, NotFound
-from cxm.privacy.crypto import DataKey
 from cxm.privacy.erase import erase_customer
 from cxm.privacy.export import export_customer
 from cxm.privacy.models import IdentityNumber, PrivacyLogEntry

@@ -18,9 +18,9 @@ from cxm.accounts.login_models import StaffTotp
 from cxm.accounts.models import StaffUser
 from cxm.accounts.service import create_user
 from cxm.accounts.totp import begin_totp, enable_totp, verify_totp
+from cxm.crypto import DataKey
 from cxm.customers.models import Customer
 from cxm.errors import ConfigError
-from cxm.privacy.crypto import DataKey
 from cxm.privacy.models import IdentityNumber, PrivacyLogEntry
 from cxm.privacy.numbers import customers_with_number, read_numbers, set_number
 from cxm.privacy.rotation import rotate_key

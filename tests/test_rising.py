@@ -60,7 +60,7 @@ def _company(store: Store) -> list[int]:
 def test_planted_risers_are_found_and_steady_customers_are_not(cxm, store: Store) -> None:  # type: ignore[no-untyped-def]
     risers = _company(store)
     with store.session() as s:
-        found = rising_customers(s, "value", top_segment="key")
+        found = rising_customers(s, "value", top_segment="key").table
     assert sorted(found["customer_id"]) == sorted(risers)
     assert (found["segment"] == "other").all()
     assert (found["growth"] > 0.5).all()

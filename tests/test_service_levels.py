@@ -70,15 +70,15 @@ def test_a_segment_has_one_level_and_must_exist(store: Store) -> None:
 def test_propose_uses_the_segments_cost_to_serve(store: Store) -> None:
     _answered_wave(store)
     with store.session() as s:
-        before = propose(s, "regions", "csat", items=["SAT"]).set_index("segment")
+        before = propose(s, "regions", "csat", items=["SAT"]).table.set_index("segment")
         set_service_level(
             s, name="north care", definition="regions", segment="north", cost_to_serve=200
         )
         set_service_level(
             s, name="south care", definition="regions", segment="south", cost_to_serve=50
         )
-        after = propose(s, "regions", "csat", items=["SAT"]).set_index("segment")
-        explicit = propose(s, "regions", "csat", items=["SAT"], cost_to_serve={"north": 0})
+        after = propose(s, "regions", "csat", items=["SAT"]).table.set_index("segment")
+        explicit = propose(s, "regions", "csat", items=["SAT"], cost_to_serve={"north": 0}).table
     # Each north customer bought once for a profit of 500; south customers bought nothing.
     assert before.loc["north", "net_value_per_customer"] == pytest.approx(500)
     assert after.loc["north", "net_value_per_customer"] == pytest.approx(300)

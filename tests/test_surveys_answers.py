@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cxm.frames.responses import responses_frame
 from cxm.i18n import language
 from cxm.store import Store
-from cxm.surveys.frames import responses_frame
 from cxm.surveys.loader import parse_definition
 from cxm.surveys.responses import save_page
 from cxm.surveys.validation import AnswerError, AnswerValue, coerce_answer

@@ -13,8 +13,8 @@ from cxm.demo import STEPS, customer_external_id, run_demo
 from cxm.demo import truth as demo_truth
 from cxm.demo.truth import PARADOX_CHANNEL
 from cxm.demo.vocabulary import CHANNELS
+from cxm.frames.responses import responses_frame
 from cxm.store import Store
-from cxm.surveys.frames import responses_frame
 
 CUSTOMERS = 3000
 

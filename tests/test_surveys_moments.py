@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from cxm.customers.models import Employee, Team
+from cxm.frames.responses import responses_frame
 from cxm.store import Store
-from cxm.surveys.frames import responses_frame
 from cxm.surveys.invitations import issue_links
 from cxm.surveys.models import Invitation
 from cxm.surveys.moments import MAX_MOMENT_QUESTIONS, invite_for_touchpoints, record_touchpoint

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cxm.errors import ValidationFailed
+from cxm.frames.responses import responses_frame
 from cxm.store import Store
-from cxm.surveys.frames import responses_frame
 from cxm.surveys.models import Invitation, InvitationStatus, Response
 from cxm.surveys.recording import CompletedResponse, record_responses
 from tests.survey_factories import wave_with_links

@@ -76,8 +76,9 @@ def test_a_gap_inside_the_interval_is_within_uncertainty_not_a_miss(store: Store
 def test_proposed_targets_ask_more_of_the_valuable_segment(store: Store) -> None:
     _answered_wave(store)
     with store.session() as s:
-        out = propose(s, "regions", "csat", items=["SAT"]).set_index("segment")
-    assert out.attrs["current"] == pytest.approx((30 + 21) / 60)
+        proposal = propose(s, "regions", "csat", items=["SAT"])
+    out = proposal.table.set_index("segment")
+    assert proposal.current == pytest.approx((30 + 21) / 60)
     # headroom: the 10-point step, at most half the 15 points left to 100 %
     assert out.loc["north", "target"] == pytest.approx(0.85 + 0.075)
     assert out.loc["south", "target"] == pytest.approx(0.85)

@@ -21,6 +21,7 @@ from cxm.org import models as org_models
 from cxm.people import models as people_models
 from cxm.privacy import models as privacy_models
 from cxm.report_cache import models as report_cache_models
+from cxm.segments import models as segments_models
 from cxm.standards import models as standards_models
 from cxm.store.base import Base
 from cxm.surveys import models as surveys_models
@@ -38,3 +39,4 @@ _text = (text_models,)
 _people = (people_models,)
 _reports = (report_cache_models,)
 _scale = (computed_models,)
+_segments = (segments_models,)

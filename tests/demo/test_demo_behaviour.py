@@ -22,7 +22,7 @@ def test_the_demo_shows_satisfied_customers_who_do_not_come_back(store: Store) -
     from cxm.management.loyalty_behaviour import behaviour_by_segment
 
     with store.session() as s:
-        table = behaviour_by_segment(s, name="channel").set_index("segment")
+        table = behaviour_by_segment(s, name="channel").table.set_index("segment")
     assert (
         table.loc[PARADOX_CHANNEL, "repurchase_rate"]
         < table["repurchase_rate"].drop(PARADOX_CHANNEL).min()

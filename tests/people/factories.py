@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cxm.org.importing import import_org_file
 from cxm.org.models import Team
+from cxm.people.organisation import import_org_file
 from cxm.store import Store
 
 UNITS = "code,name,kind,parent\nHQ,Company,company,\nB1,Branch one,branch,HQ\n"

@@ -12,9 +12,9 @@ import pytest
 from cxm.analytics.linkage import linkage
 from cxm.customers.codes import JourneyStage
 from cxm.customers.models import Customer, Purchase, Touchpoint
-from cxm.org.importing import import_org_file
 from cxm.org.models import CustomerAssignment, Team
 from cxm.people.linkage_data import linkage_frames
+from cxm.people.organisation import import_org_file
 from cxm.people.surveys import answer, create_wave
 from cxm.store import Store
 from cxm.surveys.models import Answer, Invitation, InvitationKind, InvitationStatus, Response

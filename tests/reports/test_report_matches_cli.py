@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cxm.frames.responses import responses_frame
 from cxm.store import Store
-from cxm.surveys.frames import responses_frame
 from cxm.surveys.models import Wave
 from tests.reports.survey_data import build_report_company
 

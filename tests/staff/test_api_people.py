@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from cxm.org.importing import import_org_file
+from cxm.people.organisation import import_org_file
 from cxm.people.surveys import answer, create_wave
 from cxm.store import Store
 from tests.org_factories import build_org

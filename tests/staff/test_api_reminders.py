@@ -12,7 +12,7 @@ import pytest
 
 from cxm.accounts import update_user
 from cxm.config import Settings
-from cxm.org.importing import import_org_file
+from cxm.people.organisation import import_org_file
 from cxm.web.app import create_app
 from tests.org_factories import assign_customers, write
 from tests.staff.conftest import TestClient, bearer

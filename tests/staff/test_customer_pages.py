@@ -122,7 +122,7 @@ def test_the_name_limit_applies_after_the_scope(store, staff) -> None:
     because Kunde 0 (not his) came first by name."""
     from cxm.accounts.models import StaffUser
     from cxm.accounts.permissions import Capability
-    from cxm.customers.search import search_customers
+    from cxm.cases.customer_search import search_customers
     from cxm.web.permissions import grant_for
 
     with store.session() as s:

@@ -188,8 +188,8 @@ def test_proposals_are_kept_until_the_data_change(client, store, staff) -> None:
         fresh = kept_proposals(store, s, definition="价值", kpi="nps")
     assert fresh is not None and fresh.fresh and fresh.computed_at >= first.computed_at
     assert fresh.value is not None
-    before = first.value.set_index("segment")["net_value_per_customer"]
-    after = fresh.value.set_index("segment")["net_value_per_customer"]
+    before = first.value.table.set_index("segment")["net_value_per_customer"]
+    after = fresh.value.table.set_index("segment")["net_value_per_customer"]
     assert after["重点"] > before["重点"]  # the new purchase counts now
     assert "Newer data are being analysed" not in client.get(url, headers=staff["frank"]).text
 
@@ -214,7 +214,7 @@ def test_a_proposal_that_cannot_be_made_is_kept_as_its_reason(client, store, sta
 
 
 def test_segment_sizes_are_kept_until_the_members_change(client, store, staff) -> None:
-    from cxm.management.segment_preview import SIZES
+    from cxm.segments.preview import SIZES
 
     SIZES.clear()
     _post(client, staff["frank"], name="区域", kind="rule", rules=RULES, action="save")

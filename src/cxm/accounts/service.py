@@ -8,9 +8,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cxm.accounts.login_models import StaffSession
 from cxm.accounts.models import ApiToken, Role, Scope, StaffUser
 from cxm.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -30,6 +31,7 @@ __all__ = [
     "authenticate",
     "create_token",
     "create_user",
+    "end_sessions",
     "get_user",
     "hash_token",
     "list_tokens",
@@ -240,8 +242,6 @@ def update_user(
     if active is not None:
         user.active = active
         if not active:  # every session of theirs ends now (a reactivation revives none)
-            from cxm.accounts.sessions import end_sessions
-
             end_sessions(session, user_id=user.id, reason="deactivated")
     session.flush()
     after = snapshot(user, _USER_FIELDS)
@@ -352,3 +352,14 @@ def user_for_token(session: Session, *, secret: str) -> StaffUser | None:
     if last is None or (now - (last if last.tzinfo else last.replace(tzinfo=now.tzinfo))) > _MINUTE:
         token.last_used_at = now
     return token.user
+
+
+def end_sessions(session: Session, *, user_id: int, reason: str) -> int:
+    """End every live session of the user; returns how many (here, below the sessions
+    module, because deactivating a user ends them too)."""
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason[:32])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

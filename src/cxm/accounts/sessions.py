@@ -14,12 +14,12 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxm.accounts.login_models import KnownDevice, StaffSession
 from cxm.accounts.models import StaffUser
-from cxm.accounts.service import get_user
+from cxm.accounts.service import end_sessions, get_user
 from cxm.accounts.service import set_password as _set_password
 from cxm.accounts.throttle import AttemptKeys, record_attempt
 from cxm.store.base import utcnow
@@ -63,16 +63,6 @@ def live_session(session: Session, *, sid: object, user_id: int) -> bool:
     if now - seen > _TOUCH_EVERY:  # written at most once a minute per session
         row.last_seen_at = now
     return True
-
-
-def end_sessions(session: Session, *, user_id: int, reason: str) -> int:
-    """End every live session of the user; returns how many."""
-    result = session.execute(
-        update(StaffSession)
-        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason[:32])
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def remember_device(session: Session, *, user: StaffUser) -> str:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from cxm.accounts.login_models import StaffTotp
 from cxm.accounts.models import StaffUser
+from cxm.crypto import PREFIXES, DataKey
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.privacy.crypto import PREFIXES, DataKey
 from cxm.store.base import utcnow
 
 __all__ = ["begin_totp", "disable_totp", "enable_totp", "totp_required", "verify_totp"]

@@ -10,16 +10,45 @@ staff indifference). :func:`churn_reasons` sets a firm's own split beside those 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cxm.analytics._intervals import wilson
+from cxm.analytics._intervals import chi2_sf, wilson
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["churn_rates", "churn_reasons", "survival_curves", "wilson_interval"]
+__all__ = [
+    "ChurnReasons",
+    "SurvivalCurves",
+    "churn_rates",
+    "churn_reasons",
+    "survival_curves",
+    "wilson_interval",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnReasons:
+    """:func:`churn_reasons`: the ``table`` of shares beside the benchmark, the p-value of
+    Pearson's goodness-of-fit test (``chi2_p``, NaN when fewer than 5 expected per cell)
+    and ``n``, the churned customers with a benchmarked reason."""
+
+    table: pd.DataFrame
+    chi2_p: float
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivalCurves:
+    """:func:`survival_curves`: ``curves`` and ``summary`` per group, and the multivariate
+    log-rank p-value across the groups (``logrank_p``, NaN with one group)."""
+
+    curves: pd.DataFrame
+    summary: pd.DataFrame
+    logrank_p: float
 
 
 def wilson_interval(
@@ -128,14 +157,14 @@ def churn_reasons(
     benchmark: Mapping[str, float],
     *,
     confidence: float = 0.95,
-) -> pd.DataFrame:
+) -> ChurnReasons:
     """Share of each churn reason beside the benchmark share, with a Wilson interval.
 
     ``reasons`` holds one reason code per churned customer (missing = not recorded).
     Shares are over customers with a benchmarked reason, so they compare like with like;
-    other recorded reasons and unrecorded ones are listed with NaN benchmark. The attribute
-    ``out.attrs["chi2_p"]`` is the p-value of Pearson's goodness-of-fit test of the
-    benchmarked counts against the benchmark split (NaN when fewer than 5 expected per cell).
+    other recorded reasons and unrecorded ones are listed with NaN benchmark. ``chi2_p`` is
+    the p-value of Pearson's goodness-of-fit test of the benchmarked counts against the
+    benchmark split (NaN when fewer than 5 expected per cell).
     """
     codes = reasons.astype(object).where(reasons.notna(), "unrecorded").astype(str)
     counts = codes.value_counts()
@@ -158,16 +187,12 @@ def churn_reasons(
     expected = out.loc[out["benchmark_share"].notna(), "benchmark_share"].to_numpy() * in_bench
     p = np.nan
     if in_bench and expected.min() >= 5:
-        # Pearson's goodness-of-fit test, computed as scipy.stats.chisquare does (statistic
-        # summed, p from chdtrc), from scipy.special: scipy.stats takes most of a second to
-        # import, longer than the whole churn report.
-        from scipy import special
-
-        statistic = ((observed - expected) ** 2 / expected).sum()
-        p = float(special.chdtrc(len(observed) - 1, statistic))
-    out.attrs["chi2_p"] = p
-    out.attrs["n"] = in_bench
-    return out
+        # Pearson's goodness-of-fit test as scipy.stats.chisquare computes it (statistic
+        # summed, p the χ² tail), the tail in closed form: importing scipy would take longer
+        # than the whole churn report.
+        statistic = float(((observed - expected) ** 2 / expected).sum())
+        p = chi2_sf(len(observed) - 1, statistic)
+    return ChurnReasons(table=out, chi2_p=p, n=in_bench)
 
 
 def survival_curves(
@@ -177,7 +202,7 @@ def survival_curves(
     *,
     at: tuple[float, ...] = (),
     confidence: float = 0.95,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> SurvivalCurves:
     """Kaplan–Meier survival per group, fitted with lifelines.
 
     ``Ŝ(t) = ∏_{t_i ≤ t} (1 − d_i / n_i)`` with Greenwood's exponential (log-log) interval
@@ -185,10 +210,10 @@ def survival_curves(
     acquisition to churn or to the end of observation, ``events`` 1 for churned, 0 for still
     a customer (censored).
 
-    Returns ``(curves, summary)``: ``curves`` has ``group, time, survival, ci_low, ci_high,
+    Returns :class:`SurvivalCurves`: ``curves`` has ``group, time, survival, ci_low, ci_high,
     at_risk``; ``summary`` has ``group, customers, churned, median`` (NaN when the curve
-    never falls to 0.5) and one ``S(t)`` column per value in ``at``. ``summary.attrs
-    ["logrank_p"]`` is the multivariate log-rank p-value (NaN with one group).
+    never falls to 0.5) and one ``S(t)`` column per value in ``at``; ``logrank_p``
+    is the multivariate log-rank p-value (NaN with one group).
     """
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
@@ -241,5 +266,4 @@ def survival_curves(
     if len(names) > 1:
         keep = pd.Series(g).isin(names).to_numpy()
         p = float(multivariate_logrank_test(d[keep], g[keep], e[keep]).p_value)
-    summary_df.attrs["logrank_p"] = p
-    return curves_df, summary_df
+    return SurvivalCurves(curves=curves_df, summary=summary_df, logrank_p=p)

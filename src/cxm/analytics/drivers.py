@@ -29,6 +29,7 @@ from cxm.i18n import _
 __all__ = [
     "MAX_SHAPLEY_PREDICTORS",
     "KeyDrivers",
+    "R2Split",
     "key_drivers",
     "relative_weights",
     "shapley_r2",
@@ -38,6 +39,16 @@ __all__ = [
 MAX_SHAPLEY_PREDICTORS = 15
 
 Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class R2Split:
+    """R² split among the items (:func:`relative_weights`, :func:`shapley_r2`): the
+    ``table`` (one row per item), the model's ``r2`` and ``n`` complete rows."""
+
+    table: pd.DataFrame
+    r2: float
+    n: int
 
 
 def _correlations(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> tuple[Matrix, int]:
@@ -85,7 +96,7 @@ def _relative_weights(corr: Matrix) -> Matrix:
     return out
 
 
-def relative_weights(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> pd.DataFrame:
+def relative_weights(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> R2Split:
     """Johnson's (2000) relative weights of ``items`` on ``outcome``.
 
     Parameters
@@ -101,7 +112,8 @@ def relative_weights(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> 
     -------
     DataFrame
         ``item``, ``raw_weight`` (share of variance of the outcome; sums to R²) and
-        ``rescaled`` (percent of R², sums to 100). ``attrs["r2"]`` and ``attrs["n"]``.
+        ``rescaled`` (percent of R², sums to 100), as the ``table`` of an :class:`R2Split`
+        with ``r2`` and ``n``.
 
     Notes
     -----
@@ -124,15 +136,14 @@ def relative_weights(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(500, 3))
     >>> df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(y=x @ [0.6, 0.3, 0.0])
-    >>> relative_weights(df, "y", ["a", "b", "c"])["rescaled"].round(0).tolist()
+    >>> relative_weights(df, "y", ["a", "b", "c"]).table["rescaled"].round(0).tolist()
     [80.0, 20.0, 0.0]
     """
     corr, n = _correlations(data, outcome, items)
     raw = _relative_weights(corr)
     r2 = float(raw.sum())
     out = pd.DataFrame({"item": list(items), "raw_weight": raw, "rescaled": 100 * raw / r2})
-    out.attrs.update(r2=r2, n=n)
-    return out
+    return R2Split(table=out, r2=r2, n=n)
 
 
 def _subset_r2(corr: Matrix) -> Matrix:
@@ -173,14 +184,15 @@ def _shapley(corr: Matrix) -> Matrix:
     return out
 
 
-def shapley_r2(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> pd.DataFrame:
+def shapley_r2(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> R2Split:
     """Shapley (LMG) decomposition of the regression R² over ``items`` (at most 15).
 
     Returns
     -------
     DataFrame
         ``item``, ``shapley`` (share of variance; sums exactly to the full model's R²) and
-        ``rescaled`` (percent of R²). ``attrs["r2"]`` and ``attrs["n"]``.
+        ``rescaled`` (percent of R²), as the ``table`` of an :class:`R2Split` with ``r2``
+        and ``n``.
 
     Notes
     -----
@@ -205,15 +217,14 @@ def shapley_r2(data: pd.DataFrame, outcome: str, items: Sequence[str]) -> pd.Dat
     >>> x = rng.normal(size=(500, 3))
     >>> df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(y=x @ [0.6, 0.3, 0.0])
     >>> out = shapley_r2(df, "y", ["a", "b", "c"])
-    >>> bool(abs(out["shapley"].sum() - out.attrs["r2"]) < 1e-12)
+    >>> bool(abs(out.table["shapley"].sum() - out.r2) < 1e-12)
     True
     """
     corr, n = _correlations(data, outcome, items)
     phi = _shapley(corr)
     r2 = float(phi.sum())
     out = pd.DataFrame({"item": list(items), "shapley": phi, "rescaled": 100 * phi / r2})
-    out.attrs.update(r2=r2, n=n)
-    return out
+    return R2Split(table=out, r2=r2, n=n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ alone therefore needs a rule that turns silence into churn. Two are offered:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,7 @@ __all__ = [
     "CHURN_RULES",
     "DEFAULT_K",
     "DEFAULT_THRESHOLD",
+    "Inactivity",
     "check_rule",
     "inactivity_churn",
     "judge_inactivity",
@@ -45,6 +48,21 @@ CHURN_RULES = ("gap", "p_alive")
 DEFAULT_K = 3.0
 #: Lost when the BG/NBD probability of being alive falls below this.
 DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Inactivity:
+    """Who is lost by a behavioural rule (:func:`inactivity_churn`): the per-customer
+    ``table``, the ``rule`` with its ``k`` and ``threshold``, the repeat buyers'
+    ``median_gap_days`` and, for ``p_alive``, the fitted BG/NBD parameters (``bgnbd_r``,
+    ``bgnbd_alpha``, ``bgnbd_a``, ``bgnbd_b``)."""
+
+    table: pd.DataFrame
+    rule: str
+    k: float
+    threshold: float
+    median_gap_days: float
+    bgnbd: Mapping[str, float] = field(default_factory=dict)
 
 
 def check_rule(rule: str, *, k: float, threshold: float) -> None:
@@ -92,15 +110,16 @@ def inactivity_churn(
     threshold: float = DEFAULT_THRESHOLD,
     customer: str = "customer_id",
     when: str = "purchased_on",
-) -> pd.DataFrame:
+) -> Inactivity:
     """Per customer with a purchase up to ``as_of``: whether they are lost by ``rule`` and
     since when.
 
     Columns: ``customer_id, first_purchase, last_purchase, purchase_days, mean_gap_days``
     (NaN with one purchase day), ``gap_days`` (the gap used: own or the repeat buyers'
     median), ``limit_days`` (silence allowed), ``p_alive`` (``p_alive`` rule only, else
-    NaN), ``churned`` (bool) and ``churned_on`` (NaT when not lost). ``attrs`` keeps
-    ``rule, k, threshold, median_gap_days`` (and the BG/NBD parameters for ``p_alive``).
+    NaN), ``churned`` (bool) and ``churned_on`` (NaT when not lost), as the ``table`` of
+    an :class:`Inactivity` that also keeps ``rule, k, threshold, median_gap_days`` (and
+    the BG/NBD parameters for ``p_alive``).
 
     Examples
     --------
@@ -120,7 +139,7 @@ def judge_inactivity(
     rule: str = "gap",
     k: float = DEFAULT_K,
     threshold: float = DEFAULT_THRESHOLD,
-) -> pd.DataFrame:
+) -> Inactivity:
     """:func:`inactivity_churn` from the per-customer table instead of the purchase log:
     ``customer_id, first_purchase, last_purchase`` and ``days`` (purchase days up to
     ``as_of``) — what the store, DuckDB or Spark computes
@@ -140,8 +159,7 @@ def judge_inactivity(
     per["gap_days"] = per["mean_gap_days"].fillna(median_gap)
     per = per.rename(columns={"days": "purchase_days"})
     silence = (cutoff - per["last_purchase"]).dt.days.astype(float)
-    attrs: dict[str, Any] = {"rule": rule, "k": k, "threshold": threshold}
-    attrs["median_gap_days"] = median_gap
+    params: dict[str, float] = {}
     if rule == "gap":
         per["limit_days"] = k * per["gap_days"]
         per["p_alive"] = np.nan
@@ -151,11 +169,16 @@ def judge_inactivity(
         when_lost, churned, p_alive, params = _p_alive_rule(per, cutoff, threshold)
         per["limit_days"] = (when_lost - per["last_purchase"]).dt.days.astype(float)
         per["p_alive"] = p_alive
-        attrs.update(params)
     per["churned"] = churned
     per["churned_on"] = when_lost.where(churned)
-    per.attrs.update(attrs)
-    return per
+    return Inactivity(
+        table=per,
+        rule=rule,
+        k=k,
+        threshold=threshold,
+        median_gap_days=median_gap,
+        bgnbd=params,
+    )
 
 
 def _p_alive_rule(

@@ -212,7 +212,7 @@ def importance_index(
             corr = complete.corr().to_numpy()
             w = np.linalg.solve(corr[:-1, :-1], corr[:-1, -1])
         elif derive == "relative_weight":
-            w = rw["raw_weight"].to_numpy(dtype=float)
+            w = rw.table["raw_weight"].to_numpy(dtype=float)
         else:
             raise InputError(
                 _(

@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["QUADRANTS", "importance_performance", "quadrant_label"]
+__all__ = ["QUADRANTS", "importance_performance", "quadrant_label", "quadrant_splits"]
 
 #: Quadrant codes, in the order of improvement urgency.
 QUADRANTS: tuple[str, ...] = (
@@ -70,7 +71,7 @@ def importance_performance(
         ``item``, ``importance``, ``performance``, ``quadrant`` (a code from
         :data:`QUADRANTS`), ``quadrant_label`` (translated), ``gap``, ``priority``
         (importance × gap) and ``priority_rank`` (1 = fix first), in the input order.
-        ``attrs`` hold the two split values.
+        The two split values: :func:`quadrant_splits`.
 
     Notes
     -----
@@ -98,24 +99,9 @@ def importance_performance(
     2  staff  keep_up_the_good_work              2
     3  decor           low_priority              3
     """
-    if not importance.index.equals(performance.index):
-        if set(importance.index) != set(performance.index):
-            raise InputError(
-                _(
-                    "Importance and performance must name the same items; differing: {items}",
-                    items=", ".join(map(str, set(importance.index) ^ set(performance.index))),
-                )
-            )
-        performance = performance.reindex(importance.index)
-    imp = importance.to_numpy(dtype=float)
-    perf = performance.to_numpy(dtype=float)
-    if np.isnan(imp).any() or np.isnan(perf).any():
-        raise InputError(_("Importance and performance must not be missing."))
-    if split not in ("mean", "median"):
-        raise InputError(_("Split must be mean or median, got {split}.", split=split))
-    centre = np.mean if split == "mean" else np.median
-    i_split = float(centre(imp)) if importance_split is None else importance_split
-    p_split = float(centre(perf)) if performance_split is None else performance_split
+    imp, perf, i_split, p_split = _axes(
+        importance, performance, split, importance_split, performance_split
+    )
     high_i, high_p = imp >= i_split, perf >= p_split
     quadrant = np.where(
         high_i,
@@ -137,5 +123,56 @@ def importance_performance(
             "priority_rank": rank,
         }
     )
-    out.attrs.update(importance_split=i_split, performance_split=p_split)
     return out
+
+
+def quadrant_splits(
+    importance: pd.Series,
+    performance: pd.Series,
+    *,
+    split: Literal["mean", "median"] = "mean",
+    importance_split: float | None = None,
+    performance_split: float | None = None,
+) -> tuple[float, float]:
+    """Where :func:`importance_performance` splits the two axes: ``(importance split,
+    performance split)``, the mean or median of each unless given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> quadrant_splits(pd.Series({"a": 0.2, "b": 0.4}), pd.Series({"a": 50, "b": 70}))
+    (0.30000000000000004, 60.0)
+    """
+    _imp, _perf, i_split, p_split = _axes(
+        importance, performance, split, importance_split, performance_split
+    )
+    return i_split, p_split
+
+
+def _axes(
+    importance: pd.Series,
+    performance: pd.Series,
+    split: str,
+    importance_split: float | None,
+    performance_split: float | None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float, float]:
+    """Importance and performance in the same item order (checked), and the two splits."""
+    if not importance.index.equals(performance.index):
+        if set(importance.index) != set(performance.index):
+            raise InputError(
+                _(
+                    "Importance and performance must name the same items; differing: {items}",
+                    items=", ".join(map(str, set(importance.index) ^ set(performance.index))),
+                )
+            )
+        performance = performance.reindex(importance.index)
+    imp = importance.to_numpy(dtype=float)
+    perf = performance.to_numpy(dtype=float)
+    if np.isnan(imp).any() or np.isnan(perf).any():
+        raise InputError(_("Importance and performance must not be missing."))
+    if split not in ("mean", "median"):
+        raise InputError(_("Split must be mean or median, got {split}.", split=split))
+    centre = np.mean if split == "mean" else np.median
+    i_split = float(centre(imp)) if importance_split is None else importance_split
+    p_split = float(centre(perf)) if performance_split is None else performance_split
+    return imp, perf, i_split, p_split

@@ -22,6 +22,7 @@ from cxm.i18n import _
 
 __all__ = [
     "LOYALTY_FACETS",
+    "LoyaltyByLevel",
     "SatisfiedNotLoyal",
     "loyalty_by_satisfaction",
     "loyalty_index",
@@ -176,6 +177,16 @@ def satisfaction_loyalty_correlation(
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class LoyaltyByLevel:
+    """:func:`loyalty_by_satisfaction`: the ``table`` per satisfaction level, and overall
+    the ``satisfied_share`` (answers at or above the satisfied level) and ``loyal_rate``."""
+
+    table: pd.DataFrame
+    satisfied_share: float
+    loyal_rate: float
+
+
 def loyalty_by_satisfaction(
     data: pd.DataFrame,
     satisfaction: str,
@@ -186,13 +197,13 @@ def loyalty_by_satisfaction(
     satisfied_at: float = 4,
     min_n: int = 30,
     confidence: float = 0.95,
-) -> pd.DataFrame:
+) -> LoyaltyByLevel:
     """Loyalty rate at each satisfaction level (1..5), with Wilson intervals.
 
     ``loyalty`` is a yes/no column (e.g. repurchased) or, with ``loyal_at``, a score where
     ``loyalty >= loyal_at`` counts as loyal. Returns ``level``, ``n``, ``share`` (of
     respondents), ``loyal_rate``, ``ci_low``, ``ci_high``, ``suppressed``, ``reason`` (a
-    level with fewer than ``min_n`` respondents shows no rate); ``attrs`` hold
+    level with fewer than ``min_n`` respondents shows no rate) as the ``table``, with
     ``satisfied_share`` (answers ≥ ``satisfied_at``) and ``loyal_rate`` overall — the
     documents' "> 90 % satisfied, < 30 % loyal".
 
@@ -201,7 +212,7 @@ def loyalty_by_satisfaction(
     >>> import pandas as pd
     >>> df = pd.DataFrame({"sat": [5, 5, 4, 4, 2], "back": [1, 0, 0, 0, 0]})
     >>> out = loyalty_by_satisfaction(df, "sat", "back", min_n=1)
-    >>> out.attrs["satisfied_share"], out.attrs["loyal_rate"]
+    >>> out.satisfied_share, out.loyal_rate
     (0.8, 0.2)
     """
     if satisfaction not in data.columns:
@@ -226,9 +237,11 @@ def loyalty_by_satisfaction(
             }
         )
     out = suppress(out, n, min_n, ["loyal_rate", "ci_low", "ci_high"])
-    out.attrs["satisfied_share"] = float((sat >= satisfied_at).mean())
-    out.attrs["loyal_rate"] = float(loyal.mean())
-    return out
+    return LoyaltyByLevel(
+        table=out,
+        satisfied_share=float((sat >= satisfied_at).mean()),
+        loyal_rate=float(loyal.mean()),
+    )
 
 
 @dataclass(frozen=True, slots=True)

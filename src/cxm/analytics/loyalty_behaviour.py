@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,25 @@ from cxm.analytics._intervals import wilson
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["behavioural_loyalty", "satisfaction_loyalty_curve", "silent_defectors"]
+__all__ = [
+    "SilentDefectors",
+    "behavioural_loyalty",
+    "satisfaction_loyalty_curve",
+    "silent_defectors",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SilentDefectors:
+    """:func:`silent_defectors`: the customers found (``table``), how many answered
+    ``satisfied``, how many were ``found``, their ``rate`` with a 95 % Wilson interval."""
+
+    table: pd.DataFrame
+    satisfied: int
+    found: int
+    rate: float
+    ci_low: float
+    ci_high: float
 
 
 def behavioural_loyalty(
@@ -171,12 +190,12 @@ def silent_defectors(
     inactive: str | None = "churned_after",
     satisfied_from: float = 4,
     drop: float = 0.5,
-) -> pd.DataFrame:
+) -> SilentDefectors:
     """Customers who answered satisfied (``satisfaction ≥ satisfied_from``) and then spent
     more than ``drop`` (a share, 0.5 = 50 %) less in the window after the answer than in the
     one before it, or became inactive (``inactive`` true). Returns those customers with
-    ``spend_change`` (after / before − 1) and ``why`` (``"spend fell"``, ``"inactive"``);
-    ``attrs``: ``satisfied`` (how many answered satisfied), ``found`` and ``rate``."""
+    ``spend_change`` (after / before − 1) and ``why`` (``"spend fell"``, ``"inactive"``),
+    with ``satisfied`` (how many answered satisfied), ``found`` and ``rate``."""
     if not 0 < drop < 1:
         raise InputError(
             _("The spend drop must lie between 0 and 1 (0.5 = 50 %), not {value}.", value=drop)
@@ -200,11 +219,11 @@ def silent_defectors(
     df["why"] = np.where(gone, "inactive", np.where(fell, "spend fell", ""))
     out = df[fell | gone].reset_index(drop=True)
     lo, hi = wilson(np.array([float(len(out))]), np.array([float(len(df))]), 0.95)
-    out.attrs.update(
+    return SilentDefectors(
+        table=out,
         satisfied=len(df),
         found=len(out),
         rate=len(out) / len(df) if len(df) else float("nan"),
         ci_low=float(lo[0]),
         ci_high=float(hi[0]),
     )
-    return out

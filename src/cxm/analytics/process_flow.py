@@ -2,7 +2,7 @@
 contacts at a step, and hand-offs of complaints between people and departments.
 
 Pure functions on DataFrames (no store): the journey service
-(:func:`cxm.journey.flow.analyse_steps`) feeds them touchpoints and cases.
+(:func:`cxm.standards.flow.analyse_steps`) feeds them touchpoints and cases.
 """
 
 from __future__ import annotations

@@ -251,12 +251,11 @@ def complaint_survival(
     event = end.notna() & (end <= as_of)
     stop = end.where(event, as_of)
     days = (pd.to_datetime(stop) - pd.to_datetime(groups["start"])).dt.days.clip(lower=0)
-    curves, summary = survival_curves(
-        days.to_numpy(float), event.to_numpy(), groups["group"], at=at
-    )
+    fitted = survival_curves(days.to_numpy(float), event.to_numpy(), groups["group"], at=at)
+    curves, summary = fitted.curves, fitted.summary
     order = {g: i for i, g in enumerate(GROUPS)}
     summary = summary.sort_values("group", key=lambda s: s.map(order)).reset_index(drop=True)
-    p = float(summary.attrs.get("logrank_p", np.nan))
+    p = float(fitted.logrank_p)
     landmark = groups.loc[groups["group"] == "never_complained", "start"]
     return ComplaintSurvival(
         curves=curves,

@@ -22,6 +22,7 @@ from cxm.i18n import _
 
 __all__ = [
     "cronbach_alpha",
+    "discriminant_validity",
     "fornell_larcker",
     "htmt",
     "scale_reliability",
@@ -268,8 +269,7 @@ def fornell_larcker(latent_corr: pd.DataFrame, ave: pd.Series) -> pd.DataFrame:
     DataFrame
         Same shape as ``latent_corr``: √AVE on the diagonal, correlations in the lower
         triangle, NaN above. Discriminant validity holds for a construct when its √AVE
-        exceeds every correlation in its row and column; the attribute
-        ``attrs["discriminant_ok"]`` holds a boolean Series per construct.
+        exceeds every correlation in its row and column (:func:`discriminant_validity`).
 
     Notes
     -----
@@ -291,6 +291,36 @@ def fornell_larcker(latent_corr: pd.DataFrame, ave: pd.Series) -> pd.DataFrame:
     A  0.8  NaN
     B  0.5  0.7
     """
+    names, r, root = _root_ave(latent_corr, ave)
+    out = np.tril(r, -1)
+    out[np.triu_indices(len(names), 1)] = np.nan
+    out[np.diag_indices(len(names))] = root
+    return pd.DataFrame(out, index=pd.Index(names), columns=pd.Index(names))
+
+
+def discriminant_validity(latent_corr: pd.DataFrame, ave: pd.Series) -> pd.Series:
+    """Per construct, whether its √AVE exceeds every correlation with another construct
+    (the Fornell–Larcker criterion of :func:`fornell_larcker`); a boolean Series named
+    ``discriminant_ok``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame([[1, .5], [.5, 1]], index=["A", "B"], columns=["A", "B"])
+    >>> discriminant_validity(r, pd.Series({"A": .64, "B": .49})).tolist()
+    [True, True]
+    """
+    names, r, root = _root_ave(latent_corr, ave)
+    off = np.abs(r.copy())
+    np.fill_diagonal(off, -np.inf)
+    ok = root > off.max(axis=1) if len(names) > 1 else np.ones(1, dtype=bool)
+    return pd.Series(ok, index=pd.Index(names), name="discriminant_ok")
+
+
+def _root_ave(
+    latent_corr: pd.DataFrame, ave: pd.Series
+) -> tuple[list[str], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The construct names, the correlation matrix and √AVE in that order (checked)."""
     names = list(latent_corr.index)
     if list(latent_corr.columns) != names:
         raise InputError(_("The latent correlation matrix must be square with the same labels."))
@@ -299,15 +329,7 @@ def fornell_larcker(latent_corr: pd.DataFrame, ave: pd.Series) -> pd.DataFrame:
         raise InputError(_("No AVE for construct {construct}.", construct=", ".join(missing)))
     r = latent_corr.to_numpy(dtype=float)
     root = np.sqrt(ave.reindex(names).to_numpy(dtype=float))
-    out = np.tril(r, -1)
-    out[np.triu_indices(len(names), 1)] = np.nan
-    out[np.diag_indices(len(names))] = root
-    off = np.abs(r.copy())
-    np.fill_diagonal(off, -np.inf)
-    ok = root > off.max(axis=1) if len(names) > 1 else np.ones(1, dtype=bool)
-    table = pd.DataFrame(out, index=pd.Index(names), columns=pd.Index(names))
-    table.attrs["discriminant_ok"] = pd.Series(ok, index=pd.Index(names), name="discriminant_ok")
-    return table
+    return names, r, root
 
 
 def vif(data: pd.DataFrame, columns: Sequence[str]) -> pd.Series:

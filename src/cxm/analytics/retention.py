@@ -120,11 +120,4 @@ def simulate_churn_cut(
             "claim": np.where(ok, claim, "no data"),
         }
     )
-    out.attrs.update(
-        cut=cut,
-        relative=relative,
-        horizon_years=horizon_years,
-        discount=discount,
-        cost_ratio=cost_ratio,
-    )
     return out

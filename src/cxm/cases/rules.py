@@ -227,7 +227,7 @@ def evaluate(
 
 
 def _segments(session: Session, customer_ids: Iterable[int]) -> dict[int, set[str]]:
-    from cxm.management.models import SegmentDefinition, SegmentMembership
+    from cxm.segments.models import SegmentDefinition, SegmentMembership
 
     out: dict[int, set[str]] = {}
     ids = list(customer_ids)

@@ -254,7 +254,7 @@ def open_case(
         data={"source": case.source.value, "owner": owner_user_id, "team": team_id},
     )
     if (text or "").strip():  # read and classified by a worker within seconds
-        from cxm.cases.texts import text_arrived
+        from cxm.cases.text_outbox import text_arrived
 
         text_arrived(session, case.id)
     return case, True
@@ -281,7 +281,7 @@ def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, st
     """Each customer's service tier, in one query: the name of the service level of a segment
     they are in now (a key-account level first), else ``key`` when they are in a key-account
     segment, else ``default``."""
-    from cxm.management.models import SegmentMembership
+    from cxm.segments.models import SegmentMembership
     from cxm.service_levels.models import ServiceLevel
 
     ids = list(customer_ids)
@@ -499,7 +499,7 @@ def add_note(
     )
     session.add(event)
     session.flush()
-    from cxm.cases.texts import text_arrived
+    from cxm.cases.text_outbox import text_arrived
 
     text_arrived(session, case.id, event.id)  # read and classified by a worker
     if contact and case.first_response_at is None:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from cxm.cases.codes import EventKind, ServiceFault
 from cxm.cases.models import Case, CaseEvent
+from cxm.cases.text_outbox import TEXT_JOB, text_arrived
+from cxm.cases.text_outbox import text_key as _key
 from cxm.errors import InputError, NotFound
 from cxm.i18n import _
 
@@ -33,8 +35,6 @@ __all__ = [
     "fault_of",
     "text_arrived",
 ]
-
-TEXT_JOB = "cases.texts"
 
 #: The text pipeline's fault codes (``cxm.text.lexicon.FAULTS``) → the case's.
 _FAULTS = {
@@ -54,23 +54,6 @@ _TEXT_EVENTS = (EventKind.NOTE, EventKind.CONTACT)
 def fault_of(text_fault: str) -> ServiceFault | None:
     """The case fault of a text-pipeline fault code (None: not one of the seven)."""
     return _FAULTS.get(text_fault)
-
-
-def _key(case_id: int, event_id: int | None) -> str:
-    return f"case:{case_id}" if event_id is None else f"case:{case_id}:event:{event_id}"
-
-
-def text_arrived(session: Session, case_id: int, event_id: int | None = None) -> None:
-    """In the transaction that adds a case's text (``event_id`` None) or a note: the outbox
-    row that has a worker read it."""
-    from cxm.jobs.outbox import enqueue
-
-    enqueue(
-        session,
-        TEXT_JOB,
-        {"case_id": int(case_id), "event_id": None if event_id is None else int(event_id)},
-        key=f"{TEXT_JOB}:{_key(case_id, event_id)}",
-    )
 
 
 def _analysis(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -284,7 +284,7 @@ def _write(session: Session, new: list[dict[str, Any]]) -> None:
             for i, r in zip(ids, rows, strict=True)
         ],
     )
-    from cxm.cases.texts import text_arrived
+    from cxm.cases.text_outbox import text_arrived
 
     for i, r in zip(ids, rows, strict=True):
         if (r.get("text") or "").strip():  # the complaint's words, read by a worker

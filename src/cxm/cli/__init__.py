@@ -6,6 +6,7 @@ Each command group lives in its own module exposing ``register(app)``; add its n
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from importlib import import_module
@@ -137,13 +138,95 @@ def _requested_language(argv: list[str]) -> str:
 def _run(argv: list[str]) -> object:
     """Run the command line; in Chinese its help pages are translated when shown."""
     lang = _requested_language(argv)
+    runs = _only_the_command(app, argv)
     if lang == "en":
-        return app(args=argv, standalone_mode=False)
+        return runs(args=argv, standalone_mode=False)
     from cxm.cli.help_catalogue import localise
 
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(runs)
     localise(command, lang)
     return command(args=argv, standalone_mode=False)
+
+
+def _only_the_command(root: typer.Typer, argv: list[str]) -> typer.Typer:
+    """``root`` with only the command or group that ``argv`` names (``cxm targets …``: the
+    ``targets`` group), so that click is built for it alone — building all 150 commands
+    (their options read from the annotations) cost every command a third of a second.
+    For ``cxm`` and ``cxm --help`` the commands without their options (:func:`_listing`);
+    ``root`` itself for an unknown name (its error suggests the others)."""
+    name = _command_name(argv)
+    if any(_group_name(g) is None for g in root.registered_groups):
+        return root
+    if name is None:
+        return _listing(root)
+    commands = [c for c in root.registered_commands if _command_info_name(c) == name]
+    groups = [g for g in root.registered_groups if _group_name(g) == name]
+    if not commands and not groups:
+        return root
+    pruned = copy.copy(root)
+    pruned.registered_commands = commands
+    pruned.registered_groups = groups
+    return pruned
+
+
+def _listing(root: typer.Typer) -> typer.Typer:
+    """``root`` for its own help page, which lists each command by name and help text:
+    the commands stand in without their options (nothing of theirs is run from it)."""
+    listing = copy.copy(root)
+    listing.registered_commands = [_without_options(c) for c in root.registered_commands]
+    listing.registered_groups = []
+    for group in root.registered_groups:
+        if group.typer_instance is None:
+            return root
+        bare = copy.copy(group.typer_instance)
+        bare.registered_commands, bare.registered_groups = [], []
+        stand_in = copy.copy(group)
+        stand_in.typer_instance = bare
+        listing.registered_groups.append(stand_in)
+    return listing
+
+
+def _without_options(info: typer.models.CommandInfo) -> typer.models.CommandInfo:
+    """A command's entry with a callback of the same name and docstring and no options."""
+    if info.callback is None:
+        return info
+
+    def stand_in() -> None:  # never called: only its name and docstring are read
+        raise AssertionError("a listed command's stand-in ran")
+
+    stand_in.__name__ = info.callback.__name__
+    stand_in.__doc__ = info.callback.__doc__
+    out = copy.copy(info)
+    out.callback = stand_in
+    return out
+
+
+def _command_name(argv: list[str]) -> str | None:
+    """The first argument that is not a root option (``--lang X``): the command's name."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif arg in ("--help", "--install-completion", "--show-completion"):
+            return None
+    return None
+
+
+def _command_info_name(info: typer.models.CommandInfo) -> str | None:
+    if info.name:
+        return info.name
+    return typer.main.get_command_name(info.callback.__name__) if info.callback else None
+
+
+def _group_name(info: typer.models.TyperInfo) -> str | None:
+    name = info.name
+    if not name and info.typer_instance is not None:
+        name = info.typer_instance.info.name
+    return name if isinstance(name, str) and name else None
 
 
 def _usage_line(exc: Exception, argv: list[str]) -> str:

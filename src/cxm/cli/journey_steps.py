@@ -24,7 +24,7 @@ def load(
     when one is wrong)."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json
-    from cxm.journey.steps import load_steps
+    from cxm.standards.steps import load_steps
 
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -44,7 +44,7 @@ def show(as_json: JsonOpt = False) -> None:
     """The process steps in journey order with their owners and flow-chart answers."""
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json, print_table
-    from cxm.journey.steps import list_steps
+    from cxm.standards.steps import list_steps
 
     with open_store() as store, store.session() as s:
         steps = list_steps(s)
@@ -75,7 +75,7 @@ def analyse(as_json: JsonOpt = False) -> None:
     repeats and defects per step, ranked by value-weighted defects (fix the first first)."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console, print_json, print_table
-    from cxm.journey.flow import analyse_steps
+    from cxm.standards.flow import analyse_steps
 
     with open_store() as store, store.session() as s:
         flow = analyse_steps(s)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -32,9 +32,9 @@ def sample(
 ) -> None:
     """Invite customers lost as of a date (under the churn rule) to an exit-survey wave."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
-    from cxm.surveys.populations import sample_lost
+    from cxm.management.lost import sample_lost
 
     with open_store() as store, store.session() as s:
         result = sample_lost(
@@ -72,7 +72,7 @@ def why(
     """Why they left, measured from exit answers, beside the documents' benchmark; and lost
     customers' earlier satisfaction against that of customers who stayed."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
     from cxm.management.exit_reasons import why_they_left
 
@@ -87,8 +87,8 @@ def why(
                 "reasons": report.reasons.to_dict("records"),
                 "competitors": report.competitors.to_dict("records"),
                 "before": report.before.to_dict("records"),
-                "before_difference": report.before.attrs.get("difference"),
-                "before_difference_ci": report.before.attrs.get("difference_ci"),
+                "before_difference": report.before_difference,
+                "before_difference_ci": report.before_difference_ci,
             }
         )
         return
@@ -100,9 +100,10 @@ def why(
         render(_("Where they buy now"), report.competitors)
     if len(report.before):
         render(_("Before they left: satisfied (4–5) among lost and stayed"), report.before)
-        diff = report.before.attrs.get("difference")
-        low, high = report.before.attrs.get("difference_ci", (None, None))
-        if diff is not None and diff == diff:
+        diff = report.before_difference
+        ci = report.before_difference_ci
+        if diff is not None and diff == diff and ci is not None:
+            low, high = ci
             console.print(
                 _(
                     "Lost minus stayed: {diff} points (95 % interval {low} to {high}).",

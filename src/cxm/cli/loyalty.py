@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, KOpt, RuleOpt, ThresholdOpt, render
 from cxm.i18n import _
 
 __all__ = ["register"]
@@ -33,22 +33,22 @@ def behaviour(
     from cxm.management.loyalty_behaviour import behaviour_by_segment
 
     with open_store() as store, store.session() as s:
-        table = behaviour_by_segment(s, name=segments, window_days=window_days, as_of=as_of)
+        found = behaviour_by_segment(s, name=segments, window_days=window_days, as_of=as_of)
     if as_json:
         print_json(
             {
-                "as_of": table.attrs["as_of"],
+                "as_of": found.as_of,
                 "window_days": window_days,
-                "quality": table.attrs["quality"],
-                "segments": _records(table),
+                "quality": found.quality,
+                "segments": _records(found.table),
             }
         )
         return
     render(
-        _("Loyalty as behaviour, {d} days to {day}", d=window_days, day=table.attrs["as_of"]),
-        table,
+        _("Loyalty as behaviour, {d} days to {day}", d=window_days, day=found.as_of),
+        found.table,
     )
-    for flag in table.attrs["quality"]:
+    for flag in found.quality:
         console.print(_("Too weak: {message}", message=flag["message"]), markup=False)
 
 
@@ -103,12 +103,12 @@ def silent(
 ) -> None:
     """Satisfied answers, then spend falling or buying stopping: the silent defectors."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import console, print_json
     from cxm.management.loyalty_behaviour import silent_defector_list
 
     with open_store() as store, store.session() as s:
-        table = silent_defector_list(
+        found = silent_defector_list(
             s,
             item=item,
             window_days=window_days,
@@ -117,24 +117,33 @@ def silent(
             as_of=as_of,
             rule=churn_rule(rule, k, p_alive_below),
         )
-    a = table.attrs
     if as_json:
-        keys = ("as_of", "satisfied", "found", "rate", "ci_low", "ci_high", "drop")
-        print_json({**{k: a[k] for k in keys}, "customers": _records(table.head(top))})
+        print_json(
+            {
+                "as_of": found.as_of,
+                "satisfied": found.satisfied,
+                "found": found.found,
+                "rate": found.rate,
+                "ci_low": found.ci_low,
+                "ci_high": found.ci_high,
+                "drop": found.drop,
+                "customers": _records(found.table.head(top)),
+            }
+        )
         return
     console.print(
         _(
             "{found} of {n} satisfied customers then spent over {drop:.0%} less or stopped "
             "buying: {rate:.1%} (95 % CI {lo:.1%}–{hi:.1%}).",
-            found=a["found"],
-            n=a["satisfied"],
+            found=found.found,
+            n=found.satisfied,
             drop=drop,
-            rate=a["rate"],
-            lo=a["ci_low"],
-            hi=a["ci_high"],
+            rate=found.rate,
+            lo=found.ci_low,
+            hi=found.ci_high,
         )
     )
-    render(_("Silent defectors"), table.head(top))
+    render(_("Silent defectors"), found.table.head(top))
 
 
 def register(app: typer.Typer) -> None:
@@ -164,23 +173,31 @@ def rising(
     from cxm.management.rising import rising_customers
 
     with open_store() as store, store.session() as s:
-        table = rising_customers(
+        found = rising_customers(
             s, segments, top_segment=top_segment, months=months, top=top, as_of=as_of
         )
-    a = table.attrs
+    table = found.table
     if as_json:
-        keys = ("as_of", "top_segment", "value_threshold", "profit_threshold", "candidates")
-        print_json({**{k: a[k] for k in keys}, "customers": _records(table)})
+        print_json(
+            {
+                "as_of": found.as_of,
+                "top_segment": found.top_segment,
+                "value_threshold": found.value_threshold,
+                "profit_threshold": found.profit_threshold,
+                "candidates": found.candidates,
+                "customers": _records(table),
+            }
+        )
         return
     console.print(
         _(
             "Bar (lower quartile of {segment}): predicted value {v:,.0f}, profit in the last "
             "half-year {p:,.0f}; {n} of {m} customers reach it.",
             segment=top_segment,
-            v=a["value_threshold"],
-            p=a["profit_threshold"],
+            v=found.value_threshold,
+            p=found.profit_threshold,
             n=len(table),
-            m=a["candidates"],
+            m=found.candidates,
         )
     )
     render(_("Rising customers"), table)
@@ -197,18 +214,18 @@ def competitors(
 ) -> None:
     """Satisfaction, churn and share of wallet of the customers of each competitor."""
     from cxm.cli.context import open_store
-    from cxm.cli.management import churn_rule
+    from cxm.cli.management_options import churn_rule
     from cxm.cli.output import print_json
     from cxm.management.competitors import by_competitor
 
     with open_store() as store, store.session() as s:
-        table = by_competitor(
+        found = by_competitor(
             s, item=item, min_n=min_n, as_of=as_of, rule=churn_rule(rule, k, p_alive_below)
         )
     if as_json:
-        print_json({"as_of": table.attrs["as_of"], "competitors": _records(table)})
+        print_json({"as_of": found.as_of, "competitors": _records(found.table)})
         return
-    render(_("Customers by competitor they also use or left for"), table)
+    render(_("Customers by competitor they also use or left for"), found.table)
 
 
 def next_sale_command(

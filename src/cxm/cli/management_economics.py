@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cxm.cli.management import (
+from cxm.cli.management_options import (
     AsOfOpt,
     JsonOpt,
     KOpt,
@@ -18,6 +18,9 @@ from cxm.cli.management import (
     render,
 )
 from cxm.i18n import _
+
+if TYPE_CHECKING:
+    from cxm.management.churn_rules import ChurnBasis
 
 __all__ = ["register"]
 
@@ -41,28 +44,28 @@ def churn_report(
 
     with open_store() as store, store.session() as s:
         how = churn_rule(rule, k, p_alive_below)
-        rates, reasons = run(s, name=segments, freq=freq, as_of=as_of, rule=how)
+        report = run(s, name=segments, freq=freq, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
-                "as_of": rates.attrs["as_of"],
-                "churn_rule": _rule_info(rates.attrs),
-                "quality": rates.attrs["quality"],
-                "rates": _records(rates),
-                "reasons": _records(reasons),
-                "chi2_p": reasons.attrs["chi2_p"],
+                "as_of": report.basis.as_of,
+                "churn_rule": report.basis.rule_info(),
+                "quality": report.quality,
+                "rates": _records(report.rates),
+                "reasons": _records(report.reasons.table),
+                "chi2_p": report.reasons.chi2_p,
             }
         )
         return
-    console.print(_rule_line(rates.attrs))
-    _print_flags(rates.attrs["quality"])
+    console.print(_rule_line(report.basis))
+    _print_flags(report.quality)
     render(
         _("Churn rate per segment and period"),
-        rates,
+        report.rates,
         ["segment", "period", "at_risk", "churned", "churn_rate", "ci_low", "ci_high", "status"],
     )
-    render(_("Why customers left, beside the documents' 1/3/5/9/14/68 %"), reasons)
-    console.print(_("Goodness of fit to the benchmark: p = {p:.3f}", p=reasons.attrs["chi2_p"]))
+    render(_("Why customers left, beside the documents' 1/3/5/9/14/68 %"), report.reasons.table)
+    console.print(_("Goodness of fit to the benchmark: p = {p:.3f}", p=report.reasons.chi2_p))
 
 
 def churn_survival(
@@ -82,21 +85,21 @@ def churn_survival(
 
     with open_store() as store, store.session() as s:
         how = churn_rule(rule, k, p_alive_below)
-        curves, summary = survival(s, by=by, name=segments, item=item, as_of=as_of, rule=how)
+        found = survival(s, by=by, name=segments, item=item, as_of=as_of, rule=how)
     if as_json:
         print_json(
             {
-                "as_of": summary.attrs["as_of"],
-                "churn_rule": _rule_info(summary.attrs),
-                "summary": _records(summary),
-                "logrank_p": summary.attrs["logrank_p"],
-                "curves": _records(curves),
+                "as_of": found.basis.as_of,
+                "churn_rule": found.basis.rule_info(),
+                "summary": _records(found.summary),
+                "logrank_p": found.logrank_p,
+                "curves": _records(found.curves),
             }
         )
         return
-    console.print(_rule_line(summary.attrs))
-    render(_("Customer survival (months)"), summary)
-    console.print(_("Log-rank test across groups: p = {p:.4f}", p=summary.attrs["logrank_p"]))
+    console.print(_rule_line(found.basis))
+    render(_("Customer survival (months)"), found.summary)
+    console.print(_("Log-rank test across groups: p = {p:.4f}", p=found.logrank_p))
 
 
 def churn_risk(
@@ -183,16 +186,17 @@ def churn_score(
     fitted, results = ChurnRiskModel.load(model)
     with open_store() as store, store.session() as s:
         how = churn_rule(rule, k, p_alive_below)
-        table = score_customers(
+        scored = score_customers(
             s, fitted, horizon_days=horizon_days, top=top, as_of=as_of, rule=how
         )
+    table = scored.at_risk
     if as_json:
         print_json(
             {
                 "model": str(model),
                 "model_results": results,
-                "as_of": table.attrs["as_of"],
-                "scored": table.attrs["scored"],
+                "as_of": scored.basis.as_of,
+                "scored": scored.scored,
                 "at_risk": _records(table),
             }
         )
@@ -202,8 +206,8 @@ def churn_score(
             "Model of {day}: holdout AUC {auc:.3f}; {n} customers scored as of {as_of}.",
             day=(results.get("snapshots") or {}).get("scored_at", "?"),
             auc=float(results.get("auc", float("nan"))),
-            n=table.attrs["scored"],
-            as_of=table.attrs["as_of"],
+            n=scored.scored,
+            as_of=scored.basis.as_of,
         )
     )
     _print_flags(results.get("quality") or [])
@@ -245,9 +249,10 @@ def clv(
 
     with open_store() as store, store.session() as s:
         how = churn_rule(rule, k, p_alive_below)
-        table = segment_economics(
+        econ = segment_economics(
             s, segments, discount=discount, horizon=horizon, as_of=as_of, rule=how
         )
+        table = econ.table
         prob = (
             probabilistic_segment_clv(s, segments, months=months, as_of=as_of)
             if probabilistic
@@ -255,9 +260,9 @@ def clv(
         )
     if as_json:
         out: dict[str, Any] = {
-            "as_of": table.attrs["as_of"],
-            "churn_rule": _rule_info(table.attrs),
-            "quality": table.attrs["quality"],
+            "as_of": econ.basis.as_of,
+            "churn_rule": econ.basis.rule_info(),
+            "quality": econ.quality,
             "segments": _records(table),
         }
         if prob is not None:
@@ -266,8 +271,8 @@ def clv(
         return
     from cxm.cli.output import console
 
-    console.print(_rule_line(table.attrs))
-    _print_flags(table.attrs["quality"])
+    console.print(_rule_line(econ.basis))
+    _print_flags(econ.quality)
     render(
         _("Customer lifetime value per segment"),
         table,
@@ -326,7 +331,14 @@ def simulate(
             rule=churn_rule(rule, k, p_alive_below),
         )
     if as_json:
-        print_json({"settings": table.attrs, "segments": _records(table)})
+        settings = {
+            "cut": cut,
+            "relative": relative,
+            "horizon_years": years,
+            "discount": discount,
+            "cost_ratio": cost_ratio,
+        }
+        print_json({"settings": settings, "segments": _records(table)})
         return
     render(
         _(
@@ -418,26 +430,22 @@ def _item_costs(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _rule_info(attrs: dict[Any, Any]) -> dict[str, Any]:
-    keys = ("churn_rule", "k", "threshold", "median_gap_days")
-    return {k: attrs[k] for k in keys if k in attrs}
-
-
-def _rule_line(attrs: dict[Any, Any]) -> str:
+def _rule_line(basis: ChurnBasis) -> str:
     """One sentence: as of when, and how churn was decided."""
-    rule = attrs.get("churn_rule")
+    rule = basis.churn_rule
     if rule == "gap":
+        gap = basis.median_gap_days
         how = _(
             "churn = no purchase for {k:g} × the customer's own gap between purchases "
             "(median gap {gap:.0f} days)",
-            k=attrs["k"],
-            gap=attrs.get("median_gap_days", float("nan")),
+            k=basis.k,
+            gap=float("nan") if gap is None else gap,
         )
     elif rule == "p_alive":
-        how = _("churn = BG/NBD probability alive below {t:g}", t=attrs["threshold"])
+        how = _("churn = BG/NBD probability alive below {t:g}", t=basis.threshold)
     else:
         how = _("churn = the churn dates in the customer file")
-    return _("As of {day}; {how}.", day=attrs.get("as_of"), how=how)
+    return _("As of {day}; {how}.", day=basis.as_of, how=how)
 
 
 def register(app: typer.Typer) -> None:

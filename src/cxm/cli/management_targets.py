@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, NameArg, _records, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, NameArg, _records, render
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -74,7 +74,7 @@ def propose(
         )
         return
     with open_store() as store, store.session() as s:
-        table = run(
+        proposal = run(
             s,
             name,
             kpi,
@@ -84,6 +84,7 @@ def propose(
             items=item or None,
             as_of=as_of,
         )
+        table = proposal.table
         if save:
             for row in table.to_dict("records"):
                 set_target(
@@ -102,7 +103,7 @@ def propose(
             {
                 "definition": name,
                 "kpi": kpi,
-                "current": table.attrs["current"],
+                "current": proposal.current,
                 "saved": save,
                 "proposals": _records(table),
             }
@@ -112,7 +113,7 @@ def propose(
             _(
                 "Proposed {kpi} targets (today overall: {current:.3f})",
                 kpi=kpi,
-                current=table.attrs["current"],
+                current=proposal.current,
             ),
             table,
         )

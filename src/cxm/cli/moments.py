@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxm.cli.management import AsOfOpt, JsonOpt, render
+from cxm.cli.management_options import AsOfOpt, JsonOpt, render
 from cxm.i18n import _
 
 __all__ = ["register"]

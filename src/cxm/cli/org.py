@@ -27,7 +27,7 @@ def import_(
     """Import one organisation file: all of it, or nothing with every problem listed."""
     from cxm.cli.context import open_store
     from cxm.cli.output import console
-    from cxm.org.importing import import_org_file
+    from cxm.people.organisation import import_org_file
 
     with open_store() as store, store.session() as s:
         result = import_org_file(s, kind=kind, path=file)

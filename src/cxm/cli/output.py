@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 from cxm.errors import CXMError, ValidationFailed
 from cxm.i18n import _
@@ -34,8 +26,38 @@ __all__ = [
     "to_jsonable",
 ]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+
+class _OnFirstUse:
+    """A rich ``Console`` made when first used: importing rich costs a tenth of a second
+    that ``cxm --help`` and the commands that print JSON do not need to spend."""
+
+    def __init__(self, make: Callable[[], Console]) -> None:
+        self._make = make
+        self._made: Console | None = None
+
+    def real(self) -> Console:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+
+
+console = cast("Console", _OnFirstUse(_console))
+err_console = cast("Console", _OnFirstUse(_err_console))
 
 #: How many row problems to print before summarising the rest.
 MAX_PROBLEMS_SHOWN = 50
@@ -47,6 +69,8 @@ def print_json(data: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for col in columns:
         table.add_column(col)
@@ -67,6 +91,8 @@ def _cell(value: Any) -> str:
 
 
 def print_error(exc: CXMError) -> None:
+    from rich.markup import escape
+
     # The message is text, not markup: "[/…]" in a value must print, not crash rich.
     err_console.print(
         f"[bold red]{_('Error')}:[/] {escape(exc.message)}", markup=True, highlight=False
@@ -87,13 +113,22 @@ def print_error(exc: CXMError) -> None:
 
 def progress_bar(*, transient: bool = False, disable: bool = False) -> Progress:
     """A progress bar on stderr (so that ``--json`` output on stdout stays clean)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=cast("_OnFirstUse", err_console).real(),
         transient=transient,
         disable=disable,
     )

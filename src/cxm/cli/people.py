@@ -152,7 +152,7 @@ def linkage(
     plain-words conclusion."""
     from cxm.cli.context import open_store
     from cxm.cli.output import print_json, print_table
-    from cxm.people.linkage_data import linkage_document
+    from cxm.people.linkage_report import linkage_document
 
     with open_store() as store, store.session() as s:
         doc = linkage_document(s, resamples=resamples, mixed=mixed, csat_question=csat_question)

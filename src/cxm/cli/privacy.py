@@ -12,7 +12,7 @@ from cxm.cli.output import console, err_console, print_json
 from cxm.i18n import _
 
 if TYPE_CHECKING:
-    from cxm.privacy.crypto import DataKey
+    from cxm.crypto import DataKey
 
 __all__ = ["register"]
 
@@ -33,7 +33,7 @@ def _operator() -> str:
 
 def _key(required: bool) -> DataKey | None:
     from cxm.cli.context import settings
-    from cxm.privacy.crypto import DataKey
+    from cxm.crypto import DataKey
 
     value = settings().data_key.get_secret_value()
     if not value and not required:

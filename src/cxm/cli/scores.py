@@ -78,13 +78,12 @@ def scores(
     from cxm.analytics.scores_nps import nps
     from cxm.cli.context import settings
     from cxm.cli.output import console, print_json, print_table
-    from cxm.files import read_table
-    from cxm.files.tables import with_labels
+    from cxm.files.tables import read_labelled_table, with_labels
 
     min_n = min_n or settings().min_n
-    df = read_table(file, missing_codes=tuple(missing_code or ()))
+    read = read_labelled_table(file, missing_codes=tuple(missing_code or ()))
     group = _names(by)
-    df = with_labels(df, group)
+    df = with_labels(read.frame, group, read.value_labels)
     table = compute_scores(
         df, _names(items), by=group or None, dont_know=_codes(dont_know), min_n=min_n
     )

@@ -299,9 +299,10 @@ def propose_argued_targets(
     fit = None
     with open_store() as store, store.session() as s:
         if curve_frame is not None:
-            table = propose_argued(s, name, curve_frame, item=item)
+            argued = propose_argued(s, name, curve_frame, item=item)
         else:
-            table, curve_frame, fit = propose_argued_fitted(s, name, item=item)
+            argued, curve_frame, fit = propose_argued_fitted(s, name, item=item)
+        table = argued.table
         if save:
             for row in table.to_dict("records"):
                 set_target(
@@ -328,8 +329,8 @@ def propose_argued_targets(
                 "rule": "argued",
                 "curve_source": "fitted" if fit is not None else "given",
                 "fit": fitted,
-                "floor": table.attrs["current"],
-                "retention_per_point": table.attrs["retention_per_point"],
+                "floor": argued.current,
+                "retention_per_point": argued.retention_per_point,
                 "saved": save,
                 "curve": _records(curve_frame),
                 "proposals": _records(table),
@@ -359,7 +360,7 @@ def propose_argued_targets(
             )
         )
         print_table(
-            _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
+            _("Argued score100 targets (floor {floor})", floor=_num(argued.current, 1)),
             [_("segment"), _("target"), _("95 % interval"), _("cost at target"),
              _("marginal value")],
             [
@@ -380,7 +381,7 @@ def propose_argued_targets(
             ],
         )  # fmt: skip
         print_table(
-            _("Argued score100 targets (floor {floor})", floor=_num(table.attrs["current"], 1)),
+            _("Argued score100 targets (floor {floor})", floor=_num(argued.current, 1)),
             [_("segment"), _("target"), _("service level"), _("marginal value")],
             [
                 [

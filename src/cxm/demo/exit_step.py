@@ -38,9 +38,9 @@ def fill_exit_wave(ctx: DemoContext) -> None:
     from cxm.customers.models import Customer
     from cxm.demo.vocabulary import COMPETITORS
     from cxm.management.churn_rules import ChurnRule
+    from cxm.management.lost import sample_lost
     from cxm.surveys.invitations import issue_links
     from cxm.surveys.models import Invitation
-    from cxm.surveys.populations import sample_lost
     from cxm.surveys.questionnaires import install_template
     from cxm.surveys.recording import CompletedResponse, record_responses
     from cxm.surveys.waves import create_wave

@@ -43,8 +43,8 @@ steps:
 
 
 def load_demo_steps(ctx: DemoContext) -> None:
-    from cxm.journey.flow import analyse_steps
-    from cxm.journey.steps import load_steps
+    from cxm.standards.flow import analyse_steps
+    from cxm.standards.steps import load_steps
 
     with ctx.store.session() as s:
         n = load_steps(s, DEMO_STEPS)

@@ -79,7 +79,7 @@ def define_demo_segments(ctx: DemoContext) -> None:
                 proposal = propose(s, VALUE, kpi, cost_per_contact=COST_PER_CONTACT)
             except InputError:  # no actual to start from (a demo built without surveys)
                 continue
-            for _i, row in proposal.iterrows():
+            for _i, row in proposal.table.iterrows():
                 target = round(float(row["target"]), 3 if kpi != "nps" else 1)
                 set_target(
                     s,

@@ -160,11 +160,11 @@ def _touchpoint_fields(
 
 def run_standards_step(ctx: DemoContext) -> None:
     from cxm.customers.models import Purchase, Team, Touchpoint
+    from cxm.frames.cache import shared_reads
     from cxm.standards.checking import check_standards
     from cxm.standards.definitions import load_standards
     from cxm.standards.models import RecordFields
     from cxm.standards.recording import VisitInput, record_visit
-    from cxm.store.reads import shared_reads
 
     rng = ctx.rng("standards")
     with ctx.store.session() as s:

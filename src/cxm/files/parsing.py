@@ -54,6 +54,7 @@ __all__ = [
     "parse_datetime",
     "parse_unique",
     "parse_unique_array",
+    "parse_unique_codes",
 ]
 
 T = TypeVar("T")
@@ -363,6 +364,19 @@ def parse_unique_array(
     """:func:`parse_unique` as an object array: the column is factorised (in C), each
     distinct value parsed once and the results taken by code, so no Python object is
     made per row."""
+    codes, results, failures = parse_unique_codes(values, parse, memo=memo)
+    out = results.take(codes) if len(codes) else np.empty(0, dtype=object)
+    return out, failures
+
+
+def parse_unique_codes(
+    values: pd.Series,
+    parse: Callable[[str], T],
+    *,
+    memo: dict[str, tuple[T | None, str | None]] | None = None,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, np.dtype[np.object_]], dict[Any, str]]:
+    """:func:`parse_unique_array` before the take: each row's code, the result of each
+    code (``None`` for empty cells and failures) and the failures by index label."""
     seen: dict[str, tuple[T | None, str | None]] = {} if memo is None else memo
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
     distinct = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
@@ -383,7 +397,6 @@ def parse_unique_array(
         results[i] = entry[0]
         if entry[1] is not None:
             bad.append(i)
-    out = results.take(codes) if len(codes) else np.empty(0, dtype=object)
     failures: dict[Any, str] = {}
     if bad:
         reasons = {i: str(seen[distinct[i]][1]) for i in bad}
@@ -392,4 +405,4 @@ def parse_unique_array(
             label: reasons[int(code)]
             for label, code in zip(values.index[hit].tolist(), codes[hit].tolist(), strict=True)
         }
-    return out, failures
+    return codes, results, failures

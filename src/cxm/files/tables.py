@@ -8,7 +8,8 @@ is the data row number (1 = first row after the header), so that a validator can
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,39 @@ from cxm.files.formats import (
 from cxm.i18n import _
 
 __all__ = [
+    "LabelledTable",
     "TableChunks",
     "cell_text",
     "file_kind",
     "iter_chunks",
+    "read_labelled_table",
     "read_table",
     "refuse_missing_codes",
     "with_labels",
     "without_missing",
 ]
+
+
+@dataclass(frozen=True)
+class LabelledTable:
+    """:func:`read_labelled_table`: the ``frame`` and, from an SPSS file, its
+    ``value_labels`` (column → {code: label}) and ``column_labels`` (column → label, None
+    where the file has none); empty for CSV and XLSX."""
+
+    frame: pd.DataFrame
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    column_labels: Mapping[str, str | None] = field(default_factory=dict)
+
+
+def read_labelled_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    missing_codes: Sequence[float] = (),
+) -> LabelledTable:
+    """:func:`read_table` with the SPSS value and variable labels kept beside the frame."""
+    frame, value_labels, column_labels = _read(Path(path), sheet)
+    return LabelledTable(without_missing(frame, missing_codes), value_labels, column_labels)
 
 
 def read_table(
@@ -48,8 +73,7 @@ def read_table(
 ) -> pd.DataFrame:
     """Load a whole CSV, XLSX or SPSS file into a DataFrame with inferred column types.
 
-    SPSS value labels and variable labels stay available in ``df.attrs["value_labels"]``
-    (column → {code: label}) and ``df.attrs["column_labels"]`` (column → label).
+    SPSS value labels and variable labels: :func:`read_labelled_table`.
 
     Answers that are no answer become missing (NaN), the same for every command that
     reads a file: values the .sav declares user-missing; ``missing_codes`` (``--missing
@@ -62,7 +86,7 @@ def read_table(
     InputError
         Unknown extension, missing, unreadable or empty file, or a file that is not a table.
     """
-    return without_missing(_read(Path(path), sheet), missing_codes)
+    return without_missing(_read(Path(path), sheet)[0], missing_codes)
 
 
 #: "Don't know" as people write it in a numeric column (compared case-folded).
@@ -91,8 +115,6 @@ def without_missing(frame: pd.DataFrame, missing_codes: Sequence[float] = ()) ->
             if hit.any():
                 out = out if out is not frame else frame.copy()
                 out[column] = series.where(~hit)
-    if out is not frame:
-        out.attrs = dict(frame.attrs)
     return out
 
 
@@ -139,10 +161,12 @@ def refuse_missing_codes(frame: pd.DataFrame, columns: Sequence[str]) -> None:
             )
 
 
-def with_labels(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """``frame`` with the SPSS value labels of ``columns`` in place of their codes (for
-    grouping: a report says "Shop", not 2); codes without a label stay as they are."""
-    labels: dict[str, dict[Any, str]] = frame.attrs.get("value_labels", {})
+def with_labels(
+    frame: pd.DataFrame, columns: Sequence[str], labels: Mapping[str, Mapping[Any, str]]
+) -> pd.DataFrame:
+    """``frame`` with the SPSS value ``labels`` of ``columns`` (column → {code: label}, from
+    :func:`read_labelled_table`) in place of their codes (for grouping: a report says
+    "Shop", not 2); codes without a label stay as they are."""
     wanted = [c for c in columns if c in labels and c in frame.columns]
     if not wanted:
         return frame
@@ -150,17 +174,19 @@ def with_labels(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     for column in wanted:
         table = labels[column]
         out[column] = frame[column].map(lambda v, t=table: t.get(v, v))
-    out.attrs = dict(frame.attrs)
     return out
 
 
-def _read(p: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read(
+    p: Path, sheet: str | int | None
+) -> tuple[pd.DataFrame, dict[str, dict[Any, str]], dict[str, str | None]]:
+    """The file's frame, and its SPSS value labels and column labels (empty otherwise)."""
     kind = file_kind(p)
     if kind == "csv":
         encoding = detect_encoding(p)
         header, delimiter = csv_header(p, encoding)
         try:
-            return pd.read_csv(
+            frame = pd.read_csv(
                 p,
                 encoding=encoding,
                 sep=delimiter,
@@ -168,10 +194,11 @@ def _read(p: Path, sheet: str | int | None) -> pd.DataFrame:
                 names=header,
                 skip_blank_lines=True,
             )
+            return frame, {}, {}
         except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
             raise parser_error(p, exc) from None
     if kind == "xlsx":
-        return _read_xlsx(p, sheet)
+        return _read_xlsx(p, sheet), {}, {}
     import pyreadstat
 
     try:
@@ -180,9 +207,8 @@ def _read(p: Path, sheet: str | int | None) -> pd.DataFrame:
         raise InputError(
             _("{file} cannot be read as an SPSS file: {reason}", file=p.name, reason=str(exc))
         ) from None
-    frame.attrs["value_labels"] = dict(meta.variable_value_labels)
-    frame.attrs["column_labels"] = dict(zip(meta.column_names, meta.column_labels, strict=False))
-    return frame
+    column_labels = dict(zip(meta.column_names, meta.column_labels, strict=False))
+    return frame, dict(meta.variable_value_labels), column_labels
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:

@@ -18,6 +18,7 @@ writes and then reads (``cxm segments recompute``) reads what it wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -92,12 +93,15 @@ def sharing_reads() -> bool:
 
 
 def _copy(value: Any) -> Any:
-    """Frames and series copied (a caller may add or set columns), other results (numbers,
-    dates) as they are."""
+    """Frames and series copied (a caller may add or set columns), also inside a tuple or
+    a result dataclass; other results (numbers, dates) as they are."""
     if isinstance(value, pd.DataFrame | pd.Series):
         return value.copy()
     if isinstance(value, tuple):
         return tuple(_copy(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [f for f in dataclasses.fields(value) if f.init]
+        return dataclasses.replace(value, **{f.name: _copy(getattr(value, f.name)) for f in fields})
     return value
 
 

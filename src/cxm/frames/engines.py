@@ -162,8 +162,12 @@ def _store_frame(session: Session, name: str) -> pd.DataFrame:
     cols = _store_columns()
     if name not in cols:
         from cxm.frames.aggregations import SCHEMAS
-        from cxm.store.models import Base
+        from cxm.store.base import Base
+        from cxm.surveys import models as _surveys  # noqa: F401  (survey_responses, _answers)
 
+        # segment_memberships is registered by cxm.segments.models, which imports frames
+        # (so frames cannot import it): whoever runs a segment aggregation on a lake engine
+        # has loaded it, as the registry does.
         table = Base.metadata.tables[name]
         q = select(*(table.c[c] for c in SCHEMAS[name]))
         frame = pd.DataFrame(raw_rows(session, q), columns=list(SCHEMAS[name]))

@@ -16,8 +16,15 @@ from cxm.store import Store
 
 __all__ = ["JobContext", "JobSpec", "get_job", "job", "load_modules", "registered"]
 
-#: Modules whose import registers CXM's own jobs.
-BUILTIN_MODULES: tuple[str, ...] = ("cxm.jobs.builtin", "cxm.cases.jobs", "cxm.report_cache.jobs")
+#: Modules whose import registers CXM's own jobs: each domain keeps its jobs, and the
+#: runner loads them by name (the jobs package sits below the domains and imports none).
+BUILTIN_MODULES: tuple[str, ...] = (
+    "cxm.surveys.jobs",
+    "cxm.management.jobs",
+    "cxm.reports.jobs",
+    "cxm.cases.jobs",
+    "cxm.report_cache.jobs",
+)
 
 
 @dataclass(frozen=True, slots=True)

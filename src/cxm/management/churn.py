@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from cxm.analytics.churn import churn_rates, churn_reasons, survival_curves
+from cxm.analytics.churn import ChurnReasons, churn_rates, churn_reasons, survival_curves
 from cxm.analytics.churn_risk import ChurnRiskModel, most_at_risk, time_holdout
 from cxm.customers.codes import CHURN_REASON_BENCHMARK
 from cxm.errors import InputError
@@ -21,11 +21,14 @@ from cxm.frames.customers import (
     purchase_totals,
 )
 from cxm.i18n import _
-from cxm.management.churn_rules import ChurnRule, customers_as_of
+from cxm.management.churn_rules import ChurnBasis, ChurnRule, customers_as_of
 from cxm.management.segments import members
 
 __all__ = [
+    "ChurnReport",
     "RiskResult",
+    "ScoredCustomers",
+    "Survival",
     "churn_report",
     "risk_features",
     "risk_model",
@@ -37,15 +40,48 @@ __all__ = [
 SATISFACTION_ITEM = "CUSA1"
 
 
+@dataclass(frozen=True)
+class ChurnReport:
+    """:func:`churn_report`: churn ``rates`` per segment and period, the ``reasons`` of
+    churned customers beside the benchmark, the ``basis`` (date and churn rule) and
+    ``quality``, the weak figures of the latest period in words."""
+
+    rates: pd.DataFrame
+    reasons: ChurnReasons
+    basis: ChurnBasis
+    quality: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Survival:
+    """:func:`survival`: Kaplan–Meier ``curves`` and ``summary`` per group, the log-rank
+    p-value across the groups, the customers ``left_out`` (no acquisition date) and the
+    ``basis`` (date and churn rule)."""
+
+    curves: pd.DataFrame
+    summary: pd.DataFrame
+    logrank_p: float
+    left_out: int
+    basis: ChurnBasis
+
+
+@dataclass(frozen=True)
+class ScoredCustomers:
+    """:func:`score_customers`: the valuable customers most at risk (``at_risk``), how
+    many customers were ``scored`` and the ``basis`` (date and churn rule)."""
+
+    at_risk: pd.DataFrame
+    scored: int
+    basis: ChurnBasis
+
+
 def _with_segments(
     session: Session, name: str | None, *, as_of: Any = None, rule: ChurnRule | None = None
-) -> pd.DataFrame:
-    customers = customers_as_of(session, as_of=as_of, rule=rule)
+) -> tuple[pd.DataFrame, ChurnBasis]:
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
     if name is None:
-        return customers.assign(segment="all")
-    out = customers.merge(members(session, name), on="customer_id", how="inner")
-    out.attrs.update(customers.attrs)
-    return out
+        return customers.assign(segment="all"), basis
+    return customers.merge(members(session, name), on="customer_id", how="inner"), basis
 
 
 def churn_report(
@@ -56,30 +92,29 @@ def churn_report(
     as_of: Any = None,
     rule: ChurnRule | None = None,
     min_n: int = 30,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(rates, reasons)``: churn rate per segment and period (windows counted back from
-    the analysis date, by default the last activity in the file) and the reasons of churned
-    customers beside the benchmark. Churn is recorded or behavioural (``rule``, see
-    :mod:`cxm.management.churn_rules`); ``rates.attrs`` says which rule and date were used."""
-    customers = _with_segments(session, name, as_of=as_of, rule=rule)
-    end = pd.Timestamp(customers.attrs["as_of"])
+) -> ChurnReport:
+    """Churn rate per segment and period (windows counted back from the analysis date, by
+    default the last activity in the file) and the reasons of churned customers beside the
+    benchmark. Churn is recorded or behavioural (``rule``, see
+    :mod:`cxm.management.churn_rules`); the report's ``basis`` says which rule and date."""
+    customers, basis = _with_segments(session, name, as_of=as_of, rule=rule)
+    end = pd.Timestamp(basis.as_of)
     if customers.empty:
         raise InputError(_("No customers or no activity dates: nothing to report on churn."))
     rates = churn_rates(
         customers, freq=freq, align="end", start=observation_start(session), end=end
     )
-    rates.attrs.update(customers.attrs)
     from cxm.analytics.quality import group_flags
 
     latest = rates[rates["start"] == rates["start"].max()]
-    rates.attrs["quality"] = [
+    quality = [
         f.to_dict()
         for f in group_flags(zip(latest["segment"], latest["at_risk"], strict=True), min_n=min_n)
     ]
     churned = customers[customers["status"] == "churned"]
     bench = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items()}
     reasons = churn_reasons(churned["churn_reason"], bench)
-    return rates, reasons
+    return ChurnReport(rates=rates, reasons=reasons, basis=basis, quality=quality)
 
 
 def satisfaction_answers(session: Session, *, item: str = SATISFACTION_ITEM) -> pd.DataFrame:
@@ -104,15 +139,16 @@ def survival(
     at_months: tuple[float, ...] = (12, 24, 36),
     as_of: Any = None,
     rule: ChurnRule | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Survival:
     """Kaplan–Meier curves of customer lifetime in months, per segment of ``name`` or per
     satisfaction level (the latest answer to ``item``). Customers without an acquisition
-    date are left out (counted in ``summary.attrs["left_out"]``)."""
+    date are left out (counted in ``left_out``)."""
     if by not in ("segment", "satisfaction"):
         raise InputError(_("Survival is by segment or satisfaction, not {by}.", by=by))
-    customers = _with_segments(session, name if by == "segment" else None, as_of=as_of, rule=rule)
-    attrs = dict(customers.attrs)
-    day = pd.Timestamp(attrs["as_of"])
+    customers, basis = _with_segments(
+        session, name if by == "segment" else None, as_of=as_of, rule=rule
+    )
+    day = pd.Timestamp(basis.as_of)
     if by == "satisfaction":
         sat = satisfaction_answers(session, item=item)
         if as_of is not None:  # an explicit date: only what was answered by then
@@ -128,15 +164,19 @@ def survival(
         raise InputError(_("No customers with an acquisition date."))
     end = known["churned_on"].where(known["churned_on"].notna(), day)
     months = (end - known["acquired_on"]).dt.days / (365.25 / 12)
-    curves, summary = survival_curves(
+    fitted = survival_curves(
         months.clip(lower=0).to_numpy(),
         known["churned_on"].notna().to_numpy(),
         known["segment"].to_numpy(),
         at=at_months,
     )
-    summary.attrs["left_out"] = int(len(customers) - len(known))
-    summary.attrs.update(attrs)
-    return curves, summary
+    return Survival(
+        curves=fitted.curves,
+        summary=fitted.summary,
+        logrank_p=fitted.logrank_p,
+        left_out=int(len(customers) - len(known)),
+        basis=basis,
+    )
 
 
 def _end_of(day: pd.Timestamp) -> pd.Timestamp:
@@ -159,7 +199,7 @@ def risk_features(
     ``customers`` (default: :func:`~cxm.management.churn_rules.customers_as_of`) carries
     the churn dates."""
     if customers is None:
-        customers = customers_as_of(session)
+        customers = customers_as_of(session)[0]
     active = customers[
         (customers["acquired_on"].isna() | (customers["acquired_on"] <= at))
         & (customers["churned_on"].isna() | (customers["churned_on"] > at))
@@ -239,8 +279,8 @@ def risk_model(
         raise InputError(_("The horizon must be at least 30 days, not {d}.", d=horizon_days))
     from cxm.frames.responses import responses_frame
 
-    customers = customers_as_of(session, as_of=as_of, rule=rule)
-    day = pd.Timestamp(customers.attrs["as_of"])
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(basis.as_of)
     answers = responses_frame(session)
     if as_of is not None and not answers.empty and "completed_at" in answers:
         answers = answers[pd.to_datetime(answers["completed_at"], utc=True) < _end_of(day)]
@@ -289,7 +329,7 @@ def risk_model(
             "test": test_at.date(),
             "scored_at": day.date(),
             "horizon_days": horizon_days,
-            "churn_rule": customers.attrs["churn_rule"],
+            "churn_rule": basis.churn_rule,
         },
     )
 
@@ -304,13 +344,13 @@ def score_customers(
     item: str = SATISFACTION_ITEM,
     as_of: Any = None,
     rule: ChurnRule | None = None,
-) -> pd.DataFrame:
+) -> ScoredCustomers:
     """Score the customers active on the analysis date with a saved model
     (:meth:`ChurnRiskModel.load`): the ``top`` valuable customers most at risk, with reasons."""
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
-    customers = customers_as_of(session, as_of=as_of, rule=rule)
-    day = pd.Timestamp(customers.attrs["as_of"])
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(basis.as_of)
     answers = responses_frame(session)
     if as_of is not None and not answers.empty and "completed_at" in answers:
         answers = answers[pd.to_datetime(answers["completed_at"], utc=True) < _end_of(day)]
@@ -321,7 +361,6 @@ def score_customers(
     scored = now.assign(risk=contrib["risk"].to_numpy(), value=now["profit_1y"])
     top_list = most_at_risk(scored, contrib, top=top, min_value_quantile=value_quantile)
     cols = ["customer_id", "risk", "value", "expected_loss", "reasons", *model.features_]
-    out = top_list[cols].reset_index(drop=True)
-    out.attrs.update(customers.attrs)
-    out.attrs["scored"] = len(now)
-    return out
+    return ScoredCustomers(
+        at_risk=top_list[cols].reset_index(drop=True), scored=len(now), basis=basis
+    )

@@ -14,7 +14,9 @@ rule (:mod:`cxm.analytics.inactivity`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -25,7 +27,7 @@ from cxm.errors import InputError
 from cxm.frames.customers import analysis_date, customer_table, customers_frame, first_purchases
 from cxm.i18n import _
 
-__all__ = ["RULES", "ChurnRule", "customers_as_of"]
+__all__ = ["RULES", "ChurnBasis", "ChurnRule", "customers_as_of"]
 
 RULES = ("auto", "recorded", "gap", "p_alive")
 
@@ -51,15 +53,41 @@ class ChurnRule:
         check_rule("gap", k=self.k, threshold=self.threshold)
 
 
+@dataclass(frozen=True, slots=True)
+class ChurnBasis:
+    """The date and the rule a churn analysis used: ``as_of``, ``churn_rule`` (the rule
+    applied; ``auto`` resolved) and, for a behavioural rule, its ``k``, ``threshold``, the
+    repeat buyers' ``median_gap_days`` and (``p_alive``) the fitted BG/NBD parameters."""
+
+    as_of: date
+    churn_rule: str
+    k: float | None = None
+    threshold: float | None = None
+    median_gap_days: float | None = None
+    bgnbd: Mapping[str, float] = field(default_factory=dict)
+
+    def rule_info(self) -> dict[str, Any]:
+        """The rule as ``--json`` shows it: ``churn_rule``, and for a behavioural rule
+        ``k``, ``threshold`` and ``median_gap_days``."""
+        out: dict[str, Any] = {"churn_rule": self.churn_rule}
+        if self.churn_rule != "recorded":
+            out |= {
+                "k": self.k,
+                "threshold": self.threshold,
+                "median_gap_days": self.median_gap_days,
+            }
+        return out
+
+
 def customers_as_of(
     session: Session, *, as_of: Any = None, rule: ChurnRule | None = None
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, ChurnBasis]:
     """Customers known on the analysis date with ``acquired_on`` (the first purchase where
-    the file has none), ``status`` and ``churned_on`` as of that date under ``rule``.
+    the file has none), ``status`` and ``churned_on`` as of that date under ``rule``, and
+    the :class:`ChurnBasis` (date and rule) they were judged on.
 
     Customers acquired after the date are left out; churn recorded after it is not yet
-    churn. ``attrs``: ``as_of``, ``churn_rule`` (the rule applied; ``auto`` resolved) and
-    for behavioural rules its ``k``, ``threshold`` and ``median_gap_days``.
+    churn.
     """
     how = rule or ChurnRule()
     how.check()
@@ -67,7 +95,7 @@ def customers_as_of(
     customers = customers_frame(session).copy()
     recorded_any = customers["churned_on"].notna().any()
     applied = how.rule if how.rule != "auto" else ("recorded" if recorded_any else "gap")
-    attrs: dict[str, Any] = {"as_of": day.date(), "churn_rule": applied}
+    basis = ChurnBasis(as_of=day.date(), churn_rule=applied)
     later = customers["churned_on"] > day
     customers.loc[later, "churned_on"] = pd.NaT
     customers.loc[later, "status"] = "active"
@@ -85,17 +113,20 @@ def customers_as_of(
                 )
             )
         per = per.rename(columns={"purchase_days": "days"})
-        judged = judge_inactivity(
-            per, as_of=day, rule=applied, k=how.k, threshold=how.threshold
-        ).set_index("customer_id")
+        judgement = judge_inactivity(per, as_of=day, rule=applied, k=how.k, threshold=how.threshold)
+        judged = judgement.table.set_index("customer_id")
         # A recorded churn date stays; behaviour fills in the customers without one.
         open_ = customers["churned_on"].isna()
         inferred = customers.loc[open_, "customer_id"].map(judged["churned_on"])
         customers.loc[open_, "churned_on"] = pd.to_datetime(inferred)
         customers.loc[customers["churned_on"].notna(), "status"] = "churned"
-        attrs |= {"k": how.k, "threshold": how.threshold}
-        attrs |= {str(k): v for k, v in judged.attrs.items() if k not in ("rule", "k", "threshold")}
+        basis = ChurnBasis(
+            as_of=day.date(),
+            churn_rule=applied,
+            k=how.k,
+            threshold=how.threshold,
+            median_gap_days=judgement.median_gap_days,
+            bgnbd=dict(judgement.bgnbd),
+        )
     customers = customers[customers["acquired_on"].isna() | (customers["acquired_on"] <= day)]
-    customers = customers.reset_index(drop=True)
-    customers.attrs.update(attrs)
-    return customers
+    return customers.reset_index(drop=True), basis

@@ -8,6 +8,8 @@ Competitors with fewer than ``min_n`` customers are suppressed (figures blank, `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,7 @@ from cxm.management.churn import SATISFACTION_ITEM, satisfaction_answers
 from cxm.management.churn_rules import ChurnRule, customers_as_of
 from cxm.management.frames import customers_frame
 
-__all__ = ["COMPARE_ITEM", "by_competitor"]
+__all__ = ["COMPARE_ITEM", "Competitors", "by_competitor"]
 
 
 def _names(value: Any) -> list[str]:
@@ -35,6 +37,16 @@ def _names(value: Any) -> list[str]:
 COMPARE_ITEM = "COMP1"
 
 
+@dataclass(frozen=True)
+class Competitors:
+    """:func:`by_competitor`: one row per competitor (``table``), the analysis date and the
+    minimum of customers below which a row's figures are blank."""
+
+    table: pd.DataFrame
+    as_of: date
+    min_n: int
+
+
 def by_competitor(
     session: Session,
     *,
@@ -43,7 +55,7 @@ def by_competitor(
     as_of: Any = None,
     rule: ChurnRule | None = None,
     min_n: int = 30,
-) -> pd.DataFrame:
+) -> Competitors:
     """One row per competitor (and ``"(all customers)"``): ``customers``, ``csat`` (share
     of the latest answers to ``item`` at 4 or 5) with ``csat_n``, ``churn_rate`` with a
     Wilson interval, ``won_by_competitor`` (churned for that reason), ``left_for`` (churned
@@ -53,7 +65,8 @@ def by_competitor(
     """
     from cxm.analytics.comparative import comparative_score
 
-    state = customers_as_of(session, as_of=as_of, rule=rule).set_index("customer_id")
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
+    state = customers.set_index("customer_id")
     attrs = customers_frame(session, attributes=True).set_index("customer_id")["attributes"]
     attrs = attrs.reindex(state.index)
     used = attrs.map(lambda a: _names((a or {}).get("competitors_used")))
@@ -113,5 +126,4 @@ def by_competitor(
     cols = ["csat", "churn_rate", "ci_low", "ci_high", "share_of_wallet"]
     cols += ["better", "worse", "net_comparative", "net_ci_low", "net_ci_high"]
     out.loc[few, cols] = np.nan
-    out.attrs.update({"as_of": state.attrs.get("as_of"), "min_n": min_n})
-    return out
+    return Competitors(table=out, as_of=basis.as_of, min_n=min_n)

@@ -24,9 +24,9 @@ from cxm.analytics.next_action import (
     churn_signals,
     next_best_actions,
 )
+from cxm.cases.customer_search import check_customer_visible
 from cxm.customers.models import Customer, Purchase
 from cxm.customers.profile import CustomerFile, customer_file_of
-from cxm.customers.search import check_customer_visible
 from cxm.errors import NotFound
 from cxm.i18n import _
 

@@ -26,12 +26,13 @@ from cxm.frames.customers import (
 )
 from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM
-from cxm.management.churn_rules import ChurnRule, customers_as_of
+from cxm.management.churn_rules import ChurnBasis, ChurnRule, customers_as_of
 from cxm.management.segments import members
 
 __all__ = [
     "DRIVER_ITEMS",
     "InvestResult",
+    "SegmentEconomics",
     "invest",
     "probabilistic_segment_clv",
     "segment_economics",
@@ -40,6 +41,16 @@ __all__ = [
 
 #: Service items of the CCSI questionnaire used as drivers by default.
 DRIVER_ITEMS = [f"PERQ{i}" for i in range(1, 8)] + ["SC_PROC1", "SC_PROC2", "SC_PEOP1", "SC_PEOP2"]
+
+
+@dataclass(frozen=True)
+class SegmentEconomics:
+    """:func:`segment_economics`: the ``table`` per segment, the ``basis`` (date and churn
+    rule) and ``quality``, the segments too small to trust, in words."""
+
+    table: pd.DataFrame
+    basis: ChurnBasis
+    quality: list[dict[str, Any]]
 
 
 @read_once
@@ -52,17 +63,17 @@ def segment_economics(
     as_of: Any = None,
     rule: ChurnRule | None = None,
     min_n: int = 30,
-) -> pd.DataFrame:
+) -> SegmentEconomics:
     """Per segment: active customers, margin per customer-year (profit of the 12 months up
     to the analysis date / active customers), yearly churn rate (those 12 months; recorded
-    or behavioural churn by ``rule``), and CLV. ``attrs`` names the date and the rule."""
+    or behavioural churn by ``rule``), and CLV, with the date and the rule used."""
     seg = members(session, name)
     if seg.empty:
         raise InputError(
             _("Segments of {name} are empty: run `cxm segments recompute`.", name=name)
         )
-    everyone = customers_as_of(session, as_of=as_of, rule=rule)
-    as_of = pd.Timestamp(everyone.attrs["as_of"])
+    everyone, basis = customers_as_of(session, as_of=as_of, rule=rule)
+    as_of = pd.Timestamp(basis.as_of)
     customers = everyone.merge(seg, on="customer_id", how="inner")
     start = (as_of - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
     profit = profit_by_customer(session, start=start, end=(as_of + pd.Timedelta(days=1)).date())
@@ -87,14 +98,13 @@ def segment_economics(
             }
         )
     out = clv_by_segment(pd.DataFrame(rows), discount=discount, horizon=horizon)
-    out.attrs.update(everyone.attrs)
     from cxm.analytics.quality import group_flags
 
-    out.attrs["quality"] = [
+    quality = [
         f.to_dict()
         for f in group_flags(zip(out["segment"], out["customers"], strict=True), min_n=min_n)
     ]
-    return out
+    return SegmentEconomics(table=out, basis=basis, quality=quality)
 
 
 def probabilistic_segment_clv(
@@ -155,7 +165,7 @@ def simulate(
     """The churn-cut simulator on the firm's own margins and churn rates per segment."""
     econ = segment_economics(session, name, discount=discount, as_of=as_of, rule=rule)
     return simulate_churn_cut(
-        econ,
+        econ.table,
         cut=cut,
         relative=relative,
         horizon_years=horizon_years,
@@ -207,14 +217,15 @@ def invest(
     seg = members(session, name)
     data = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
     data = data.merge(seg, on="customer_id", how="inner")
-    customers = customers_as_of(session, as_of=as_of, rule=rule)
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
     if as_of is not None:  # an explicit date: only what was answered by then
-        day_end = (pd.Timestamp(customers.attrs["as_of"]) + pd.Timedelta(days=1)).tz_localize("UTC")
+        day_end = (pd.Timestamp(basis.as_of) + pd.Timedelta(days=1)).tz_localize("UTC")
         data = data[data["completed_at"] < day_end]
 
     def drivers_of(df: pd.DataFrame) -> pd.DataFrame:
         complete = df[[*use, outcome]].apply(pd.to_numeric, errors="coerce").dropna()
-        rw = relative_weights(complete, outcome, use)
+        split = relative_weights(complete, outcome, use)
+        rw = split.table
         sd_y = complete[outcome].std()
         sign = np.sign(complete[use].corrwith(complete[outcome]).to_numpy())
         per_point = (
@@ -226,7 +237,7 @@ def invest(
                 "importance": per_point,
                 "performance": complete[use].mean().to_numpy(),
                 "n": len(complete),
-                "r2": rw.attrs["r2"],
+                "r2": split.r2,
             }
         )
 
@@ -245,7 +256,7 @@ def invest(
     econ = segment_economics(session, name, as_of=as_of, rule=rule)
     ranking = improvement_effects(
         drivers,
-        econ[["segment", "customers", "clv"]].dropna(),
+        econ.table[["segment", "customers", "clv"]].dropna(),
         churn_per_point=beta,
         improvement=improvement,
         budget=budget,

@@ -40,26 +40,32 @@ EXIT_ITEMS = {
 @dataclass(frozen=True)
 class ExitReport:
     """``reasons``: measured share per reason beside the benchmark (``churn_reasons``
-    columns; ``attrs["chi2_p"]``); ``competitors``: where they buy now; ``summary``: answers,
-    recalled satisfaction, would come back, net comparative score; ``before``: lost against
-    stayed on their earlier overall-satisfaction answers."""
+    columns; the test's p-value is ``summary["chi2_p"]``); ``competitors``: where they buy
+    now; ``summary``: answers, recalled satisfaction, would come back, net comparative
+    score; ``before``: lost against stayed on their earlier overall-satisfaction answers,
+    with the difference of their satisfied shares and its 95 % interval (None without
+    answers)."""
 
     reasons: pd.DataFrame
     competitors: pd.DataFrame
     summary: dict[str, Any]
     before: pd.DataFrame
+    before_difference: float | None = None
+    before_difference_ci: tuple[float, float] | None = None
 
 
-def _before(session: Session, item: str, as_of: Any, rule: Any, min_n: int) -> pd.DataFrame:
+def _before(
+    session: Session, item: str, as_of: Any, rule: Any, min_n: int
+) -> tuple[pd.DataFrame, float | None, tuple[float, float] | None]:
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn_rules import customers_as_of
     from cxm.management.frames import latest_answers
-    from cxm.surveys.frames import responses_frame
 
     cols = ["group", "customers", "satisfied", "share", "ci_low", "ci_high", "status"]
     answers = responses_frame(session)
     if answers.empty or item not in answers:
-        return pd.DataFrame(columns=cols)
-    state = customers_as_of(session, as_of=as_of, rule=rule)
+        return pd.DataFrame(columns=cols), None, None
+    state = customers_as_of(session, as_of=as_of, rule=rule)[0]
     rated = answers.dropna(subset=[item, "customer_id"])
     lost = state[state["status"] == "churned"][["customer_id", "churned_on"]]
     stayed = state[state["status"] != "churned"]["customer_id"]
@@ -84,9 +90,7 @@ def _before(session: Session, item: str, as_of: Any, rule: Any, min_n: int) -> p
     (d_lo,), (d_hi,) = newcombe_difference(
         np.array([stay_k]), np.array([stay_n]), np.array([lost_k]), np.array([lost_n]), 0.95
     )
-    out.attrs["difference"] = float(rows[0][3]) - float(rows[1][3])
-    out.attrs["difference_ci"] = (float(d_lo), float(d_hi))
-    return out
+    return out, float(rows[0][3]) - float(rows[1][3]), (float(d_lo), float(d_hi))
 
 
 def why_they_left(
@@ -102,9 +106,9 @@ def why_they_left(
     responses: each customer's latest), and lost against stayed on ``before_item``."""
     from cxm.analytics.churn import churn_reasons
     from cxm.analytics.comparative import comparative_score
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn import SATISFACTION_ITEM
     from cxm.management.frames import latest_answers
-    from cxm.surveys.frames import responses_frame
 
     answers = responses_frame(session, wave_id=wave_id)
     reason_item = EXIT_ITEMS["reason"]
@@ -122,8 +126,6 @@ def why_they_left(
     askable = {k.value: v for k, v in CHURN_REASON_BENCHMARK.items() if k != ChurnReason.DIED}
     reasons = churn_reasons(rows[reason_item].astype(object), askable)
     n = len(rows)
-    if n < min_n:
-        reasons.attrs["status"] = "too few"
 
     def column(key: str) -> pd.Series:
         name = EXIT_ITEMS[key]
@@ -146,7 +148,9 @@ def why_they_left(
         "maybe_come_back": float((back == 0.5).mean()) if len(back) else float("nan"),
         "net_comparative": compare["net"],
         "net_comparative_ci": (compare["ci_low"], compare["ci_high"]),
-        "chi2_p": reasons.attrs.get("chi2_p"),
+        "chi2_p": reasons.chi2_p,
     }
-    before = _before(session, before_item or SATISFACTION_ITEM, as_of, rule, min_n)
-    return ExitReport(reasons, competitors, summary, before)
+    before, difference, difference_ci = _before(
+        session, before_item or SATISFACTION_ITEM, as_of, rule, min_n
+    )
+    return ExitReport(reasons.table, competitors, summary, before, difference, difference_ci)

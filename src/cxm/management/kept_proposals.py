@@ -10,13 +10,15 @@ marked stale while the new one is computed beside (:mod:`cxm.store.kept`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy.orm import Session
 
 from cxm.store import Store
 from cxm.store.kept import Kept, KeptResults
+
+if TYPE_CHECKING:
+    from cxm.management.targets import TargetProposal
 
 __all__ = ["PROPOSALS", "kept_proposals"]
 
@@ -26,7 +28,7 @@ def _watched() -> Sequence[Any]:
     when it is completed), segment members, customers (churn, profit's customer file),
     purchases (profit) and service levels (cost to serve, their names)."""
     from cxm.customers.models import Customer, Purchase
-    from cxm.management.models import SegmentMembership
+    from cxm.segments.models import SegmentMembership
     from cxm.service_levels.models import ServiceLevel
     from cxm.surveys.models import Response
 
@@ -40,18 +42,18 @@ def _watched() -> Sequence[Any]:
 
 
 #: The kept proposals of this process, per database, definition and KPI.
-PROPOSALS: KeptResults[pd.DataFrame] = KeptResults("target proposals", _watched)
+PROPOSALS: KeptResults[TargetProposal] = KeptResults("target proposals", _watched)
 
 
 def kept_proposals(
     store: Store, session: Session, *, definition: str, kpi: str, wait: bool = True
-) -> Kept[pd.DataFrame] | None:
-    """The proposal per segment of ``definition`` for ``kpi`` (the frame of
-    :func:`~cxm.management.targets.propose`, with ``attrs["current"]``), or the reason
-    there is none in ``error``; see :meth:`KeptResults.get` for ``wait`` and None."""
+) -> Kept[TargetProposal] | None:
+    """The proposal per segment of ``definition`` for ``kpi`` (what
+    :func:`~cxm.management.targets.propose` gives), or the reason there is none in
+    ``error``; see :meth:`KeptResults.get` for ``wait`` and None."""
     from cxm.management.targets import propose
 
-    def compute() -> pd.DataFrame:
+    def compute() -> TargetProposal:
         with store.session() as s:
             try:
                 return propose(s, definition, kpi)

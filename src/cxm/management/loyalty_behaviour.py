@@ -9,6 +9,8 @@ from an import) or, where the questionnaire asks it, the latest answer to ``SOW`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -24,13 +26,52 @@ from cxm.customers.models import Purchase
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM, satisfaction_answers
-from cxm.management.churn_rules import ChurnRule, customers_as_of
+from cxm.management.churn_rules import ChurnBasis, ChurnRule, customers_as_of
 from cxm.management.frames import customers_frame, raw_rows
 from cxm.management.segments import members
 
-__all__ = ["answer_windows", "behaviour_by_segment", "loyalty_curve", "silent_defector_list"]
+__all__ = [
+    "LoyaltyBehaviour",
+    "SilentDefectorList",
+    "answer_windows",
+    "behaviour_by_segment",
+    "loyalty_curve",
+    "silent_defector_list",
+]
 
 WALLET_ITEM = "SOW"
+
+
+@dataclass(frozen=True)
+class LoyaltyBehaviour:
+    """:func:`behaviour_by_segment`: the ``table`` per segment, the window (``as_of``,
+    ``window_days``) and ``quality``, the segments below the minimum, in words."""
+
+    table: pd.DataFrame
+    as_of: date
+    window_days: int
+    quality: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SilentDefectorList:
+    """:func:`silent_defector_list`: the customers (``table``), largest spend before first,
+    how many answered ``satisfied``, how many were ``found`` and their ``rate`` with a
+    95 % interval, the settings (``window_days``, ``drop``) and the churn ``basis``."""
+
+    table: pd.DataFrame
+    satisfied: int
+    found: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    window_days: int
+    drop: float
+    basis: ChurnBasis
+
+    @property
+    def as_of(self) -> date:
+        return self.basis.as_of
 
 
 def _purchases(session: Session, day: pd.Timestamp) -> pd.DataFrame:
@@ -58,16 +99,15 @@ def behaviour_by_segment(
     window_days: int = 365,
     as_of: Any = None,
     min_n: int = 30,
-) -> pd.DataFrame:
+) -> LoyaltyBehaviour:
     """Per segment of ``name`` (or all customers): repurchase, cross-buying, referral rate
     and share of wallet over the ``window_days`` up to the analysis date, for customers who
-    bought in that window. ``attrs``: ``as_of``, ``window_days``, ``quality`` (segments
-    below ``min_n``)."""
+    bought in that window, with ``quality`` (segments below ``min_n``)."""
     from cxm.analytics.quality import group_flags
 
     _check_window(window_days)
-    everyone = customers_as_of(session, as_of=as_of, rule=ChurnRule(rule="recorded"))
-    day = pd.Timestamp(everyone.attrs["as_of"])
+    _everyone, basis = customers_as_of(session, as_of=as_of, rule=ChurnRule(rule="recorded"))
+    day = pd.Timestamp(basis.as_of)
     start = day - pd.Timedelta(days=window_days - 1)
     buys = _purchases(session, day)
     recent = buys[buys["day"] >= start]
@@ -96,7 +136,8 @@ def behaviour_by_segment(
     else:
         per = per.merge(members(session, name), on="customer_id", how="inner")
     out = behavioural_loyalty(per)
-    out.attrs.update(
+    return LoyaltyBehaviour(
+        table=out,
         as_of=day.date(),
         window_days=window_days,
         quality=[
@@ -104,7 +145,6 @@ def behaviour_by_segment(
             for f in group_flags(zip(out["segment"], out["customers"], strict=True), min_n=min_n)
         ],
     )
-    return out
 
 
 def _external_ids(session: Session) -> pd.Series:
@@ -167,11 +207,10 @@ def loyalty_curve(
     the top box against "satisfied" (:func:`~cxm.analytics.loyalty_behaviour.
     satisfaction_loyalty_curve`)."""
     _check_window(window_days)
-    day = pd.Timestamp(customers_as_of(session, as_of=as_of).attrs["as_of"])
+    day = pd.Timestamp(customers_as_of(session, as_of=as_of)[1].as_of)
     data = answer_windows(session, item, day, window_days)
     curve, contrast = satisfaction_loyalty_curve(data, item, min_n=min_n)
     contrast |= {"as_of": day.date(), "window_days": window_days, "item": item}
-    curve.attrs.update(contrast)
     return curve, contrast
 
 
@@ -184,19 +223,26 @@ def silent_defector_list(
     satisfied_from: float = 4,
     as_of: Any = None,
     rule: ChurnRule | None = None,
-) -> pd.DataFrame:
+) -> SilentDefectorList:
     """Customers who answered ``item`` satisfied and then spent more than ``drop`` less in
     the ``window_days`` after than before, or were lost (``rule``) after answering."""
     _check_window(window_days)
-    customers = customers_as_of(session, as_of=as_of, rule=rule)
-    day = pd.Timestamp(customers.attrs["as_of"])
+    customers, basis = customers_as_of(session, as_of=as_of, rule=rule)
+    day = pd.Timestamp(basis.as_of)
     data = answer_windows(session, item, day, window_days)
     lost_on = data["customer_id"].map(customers.set_index("customer_id")["churned_on"])
     data["churned_after"] = (pd.to_datetime(lost_on) > data["answered"]).to_numpy()
-    out = silent_defectors(data, item, satisfied_from=satisfied_from, drop=drop)
-    out.attrs.update(customers.attrs)
-    out.attrs |= {"window_days": window_days, "drop": drop}
+    found = silent_defectors(data, item, satisfied_from=satisfied_from, drop=drop)
     cols = ["customer_id", item, "answered", "spend_before", "spend_after", "spend_change", "why"]
-    result = out[cols].sort_values("spend_before", ascending=False).reset_index(drop=True)
-    result.attrs.update(out.attrs)
-    return result
+    table = found.table[cols].sort_values("spend_before", ascending=False)
+    return SilentDefectorList(
+        table=table.reset_index(drop=True),
+        satisfied=found.satisfied,
+        found=found.found,
+        rate=found.rate,
+        ci_low=found.ci_low,
+        ci_high=found.ci_high,
+        window_days=window_days,
+        drop=drop,
+        basis=basis,
+    )

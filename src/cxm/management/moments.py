@@ -48,7 +48,7 @@ class Moments:
 
 
 def rated_contacts(session: Session, item: str, as_of: Any) -> pd.DataFrame:
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
     from cxm.surveys.models import Questionnaire
     from cxm.surveys.moments import MOMENT_TEMPLATE
 

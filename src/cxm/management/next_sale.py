@@ -224,9 +224,6 @@ def _after(
     out["ci_low"], out["ci_high"] = wilson(out["bought"].to_numpy(float), n, 0.95)
     out["new_category_rate"] = out["new_category"] / n
     out["status"] = np.where(out["contacts"] >= min_n, "ok", "too few")
-    out.attrs.update(days=days)
     cols = [label, "contacts", "bought_rate", "ci_low", "ci_high", "mean_revenue"]
     cols += ["new_category_rate", "mean_new_category_revenue", "referrals", "status"]
-    result = out[cols]
-    result.attrs.update(out.attrs)
-    return result
+    return out[cols]

@@ -11,6 +11,8 @@ does and it grew by more than ``min_growth``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,20 @@ from cxm.frames.customers import analysis_date, bgnbd_inputs, profit_by_customer
 from cxm.i18n import _
 from cxm.management.segments import members
 
-__all__ = ["rising_customers"]
+__all__ = ["RisingCustomers", "rising_customers"]
+
+
+@dataclass(frozen=True)
+class RisingCustomers:
+    """:func:`rising_customers`: the customers (``table``), the analysis date, the top tier
+    and its bars (lower quartiles), and how many ``candidates`` were judged."""
+
+    table: pd.DataFrame
+    as_of: date
+    top_segment: str
+    value_threshold: float
+    profit_threshold: float
+    candidates: int
 
 
 def rising_customers(
@@ -37,9 +52,9 @@ def rising_customers(
     min_growth: float = 0.5,
     as_of: Any = None,
     top: int = 50,
-) -> pd.DataFrame:
+) -> RisingCustomers:
     """Customers outside ``top_segment`` of definition ``name`` who look like its members,
-    with the evidence, largest predicted value first. ``attrs``: ``as_of``, the thresholds
+    with the evidence, largest predicted value first; with ``as_of``, the thresholds
     (``value_threshold``, ``profit_threshold``) and ``candidates`` (how many were judged)."""
     if not 0 < quantile < 1:
         raise InputError(_("The quantile must lie between 0 and 1, not {q}.", q=quantile))
@@ -88,15 +103,13 @@ def rising_customers(
     )
     out = others[like_value | growing].sort_values("predicted_value", ascending=False)
     out = out.head(top).reset_index(drop=True)
-    out.attrs.update(
+    cols = ["customer_id", "segment", "predicted_value", "p_alive", "profit_before"]
+    cols += ["profit_recent", "growth", "evidence"]
+    return RisingCustomers(
+        table=out[cols],
         as_of=day.date(),
+        top_segment=top_segment,
         value_threshold=value_bar,
         profit_threshold=profit_bar,
         candidates=len(others),
-        top_segment=top_segment,
     )
-    cols = ["customer_id", "segment", "predicted_value", "p_alive", "profit_before"]
-    cols += ["profit_recent", "growth", "evidence"]
-    result = out[cols]
-    result.attrs.update(out.attrs)
-    return result

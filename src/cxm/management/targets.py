@@ -9,6 +9,7 @@ Churn rate comes from the customer file per calendar year.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -28,7 +29,15 @@ from cxm.management.definitions import get_definition, segment_labels
 from cxm.management.models import Target
 from cxm.management.segments import members, summary
 
-__all__ = ["SURVEY_ITEMS", "kpi_actuals", "propose", "report", "set_target", "targets_frame"]
+__all__ = [
+    "SURVEY_ITEMS",
+    "TargetProposal",
+    "kpi_actuals",
+    "propose",
+    "report",
+    "set_target",
+    "targets_frame",
+]
 
 #: Default survey item per KPI (codes of the CCSI questionnaire).
 SURVEY_ITEMS: dict[str, list[str]] = {
@@ -38,6 +47,15 @@ SURVEY_ITEMS: dict[str, list[str]] = {
     "nps": ["NPS"],
 }
 _ACTUAL_COLUMNS = ["segment", "kpi", "wave", "value", "ci_low", "ci_high", "n"]
+
+
+@dataclass(frozen=True)
+class TargetProposal:
+    """:func:`propose`: the proposed target per segment (``table``) and ``current``, the
+    latest overall actual the proposals start from."""
+
+    table: pd.DataFrame
+    current: float
 
 
 def _waves(session: Session, wave_ids: list[int] | None) -> list[tuple[int, str, datetime]]:
@@ -118,7 +136,7 @@ def kpi_actuals(
         seg = membership if membership is not None else members(session, name)
         if customer_ids is not None:
             seg = seg[seg["customer_id"].isin(list(customer_ids))]
-        everyone = customers_as_of(session, as_of=as_of)
+        everyone, basis = customers_as_of(session, as_of=as_of)
         customers = everyone.merge(seg, on="customer_id", how="inner")
         if customers.empty:
             return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
@@ -127,7 +145,7 @@ def kpi_actuals(
             freq="Y",
             align="end",
             start=observation_start(session),
-            end=pd.Timestamp(everyone.attrs["as_of"]),
+            end=pd.Timestamp(basis.as_of),
         )
         rates = rates.rename(columns={"churn_rate": "value", "at_risk": "n", "period": "wave"})
         rates["kpi"] = kpi
@@ -159,7 +177,7 @@ def propose(
     headroom: float | None = None,
     items: list[str] | None = None,
     as_of: Any = None,
-) -> pd.DataFrame:
+) -> TargetProposal:
     """Proposed target per segment (see :func:`cxm.analytics.targets.propose_targets` for
     the rule). Cost to serve per customer = contacts per customer × ``cost_per_contact``,
     overridden per segment by ``cost_to_serve``; the floor is the latest overall actual."""
@@ -189,8 +207,7 @@ def propose(
 
     named = out["segment"].map(service_level_names(session, definition=name))
     out["service_level"] = named.where(named.notna(), out["service_level"])
-    out.attrs["current"] = current
-    return out
+    return TargetProposal(table=out, current=current)
 
 
 def _overall(actual: pd.DataFrame) -> float | None:

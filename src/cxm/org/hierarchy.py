@@ -1,5 +1,6 @@
 """Hierarchy queries on both databases: descendants by a recursive CTE (SQLite ≥ 3.8.3 and
-PostgreSQL both run ``WITH RECURSIVE``), and the teams a staff user's scope reaches."""
+PostgreSQL both run ``WITH RECURSIVE``). The teams a staff user's scope reaches:
+:func:`cxm.accounts.scopes.teams_in_scope` (accounts sit above the organisation)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ from collections.abc import Collection
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from cxm.accounts.models import StaffUser
-from cxm.accounts.permissions import Scope
 from cxm.org.models import Employee, OrgUnit, Team
 
 __all__ = [
     "sub_teams",
     "subunits",
-    "teams_in_scope",
     "teams_in_units",
     "teams_led_by",
 ]
@@ -62,16 +60,3 @@ def teams_led_by(session: Session, user_id: int) -> set[int]:
     """The teams whose lead is the employee linked to staff user ``user_id``, with their
     sub-teams (a lead sees the teams below theirs, never their sibling teams)."""
     return sub_teams(session, set(session.scalars(_led(user_id))))
-
-
-def teams_in_scope(session: Session, user: StaffUser, scope: Scope) -> frozenset[int] | None:
-    """The ids of the teams ``scope`` reaches for ``user``; None means every team."""
-    if scope is Scope.ALL:
-        return None
-    if scope is Scope.OWN:
-        return frozenset()
-    if scope is Scope.TEAM:
-        return frozenset({user.team_id} if user.team_id is not None else ())
-    if scope is Scope.TEAMS_LED:
-        return frozenset(teams_led_by(session, user.id))
-    return frozenset(teams_in_units(session, {user.unit_id} if user.unit_id is not None else ()))

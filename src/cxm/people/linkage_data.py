@@ -1,4 +1,5 @@
-"""Read the frames :func:`cxm.analytics.linkage.linkage` needs from the store.
+"""Read the frames :func:`cxm.analytics.linkage.linkage` needs from the store (the
+document built from them: :mod:`cxm.people.linkage_report`).
 
 Periods are the employee-survey waves in the order they open: wave *i*'s period runs from
 its first day to the day before wave *i+1* opens (the last one for a year). Per period:
@@ -15,9 +16,8 @@ its first day to the day before wave *i+1* opens (the last one for a year). Per 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -32,7 +32,7 @@ from cxm.people.models import EmployeeWave
 from cxm.people.surveys import employee_index
 from cxm.surveys.models import Answer, Response
 
-__all__ = ["LinkageFrames", "linkage_document", "linkage_frames"]
+__all__ = ["LinkageFrames", "linkage_frames"]
 
 
 @dataclass(frozen=True)
@@ -156,51 +156,3 @@ def linkage_frames(
     )
     customers = pd.concat(customer_frames, ignore_index=True)
     return LinkageFrames(employee=employee, customers=customers, periods=periods)
-
-
-def linkage_document(
-    session: Session,
-    *,
-    resamples: int = 2000,
-    mixed: bool = False,
-    csat_question: str = "CUSA1",
-    minimum: int | None = None,
-    path_model: bool = True,
-) -> dict[str, Any]:
-    """What ``cxm people linkage --json`` prints and the report's section shows: the
-    correlations per outcome and, with ``path_model``, the team-level service–profit chain
-    (:mod:`cxm.people.path_model`; it says why when there are too few teams)."""
-    from cxm.analytics.linkage import linkage
-
-    frames = linkage_frames(session, csat_question=csat_question, minimum=minimum)
-    if frames.employee.empty:  # every team withheld: nothing to link (was a 500 on a page)
-        raise InputError(_("No team's employee result is shown yet."))
-    result = linkage(frames.employee, frames.customers, resamples=resamples, mixed=mixed)
-
-    def corr(c: Any) -> dict[str, Any] | None:
-        return None if c is None else {**asdict(c), "excludes_zero": c.excludes_zero}
-
-    chain: dict[str, Any] | None = None
-    if path_model:
-        from cxm.people.path_model import team_path_frame, team_path_model
-
-        chain = team_path_model(
-            team_path_frame(session, csat_question=csat_question, minimum=minimum),
-            resamples=resamples,
-        ).document()
-    return {
-        "teams": result.teams,
-        "path_model": chain,
-        "waves": [name for name, _start, _end in frames.periods],
-        "links": [
-            {
-                "outcome": link.outcome,
-                "pearson": corr(link.pearson),
-                "spearman": corr(link.spearman),
-                "lagged": corr(link.lagged),
-                "mixed": None if link.mixed is None else asdict(link.mixed),
-                "conclusion": link.conclusion,
-            }
-            for link in result.links
-        ],
-    }

@@ -23,9 +23,9 @@ from cxm.audit import record
 from cxm.customers.models import Touchpoint
 from cxm.errors import InputError, ValidationFailed
 from cxm.i18n import _
-from cxm.org.importing import _read
 from cxm.org.models import Employee, Team
 from cxm.people.models import Training
+from cxm.people.organisation import _read
 from cxm.surveys.models import Answer, Response
 
 __all__ = [

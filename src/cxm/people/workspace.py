@@ -130,7 +130,7 @@ def people_workspace(
         ]
         if with_linkage:
             from cxm.errors import InputError
-            from cxm.people.linkage_data import linkage_document
+            from cxm.people.linkage_report import linkage_document
 
             try:
                 doc = linkage_document(session, resamples=1000, minimum=minimum)

@@ -49,7 +49,7 @@ from cxm.customers.models import Customer
 from cxm.privacy.log import log_action
 from cxm.privacy.numbers import drop_numbers
 from cxm.privacy.subject import find_customer, held_tables
-from cxm.store.models import metadata
+from cxm.registry import metadata
 
 __all__ = [
     "ErasureReport",

@@ -11,9 +11,9 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from cxm import __version__
+from cxm.crypto import DataKey
 from cxm.customers.models import Customer
 from cxm.jsonable import to_jsonable
-from cxm.privacy.crypto import DataKey
 from cxm.privacy.log import log_action
 from cxm.privacy.models import IdentityNumber
 from cxm.privacy.numbers import read_numbers

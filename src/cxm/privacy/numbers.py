@@ -9,9 +9,9 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cxm.crypto import DataKey
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.privacy.crypto import DataKey
 from cxm.privacy.models import IdentityNumber
 
 __all__ = [

@@ -4,7 +4,7 @@ staff's TOTP secrets — in one transaction, so a failure leaves every value as 
 
 While it runs, and until it has, the earlier key stays in ``CXM_DATA_KEY_PREVIOUS``: values
 are read under whichever key sealed them and found by the hash of every accepted key (see
-:mod:`cxm.privacy.crypto`). Running it again re-seals nothing."""
+:mod:`cxm.crypto`). Running it again re-seals nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cxm.privacy.crypto import PREFIXES, DataKey
+from cxm.crypto import PREFIXES, DataKey
 from cxm.privacy.log import log_action
 from cxm.privacy.models import IdentityNumber
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cxm.customers.models import Customer
 from cxm.errors import NotFound
 from cxm.i18n import _
-from cxm.store.models import metadata
+from cxm.registry import metadata
 
 __all__ = ["HeldRows", "find_customer", "held_rows"]
 

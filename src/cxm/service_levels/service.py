@@ -92,8 +92,8 @@ def _cost(value: float | Decimal | str) -> Decimal:
 
 
 def _check_segment(session: Session, definition: str, segment: str) -> int:
-    from cxm.management.definitions import get_definition, segment_labels
-    from cxm.management.segments import members
+    from cxm.segments.definitions import get_definition, segment_labels
+    from cxm.segments.membership import members
 
     d = get_definition(session, definition)
     labels = segment_labels(d) or list(members(session, definition)["segment"].unique())
@@ -234,7 +234,7 @@ def service_level_of(session: Session, *, definition_id: int, segment: str) -> S
 def costs_to_serve(session: Session, *, definition: str) -> dict[str, float]:
     """Cost to serve per customer-year of each segment of ``definition`` that has a service
     level (what ``targets propose`` uses)."""
-    from cxm.management.models import SegmentDefinition
+    from cxm.segments.models import SegmentDefinition
 
     rows = session.execute(
         select(ServiceLevel.segment, ServiceLevel.cost_to_serve)
@@ -246,7 +246,7 @@ def costs_to_serve(session: Session, *, definition: str) -> dict[str, float]:
 
 def service_level_names(session: Session, *, definition: str) -> dict[str, str]:
     """Name of the service level of each segment of ``definition`` that has one."""
-    from cxm.management.models import SegmentDefinition
+    from cxm.segments.models import SegmentDefinition
 
     rows = session.execute(
         select(ServiceLevel.segment, ServiceLevel.name)
@@ -277,7 +277,7 @@ def clock_for(session: Session, *, service_level_id: int, case_type: str) -> Clo
 
 
 def list_service_levels(session: Session) -> list[dict[str, Any]]:
-    from cxm.management.models import SegmentDefinition
+    from cxm.segments.models import SegmentDefinition
 
     names = dict(session.execute(select(SegmentDefinition.id, SegmentDefinition.name)).all())
     levels = session.scalars(

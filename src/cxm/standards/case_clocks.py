@@ -144,5 +144,4 @@ def cases_frame(session: Session) -> pd.DataFrame:
     frame["resolved_on_time"] = _verdict(frame["resolved_at"], frame["resolution_due"], as_of)
     frame["business_hours"] = frame["business_hours"].astype(bool)
     frame["when"] = frame["opened_at"]
-    frame.attrs["as_of"] = as_of
     return frame

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from cxm.customers.models import Purchase, Team, Touchpoint
+from cxm.frames.cache import read_once
 from cxm.standards.defects import count_defects
 from cxm.standards.definitions import STAGED_SOURCES, field_schema, saved_fields
 from cxm.standards.models import (
@@ -31,7 +32,6 @@ from cxm.standards.models import (
 )
 from cxm.standards.rules import compile_rule, prepare
 from cxm.store.base import utcnow
-from cxm.store.reads import read_once
 
 __all__ = ["CheckResult", "check_standards", "customer_weights", "judged_records", "source_frame"]
 
@@ -49,7 +49,7 @@ class CheckResult:
 
 def customer_weights(session: Session) -> pd.Series:
     """Each customer's value over the average customer's (profit; revenue when no costs)."""
-    from cxm.management.frames import profit_by_customer
+    from cxm.frames.customers import profit_by_customer
 
     value = profit_by_customer(session).clip(lower=0)
     mean = float(value.mean()) if len(value) else 0.0
@@ -121,7 +121,7 @@ def source_frame(session: Session, source: str) -> pd.DataFrame:
 def _responses_frame(session: Session) -> pd.DataFrame:
     """Completed responses with their answers as fields, the stage and channel of the
     touchpoint they were about, and the team."""
-    from cxm.surveys.frames import responses_frame
+    from cxm.frames.responses import responses_frame
 
     frame = responses_frame(session)
     if frame.empty:
@@ -140,7 +140,7 @@ def _responses_frame(session: Session) -> pd.DataFrame:
 def _segments(session: Session, definition: str | None) -> pd.Series:
     if not definition:
         return pd.Series(dtype=object)
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
 
     m = members(session, definition)
     return pd.Series(m["segment"].to_numpy(), index=m["customer_id"].to_numpy())

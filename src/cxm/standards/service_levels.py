@@ -9,6 +9,8 @@ it is fitted from the segments' measured pairs (cost to serve, score achieved).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -18,10 +20,20 @@ from cxm.analytics.cost_curve import CostCurveFit, fit_cost_curve, fitted_target
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["measured_pairs", "propose_argued", "propose_argued_fitted"]
+__all__ = ["ArguedTargets", "measured_pairs", "propose_argued", "propose_argued_fitted"]
 
 #: Points of the 100-point score per point of a 1–5 item: (mean − 1) / 4 × 100.
 _POINTS_PER_ITEM_POINT = 25.0
+
+
+@dataclass(frozen=True)
+class ArguedTargets:
+    """Argued ``score100`` targets per segment (``table``), the floor they start from
+    (``current``, today's overall 100-point score) and the ``retention_per_point`` used."""
+
+    table: pd.DataFrame
+    current: float
+    retention_per_point: float
 
 
 def _economics(
@@ -29,10 +41,10 @@ def _economics(
 ) -> tuple[pd.DataFrame, pd.DataFrame, float, float]:
     """(latest answers with customers, economics per segment, floor, retention per point)."""
     from cxm.analytics.invest import churn_slope
+    from cxm.frames.customers import customers_frame, latest_answers
+    from cxm.frames.responses import responses_frame
     from cxm.management.churn import SATISFACTION_ITEM
     from cxm.management.economics import segment_economics
-    from cxm.management.frames import customers_frame, latest_answers
-    from cxm.surveys.frames import responses_frame
 
     overall = item or SATISFACTION_ITEM
     answers = responses_frame(session)
@@ -48,7 +60,7 @@ def _economics(
     )
     beta, _se = churn_slope(latest[overall], (latest["status"] == "churned").astype(int))
     retention = max(-beta, 0.0) / _POINTS_PER_ITEM_POINT
-    econ = segment_economics(session, name)[["segment", "clv"]].dropna()
+    econ = segment_economics(session, name).table[["segment", "clv"]].dropna()
     econ = econ.assign(retention_per_point=retention)
     mean = float(pd.to_numeric(latest[overall], errors="coerce").mean())
     if np.isnan(mean):
@@ -60,21 +72,19 @@ def _economics(
 
 def propose_argued(
     session: Session, name: str, curve: pd.DataFrame, *, item: str | None = None
-) -> pd.DataFrame:
+) -> ArguedTargets:
     """Argued ``score100`` targets for the segments of definition ``name``; ``item`` is the
     overall-satisfaction question (1–5; CUSA1 by default)."""
     _latest, econ, floor, retention = _economics(session, name, item)
     out = argued_targets(curve, econ, floor=floor)
-    out.attrs["current"] = floor
-    out.attrs["retention_per_point"] = retention
-    return out
+    return ArguedTargets(table=out, current=floor, retention_per_point=retention)
 
 
 def measured_pairs(session: Session, name: str, *, item: str | None = None) -> pd.DataFrame:
     """One measured pair per segment of ``name`` with a service level: its cost to serve per
     customer-year and the 100-point score its customers gave (latest answer each), with the
     score's standard error and the number of customers."""
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
     from cxm.service_levels.service import costs_to_serve
 
     latest, _econ, _floor, _retention = _economics(session, name, item)
@@ -100,7 +110,7 @@ def measured_pairs(session: Session, name: str, *, item: str | None = None) -> p
 
 def propose_argued_fitted(
     session: Session, name: str, *, item: str | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, CostCurveFit]:
+) -> tuple[ArguedTargets, pd.DataFrame, CostCurveFit]:
     """Argued ``score100`` targets on a cost curve fitted from the segments' measured pairs
     (:func:`measured_pairs`): (targets with their 95 % intervals, the pairs, the fit)."""
     _latest, econ, floor, retention = _economics(session, name, item)
@@ -108,6 +118,4 @@ def propose_argued_fitted(
     fit = fit_cost_curve(pairs)
     pairs = pairs.assign(fitted_score=fit.score_at(pairs["cost_per_customer_year"].to_numpy()))
     out = fitted_targets(fit, econ, floor=floor)
-    out.attrs["current"] = floor
-    out.attrs["retention_per_point"] = retention
-    return out, pairs, fit
+    return ArguedTargets(table=out, current=floor, retention_per_point=retention), pairs, fit

@@ -1,11 +1,8 @@
-"""Who else a wave can ask: lost customers (by the churn definition) and prospects.
+"""Who else a wave can ask: prospects (lost customers: :mod:`cxm.management.lost`).
 
-DOMAIN.md §6: lost customers are a source — ask them why they left — and a firm compares
-itself with the competitors people use. A wave of the ``exit`` template samples customers
-lost as of a date under the same churn rule as every churn figure (recorded churn dates,
-or behaviour: no purchase for k × the customer's own gap; :mod:`cxm.management.churn_rules`);
-a wave of the ``prospect`` template invites people from a prospect list, who are kept out
-of the customer file so that no churn, CLV or loyalty figure counts them.
+DOMAIN.md §6: a firm compares itself with the competitors people use. A wave of the
+``prospect`` template invites people from a prospect list, who are kept out of the customer
+file so that no churn, CLV or loyalty figure counts them.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -25,60 +21,13 @@ from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _
 from cxm.store.base import utcnow
 from cxm.surveys.models import Invitation, InvitationKind
-from cxm.surveys.waves import SampleResult, get_wave, sample_wave, wave_expiry
+from cxm.surveys.waves import get_wave, wave_expiry
 
-__all__ = ["PROSPECT_COLUMNS", "import_prospects", "lost_customers", "sample_lost",
-           "sample_prospects"]  # fmt: skip
+__all__ = ["PROSPECT_COLUMNS", "import_prospects", "sample_prospects"]
 
 #: Columns of a prospect list (``external_id`` required).
 PROSPECT_COLUMNS = ("external_id", "name", "email", "phone", "region", "competitor", "source")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def lost_customers(
-    session: Session, *, as_of: Any = None, rule: Any = None, since_days: int | None = None
-) -> list[int]:
-    """Ids of the customers lost as of ``as_of`` under the churn ``rule``
-    (:class:`~cxm.management.churn_rules.ChurnRule`), only those lost in the last
-    ``since_days`` when given (recent leavers remember why)."""
-    from cxm.management.churn_rules import customers_as_of
-
-    if since_days is not None and since_days < 1:
-        raise InputError(_("--since-days must be at least 1, not {n}.", n=since_days))
-    state = customers_as_of(session, as_of=as_of, rule=rule)
-    lost = state[state["status"] == "churned"]
-    if since_days is not None:
-        day = pd.Timestamp(state.attrs["as_of"])
-        lost = lost[pd.to_datetime(lost["churned_on"]) > day - pd.Timedelta(days=since_days)]
-    return sorted(int(c) for c in lost["customer_id"])
-
-
-def sample_lost(
-    session: Session,
-    *,
-    wave_id: int,
-    as_of: Any = None,
-    rule: Any = None,
-    since_days: int | None = None,
-    quota: int | None = None,
-    seed: int | None = None,
-    now: datetime | None = None,
-    actor_id: int | None = None,
-) -> SampleResult:
-    """Invite lost customers (all, or a random ``quota``) to the wave; the quiet period and
-    one invitation per customer hold as for any wave."""
-    ids = lost_customers(session, as_of=as_of, rule=rule, since_days=since_days)
-    if not ids:
-        raise InputError(_("No customers are lost as of that date under the churn rule."))
-    return sample_wave(
-        session,
-        wave_id=wave_id,
-        stratum={"lost": ids},
-        quotas=None if quota is None else {"lost": quota},
-        seed=seed,
-        now=now,
-        actor_id=actor_id,
-    )
 
 
 def _cell(value: Any) -> str | None:

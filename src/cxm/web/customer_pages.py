@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxm.accounts.permissions import Capability
 from cxm.analytics.next_action import level_text
+from cxm.cases.customer_search import check_customer_visible, search_customers
 from cxm.customers.editing import ContactEdit, update_contact
-from cxm.customers.search import check_customer_visible, search_customers
 from cxm.errors import ValidationFailed
 from cxm.i18n import _
 from cxm.management.customer_view import customer_360

@@ -77,7 +77,7 @@ def render_error(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Render one error: HTML for browsers, ``{"error", "message", "details"}`` for others."""
-    from cxm.web.security import apply_security_headers
+    from cxm.web.headers import apply_security_headers
 
     lang = getattr(request.state, "lang", None) or _language_of(request)
     with language(lang):
@@ -122,7 +122,7 @@ def _login_redirect(request: Request) -> Response:
     from urllib.parse import quote
 
     response = RedirectResponse("/staff/login?next=" + quote(target, safe="/"), status_code=303)
-    from cxm.web.security import apply_security_headers
+    from cxm.web.headers import apply_security_headers
 
     apply_security_headers(response.headers, request.url.path)
     return response

@@ -59,7 +59,8 @@ class Grant:
 
 def grant_for(session: Session, user: StaffUser, capability: Capability) -> Grant | None:
     """The user's grant for ``capability``, or None when their role lacks it."""
-    from cxm.org.hierarchy import subunits, teams_in_scope
+    from cxm.accounts.scopes import teams_in_scope
+    from cxm.org.hierarchy import subunits
 
     scope = effective_scope(user.role, user.scope, capability)
     if scope is None:

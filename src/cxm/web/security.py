@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -27,6 +26,12 @@ from cxm.config import Settings
 from cxm.errors import PermissionDenied
 from cxm.i18n import _
 from cxm.web.errors import install_error_handlers
+from cxm.web.headers import (
+    CSP,
+    SecurityHeadersMiddleware,
+    apply_security_headers,
+    production_headers,
+)
 from cxm.web.limits import BodyLimitMiddleware
 from cxm.web.proxy import install_proxy_headers, is_https
 
@@ -55,65 +60,6 @@ SESSION_MAX_AGE = 8 * 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    # No page of CXM uses these: a script injected despite the CSP cannot either.
-    "Permissions-Policy": (
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-    ),
-}
-
-
-#: Sent in production mode too (CXM_ENV=production): browsers keep to https for a year.
-HSTS = "max-age=31536000; includeSubDomains"
-
-
-def production_headers(settings: Settings) -> dict[str, str]:
-    """Headers added to :data:`_HEADERS` by this installation's settings."""
-    return {"Strict-Transport-Security": HSTS} if settings.env == "production" else {}
-
-
-def apply_security_headers(
-    headers: MutableHeaders, path: str = "", extra: Mapping[str, str] | None = None
-) -> None:
-    for name, value in _HEADERS.items():
-        if name not in headers:
-            headers[name] = value
-    for name, value in (extra or {}).items():
-        if name not in headers:
-            headers[name] = value
-    if path.startswith(("/staff", "/api")) and "cache-control" not in headers:
-        headers["Cache-Control"] = "no-store"
-
-
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every HTTP response (pure ASGI: cheap per request)."""
-
-    def __init__(self, app: ASGIApp, extra: Mapping[str, str] | None = None) -> None:
-        self.app = app
-        self.extra = dict(extra or {})
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                apply_security_headers(MutableHeaders(scope=message), path, self.extra)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:

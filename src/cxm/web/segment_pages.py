@@ -17,13 +17,9 @@ from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.management.definitions import define_segments, list_definitions, segment_labels
 from cxm.management.kept_proposals import kept_proposals
-from cxm.management.segment_preview import (
-    kept_sizes,
-    parameters_from_form,
-    preview_segments,
-)
 from cxm.management.segments import recompute
 from cxm.management.targets import set_target, targets_frame
+from cxm.segments.preview import kept_sizes, parameters_from_form, preview_segments
 from cxm.web.deps import AppStore, DbSession
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.staff import page
@@ -214,8 +210,8 @@ def _targets_context(
         if can_configure and see_money and proposals:
             kept = kept_proposals(store, db, definition=chosen, kpi=kpi)
             if kept is not None and kept.value is not None:
-                context["proposals"] = _records(kept.value)
-                context["current"] = kept.value.attrs["current"]
+                context["proposals"] = _records(kept.value.table)
+                context["current"] = kept.value.current
             elif kept is not None:
                 context["problem"] = kept.error
             if kept is not None:

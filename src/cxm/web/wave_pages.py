@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from cxm.accounts.permissions import Capability
+from cxm.cases.customer_search import check_customer_visible
 from cxm.clock import today
 from cxm.config import Settings
 from cxm.customers.profile import find_customer
-from cxm.customers.search import check_customer_visible
 from cxm.errors import CXMError, InputError, NotFound, ValidationFailed
 from cxm.i18n import _
 from cxm.management.definitions import list_definitions

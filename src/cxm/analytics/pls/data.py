@@ -34,6 +34,8 @@ class Prepared:
     missing_report: pd.DataFrame
     cov: npt.NDArray[np.float64]  # p × p covariance of the raw indicators
     corr: npt.NDArray[np.float64]  # p × p correlation
+    missing_method: str  # how missing values were handled ("mean" or "casewise")
+    n_rows: int  # rows given, before casewise deletion
 
 
 def _numeric(df: pd.DataFrame, column: str, construct: str, line: int) -> pd.Series:
@@ -124,9 +126,6 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
     elif isna.any():
         means = np.nanmean(values, axis=0)
         values = np.where(isna, means, values)
-    report.attrs["method"] = missing
-    report.attrs["n_rows"] = n_total
-    report.attrs["n_used"] = values.shape[0]
     if values.shape[0] < 3:
         raise ModelSpecError(
             _(
@@ -158,4 +157,4 @@ def prepare(df: pd.DataFrame, spec: ModelSpec, missing: Missing) -> Prepared:
         )
     z /= sds
     corr = cov / np.outer(sds, sds)
-    return Prepared(values, z, means, sds, index, report, cov, corr)
+    return Prepared(values, z, means, sds, index, report, cov, corr, missing, n_total)

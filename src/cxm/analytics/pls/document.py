@@ -38,9 +38,9 @@ def result_document(fit: PLSPM) -> dict[str, Any]:
         "converged": fit.converged_,
         "scheme": fit.scheme,
         "missing": {
-            "method": report.attrs["method"],
-            "rows": report.attrs["n_rows"],
-            "rows_used": report.attrs["n_used"],
+            "method": fit.missing_method_,
+            "rows": fit.n_rows_,
+            "rows_used": fit.n_,
             "indicators": _records(report[report["n_missing"] > 0]),
         },
         "paths": _records(paths, {"source": "from", "target": "to"}),

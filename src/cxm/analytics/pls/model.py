@@ -39,7 +39,7 @@ class PLSPM:
         :class:`ConvergenceError` after ``max_iter`` updates.
     missing : {"mean", "casewise"}
         Mean imputation per indicator or deletion of incomplete rows; reported in
-        ``missing_report_``.
+        ``missing_report_``, ``missing_method_`` and ``n_rows_``.
     standardize : bool
         Work on correlations (the default, as SmartPLS and seminr). ``False`` uses the
         covariances of the centred raw items.
@@ -57,7 +57,8 @@ class PLSPM:
     f2_ : DataFrame ``source, target, f2`` (Cohen's f², each path left out and refitted).
     scores_ : DataFrame, latent scores (unit variance) for the rows used.
     construct_indices_ : Series, 0–100 per construct (ACSI method).
-    n_iter_, converged_, missing_report_, n_ : fit bookkeeping.
+    n_iter_, converged_, missing_report_, n_ : fit bookkeeping (``n_`` rows used).
+    missing_method_, n_rows_ : how missing values were handled, and the rows given.
     warnings_ : list of str, the statistical warnings of the fit (e.g. negative weights).
 
     Notes
@@ -193,6 +194,8 @@ class PLSPM:
         for message in self.warnings_:
             warnings.warn(message, StatisticalWarning, stacklevel=4)
         self.missing_report_ = self._prepared.missing_report
+        self.missing_method_ = self._prepared.missing_method
+        self.n_rows_ = self._prepared.n_rows
         self._index_params(pairs)
         self.__dict__.pop("f2_", None)
         self.__dict__.pop("data_", None)

@@ -34,7 +34,7 @@ from cxm.files.parsing import (
     parse_amount,
     parse_date,
     parse_datetime,
-    parse_unique_array,
+    parse_unique_codes,
 )
 from cxm.files.safe import unescape
 from cxm.i18n import _
@@ -94,6 +94,8 @@ class ImportState:
     skipped: dict[str, int] = field(default_factory=dict)
     #: the first rows as they would be stored (a dry run prints them)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    #: per date field, the day (or the failure) of each distinct date part before a time
+    days: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the active journey's stage reader (touchpoints; read once per import)
     stage_reader: Callable[[str], str] | None = None
 
@@ -142,6 +144,10 @@ def _duplicate_reason(other_row: int, other: str | None, written: str) -> str:
 
 
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+#: A time of day that :func:`~cxm.files.parsing.parse_date` accepts and ignores, and a
+#: date part written with separators (not a bare number, which would read as a serial day).
+_CLOCK = re.compile(r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?")
+_DAY_PART = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2,4}")
 
 
 def _control_reason(value: Any) -> str:
@@ -162,6 +168,8 @@ class Chunk:
         self.columns = columns
         self.state = state
         self.bad = pd.Series(False, index=frame.index)
+        #: per parsed field, each row's code among the column's distinct texts
+        self.codes: dict[str, np.ndarray[Any, Any]] = {}
 
     def header(self, name: str) -> str:
         return self.columns.fields.get(name, name)
@@ -185,13 +193,17 @@ class Chunk:
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
         """The column as normalised text (``None`` where empty), length-checked. A column
         already clean is taken as it is; otherwise each distinct value is normalised once."""
-        raw: list[str] = self.raw(name).tolist()
+        column = self.raw(name)
+        raw: list[str] = column.tolist()
         normalised: dict[str, str | None] = {}
-        out: list[str | None]
-        if is_clean_text(raw):
-            out = [value or None for value in raw]
+        out: Any
+        if is_clean_text(raw):  # taken as it is: only blanks become None (no list per row)
+            out = column.to_numpy(dtype=object, copy=True)
+            blank = out == ""
+            empty = bool(blank.any())
+            if empty:
+                out[blank] = None
             lengths = max(map(len, raw), default=0)
-            empty = "" in raw if required else False
             too_long: set[str | None] = (
                 {t for t in raw if len(t) > max_length} if lengths > max_length else set()
             )
@@ -202,14 +214,14 @@ class Chunk:
                 text = normalised.get(value, missing)
                 if text is missing:
                     text = normalised[value] = normalise_text_fast(unescape(str(value))) or None
-                out.append(text)  # type: ignore[arg-type]
+                out.append(text)
             empty = None in normalised.values()
             too_long = {t for t in normalised.values() if t is not None and len(t) > max_length}
             controls = {v for v in normalised if _CONTROL.search(str(v))}
             if controls:
                 mask = self.raw(name).isin(controls)
                 self.fail(mask, name, _control_reason)
-        values = pd.Series(out, index=self.frame.index, dtype=object)
+        values = pd.Series(out, index=self.frame.index, dtype=object, copy=False)
         if required and empty:
             self.fail(values.isna(), name, _("a value is required"))
         if too_long:
@@ -248,7 +260,11 @@ class Chunk:
         memo = self.state.parsed.setdefault(name, {})
         if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed
             memo.clear()
-        array, failures = parse_unique_array(raw, lambda text: parse(unescape(text)), memo=memo)
+        codes, results, failures = parse_unique_codes(
+            raw, lambda text: parse(unescape(text)), memo=memo
+        )
+        self.codes[name] = codes
+        array = results.take(codes) if len(codes) else np.empty(0, dtype=object)
         values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
             for row, reason in failures.items():
@@ -285,10 +301,30 @@ class Chunk:
 
             def parse(text: str) -> Any:
                 return parse_datetime(text, now=state.now, order=order)
-        else:
+        elif order is not None and "%" in order:
 
             def parse(text: str) -> Any:
                 return parse_date(text, today=state.today, order=order)
+        else:
+            days = state.days.setdefault(name, {})
+            if len(days) > MAX_MEMO:
+                days.clear()
+
+            def parse(text: str) -> Any:
+                # A date with a plain valid time (12/1/2010 8:26): the day is read once
+                # per distinct date part, not once per distinct moment.
+                head, space, clock = text.partition(" ")
+                if not (space and _CLOCK.fullmatch(clock) and _DAY_PART.fullmatch(head)):
+                    return parse_date(text, today=state.today, order=order)
+                day = days.get(head)
+                if day is None:
+                    try:
+                        day = days[head] = parse_date(head, today=state.today, order=order)
+                    except ValueError as exc:
+                        day = days[head] = exc
+                if isinstance(day, ValueError):
+                    raise day
+                return day
 
         return self.parsed_series(name, parse, required=required)
 

@@ -75,6 +75,10 @@ class OrderBook:
     first_product: dict[str, str] = field(default_factory=dict)
     #: normalised e-mail or phone → customer pk (``None``: several customers have it)
     by_contact: dict[str, int | None] | None = None
+    #: customer id → primary key, for the ids seen so far
+    known_customers: dict[str, int] = field(default_factory=dict)
+    #: primary keys of the customers the lines point at
+    customer_pks: set[int] = field(default_factory=set)
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
@@ -143,7 +147,7 @@ def _customers(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.Series:
             raise InputError(
                 _("The file has no customer column: map one to customer_id (or set customer_key).")
             )
-        return customer_keys(chunk, conn)[1]
+        return customer_keys(chunk, conn, book.known_customers)[1]
     name = f"customer_{book.customer_key}"
     if not chunk.columns.has(name):
         raise InputError(_("The file has no column for {field}: map one to it.", field=name))
@@ -185,29 +189,41 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
 
 
 def _line_amounts(
-    quantity: pd.Series, price: pd.Series, given: pd.Series, is_cancel: np.ndarray[Any, Any]
-) -> pd.Series:
+    quantity: pd.Series,
+    price: pd.Series,
+    given: pd.Series,
+    is_cancel: np.ndarray[Any, Any],
+    codes: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+) -> tuple[pd.Series, np.ndarray[Any, Any]]:
     """Each line's amount: the file's (negative on a cancellation), else quantity × unit
-    price rounded half up to the cent — computed once per distinct (quantity, price)
-    pair, not once per line."""
+    price rounded half up to the cent — computed once per distinct (quantity text, price
+    text, cancellation) of the chunk, found from the columns' codes (``codes``: each row's
+    code among the quantity's and the price's distinct texts) without hashing a decimal.
+    Also returns which lines' product is too large to store."""
     out = given.to_numpy(dtype=object, copy=True)
+    too_large = np.zeros(len(out), dtype=bool)
     has_given = given.notna().to_numpy()
     if (has_given & is_cancel).any():
         hit = has_given & is_cancel
         out[hit] = [-abs(a) for a in out[hit].tolist()]
     need = ~has_given & quantity.notna().to_numpy() & price.notna().to_numpy()
     if need.any():
-        q_codes, q_uniques = pd.factorize(quantity.to_numpy(dtype=object)[need])
-        p_codes, p_uniques = pd.factorize(price.to_numpy(dtype=object)[need])
-        pair = q_codes.astype(np.int64) * len(p_uniques) + p_codes
-        pairs, inverse = np.unique(pair, return_inverse=True)
-        qs, ps = q_uniques.tolist(), p_uniques.tolist()
-        products = np.empty(len(pairs), dtype=object)
-        for i, code in enumerate(pairs.tolist()):
-            q, p = qs[code // len(ps)], ps[code % len(ps)]
-            products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
-        out[need] = products.take(inverse.reshape(-1))
-    return pd.Series(out, index=given.index, dtype=object, copy=False)
+        rows = np.flatnonzero(need)
+        q_codes, p_codes = (c[rows].astype(np.int64) + 1 for c in codes)
+        key = (q_codes * (int(p_codes.max()) + 1) + p_codes) * 2 + is_cancel[rows]
+        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        reps = rows[first]
+        qs = quantity.to_numpy(dtype=object)[reps].tolist()
+        ps = price.to_numpy(dtype=object)[reps].tolist()
+        products = np.empty(len(reps), dtype=object)
+        big = np.zeros(len(reps), dtype=bool)
+        for i, (q, p) in enumerate(zip(qs, ps, strict=True)):
+            amount = products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
+            big[i] = abs(amount) >= MAX_AMOUNT
+        inverse = inverse.reshape(-1)
+        out[rows] = products.take(inverse)
+        too_large[rows] = big[inverse]
+    return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
 
 
 def _line_keys(
@@ -258,6 +274,7 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     index = chunk.frame.index
     orders = chunk.text("order_id", max_length=90, required=True)
     customers = _customers(chunk, conn, book)
+    book.customer_pks.update(int(pk) for pk in customers.dropna().unique().tolist())
     days = chunk.dates("date", required=True)
     code = chunk.text("product_code", max_length=100)
     product = chunk.text("product", max_length=200)
@@ -270,23 +287,19 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     cost = _decimals(chunk, "cost")
     cancels = chunk.text("cancels", max_length=100)
     prefix = book.cancel_prefix
-    if prefix:
-        is_cancel = orders.str.startswith(prefix, na=False).to_numpy(dtype=bool)
+    order_codes, order_names = pd.factorize(orders.to_numpy(dtype=object))  # empty: -1
+    if prefix:  # tested once per order; the last flag is the empty order's (code -1)
+        flags = [name.startswith(prefix) for name in order_names.tolist()]
+        is_cancel = np.array([*flags, False], dtype=bool)[order_codes]
     else:
         is_cancel = np.zeros(len(orders), dtype=bool)
     if is_cancel.any():  # a cancellation never adds goods: its quantities are negative
         q = quantity.to_numpy(dtype=object, copy=True)
         q[is_cancel] = [-abs(v) for v in q[is_cancel].tolist()]
         quantity = pd.Series(q, index=index, dtype=object, copy=False)
-    amounts = _line_amounts(quantity, price, given, is_cancel)
-    big = amounts.notna().to_numpy()
-    if big.any():
-        values = amounts.to_numpy(dtype=object)[big]
-        codes, uniques = pd.factorize(values)
-        flags = np.fromiter(
-            (abs(v) >= MAX_AMOUNT for v in uniques.tolist()), dtype=bool, count=len(uniques)
-        )
-        big[big] = flags[codes]
+    amounts, big = _line_amounts(
+        quantity, price, given, is_cancel, (chunk.codes["quantity"], chunk.codes["unit_price"])
+    )
     chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
     line_ids = chunk.text("line_id", max_length=9)
     key_series = _line_keys(orders, line_ids, product, book)
@@ -338,7 +351,8 @@ def _link_cancellations(conn: Connection, prefix: str) -> int:
 
 
 def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
-    """One purchase per order of this file, summed over all its stored lines."""
+    """One purchase per order of this file, summed over all its stored lines (read on
+    the driver's cursor: SQLAlchemy's row objects cost more than the sums)."""
     total = select(
         _LINES.c.order_id,
         func.min(_LINES.c.customer_id),
@@ -348,21 +362,32 @@ def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
         func.sum(_LINES.c.cost),
         func.count(_LINES.c.cost),
     ).group_by(_LINES.c.order_id)
-    rows: list[tuple[Any, ...]] = []
+    sql = str(total.compile(dialect=conn.dialect))
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
     wanted = book.lines
-    for order_id, customer, day, qty, amount, cost, costs in conn.execute(total):
+    first = book.first_product
+    rows: list[tuple[Any, ...]] = []
+    # SQLite sums NUMERIC columns as floats: rounded to the column's scale here (the
+    # writer hands floats to SQLite anyway); PostgreSQL's sums are exact decimals.
+    exact = conn.dialect.name != "sqlite"
+    three, cent = Decimal("0.001"), _CENT
+    for order_id, customer, day, qty, amount, cost, costs in found:
         if order_id not in wanted:
             continue
+        if exact:
+            qty, amount = Decimal(qty).quantize(three), Decimal(amount).quantize(cent)
+            cost = Decimal(cost).quantize(cent) if costs else None
+        else:
+            qty, amount = round(float(qty), 3), round(float(amount), 2)
+            cost = round(float(cost), 2) if costs else None
         rows.append(
-            (
-                order_id,
-                int(customer),
-                day,
-                book.first_product.get(order_id, order_id)[:200],
-                Decimal(str(qty)).quantize(Decimal("0.001")),
-                Decimal(str(amount)).quantize(_CENT),
-                Decimal(str(cost)).quantize(_CENT) if costs else None,
-            )
+            (order_id, int(customer), day, first.get(order_id, order_id)[:200], qty, amount, cost)
         )
     return pd.DataFrame(
         rows,

@@ -29,17 +29,36 @@ __all__ = ["MAX_AMOUNT", "amounts", "canonical", "customer_keys", "row_keys"]
 MAX_AMOUNT = Decimal("1e12")
 
 
-def customer_keys(chunk: Chunk, conn: Connection) -> tuple[pd.Series, pd.Series]:
-    """The rows' customer ids (normalised) and the primary keys they refer to."""
+#: Customer ids whose primary key an import remembers across chunks (bounded memory).
+MAX_KNOWN_CUSTOMERS = 1_000_000
+
+
+def customer_keys(
+    chunk: Chunk, conn: Connection, known: dict[str, int] | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """The rows' customer ids (normalised) and the primary keys they refer to; ``known``
+    (id → primary key, kept by the caller across chunks) saves looking an id up again."""
     ids = chunk.text("customer_id", max_length=100, required=True)
-    known = lookup_ids(conn, Customer.__table__, ids.dropna())  # type: ignore[arg-type]
-    pks = ids.map(known)  # a dict look-up in C; absent and empty ids give NaN
+    if known is None:
+        known = {}
+    elif len(known) > MAX_KNOWN_CUSTOMERS:
+        known.clear()
+    codes, uniques = pd.factorize(ids.to_numpy(dtype=object))  # empty ids: code -1
+    distinct: list[str] = uniques.tolist()
+    new = [i for i in distinct if i not in known]
+    if new:
+        known.update(lookup_ids(conn, Customer.__table__, new))  # type: ignore[arg-type]
+    found = [known.get(i) for i in distinct]
+    found.append(None)
+    pks = pd.Series(
+        np.array(found, dtype=object).take(codes), index=ids.index, dtype=object, copy=False
+    )
     chunk.fail(
         ids.notna() & pks.isna(),
         "customer_id",
         _("no customer has this id; import the customers first"),
     )
-    return ids, pks.astype(object).where(pks.notna(), None)
+    return ids, pks
 
 
 def canonical(value: Any) -> str:

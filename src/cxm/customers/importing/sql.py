@@ -12,13 +12,13 @@ table and upserted from there in one statement per chunk.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     JSON,
@@ -41,8 +41,20 @@ from sqlalchemy.sql.expression import ColumnElement
 
 __all__ = ["LOOKUP_BATCH", "UpsertWriter", "count_rows", "external_ids", "lookup_ids"]
 
-#: How COPY CSV text marks a NULL (an empty field is an empty text).
-_CSV_NULL = "\\N"
+#: How COPY's text format marks a NULL (an empty field is an empty text).
+_COPY_NULL = "\\N"
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+
+
+def _copy_escape(text: str) -> str:
+    """``text`` as a field of COPY's text format (backslash, tab, newline, CR escaped)."""
+    if not any(c in text for c in _COPY_SPECIAL):
+        return text
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+#: Rows per SQLite upsert statement (within the driver's limit of bound parameters).
+_SQLITE_BATCH_ROWS = 2000
 
 #: Ids per ``IN (…)`` look-up (well under SQLite's bound-parameter limit).
 LOOKUP_BATCH = 900
@@ -55,14 +67,30 @@ def count_rows(conn: Connection, table: Table) -> int:
 def lookup_ids(
     conn: Connection, table: Table, external_ids: Iterable[str], *, key: str = "external_id"
 ) -> dict[str, int]:
-    """``{external_id: id}`` for those of ``external_ids`` that exist in ``table``."""
+    """``{external_id: id}`` for those of ``external_ids`` that exist in ``table``: on the
+    driver's cursor (compiling an ``IN`` of 900 parameters in SQLAlchemy cost more than
+    running it), one ``= ANY`` query on PostgreSQL, batches of ``IN`` on SQLite."""
     wanted = sorted({e for e in external_ids if e})
     found: dict[str, int] = {}
-    column = table.c[key]
-    for start in range(0, len(wanted), LOOKUP_BATCH):
-        batch = wanted[start : start + LOOKUP_BATCH]
-        for ext, pk in conn.execute(select(column, table.c.id).where(column.in_(batch))):
-            found[str(ext)] = int(pk)
+    if not wanted:
+        return found
+    quote = conn.dialect.identifier_preparer.quote
+    column, pk, name = quote(key), quote(table.c.id.name), quote(table.name)
+    cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name == "postgresql":
+            sql = f"SELECT {column}, {pk} FROM {name} WHERE {column} = ANY(%s)"  # noqa: S608 - names from our metadata, values bound
+            cursor.execute(sql, (wanted,))
+            found.update((str(ext), int(i)) for ext, i in cursor.fetchall())
+            return found
+        for start in range(0, len(wanted), LOOKUP_BATCH):
+            batch = wanted[start : start + LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT {column}, {pk} FROM {name} WHERE {column} IN ({marks})"  # noqa: S608 - names from our metadata, values bound
+            cursor.execute(sql, batch)
+            found.update((str(ext), int(i)) for ext, i in cursor.fetchall())
+    finally:
+        cursor.close()
     return found
 
 
@@ -135,6 +163,9 @@ class UpsertWriter:
         if self.dialect == "sqlite":
             ins: Any = sqlite.insert(table).values({c: bindparam(c) for c in self.columns})
             self.sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
+            self.sqlite_statements: dict[int, str] = {}
+            driver: Any = conn.connection.driver_connection
+            self.max_variables = int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
         else:
             self.staging = Table(
                 f"cxm_import_{table.name}",
@@ -146,7 +177,6 @@ class UpsertWriter:
             self.staging.create(conn)
             columns_sql = ", ".join(f'"{c}"' for c in self.columns)
             self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
-            self.copy_csv_sql = f"{self.copy_sql} (FORMAT csv, NULL '{_CSV_NULL}')"
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
             self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
@@ -175,62 +205,89 @@ class UpsertWriter:
             index_elements=["external_id"], set_=sets, where=or_(*changed)
         )
 
-    def _tuples(self, rows: pd.DataFrame) -> list[tuple[Any, ...]]:
+    def _columns(self, rows: pd.DataFrame) -> list[list[Any]]:
+        """The rows' values column by column, as the driver takes them (stamps last)."""
         values = []
         for name in self.columns[:-2]:
-            column = rows[name].tolist()
             convert = self.converters.get(name)
             if convert is None:
-                values.append(column)
-            elif name in self.memoised:  # dates repeat: convert each distinct one once
-                memo = {v: convert(v) for v in set(column)}
-                values.append([memo[v] for v in column])
-            elif name in self.numeric and not rows[name].isna().any():  # the common case
-                values.append(list(map(float, column)))
-            else:
-                values.append([convert(v) for v in column])
+                values.append(rows[name].tolist())
+                continue
+            if name not in self.memoised and name not in self.numeric:  # JSON: unhashable
+                values.append([convert(v) for v in rows[name].tolist()])
+                continue
+            # Dates and amounts repeat: convert each distinct value once and take the
+            # results by code (a missing value's code is -1, which takes the last: None).
+            codes, uniques = pd.factorize(rows[name].to_numpy(dtype=object))
+            converted = [convert(v) for v in uniques.tolist()]
+            converted.append(None)
+            values.append(np.array(converted, dtype=object).take(codes).tolist())
         stamp = (
             self.converters["created_at"](self.stamp)
             if "created_at" in self.converters
             else self.stamp
         )
         stamps = [stamp] * len(rows)
-        return list(zip(*values, stamps, stamps, strict=True))
+        return [*values, stamps, stamps]
 
-    def _csv(self, rows: pd.DataFrame) -> str | None:
-        """The rows as COPY CSV text (``None`` marked ``\\N``, so an empty text stays
-        empty), or ``None`` when a text cell is ``\\N`` itself (then rows go one by one)."""
-        out = pd.DataFrame(index=rows.index)
+    def _sqlite_write(self, rows: pd.DataFrame) -> int:
+        """Upsert in statements of many rows (``VALUES (…), (…), …``): a fifth less work
+        in SQLite than one statement per row, and the parameters of a batch come from a
+        2-D array in one ``tolist`` instead of a tuple per row."""
+        columns = self._columns(rows)
+        grid = np.empty((len(rows), len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            grid[:, j] = column
+        driver: Any = self.conn.connection.driver_connection
+        batch = max(1, min(_SQLITE_BATCH_ROWS, self.max_variables // len(columns)))
+        changed = 0
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), batch):
+                part = grid[start : start + batch]
+                cursor.execute(self._sqlite_sql(len(part)), part.ravel().tolist())
+                changed += max(int(cursor.rowcount), 0)
+        finally:
+            cursor.close()
+        return changed
+
+    def _sqlite_sql(self, n: int) -> str:
+        sql = self.sqlite_statements.get(n)
+        if sql is None:
+            head, tail = self.sql.split(" VALUES ", 1)
+            one, rest = tail.split(")", 1)
+            sql = f"{head} VALUES {', '.join([one + ')'] * n)}{rest}"
+            self.sqlite_statements[n] = sql
+        return sql
+
+    def _copy_text(self, rows: pd.DataFrame) -> str:
+        """The rows as COPY text (tab-separated, ``\\N`` for NULL, backslash escapes):
+        each distinct value of a column is formatted once, and the lines are joined in C
+        (five to ten times cheaper than ``DataFrame.to_csv`` on object columns)."""
+        columns: list[list[str]] = []
         for name in self.columns[:-2]:
-            column = rows[name]
-            if column.dtype == object and bool((column.to_numpy() == _CSV_NULL).any()):
-                return None
+            values = rows[name].to_numpy(dtype=object)
             convert = self.converters.get(name)
-            out[name] = column if convert is None else column.map(convert)
-        stamp = self.stamp.isoformat()
-        out["created_at"] = stamp
-        out["updated_at"] = stamp
-        buffer = io.StringIO()
-        out.to_csv(buffer, index=False, header=False, na_rep=_CSV_NULL, quoting=csv.QUOTE_MINIMAL)
-        return buffer.getvalue()
+            if convert is not None:  # JSON: unhashable, and never null
+                values = np.array([convert(v) for v in values.tolist()], dtype=object)
+            codes, uniques = pd.factorize(values)  # a missing value's code is -1
+            texts = [_copy_escape(str(v)) for v in uniques.tolist()]
+            texts.append(_COPY_NULL)
+            columns.append(np.array(texts, dtype=object).take(codes).tolist())
+        stamp = [_copy_escape(self.stamp.isoformat())] * len(rows)
+        lines = "\n".join(map("\t".join, zip(*columns, stamp, stamp, strict=True)))
+        return lines + "\n"
 
     def write(self, rows: pd.DataFrame) -> int:
         """Upsert ``rows`` (one column per name in ``columns``); rows changed or added."""
         if rows.empty:
             return 0
         if self.dialect == "sqlite":
-            result = self.conn.exec_driver_sql(self.sql, self._tuples(rows))
-            return max(int(result.rowcount), 0)
+            return self._sqlite_write(rows)
         # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
         cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(self.clear_sql)
-        text = self._csv(rows)
-        if text is not None:  # the chunk as one CSV text, formatted in C by pandas
-            with cursor.copy(self.copy_csv_sql) as copy:
-                copy.write(text)
-        else:
-            with cursor.copy(self.copy_sql) as copy:
-                for row in self._tuples(rows):
-                    copy.write_row(row)
+        with cursor.copy(self.copy_sql) as copy:
+            copy.write(self._copy_text(rows))
         cursor.execute(self.upsert_sql)
         return max(int(cursor.rowcount), 0)

@@ -50,8 +50,8 @@ def _exit(session: Any, ctx: ReportContext) -> dict[str, Any] | None:
         "summary": report.summary,
         "reasons": report.reasons.to_dict("records"),
         "before": report.before.to_dict("records"),
-        "before_difference": report.before.attrs.get("difference"),
-        "before_difference_ci": report.before.attrs.get("difference_ci"),
+        "before_difference": report.before_difference,
+        "before_difference_ci": report.before_difference_ci,
     }
 
 
@@ -64,22 +64,22 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         name = None
     out: dict[str, Any] = {"definition": name}
     with ctx.require_store().session() as session:
-        rates, reasons = churn_report(session, name=name, as_of=ctx.as_of)
-        out["rates"] = rates.to_dict("records")
-        out["reasons"] = reasons.to_dict("records")
-        out["chi2_p"] = reasons.attrs.get("chi2_p")
-        out["reasons_n"] = reasons.attrs.get("n")
+        report = churn_report(session, name=name, as_of=ctx.as_of)
+        out["rates"] = report.rates.to_dict("records")
+        out["reasons"] = report.reasons.table.to_dict("records")
+        out["chi2_p"] = report.reasons.chi2_p
+        out["reasons_n"] = report.reasons.n
         out["exit"] = _exit(session, ctx)
         for by in ("segment", "satisfaction"):
             try:
-                curves, summary = survival(session, by=by, name=name, as_of=ctx.as_of)
+                found = survival(session, by=by, name=name, as_of=ctx.as_of)
             except CXMError as exc:
                 out[f"survival_by_{by}"] = {"unavailable": exc.message}
                 continue
             out[f"survival_by_{by}"] = {
-                "curves": _thin(cast(list[dict[str, Any]], curves.to_dict("records"))),
-                "summary": summary.to_dict("records"),
-                "logrank_p": summary.attrs.get("logrank_p"),
+                "curves": _thin(cast(list[dict[str, Any]], found.curves.to_dict("records"))),
+                "summary": found.summary.to_dict("records"),
+                "logrank_p": found.logrank_p,
             }
     return out
 

@@ -61,9 +61,9 @@ def data(ctx: ReportContext) -> dict[str, Any]:
         "loyal_at": LOYAL_AT,
         "labels": {c: items.labels.get(c, c) for c in profile_cols},
         "correlation": correlation(frame, items.overall, "loyalty_index").to_dict("records"),
-        "by_level": levels.to_dict("records"),
-        "satisfied_share": levels.attrs["satisfied_share"],
-        "loyal_rate": levels.attrs["loyal_rate"],
+        "by_level": levels.table.to_dict("records"),
+        "satisfied_share": levels.satisfied_share,
+        "loyal_rate": levels.loyal_rate,
         "satisfied_not_loyal": {
             "n": result.n,
             "share": result.share,

@@ -1,6 +1,6 @@
 """People and customers: does the employee index of a team go with its customers' results?
 
-Data: :func:`cxm.people.linkage_data.linkage_document` — exactly what
+Data: :func:`cxm.people.linkage_report.linkage_document` — exactly what
 ``cxm people linkage --json`` prints (employee index per team and wave, small groups
 suppressed; correlation over teams with a bootstrap interval; the lagged view; the
 plain-words conclusion).
@@ -28,7 +28,7 @@ def title() -> str:
 def data(ctx: ReportContext) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from cxm.people.linkage_data import linkage_document
+    from cxm.people.linkage_report import linkage_document
     from cxm.people.models import EmployeeWave
 
     with ctx.require_store().session() as session:

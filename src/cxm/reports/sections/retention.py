@@ -38,7 +38,7 @@ def data(ctx: ReportContext) -> dict[str, Any]:
     ranked = fix_first(ctx, name)
     return {
         "definition": name,
-        "economics": econ.to_dict("records"),
+        "economics": econ.table.to_dict("records"),
         "simulation": sim.to_dict("records"),
         "invest": {
             "ranking": ranked["items"],

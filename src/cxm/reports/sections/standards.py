@@ -58,8 +58,8 @@ def data(ctx: ReportContext) -> dict[str, Any]:
 def _process_steps(session: Any) -> list[dict[str, Any]]:
     """The process steps with what the data say (``cxm journey steps analyse --json``); none
     when no steps are loaded."""
-    from cxm.journey.flow import analyse_steps
-    from cxm.journey.steps import list_steps
+    from cxm.standards.flow import analyse_steps
+    from cxm.standards.steps import list_steps
 
     if list_steps(session).empty:
         return []

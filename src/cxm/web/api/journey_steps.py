@@ -102,21 +102,21 @@ def _clean(records: list[dict[Any, Any]]) -> list[dict[str, Any]]:
 
 @router.get("/journey/steps", response_model=list[StepOut])
 def list_steps(db: DbSession, grant: Reader) -> list[dict[str, Any]]:
-    from cxm.journey.steps import list_steps as run
+    from cxm.standards.steps import list_steps as run
 
     return _clean(run(db).to_dict("records"))
 
 
 @router.put("/journey/steps", response_model=StepsLoaded)
 def load_steps(body: StepsIn, db: DbSession, grant: Configure) -> dict[str, Any]:
-    from cxm.journey.steps import load_steps as run
+    from cxm.standards.steps import load_steps as run
 
     return {"steps": run(db, body.yaml, actor_id=grant.user.id)}
 
 
 @router.get("/journey/steps/analysis", response_model=FlowOut)
 def analyse_steps(db: DbSession, grant: Reader) -> dict[str, Any]:
-    from cxm.journey.flow import analyse_steps as run
+    from cxm.standards.flow import analyse_steps as run
 
     flow = run(db)
     return {

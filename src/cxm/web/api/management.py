@@ -163,8 +163,8 @@ def propose_targets(
     kpi: str = "csat",
     cost_per_contact: Annotated[float, Query(ge=0)] = 0.0,
 ) -> dict[str, Any]:
-    table = targets_service.propose(db, name, kpi, cost_per_contact=cost_per_contact)
-    return {"kpi": kpi, "current": table.attrs["current"], "proposals": _records(table)}
+    proposal = targets_service.propose(db, name, kpi, cost_per_contact=cost_per_contact)
+    return {"kpi": kpi, "current": proposal.current, "proposals": _records(proposal.table)}
 
 
 @router.get("/segments/{name}/targets/report", response_model=TargetReportOut)
@@ -189,13 +189,13 @@ def churn_report(
     freq: str = "Y",
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    rates, reasons = churn_service.churn_report(db, name=segments, freq=freq, as_of=as_of)
+    report = churn_service.churn_report(db, name=segments, freq=freq, as_of=as_of)
     return {
-        "as_of": str(rates.attrs["as_of"]),
-        "churn_rule": rates.attrs["churn_rule"],
-        "quality": rates.attrs["quality"],
-        "rates": _records(rates),
-        "reasons": _records(reasons),
+        "as_of": str(report.basis.as_of),
+        "churn_rule": report.basis.churn_rule,
+        "quality": report.quality,
+        "rates": _records(report.rates),
+        "reasons": _records(report.reasons.table),
     }
 
 
@@ -207,11 +207,11 @@ def churn_survival(
     by: str = "segment",
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    curves, summary = churn_service.survival(db, by=by, name=segments, as_of=as_of)
+    found = churn_service.survival(db, by=by, name=segments, as_of=as_of)
     return {
-        "summary": _records(summary),
-        "logrank_p": summary.attrs["logrank_p"],
-        "curves": _records(curves),
+        "summary": _records(found.summary),
+        "logrank_p": found.logrank_p,
+        "curves": _records(found.curves),
     }
 
 
@@ -246,10 +246,10 @@ def clv(
     horizon: Annotated[int | None, Query(ge=1, le=100)] = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    table = economics.segment_economics(
+    econ = economics.segment_economics(
         db, segments, discount=discount, horizon=horizon, as_of=as_of
     )
-    return {"quality": table.attrs["quality"], "segments": _records(table)}
+    return {"quality": econ.quality, "segments": _records(econ.table)}
 
 
 @router.get("/retention/simulate", response_model=SimulateOut)

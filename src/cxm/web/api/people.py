@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from cxm.accounts.permissions import Capability
-from cxm.people.linkage_data import linkage_document
+from cxm.people.linkage_report import linkage_document
 from cxm.people.surveys import attribute_cuts, employee_index
 from cxm.web.deps import AppSettings, DbSession
 from cxm.web.permissions import Grant, Require

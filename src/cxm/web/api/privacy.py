@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from cxm.accounts.permissions import Capability
-from cxm.privacy.crypto import DataKey
+from cxm.crypto import DataKey
 from cxm.privacy.erase import erase_customer
 from cxm.privacy.export import export_customer
 from cxm.privacy.retention import enforce_retention

@@ -119,7 +119,7 @@ def _label(name: dict[str, str]) -> str:
 def analyse_steps(session: Session) -> FlowReport:
     """Answer the flow-chart questions for every stored step from the data."""
     from cxm.analytics.process_flow import handoffs_by_stage, repeat_contacts, step_waits
-    from cxm.journey.steps import list_steps
+    from cxm.standards.steps import list_steps
 
     steps = list_steps(session)
     if steps.empty:

@@ -6,6 +6,9 @@ Rows are matched to what is stored by their key (unit ``code``, team ``team`` na
 employee ``external_id``; an assignment by customer and ``starts_on``): a known key is
 updated, a new one added. Import units first, then teams, employees, and assignments;
 a team's ``lead`` must be an employee already imported (import the teams file again).
+
+It links employees to staff accounts and customers to the teams serving them, so it sits
+above accounts and customers, with the people (moved from ``cxm.org``, which both use).
 """
 
 from __future__ import annotations

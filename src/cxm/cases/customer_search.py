@@ -6,6 +6,9 @@ e-mail by equality, the name by prefix as a range (``name >= q AND name < q + U+
 which a plain B-tree index serves on SQLite and on PostgreSQL whatever the collation —
 ``LIKE 'q%'`` does not (SQLite's LIKE is case-insensitive; PostgreSQL's needs the C
 collation or ``text_pattern_ops``). So a search at a million customers reads a few rows.
+
+With the cases (moved from ``cxm.customers``, which sits below them): an agent sees the
+customers of their cases.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What a segment definition would give before it is saved, and the sizes of the saved
 ones — for the workspace's segment page. The same assignment as ``cxm segments recompute``
-(:func:`cxm.management.segments.assign`), on a definition that is checked but not stored."""
+(:func:`cxm.segments.membership.assign`), on a definition that is checked but not stored."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from cxm.analytics.segmentation import segment_summary
 from cxm.errors import InputError
 from cxm.i18n import _
-from cxm.management.definitions import _normalise, segment_labels
-from cxm.management.models import SegmentDefinition, SegmentKind, SegmentMembership
-from cxm.management.segments import assign
+from cxm.segments.definitions import _normalise, segment_labels
+from cxm.segments.membership import assign
+from cxm.segments.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store import Store
 from cxm.store.kept import KeptResults
 

@@ -22,6 +22,9 @@ with one named person responsible for each step. A steps file records those answ
 
 Every problem of the file is reported at once (step number, field, value, reason); the
 whole map replaces the previous one in one transaction, or nothing is saved.
+
+The steps name the standards measured at them, so they live with the standards (moved from
+``cxm.journey``, which sits below; their table stays :class:`cxm.journey.models.ProcessStep`).
 """
 
 from __future__ import annotations

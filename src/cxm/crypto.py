@@ -11,6 +11,9 @@ Key rotation: set the new key as ``CXM_DATA_KEY`` and the old one(s) in
 sealed them (a ``v2:`` value names its key by a short id; an older ``v1:`` one is tried
 under each) and found by the look-up hash of every key, while ``cxm privacy rotate-key``
 re-seals them all under the new key; afterwards ``CXM_DATA_KEY_PREVIOUS`` is removed.
+
+A shared utility (it imports only errors and i18n): privacy seals identity numbers with it,
+accounts seal TOTP secrets, so it sits below both.
 """
 
 from __future__ import annotations
