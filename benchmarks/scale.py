@@ -9,13 +9,20 @@ customers, 10M / 1M, 100M / 5M. Each engine then computes the per-customer table
 orders, purchase days, revenue, cost and profit in cents, first-day profit, day counts) in a
 fresh process, timed from reading the file to the result in a pandas frame:
 
-``cxm-duckdb``   CXM through Ibis on DuckDB (2 threads, 8 GB memory limit);
-``sql-duckdb``   the same aggregation as hand-written DuckDB SQL, same settings: the goal is
-                 cxm-duckdb ≤ 1.3× this;
+``cxm-duckdb``   CXM through Ibis on DuckDB (2 threads, 8 GB memory limit; above the limit
+                 / 320 bytes per line, in passes over customer-id ranges);
+``sql-duckdb``   the same aggregation as one hand-written DuckDB SQL query (the first
+                 day's profit by ARG_MIN), same settings: the goal is cxm-duckdb ≤ 1.3×
+                 this; ``sql-duckdb-join`` is the first hand-written form (a join back to
+                 the day rows), measured on request;
 ``pandas``       the pre-issue-22 path: the whole log read into pandas, then a group-by
                  (``cxm.analytics.bgnbd.rfm_summary`` and the per-customer gaps) — only
                  while it fits (not at 100M);
-``cxm-spark``    CXM through Ibis on Spark local[2] (driver memory 6g);
+``cxm-spark``    CXM through Ibis on Spark local[2] (driver memory 6g), JVM included;
+``cxm-postgres`` on request: the store path (``CXM_COMPUTE=store``) on PostgreSQL — the
+                 compiled SQL pushed down, the lines loaded once with COPY into
+                 ``cxm_scale_<size>`` (``CXM_BENCH_POSTGRES_URL``, not timed), the server
+                 backend's CPU included (parallel workers off so that it is all of it);
 ``polars``       polars' streaming engine on the same aggregation (for comparison).
 
 Prints one table (wall s, CPU s, peak RSS MB per engine and size, the load average) and the
@@ -44,6 +51,8 @@ SIZES = {
     "100M": (100_000_000, 5_000_000),
 }
 ENGINES = ("sql-duckdb", "cxm-duckdb", "pandas", "cxm-spark", "polars")
+#: Also measurable (``--engines``): the first hand-written form, with a join.
+MORE_ENGINES = ("sql-duckdb-join", "cxm-postgres")
 AS_OF = "2025-12-31"
 #: pandas holds the whole log: it is not run above this many lines.
 PANDAS_MAX = 10_000_000
@@ -88,6 +97,31 @@ WITH daily AS (
 ), per AS (
   SELECT customer_id, MIN(purchased_on) AS first_purchase, MAX(purchased_on) AS last_purchase,
          SUM(lines) AS orders, COUNT(*) AS purchase_days,
+         SUM(revenue_cents) AS revenue_cents, SUM(cost_cents) AS cost_cents,
+         ARG_MIN(revenue_cents - cost_cents, purchased_on) AS first_day_profit_cents
+  FROM daily GROUP BY customer_id
+)
+SELECT customer_id, first_purchase, last_purchase, orders, purchase_days,
+       revenue_cents, cost_cents, revenue_cents - cost_cents AS profit_cents,
+       first_day_profit_cents,
+       DATE_DIFF('day', first_purchase, last_purchase) AS span_days,
+       DATE_DIFF('day', first_purchase, DATE '{as_of}') AS observed_days,
+       DATE_DIFF('day', last_purchase, DATE '{as_of}') AS recency_days
+FROM per
+"""
+
+#: The first hand-written form (issue 22's first session): the first day's profit by joining
+#: the per-customer rows back to the day rows — what CXM's definition did until then.
+HAND_SQL_JOIN = """
+WITH daily AS (
+  SELECT customer_id, purchased_on, COUNT(*) AS lines,
+         SUM(CAST(ROUND(revenue * 100) AS BIGINT)) AS revenue_cents,
+         SUM(CAST(ROUND(COALESCE(cost, 0) * 100) AS BIGINT)) AS cost_cents
+  FROM read_parquet('{path}') WHERE purchased_on <= DATE '{as_of}'
+  GROUP BY customer_id, purchased_on
+), per AS (
+  SELECT customer_id, MIN(purchased_on) AS first_purchase, MAX(purchased_on) AS last_purchase,
+         SUM(lines) AS orders, COUNT(*) AS purchase_days,
          SUM(revenue_cents) AS revenue_cents, SUM(cost_cents) AS cost_cents
   FROM daily GROUP BY customer_id
 )
@@ -101,17 +135,96 @@ FROM per JOIN daily d ON d.customer_id = per.customer_id AND d.purchased_on = pe
 """
 
 
+def postgres_url(size: str, path: Path) -> str:
+    """A PostgreSQL database ``cxm_scale_<size>`` of the store's schema holding the order
+    lines of ``path`` (loaded once with COPY, not timed): the customers, the purchases,
+    and the purchases' covering index as the migrations make it (the
+    external-id unique index is left out: the aggregation never reads it)."""
+    import duckdb
+    import psycopg
+    from sqlalchemy import make_url, text
+
+    from cxm.store.engine import make_engine
+    from cxm.store.migrate import upgrade
+
+    base = os.environ.get("CXM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+    name = f"cxm_scale_{size.lower()}"
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    lines, customers = SIZES[size]
+    admin = make_engine(base, isolation_level="AUTOCOMMIT", poolclass=None)
+    with admin.connect() as conn:
+        there = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if there.first() is not None:
+            engine = make_engine(url)
+            with engine.connect() as c:
+                done = c.execute(text("SELECT count(*) FROM purchases")).scalar() == lines
+            engine.dispose()
+            if done:
+                return url
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    print(f"loading {lines:,} order lines into PostgreSQL {name}", flush=True)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    csv = DATA / f"purchases-{size}.csv"
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "4GB"})
+    con.execute(
+        f"COPY (SELECT 'P' || row_number() OVER () AS external_id, customer_id, purchased_on,"  # noqa: S608
+        f" 'x' AS product, 1 AS quantity, revenue, cost, now() AS created_at,"
+        f" now() AS updated_at FROM read_parquet('{path}')) TO '{csv}' (HEADER false)"
+    )
+    with psycopg.connect(dsn, autocommit=True) as pg:
+        pg.execute("ALTER TABLE purchases DROP CONSTRAINT uq_purchases_external_id")
+        pg.execute("DROP INDEX ix_purchases_customer_date_money")
+        pg.execute("ALTER TABLE purchases DROP CONSTRAINT fk_purchases_customer_id_customers")
+        pg.execute(
+            "INSERT INTO customers (id, external_id, status, attributes, created_at, updated_at)"  # noqa: S608
+            " SELECT i, 'C' || i, 'active', '{}', now(), now()"
+            f" FROM generate_series(1, {customers}) i"
+        )
+        columns = "external_id, customer_id, purchased_on, product, quantity, revenue, cost, "
+        with (
+            pg.cursor().copy(
+                f"COPY purchases ({columns}created_at, updated_at) FROM STDIN (FORMAT csv)"
+            ) as copy,
+            csv.open("rb") as f,
+        ):
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        pg.execute(
+            "CREATE INDEX ix_purchases_customer_date_money"
+            " ON purchases (customer_id, purchased_on, revenue, cost)"
+        )
+        pg.execute(
+            "ALTER TABLE purchases ADD CONSTRAINT fk_purchases_customer_id_customers"
+            " FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE"
+        )
+        pg.execute("VACUUM ANALYZE purchases")
+        pg.execute("VACUUM ANALYZE customers")
+    csv.unlink()
+    return url
+
+
+def _cpu_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_one(engine: str, path: str) -> dict[str, float]:
     """Run ``engine`` on ``path`` in this process: seconds, CPU seconds, rows."""
     from datetime import date
 
     as_of = date.fromisoformat(AS_OF)
     started, cpu0 = time.perf_counter(), time.process_time()
-    if engine == "sql-duckdb":
+    if engine in ("sql-duckdb", "sql-duckdb-join"):
         import duckdb
 
         con = duckdb.connect(config={"threads": 2, "memory_limit": "8GB"})
-        frame = con.execute(HAND_SQL.format(path=path, as_of=AS_OF)).df()
+        sql = HAND_SQL if engine == "sql-duckdb" else HAND_SQL_JOIN
+        frame = con.execute(sql.format(path=path, as_of=AS_OF)).df()
     elif engine == "cxm-duckdb":
         os.environ.update(CXM_DUCKDB_THREADS="2", CXM_DUCKDB_MEMORY_LIMIT="8GB")
         from cxm.frames.engines import engine_for
@@ -122,6 +235,23 @@ def run_one(engine: str, path: str) -> dict[str, float]:
         from cxm.frames.engines import engine_for
 
         frame = engine_for("spark", source=path).aggregate("customers", as_of=as_of)
+    elif engine == "cxm-postgres":
+        # The store path (CXM_COMPUTE=store) on PostgreSQL: the compiled SQL, pushed down.
+        # The server runs on this machine: its backend's CPU is read from /proc, and its
+        # parallel workers are switched off so that the backend's CPU is all of it.
+        from sqlalchemy import text
+
+        from cxm.frames.engines import _on_store
+        from cxm.store import Store
+
+        store = Store.open(os.environ["CXM_BENCH_STORE_URL"], migrate=False)
+        with store.session() as s:
+            s.execute(text("SET max_parallel_workers_per_gather = 0"))
+            backend = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            server0 = _cpu_of(backend)
+            frame = _on_store(s, "customers", {"as_of": as_of})
+            server_cpu = _cpu_of(backend) - server0
+        store.close()
     elif engine == "pandas":
         import pandas as pd
 
@@ -187,6 +317,8 @@ def run_one(engine: str, path: str) -> dict[str, float]:
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     jvm_cpu, jvm_mb = 0.0, 0.0
+    if engine == "cxm-postgres":
+        jvm_cpu = server_cpu  # the database server's share, added like the JVM's
     if engine == "cxm-spark":  # the JVM is a process of its own: read its figures
         from pyspark import SparkContext
 
@@ -209,6 +341,9 @@ def measure(engine: str, path: Path, timeout: float) -> dict[str, float] | str:
     """Run one engine in a fresh process (its own peak memory)."""
     env = dict(os.environ)
     env.setdefault("PYTHONPATH", str(HERE.parent / "src"))
+    if engine == "cxm-postgres":
+        size = path.stem.split("-", 1)[1]
+        env["CXM_BENCH_STORE_URL"] = postgres_url(size, path)
     try:
         out = subprocess.run(
             [sys.executable, __file__, "--one", engine, str(path)],
@@ -252,6 +387,7 @@ def main() -> None:
                 "customers": customers,
                 "engine": engine,
                 "load_1min": round(load, 1),
+                "load_1min_after": round(os.getloadavg()[0], 1),
                 "result": r,
             }
             results.append(row)

@@ -214,8 +214,12 @@ class ServedProcess:
             except httpx.HTTPError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                err = self.proc.stderr.read() if self.proc.stderr else ""
+                # Killed first: reading the output of a server still running waits forever.
                 self.proc.kill()
+                err = self.proc.stderr.read() if self.proc.stderr else ""
+                self.proc.wait()
+                if self.proc.stderr:
+                    self.proc.stderr.close()
                 raise RuntimeError(f"cxm serve did not start: {err[-2000:]}")
             time.sleep(0.1)
 

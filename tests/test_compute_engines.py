@@ -244,6 +244,27 @@ def test_duckdb_equals_the_store(company_sqlite: Any, name: str, params: dict[st
     _equal(_engine_result(store, "duckdb", name, p, source=lake), expected, f"duckdb/lake {name}")
 
 
+def test_duckdb_in_passes_equals_one_pass(
+    company_sqlite: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large source runs the per-customer table in passes over customer-id ranges (the
+    memory of one pass is bounded): the passes' rows, put together, are the store's."""
+    from cxm.frames.engines import engine_for
+
+    store, _definition, lake = company_sqlite
+    monkeypatch.setenv("CXM_DUCKDB_PASS_LINES", "150")
+    for as_of in (AS_OF, date(2025, 12, 31)):
+        expected = _store_result(store, "customers", {"as_of": as_of})
+        engine = engine_for("duckdb", source=lake)
+        passes = engine._passes("customers")
+        assert len(passes) > 3, passes
+        _equal(engine.aggregate("customers", as_of=as_of), expected, "duckdb in passes")
+        with store.session() as s:
+            over_store = engine_for("duckdb", session=s)
+            assert len(over_store._passes("customers")) > 3
+            _equal(over_store.aggregate("customers", as_of=as_of), expected, "passes/store")
+
+
 @pytest.mark.postgres
 def test_postgresql_store_equals_the_sqlite_store(
     company_sqlite: Any, postgres_url: str, tmp_path: Path

@@ -68,6 +68,21 @@ class Settings(BaseSettings):
         default="Asia/Shanghai",
         description="Company time zone (IANA name) for dates people see; times are stored in UTC.",
     )
+    worker_nice: int = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description="`cxm worker` lowers its own CPU priority by this much (Unix nice) so that "
+        "background jobs yield the processor to web requests and survey saves on a busy "
+        "machine; `--nice` overrides; 0: unchanged.",
+    )
+    jobs_keep_days: int = Field(
+        default=14,
+        ge=0,
+        description="Done jobs are deleted from the outbox this many days after they "
+        "finished (daily by the worker's jobs.prune, or `cxm jobs prune`); dead, queued and "
+        "running jobs are kept for inspection; 0: keep every job.",
+    )
     calendar_file: str = Field(
         default="",
         description="YAML of days off and make-up working days added to mainland China's "
@@ -128,12 +143,24 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         default="", description="DuckDB memory limit (e.g. 8GB); empty: DuckDB's 80 % of RAM."
     )
+    duckdb_pass_lines: int = Field(
+        default=0,
+        ge=0,
+        description="DuckDB: per-customer aggregations over more order lines than this run "
+        "in passes over customer-id ranges; 0: the memory limit / 320 bytes.",
+    )
     spark_url: str = Field(
         default="local[*]",
         description="Spark master: local[*], or a Spark Connect URL sc://host:15002.",
     )
     spark_driver_memory: str = Field(
         default="4g", description="Spark driver memory (Spark's 1g default is too small)."
+    )
+    spark_shuffle_partitions: int = Field(
+        default=0,
+        ge=0,
+        description="Spark local: shuffle partitions; 0: twice the cores (Spark's 200 are "
+        "for a cluster).",
     )
 
     @model_validator(mode="before")

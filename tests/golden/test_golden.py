@@ -38,4 +38,7 @@ def test_compare_sees_a_change_beyond_the_tolerance() -> None:
         {"a": 1}, {"b": 1}
     ) == ["/b: new", "/a: missing"]
     assert compare([float("nan")], [float("nan")]) == []
+    # The last bits of a near-cancelling figure pass; a change at 1e-14 absolute does not.
+    assert compare([-2.7135664533325195e-05], [-2.7135664533059484e-05]) == []
+    assert compare([2.7e-05], [2.7e-05 + 1e-14]) != []
     assert compare({"k": True}, {"k": 1}) == ["/k: True != 1"]

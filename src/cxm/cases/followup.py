@@ -14,6 +14,7 @@ show it once.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -30,9 +31,10 @@ from cxm.cases.states import Action
 from cxm.channels.settings import ChannelSettings
 from cxm.config import Settings
 from cxm.customers.models import Customer
-from cxm.i18n import _
+from cxm.i18n import _, current_language, language
 from cxm.store import Store
 from cxm.surveys.invitations import issue_links, personal_link
+from cxm.surveys.languages import preferred_languages
 from cxm.surveys.models import (
     Answer,
     Invitation,
@@ -46,6 +48,7 @@ __all__ = [
     "FOLLOWUP_TEMPLATE",
     "LOW_HANDLING_CSAT",
     "SendCounts",
+    "answers_from_outbox",
     "collect_answers",
     "create_followup",
     "send_followups",
@@ -227,6 +230,8 @@ def send_followups(
         ).all()
         routes, no_consent = _routes(s, list(rows), email_on=email_on, sms_on=sms_on)
         routed = [r for r in rows if r.id in routes]
+        # Each customer in their own language where known, else the sender's.
+        langs = preferred_languages(s, [r.customer_id for r in routed])
         tokens = issue_links(s, invitation_ids=[r.invitation_id for r in routed])
         no_contact = [r.id for r in rows if r.id not in routes]
         if no_contact:  # nothing we may send to: recorded as handled, counted
@@ -241,13 +246,14 @@ def send_followups(
     if by_mail:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
             for r in by_mail:
-                msg = _message(
-                    settings,
-                    to=str(r.email),
-                    link=personal_link(settings.base_url, tokens[r.invitation_id]),
-                    case_id=r.case_id,
-                    now=at,
-                )
+                with language(langs.get(r.customer_id, current_language())):
+                    msg = _message(
+                        settings,
+                        to=str(r.email),
+                        link=personal_link(settings.base_url, tokens[r.invitation_id]),
+                        case_id=r.case_id,
+                        now=at,
+                    )
                 try:
                     smtp.send_message(msg)
                     sent[r.id] = "email"
@@ -256,20 +262,22 @@ def send_followups(
     by_sms = [r for r in routed if routes[r.id] == "sms"]
     deliveries = []
     if by_sms:
-        deliveries = get_channel("sms", chs).send(
-            [
+        messages = []
+        for r in by_sms:
+            with language(langs.get(r.customer_id, current_language())):
+                text = _sms_text(
+                    link=personal_link(settings.base_url, tokens[r.invitation_id]),
+                    case_id=r.case_id,
+                )
+            messages.append(
                 Message(
                     to=str(r.phone),
-                    text=_sms_text(
-                        link=personal_link(settings.base_url, tokens[r.invitation_id]),
-                        case_id=r.case_id,
-                    ),
+                    text=text,
                     customer_id=r.customer_id,
                     reference=f"case-{r.case_id}-followup-{r.id}",
                 )
-                for r in by_sms
-            ]
-        )
+            )
+        deliveries = get_channel("sms", chs).send(messages)
         for r, d in zip(by_sms, deliveries, strict=True):
             if d.sent:
                 sent[r.id] = "sms"
@@ -307,35 +315,98 @@ def send_followups(
 
 
 def collect_answers(session: Session, *, now: datetime | None = None) -> dict[str, int]:
-    """Link completed follow-up answers to their cases; reopen or close each case."""
+    """The sweep's safety net: link every completed follow-up answer not linked yet to its
+    case and reopen or close the case (answers saved through the web are handled within
+    seconds by their outbox job, :func:`answers_from_outbox`)."""
+    from cxm.jobs.claim import begin_write
+
+    begin_write(session)  # SQLite: read the pending answers under the write lock
+    return _link_answers(session, _pending(session), at=now or datetime.now(UTC))
+
+
+def answers_from_outbox(
+    session: Session, response_ids: Sequence[int], *, now: datetime | None = None
+) -> dict[str, int]:
+    """Follow-up answers among ``response_ids`` (a batch of ``responses.completed`` jobs):
+    each linked to its case, which a low answer reopens and a good one closes — once, even
+    with workers and the sweep racing (see :func:`_link_answers`)."""
+    from cxm.store.bulk import ids_in
+
+    if not response_ids:
+        return {"answered": 0, "reopened": 0, "closed": 0}
+    dialect = session.get_bind().dialect.name
+    pending = _pending(session, ids_in(dialect, Response.id, list(response_ids)))
+    return _link_answers(session, pending, at=now or datetime.now(UTC))
+
+
+def _pending(session: Session, *conditions: Any) -> list[Any]:
+    return list(
+        session.execute(
+            select(
+                CaseFollowUp.id,
+                CaseFollowUp.case_id,
+                CaseFollowUp.round,
+                Response.id,
+                Response.completed_at,
+            )
+            .join(Response, Response.invitation_id == CaseFollowUp.invitation_id)
+            .where(
+                CaseFollowUp.answered_at.is_(None),
+                Response.completed_at.is_not(None),
+                *conditions,
+            )
+            .order_by(CaseFollowUp.id)
+        ).all()
+    )
+
+
+def _verdict(answers: dict[str, Answer]) -> tuple[bool | None, int | None, int | None]:
+    """(solved, handling CSAT, would recommend) from a follow-up answer."""
+    solved_a = answers.get("FU_SOLVED")
+    solved = None
+    if solved_a is not None:  # a single choice is stored as its code in ``text``
+        code = solved_a.text or (solved_a.choices[0] if solved_a.choices else None)
+        solved = None if code is None else code == "yes"
+    csat = answers.get("FU_CSAT")
+    rec = answers.get("FU_REC")
+    return (
+        solved,
+        int(csat.number) if csat and csat.number is not None else None,
+        int(rec.number) if rec and rec.number is not None else None,
+    )
+
+
+def _link_answers(session: Session, pending: Sequence[Any], *, at: datetime) -> dict[str, int]:
+    """Record each pending answer on its follow-up and reopen or close its case. The
+    follow-up is claimed by ``UPDATE … WHERE answered_at IS NULL``: of two workers (or a
+    worker and the sweep) on one answer, only the one whose update matched goes on — on
+    PostgreSQL the other waits for the row and then finds it answered; on SQLite writers
+    take turns."""
     from cxm.cases.service import act
 
-    at = now or datetime.now(UTC)
-    pending = session.execute(
-        select(CaseFollowUp, Response.id, Response.completed_at)
-        .join(Response, Response.invitation_id == CaseFollowUp.invitation_id)
-        .where(CaseFollowUp.answered_at.is_(None), Response.completed_at.is_not(None))
-        .order_by(CaseFollowUp.id)
-    ).all()
     counts = {"answered": 0, "reopened": 0, "closed": 0}
-    for fu, response_id, completed_at in pending:
-        answers = {
-            a.question_code: a
-            for a in session.scalars(select(Answer).where(Answer.response_id == response_id))
-        }
-        solved_a = answers.get("FU_SOLVED")
-        solved = None
-        if solved_a is not None:  # a single choice is stored as its code in ``text``
-            code = solved_a.text or (solved_a.choices[0] if solved_a.choices else None)
-            solved = None if code is None else code == "yes"
-        csat = answers.get("FU_CSAT")
-        rec = answers.get("FU_REC")
-        fu.answered_at = completed_at
-        fu.solved = solved
-        fu.handling_csat = int(csat.number) if csat and csat.number is not None else None
-        fu.recommend = int(rec.number) if rec and rec.number is not None else None
+    if not pending:
+        return counts
+    by_response: dict[int, dict[str, Answer]] = {}
+    for a in session.scalars(select(Answer).where(Answer.response_id.in_([p[3] for p in pending]))):
+        by_response.setdefault(a.response_id, {})[a.question_code] = a
+    for fu_id, case_id, fu_round, response_id, completed_at in pending:
+        solved, handling_csat, recommend = _verdict(by_response.get(response_id, {}))
+        claimed = session.execute(
+            update(CaseFollowUp)
+            .where(CaseFollowUp.id == fu_id, CaseFollowUp.answered_at.is_(None))
+            .values(
+                answered_at=completed_at,
+                solved=solved,
+                handling_csat=handling_csat,
+                recommend=recommend,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # linked meanwhile by another worker or the sweep
         counts["answered"] += 1
-        case = session.get_one(Case, fu.case_id)
+        case = session.get_one(Case, case_id, populate_existing=True)
         _event(
             session,
             case.id,
@@ -344,15 +415,13 @@ def collect_answers(session: Session, *, now: datetime | None = None) -> dict[st
             at=at,
             data={
                 "solved": solved,
-                "handling_csat": fu.handling_csat,
-                "recommend": fu.recommend,
+                "handling_csat": handling_csat,
+                "recommend": recommend,
                 "response_id": response_id,
-                "round": fu.round,
+                "round": fu_round,
             },
         )
-        low = solved is False or (
-            fu.handling_csat is not None and fu.handling_csat <= LOW_HANDLING_CSAT
-        )
+        low = solved is False or (handling_csat is not None and handling_csat <= LOW_HANDLING_CSAT)
         status = CaseStatus(case.status)
         if low and status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
             act(

@@ -9,9 +9,11 @@ follow-ups. Each step is idempotent, so a pass redone after a crash repeats noth
 ``responses.completed`` is the outbox row every completed survey answer writes in its own
 transaction (both save paths of :mod:`cxm.surveys.responses`): a worker claims these in
 batches and runs the case rules on just those answers, so a detractor's case opens seconds
-after the answer, without waiting for a sweep. The sweep stays as the safety net (answers
-loaded in bulk, rules loaded later, a worker that was down); the unique key of each case
-makes the two meet without a second case.
+after the answer, without waiting for a sweep; a follow-up answer among them is linked to
+its case, which a low answer reopens, in the same transaction. The sweep stays as the
+safety net (answers loaded in bulk, rules loaded later, a worker that was down); the unique
+key of each case, and the guarded claim of each follow-up answer, make the two meet without
+doing anything twice.
 
 Enqueue the sweep every minute with a key naming the minute, e.g. from cron:
 ``cxm jobs enqueue cases.sweep --key cases.sweep:$(date +%Y%m%d%H%M)``.
@@ -40,12 +42,16 @@ def sweep_job(ctx: JobContext) -> dict[str, Any]:
 
 @job(ANSWER_JOB, atomic=True, max_attempts=5, retry_base_s=5.0, batch=200)
 def answers_job(ctx: JobContext) -> dict[str, int]:
-    """The case rules on the answers of this batch of outbox rows; the cases commit with
-    the jobs' ``done`` (a worker that lost its lease leaves none behind)."""
+    """The case rules on the answers of this batch of outbox rows, and the follow-up
+    answers among them linked to their cases (a low one reopens, a good one closes); all
+    of it commits with the jobs' ``done`` or not at all."""
+    from cxm.cases.followup import answers_from_outbox
     from cxm.cases.rules import rules_on_responses
 
     ids = [int(p["response_id"]) for p in ctx.payloads or (ctx.payload,)]
-    return rules_on_responses(ctx.tx, ids)
+    counts = rules_on_responses(ctx.tx, ids)
+    followups = answers_from_outbox(ctx.tx, ids)
+    return {**counts, **{f"followups_{k}": v for k, v in followups.items()}}
 
 
 @job("cases.texts", atomic=True, max_attempts=5, retry_base_s=5.0, batch=100)

@@ -42,6 +42,8 @@ __all__ = ["RuleSetDef", "evaluate", "load_rules", "rules_on_responses", "run_ru
 
 #: Answers completed this long before the last pass are looked at again (late commits).
 OVERLAP = timedelta(hours=1)
+#: A rule set is surely committed and seen by every worker this long after its load time.
+RULES_SETTLED = timedelta(minutes=1)
 
 
 class _Strict(BaseModel):
@@ -259,31 +261,14 @@ def _response_rows(session: Session, *conditions: Any) -> list[Any]:
     )
 
 
-def _open_for(
-    session: Session, rules: RuleSetDef, responses: Sequence[Any], *, at: datetime
-) -> dict[str, int]:
-    """Evaluate ``rules`` on ``responses`` (id, customer_id, completed_at) and open a case
-    per hit, each exactly once by its ``rule:<name>:response:<id>`` key."""
-    from cxm.cases.service import open_cases_bulk
-
-    counts = {"checked": len(responses), "opened": 0, "existing": 0}
-    if not responses:
-        return counts
-    ids = [r.id for r in responses]
-    answers: dict[int, dict[str, Any]] = {}
-    texts: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
-        for rid, code, number, text, choices in session.execute(
-            select(
-                Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
-            ).where(Answer.response_id.in_(ids[start : start + 5000]), Answer.dont_know.is_(False))
-        ):
-            # A single choice is stored as its code in ``text``: it counts as a choice here.
-            chosen = list(choices or ()) or ([text] if text and number is None else [])
-            answers.setdefault(rid, {})[code] = (number, chosen)
-            if text:
-                texts.setdefault(rid, []).append(text)
-    segments = _segments(session, {r.customer_id for r in responses})
+def _specs(
+    rules: RuleSetDef,
+    responses: Sequence[Any],
+    answers: dict[int, dict[str, Any]],
+    texts: dict[int, list[str]],
+    segments: dict[int, set[str]],
+) -> list[dict[str, Any]]:
+    """One case spec per rule met by each response, keyed ``rule:<name>:response:<id>``."""
     lang = current_language()
     specs: list[dict[str, Any]] = []
     for r in responses:
@@ -307,6 +292,53 @@ def _open_for(
                     "response_id": r.id,
                 }
             )
+    return specs
+
+
+def _add_answer(
+    answers: dict[int, dict[str, Any]],
+    texts: dict[int, list[str]],
+    rid: int,
+    code: str,
+    number: float | None,
+    text: str | None,
+    choices: list[str] | None,
+) -> None:
+    # A single choice is stored as its code in ``text``: it counts as a choice here.
+    chosen = list(choices or ()) or ([text] if text and number is None else [])
+    answers.setdefault(rid, {})[code] = (number, chosen)
+    if text:
+        texts.setdefault(rid, []).append(text)
+
+
+def _uses_segments(rules: RuleSetDef) -> bool:
+    return any(c.segment for r in rules.rules for c in (r.when.all or r.when.any or ()))
+
+
+def _open_for(
+    session: Session, rules: RuleSetDef, responses: Sequence[Any], *, at: datetime
+) -> dict[str, int]:
+    """Evaluate ``rules`` on ``responses`` (id, customer_id, completed_at) and open a case
+    per hit, each exactly once by its ``rule:<name>:response:<id>`` key."""
+    from cxm.cases.service import open_cases_bulk
+
+    counts = {"checked": len(responses), "opened": 0, "existing": 0}
+    if not responses:
+        return counts
+    ids = [r.id for r in responses]
+    answers: dict[int, dict[str, Any]] = {}
+    texts: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 5000):
+        for rid, code, number, text, choices in session.execute(
+            select(
+                Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
+            ).where(Answer.response_id.in_(ids[start : start + 5000]), Answer.dont_know.is_(False))
+        ):
+            _add_answer(answers, texts, rid, code, number, text, choices)
+    segments = (
+        _segments(session, {r.customer_id for r in responses}) if _uses_segments(rules) else {}
+    )
+    specs = _specs(rules, responses, answers, texts, segments)
     # Keys already opened are left out before writing: a pass that finds nothing new only
     # reads (on SQLite it then never takes the database's write lock).
     from cxm.cases.models import Case
@@ -325,26 +357,111 @@ def _open_for(
     return counts
 
 
+def _question_codes(rules: RuleSetDef) -> list[str] | None:
+    """The questions the rules read, or ``None`` when a rule reads every text answer."""
+    conditions = [c for r in rules.rules for c in (r.when.all or r.when.any or ())]
+    if any(c.text_contains for c in conditions):
+        return None
+    return sorted({c.question for c in conditions if c.question is not None})
+
+
 def rules_on_responses(
     session: Session, response_ids: Iterable[int], *, now: datetime | None = None
 ) -> dict[str, int]:
     """Check the given answers (just completed: the outbox's ``responses.completed`` jobs)
     against the current rules and open their cases. Rules loaded after an answer was
-    completed do not apply to it (as in the sweep); a case that exists is not made again."""
+    completed do not apply to it (as in the sweep); a case that exists is not made again.
+
+    Made for a worker's batch inside its write transaction: the responses and the answers
+    the rules read come in one query, segments only when a rule names one, and the cases
+    go straight to ``INSERT … ON CONFLICT DO NOTHING`` (no look-up of known keys first)."""
+    from cxm.cases.service import open_cases_bulk
+    from cxm.store.bulk import ids_in
+
     at = now or datetime.now(UTC)
     ruleset = current_rules(session)
     ids = sorted({int(i) for i in response_ids})
     if ruleset is None or not ids:
         return {"checked": 0, "opened": 0, "existing": 0}
     rules = RuleSetDef.model_validate(ruleset.definition)
-    responses: list[Any] = []
+    codes = _question_codes(rules)
+    on = (Answer.response_id == Response.id) & Answer.dont_know.is_(False)
+    if codes is not None:
+        on = on & Answer.question_code.in_(codes)
+    dialect = session.get_bind().dialect.name
+    responses: dict[int, Any] = {}
+    answers: dict[int, dict[str, Any]] = {}
+    texts: dict[int, list[str]] = {}
     for start in range(0, len(ids), 5000):
-        responses += _response_rows(
-            session,
-            Response.id.in_(ids[start : start + 5000]),
-            Response.completed_at >= ruleset.loaded_at,
+        rows = session.execute(
+            select(
+                Response.id,
+                Response.customer_id,
+                Answer.question_code,
+                Answer.number,
+                Answer.text,
+                Answer.choices,
+            )
+            .join(Invitation, Invitation.id == Response.invitation_id)
+            .outerjoin(Answer, on)
+            .where(
+                ids_in(dialect, Response.id, ids[start : start + 5000]),
+                Response.completed_at.is_not(None),
+                Response.completed_at >= ruleset.loaded_at,
+                Response.customer_id.is_not(None),
+                Invitation.kind != InvitationKind.FOLLOWUP,
+            )
         )
-    return _open_for(session, rules, responses, at=at)
+        for rid, cid, code, number, text, choices in rows:
+            responses.setdefault(rid, _Responded(rid, int(cid or 0)))
+            if code is not None:
+                _add_answer(answers, texts, rid, code, number, text, choices)
+    found = [responses[i] for i in sorted(responses)]
+    segments = _segments(session, {r.customer_id for r in found}) if _uses_segments(rules) else {}
+    opened, existing = open_cases_bulk(
+        session, _specs(rules, found, answers, texts, segments), now=at
+    )
+    return {"checked": len(found), "opened": opened, "existing": existing}
+
+
+@dataclass(frozen=True, slots=True)
+class _Responded:
+    id: int
+    customer_id: int
+
+
+def _not_checked_by_outbox(
+    session: Session, ruleset: CaseRuleSet, responses: list[Any]
+) -> list[Any]:
+    """``responses`` less those whose ``responses.completed`` job is done: the worker ran
+    the rules on them and their cases committed with that mark, so the sweep need not read
+    their answers again (it re-read every answer of the last hour at each pass). Only jobs
+    finished well after the current rules were loaded count (one that ran while they were
+    being committed may have read the rules before them). The jobs are looked up by key
+    (the unique index), not joined: a join on a computed key let PostgreSQL pick a nested
+    loop comparing every answer with every job when its statistics were stale."""
+    from cxm.jobs.models import Job, JobStatus
+    from cxm.jobs.outbox import answer_completed_key
+    from cxm.store.bulk import texts_in
+
+    if not responses:
+        return responses
+    dialect = session.get_bind().dialect.name
+    keys = [answer_completed_key(r.id) for r in responses]
+    done: set[str] = set()
+    for start in range(0, len(keys), 5000):
+        done.update(
+            k
+            for k in session.scalars(
+                select(Job.key).where(
+                    texts_in(dialect, Job.key, keys[start : start + 5000]),
+                    Job.status == JobStatus.DONE,
+                    Job.finished_at > as_utc(ruleset.loaded_at) + RULES_SETTLED,
+                )
+            )
+            if k is not None
+        )
+    return [r for r, k in zip(responses, keys, strict=True) if k not in done]
 
 
 def run_rules(
@@ -360,11 +477,21 @@ def run_rules(
         return {"checked": 0, "opened": 0, "existing": 0}
     rules = RuleSetDef.model_validate(ruleset.definition)
     start = since or (ruleset.evaluated_until - OVERLAP)
-    responses = _response_rows(session, Response.completed_at > start, Response.completed_at <= at)
+    responses = _not_checked_by_outbox(
+        session,
+        ruleset,
+        _response_rows(session, Response.completed_at > start, Response.completed_at <= at),
+    )
     counts = _open_for(session, rules, responses, at=at)
-    latest = ruleset.evaluated_until
-    for r in responses:
-        latest = max(as_utc(latest), as_utc(r.completed_at))
-    ruleset.evaluated_until = latest
+    # The mark moves on over the answers the outbox checked too (skipped above): else each
+    # pass would scan every answer since the last one the sweep itself opened a case for.
+    newest = session.scalar(
+        select(func.max(Response.completed_at)).where(
+            Response.completed_at > start, Response.completed_at <= at
+        )
+    )
+    latest = as_utc(ruleset.evaluated_until)
+    if newest is not None and as_utc(newest) > latest:
+        ruleset.evaluated_until = as_utc(newest)
     session.flush()
     return counts

@@ -296,12 +296,16 @@ def service_tiers(session: Session, customer_ids: Sequence[int]) -> dict[int, st
         (ServiceLevel.definition_id == SegmentMembership.definition_id)
         & (ServiceLevel.segment == SegmentMembership.segment),
     )
+    from cxm.store.bulk import ids_in
+
+    dialect = session.get_bind().dialect.name
     rows: list[Any] = []
     for start in range(0, len(ids), 5000):  # SQLite allows 32,766 parameters a statement
         part = ids[start : start + 5000]
         rows += session.execute(
             query.where(
-                SegmentMembership.customer_id.in_(part), SegmentMembership.valid_to.is_(None)
+                ids_in(dialect, SegmentMembership.customer_id, part),
+                SegmentMembership.valid_to.is_(None),
             )
         ).all()
     ranked: dict[int, tuple[int, str]] = {}
@@ -325,22 +329,22 @@ def open_cases_bulk(
     exists are skipped by the database: ``ON CONFLICT DO NOTHING``). Each spec holds
     ``customer_id, type, priority, subject, text, source, source_key`` and optional
     ``response_id``. Returns (opened, already there)."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     if not specs:
         return 0, 0
     at = _now(now)
     tiers = service_tiers(session, sorted({int(x["customer_id"]) for x in specs}))
-    policies: dict[tuple[str, CaseType], ClockPolicy] = {}
+    policies: dict[tuple[str, CaseType], tuple[ClockPolicy, tuple[datetime, datetime]]] = {}
     rows = []
     for spec in specs:
         ctype = CaseType(spec["type"])
         tier = tiers[int(spec["customer_id"])]
-        policy = policies.get((tier, ctype)) or policies.setdefault(
-            (tier, ctype), clock_policy(tier, ctype, session)
-        )
-        first_due, resolution_due = due_times(at, policy)
+        known = policies.get((tier, ctype))
+        if known is None:
+            policy = clock_policy(tier, ctype, session)
+            known = policies[(tier, ctype)] = (policy, due_times(at, policy))
+        policy, (first_due, resolution_due) = known
         rows.append(
             {
                 "customer_id": int(spec["customer_id"]),
@@ -367,12 +371,19 @@ def open_cases_bulk(
             }
         )
     dialect = session.get_bind().dialect.name
-    make = pg_insert if dialect == "postgresql" else sqlite_insert
+    if dialect == "postgresql":
+        from cxm.cases.pg_open import open_cases_postgres
+
+        conn = session.connection()
+        n = sum(
+            open_cases_postgres(conn, rows[k : k + 2000], at=at) for k in range(0, len(rows), 2000)
+        )
+        return n, len(rows) - n
     # One statement with the rows as parameters (compiled once, cached; batched by the
     # driver into multi-row INSERTs): a statement with the rows inlined as VALUES is
     # compiled again for every count of rows, which cost more than the insert itself.
     stmt = (
-        make(Case)
+        sqlite_insert(Case)
         .on_conflict_do_nothing(index_elements=["source_key"])
         .returning(Case.id, Case.source)
     )

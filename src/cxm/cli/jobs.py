@@ -32,6 +32,16 @@ def worker(
     module: Annotated[
         list[str], typer.Option("--import", help="Import a module that registers jobs.")
     ] = [],  # noqa: B006
+    nice: Annotated[
+        int | None,
+        typer.Option(
+            "--nice",
+            min=0,
+            max=19,
+            help="Lower the worker's CPU priority by this much, so that saves and pages "
+            "come first on a busy machine (default: CXM_WORKER_NICE).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run background jobs from the outbox (reminders, segment recomputes, reports)."""
@@ -39,8 +49,9 @@ def worker(
 
     from cxm.cli.context import open_store, settings
     from cxm.cli.output import console, err_console, print_json
-    from cxm.jobs.worker import Worker
+    from cxm.jobs.worker import Worker, lower_priority
 
+    lower_priority(settings().worker_nice if nice is None else nice)
     with open_store() as store:
         w = Worker(
             store,
@@ -156,9 +167,63 @@ def enqueue(
         console.print(_("Job {id} ({name}) queued.", id=job_id, name=name))
 
 
+def prune(
+    keep_days: Annotated[
+        int | None,
+        typer.Option(
+            "--keep-days",
+            min=0,
+            help="Keep done jobs this many days (default: CXM_JOBS_KEEP_DAYS).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count the jobs that would be deleted.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete done jobs older than the retention; dead jobs are kept for inspection."""
+    from cxm.cli.context import open_store, settings
+    from cxm.cli.output import console, print_json
+    from cxm.clock import shown_time
+    from cxm.jobs.prune import prune_done
+
+    days = settings().jobs_keep_days if keep_days is None else keep_days
+    with open_store() as store, store.writing(), store.session() as s:
+        result = prune_done(s, keep_days=days, dry_run=dry_run)
+    if as_json:
+        print_json(
+            {
+                "deleted": result.deleted,
+                "dry_run": dry_run,
+                "keep_days": result.keep_days,
+                "finished_before": result.finished_before,
+                "done_left": result.done_left,
+                "dead": result.dead,
+            }
+        )
+        return
+    line = (
+        _(
+            "{n} done jobs finished before {date} would be deleted; {dead} dead jobs kept.",
+            n=result.deleted,
+            date=shown_time(result.finished_before),
+            dead=result.dead,
+        )
+        if dry_run
+        else _(
+            "{n} done jobs finished before {date} deleted; {dead} dead jobs kept.",
+            n=result.deleted,
+            date=shown_time(result.finished_before),
+            dead=result.dead,
+        )
+    )
+    console.print(line)
+
+
 def register(app: typer.Typer) -> None:
     app.command("worker", help=_("Run background jobs from the outbox."))(worker)
-    jobs = typer.Typer(help=_("Background jobs: list and enqueue."), no_args_is_help=True)
+    jobs = typer.Typer(help=_("Background jobs: list, enqueue and prune."), no_args_is_help=True)
     jobs.command("list")(list_)
     jobs.command("enqueue")(enqueue)
+    jobs.command("prune")(prune)
     app.add_typer(jobs, name="jobs")

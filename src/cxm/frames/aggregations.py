@@ -118,7 +118,7 @@ def first_purchases(t: dict[str, ir.Table]) -> ir.Table:
     return p.group_by("customer_id").agg(first_purchase=p.purchased_on.min())
 
 
-def customers(t: dict[str, ir.Table], *, as_of: date) -> ir.Table:
+def customers(t: dict[str, ir.Table], *, as_of: date, join_first_day: bool = False) -> ir.Table:
     """The per-customer table up to and including ``as_of``.
 
     Purchases on one day are one transaction (Fader, Hardie & Lee 2005). Columns:
@@ -136,6 +136,41 @@ def customers(t: dict[str, ir.Table], *, as_of: date) -> ir.Table:
         revenue_cents=cents(p.revenue).sum(),
         cost_cents=cents(p.cost.fill_null(0)).sum(),
     )
+    if join_first_day:
+        return _join_first_day(daily)
+    # The first day's profit is taken in the same pass as the other per-customer figures
+    # (the value at the earliest purchase day), not by joining the per-customer rows back
+    # to the day rows: the day rows — about one per order line — are then aggregated once
+    # and never held twice (at 100M lines that join doubled DuckDB's memory and made Spark
+    # compute the day rows twice). Purchase days are unique per customer, so the day at the
+    # minimum is one row and the value is exact.
+    per = daily.group_by("customer_id").agg(
+        first_purchase=daily.purchased_on.min(),
+        last_purchase=daily.purchased_on.max(),
+        orders=daily.lines.sum(),
+        purchase_days=daily.count(),
+        revenue_cents=daily.revenue_cents.sum(),
+        cost_cents=daily.cost_cents.sum(),
+        first_day_profit_cents=(daily.revenue_cents - daily.cost_cents).argmin(daily.purchased_on),
+    )
+    return per.select(
+        "customer_id",
+        "first_purchase",
+        "last_purchase",
+        "orders",
+        "purchase_days",
+        "revenue_cents",
+        "cost_cents",
+        profit_cents=per.revenue_cents - per.cost_cents,
+        first_day_profit_cents=per.first_day_profit_cents,
+    )
+
+
+def _join_first_day(daily: ir.Table) -> ir.Table:
+    """:func:`customers` for SQLite: the first day's profit by joining the per-customer rows
+    back to the day rows. Ibis writes an arg-min on SQLite with its bare-column rule, which
+    is undefined beside the MIN and MAX of the same query; the join is exact everywhere
+    (and SQLite's store is small)."""
     per = daily.group_by("customer_id").agg(
         first_purchase=daily.purchased_on.min(),
         last_purchase=daily.purchased_on.max(),
@@ -164,6 +199,10 @@ def customers(t: dict[str, ir.Table], *, as_of: date) -> ir.Table:
         profit_cents=joined.revenue_cents - joined.cost_cents,
         first_day_profit_cents=joined.first_day_profit_cents,
     )
+
+
+def _customers_sqlite(t: dict[str, ir.Table], *, as_of: date) -> ir.Table:
+    return customers(t, as_of=as_of, join_first_day=True)
 
 
 #: The day counts of the per-customer table: name → (later date, earlier date).
@@ -267,8 +306,9 @@ AGGREGATIONS: dict[str, Aggregation] = {
             ("as_of",),
             ("as_of",),
             with_day_counts,
-            # SQLite: the aggregation in the database, the day counts in pandas.
-            fallback={"sqlite": customers},
+            # SQLite: the aggregation in the database (the first day's profit by a join),
+            # the day counts in pandas.
+            fallback={"sqlite": _customers_sqlite},
         ),
         Aggregation("contacts", ("touchpoints",), ("stage", "start_at", "end_at"), (), contacts),
         Aggregation(

@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from cxm.jobs.models import Job, JobStatus
+from cxm.store.bulk import ids_in
 
 __all__ = [
     "ClaimedJob",
@@ -284,10 +285,11 @@ def settle_taken(
 ) -> dict[str, int]:
     """Mark jobs from :func:`take_due` done (``error`` None) or failed: queued again in
     ``retry_in_s`` seconds, dead when this was their last attempt. Counts per outcome."""
+    dialect = session.get_bind().dialect.name
     if error is None:
         session.execute(
             update(Job)
-            .where(Job.id.in_([t.id for t in taken]))
+            .where(ids_in(dialect, Job.id, [t.id for t in taken]))
             .values(
                 status=JobStatus.DONE,
                 attempts=Job.attempts + 1,
@@ -307,7 +309,7 @@ def settle_taken(
             continue
         session.execute(
             update(Job)
-            .where(Job.id.in_(ids))
+            .where(ids_in(dialect, Job.id, ids))
             .values(
                 status=JobStatus.DEAD if dead else JobStatus.QUEUED,
                 attempts=Job.attempts + 1,

@@ -24,6 +24,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "cxm.reports.jobs",
     "cxm.cases.jobs",
     "cxm.report_cache.jobs",
+    "cxm.jobs.prune",
 )
 
 

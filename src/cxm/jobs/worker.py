@@ -35,13 +35,23 @@ from cxm.jobs.registry import JobContext, get_job, load_modules, registered
 from cxm.store import Store
 from cxm.store.base import utcnow
 
-__all__ = ["LeaseLost", "RunOutcome", "Worker", "worker_name"]
+__all__ = ["LeaseLost", "RunOutcome", "Worker", "lower_priority", "worker_name"]
 
 log = logging.getLogger(__name__)
 
 
 class LeaseLost(Exception):
     """The job's lease passed to another worker before this one finished."""
+
+
+def lower_priority(increment: int) -> int | None:
+    """Lower this process's CPU priority by ``increment`` (Unix ``nice``) so that its jobs
+    yield the processor to the web's requests and survey saves when the machine is busy
+    (they still get all of it when it is idle). The new niceness, or ``None`` where the
+    system has no ``nice`` (Windows) or ``increment`` is 0."""
+    if increment <= 0 or not hasattr(os, "nice"):
+        return None
+    return os.nice(increment)
 
 
 def worker_name(index: int = 0) -> str:
@@ -283,7 +293,13 @@ class Worker:
                 self.stop_event.wait(self.poll_s)
 
     def run(self, *, once: bool = False, on_start: Callable[[], None] | None = None) -> RunOutcome:
-        """Work until stopped (``stop_event``), or with ``once`` until no job is due."""
+        """Work until stopped (``stop_event``), or with ``once`` until no job is due. A
+        worker that runs the outbox's daily prune makes sure the next one is queued."""
+        from cxm.jobs.prune import PRUNE_JOB, schedule_prune
+
+        if PRUNE_JOB in self.names:
+            with self.store.writing(), self.store.session() as s:
+                schedule_prune(s, zone=self.settings.timezone)
         threads = [
             threading.Thread(target=self._loop, args=(i,), kwargs={"once": once}, daemon=True)
             for i in range(self.concurrency)

@@ -165,7 +165,11 @@ class Response(TimestampMixin, Base):
     """One response per invitation: ``invitation_id`` is unique and NOT NULL."""
 
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_responses_wave_completed", "wave_id", "completed_at"),)
+    __table_args__ = (
+        Index("ix_survey_responses_wave_completed", "wave_id", "completed_at"),
+        # The closed loop's sweep reads the answers completed in the last hour or so.
+        Index("ix_survey_responses_completed_at", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invitation_id: Mapped[int] = mapped_column(
