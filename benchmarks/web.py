@@ -57,6 +57,7 @@ PAGES = (
     "/staff/waves/{wave}",
     "/staff/segments",
     "/staff/targets",
+    "/staff/targets?propose=true",
     "/staff/reports",
     "/staff/cases",
     "/staff/texts",

@@ -17,7 +17,7 @@ from cxm.standards.checking import check_standards
 from cxm.standards.definitions import list_standards, load_standards
 from cxm.standards.models import Standard
 from cxm.standards.recording import VisitInput, record_fields, record_visit
-from cxm.standards.reporting import report
+from cxm.standards.reporting import report, sigma_by_standard
 from cxm.store import Store
 from tests.management_factories import add_customer
 
@@ -119,6 +119,11 @@ def test_it_counts_defects_per_standard_and_weighs_them_by_value(store: Store) -
     promise = rep.promise.set_index("stage")
     assert promise.loc["pre_sale", "flagged"] and promise.loc["sale", "flagged"]
     assert promise.loc["pre_sale", "delivered"] == pytest.approx(1 / 3)
+    # The standards page's table, summed by the database, is the report's per standard.
+    with store.session() as s:
+        summed, full = sigma_by_standard(s), report(s, by="standard").table
+    pd.testing.assert_frame_equal(summed[full.columns], full, check_dtype=False)
+    assert summed.set_index("standard").loc["CALL-20S", "dpmo"] == pytest.approx(2 / 3 * 1e6)
 
 
 def test_a_bad_file_is_refused_whole_naming_each_problem(store: Store) -> None:

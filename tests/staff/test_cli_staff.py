@@ -24,6 +24,19 @@ def test_it_creates_a_user_from_a_password_file_and_lists_it(cxm, tmp_path: Path
     assert listed[0]["name"] == "alice" and listed[0]["tokens"] == 1
 
 
+def test_an_e_mail_address_is_set_changed_and_checked(cxm, tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text(PASSWORD, encoding="utf-8")
+    made = cxm("users", "create", "bob", "--role", "agent", "--password-file", str(secret),
+               "--email", "bob@example.com")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert json.loads(cxm("users", "list", "--json").stdout)[0]["email"] == "bob@example.com"
+    bad = cxm("users", "update", "bob", "--email", "bob@")
+    assert bad.exit_code == 1 and "Invalid e-mail address bob@" in bad.stderr
+    assert cxm("users", "update", "bob", "--email", "").exit_code == 0
+    assert json.loads(cxm("users", "list", "--json").stdout)[0]["email"] is None
+
+
 def test_a_bad_role_is_one_clear_line(cxm, tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text(PASSWORD, encoding="utf-8")

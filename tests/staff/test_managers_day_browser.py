@@ -3,7 +3,8 @@ in en at 1280 px: sign in, upload a questionnaire, define a segment and create a
 it, send the invitations to a local SMTP sink, answer three surveys as the customers (from
 the links in the e-mails), see the dashboard and the report show the answers, call back
 the detractor (the closed loop opened a case from the answer's outbox job), set a target,
-invite an agent. Then every page the manager visited, at 390 px: no horizontal overflow and
+invite an agent (who gets the set-password link by e-mail, through the same sink, and opens
+it on her phone). Then every page the manager visited, at 390 px: no horizontal overflow and
 no serious or critical axe-core violation. Selectors are the forms' field names and ids, so
 one walk serves both languages. Screenshots go to artifacts/screenshots/."""
 
@@ -251,11 +252,26 @@ def test_a_managers_day(
                 invite.locator("select[name=role]").select_option("agent")
                 invite.locator("select[name=scope]").select_option("team")
                 invite.locator("select[name=team]").select_option("north")
+                invite.locator("input[name=email]").fill("li.na@example.cn")
                 _submit(page, "form[action='/staff/users']")
-                assert "/staff/password/" in page.content(), "the one-time link is shown"
+                assert page.locator("#link-mailed").count() == 1, "the link is e-mailed"
+                assert "/staff/password/" not in page.content(), "and not shown to the admin"
                 with store.session() as s:
                     agent = s.scalars(select(StaffUser).where(StaffUser.name == "li.na")).one()
                 assert str(getattr(agent.role, "value", agent.role)) == "agent"
+                # She receives it and opens the link in her own browser.
+                invitation = sink.inbox.messages[-1]
+                assert invitation["To"] == "li.na@example.cn"
+                body = invitation.get_payload(decode=True)
+                assert isinstance(body, bytes)
+                found = re.search(r"http://survey\.test(/staff/password/\S+)", body.decode())
+                assert found, "the e-mail carries the set-password link"
+                hers = browser.new_context(viewport={"width": 390, "height": 844})
+                mailbox = hers.new_page()
+                mailbox.goto(f"{live.url}{found.group(1)}?lang={lang}")
+                assert mailbox.locator("input[name=password]").count() == 1
+                _check(mailbox, f"set-password page ({lang}, 390 px)", problems)
+                hers.close()
 
                 # Every page of the day at 390 px: no sideways scrolling, axe-core clean.
                 phone = browser.new_context(viewport={"width": 390, "height": 844})

@@ -137,3 +137,93 @@ def test_a_target_is_set_with_the_rule_shown(client, store, staff) -> None:
     with store.session() as s:
         (t,) = s.scalars(select(Target)).all()
         assert (t.segment, t.value, t.set_by) == ("重点", 0.9, "frank")
+
+
+def _value_segments(client, staff) -> None:
+    r = _post(
+        client,
+        staff["frank"],
+        name="价值",
+        kind="pareto",
+        cuts="0.34",
+        labels="重点,其他",
+        action="save",
+    )
+    assert r.status_code == 303, r.text[:300]
+
+
+def test_proposals_are_kept_until_the_data_change(client, store, staff) -> None:
+    from cxm.management.kept_proposals import PROPOSALS, kept_proposals
+
+    PROPOSALS.clear()
+    _value_segments(client, staff)
+    url = "/staff/targets?definition=价值&kpi=nps&propose=true&lang=en"
+    page = client.get(url, headers=staff["frank"])
+    assert 'id="proposals"' in page.text and 'id="proposals-as-of"' in page.text
+    assert "Newer data are being analysed" not in page.text
+    with store.session() as s:
+        first = kept_proposals(store, s, definition="价值", kpi="nps")
+        assert first is not None and first.fresh and first.value is not None
+        # Unchanged data: the very result kept, not computed again.
+        assert kept_proposals(store, s, definition="价值", kpi="nps") is first
+    # A purchase moves the year's profit: the kept proposal is shown marked stale while
+    # the new one is computed beside.
+    with store.session() as s:
+        top = s.scalar(select(Customer.id).order_by(Customer.id.desc()).limit(1))
+        s.add(
+            Purchase(
+                external_id="P-new",
+                customer_id=top,
+                purchased_on=date.today() - timedelta(days=1),
+                product="茶叶",
+                quantity=Decimal(1),
+                revenue=Decimal(10_050),
+                cost=Decimal(50),
+            )
+        )
+    stale = client.get(url, headers=staff["frank"])
+    assert 'id="proposals"' in stale.text and "Newer data are being analysed" in stale.text
+    PROPOSALS.wait((str(store.engine.url), "价值", "nps"))
+    with store.session() as s:
+        fresh = kept_proposals(store, s, definition="价值", kpi="nps")
+    assert fresh is not None and fresh.fresh and fresh.computed_at >= first.computed_at
+    assert fresh.value is not None
+    before = first.value.table.set_index("segment")["net_value_per_customer"]
+    after = fresh.value.table.set_index("segment")["net_value_per_customer"]
+    assert after["重点"] > before["重点"]  # the new purchase counts now
+    assert "Newer data are being analysed" not in client.get(url, headers=staff["frank"]).text
+
+
+def test_a_proposal_that_cannot_be_made_is_kept_as_its_reason(client, store, staff) -> None:
+    from cxm.management.kept_proposals import PROPOSALS, kept_proposals
+
+    PROPOSALS.clear()
+    _value_segments(client, staff)
+    with store.session() as s:
+        # Nothing kept and not waiting: None now, computed beside.
+        assert kept_proposals(store, s, definition="价值", kpi="csat", wait=False) is None
+    PROPOSALS.wait((str(store.engine.url), "价值", "csat"))
+    with store.session() as s:
+        kept = kept_proposals(store, s, definition="价值", kpi="csat", wait=False)
+    assert kept is not None and kept.value is None
+    assert kept.error is not None and "csat" in kept.error  # no CUSA1 answers to start from
+    page = client.get(
+        "/staff/targets?definition=价值&kpi=csat&propose=true&lang=en", headers=staff["frank"]
+    )
+    assert 'id="target-problem"' in page.text and 'id="proposals-as-of"' in page.text
+
+
+def test_segment_sizes_are_kept_until_the_members_change(client, store, staff) -> None:
+    from cxm.segments.preview import SIZES
+
+    SIZES.clear()
+    _post(client, staff["frank"], name="区域", kind="rule", rules=RULES, action="save")
+    page = client.get("/staff/segments", headers=staff["frank"])
+    assert "北区: 3" in page.text and "南区: 3" in page.text
+    with store.session() as s:  # kept: what a new count would give is not asked for
+        kept = SIZES.get(s, str(store.engine.url), lambda: {"not": {"counted": 0}})
+    assert kept is not None and kept.value == {"区域": {"北区": 3, "南区": 3}}
+    # A new definition's members: counted again at once, not shown stale.
+    _value_segments(client, staff)
+    page = client.get("/staff/segments", headers=staff["frank"])
+    assert "重点: 2" in page.text and "其他: 4" in page.text and "北区: 3" in page.text

@@ -109,12 +109,15 @@ def invite_user(
     team: str | None = None,
     unit: str | None = None,
     employee: str | None = None,
+    email: str | None = None,
     actor_id: int | None = None,
 ) -> StaffUser:
-    """Create a user who cannot sign in until they follow a set-password link."""
+    """Create a user who cannot sign in until they follow a set-password link (e-mailed to
+    ``email`` where one is given and a relay is set)."""
     user = create_user(
         session,
         name=name,
+        email=email,
         role=role,
         password=secrets.token_urlsafe(32),
         scope=scope,
@@ -176,6 +179,7 @@ class StaffRow:
 
     id: int
     name: str
+    email: str | None
     role: str
     scope: str
     team: str | None
@@ -194,6 +198,7 @@ def staff_rows(session: Session, *, user_id: int | None = None) -> list[StaffRow
         select(
             StaffUser.id,
             StaffUser.name,
+            StaffUser.email,
             StaffUser.role,
             StaffUser.scope,
             Team.name,
@@ -211,8 +216,8 @@ def staff_rows(session: Session, *, user_id: int | None = None) -> list[StaffRow
     if user_id is not None:
         q = q.where(StaffUser.id == user_id)
     return [
-        StaffRow(i, n, Role(r).value, Scope(s).value, t, u, e, en, bool(a), last)
-        for i, n, r, s, t, u, e, en, a, last in session.execute(q)
+        StaffRow(i, n, m, Role(r).value, Scope(s).value, t, u, e, en, bool(a), last)
+        for i, n, m, r, s, t, u, e, en, a, last in session.execute(q)
     ]
 
 

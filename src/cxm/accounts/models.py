@@ -18,6 +18,8 @@ class StaffUser(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: Where invitations and password links are e-mailed (None: an admin hands them over).
+    email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[Role] = mapped_column(code_enum(Role, "staff_role", length=16))
     #: How far the user's rights reach (narrowed further per capability by the role).
     scope: Mapped[Scope] = mapped_column(

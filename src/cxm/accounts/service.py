@@ -108,7 +108,21 @@ DEFAULT_SCOPE: dict[Role, Scope] = {
     Role.SHOPPER: Scope.OWN,
 }
 
-_USER_FIELDS = ("name", "role", "scope", "team_id", "unit_id", "active")
+_USER_FIELDS = ("name", "email", "role", "scope", "team_id", "unit_id", "active")
+
+
+def _email(email: str | None) -> str | None:
+    """The address trimmed, or None for none; a malformed one is refused, naming it."""
+    from cxm.files.parsing import is_valid_email
+
+    address = (email or "").strip()
+    if not address:
+        return None
+    if not is_valid_email(address):
+        raise InputError(
+            _("Invalid e-mail address {email}: write it as name@example.com.", email=address)
+        )
+    return address
 
 
 def _placement(
@@ -146,12 +160,14 @@ def create_user(
     scope: Scope | str | None = None,
     team: str | None = None,
     unit: str | None = None,
+    email: str | None = None,
     actor_id: int | None = None,
 ) -> StaffUser:
     """Add a staff member; ``name`` is their login (letters, digits, . _ @ -). Give the
     ``password``, or the argon2 ``password_hash`` of an account moved from elsewhere.
     ``scope`` defaults to the role's usual one (:data:`DEFAULT_SCOPE`); scope ``team`` needs
-    a ``team`` name, scope ``unit`` an org unit code."""
+    a ``team`` name, scope ``unit`` an org unit code; ``email`` is where their set-password
+    links are sent."""
     if not _NAME.match(name):
         raise InputError(
             _(
@@ -161,6 +177,7 @@ def create_user(
         )
     the_role = _role(role)
     the_scope = _scope(scope, the_role)
+    address = _email(email)
     if password_hash is None:
         if password is None:
             raise InputError(_("A new user needs a password."))
@@ -173,6 +190,7 @@ def create_user(
     team_id, unit_id = _placement(session, the_scope, team, unit, explicit=scope is not None)
     user = StaffUser(
         name=name,
+        email=address,
         role=the_role,
         scope=the_scope,
         team_id=team_id,
@@ -202,11 +220,15 @@ def update_user(
     team: str | None = None,
     unit: str | None = None,
     active: bool | None = None,
+    email: str | None = None,
     actor_id: int | None = None,
 ) -> StaffUser:
-    """Change a user's role, scope, team, unit or active flag (what is given); audited."""
+    """Change a user's role, scope, team, unit, e-mail address ("" removes it) or active
+    flag (what is given); audited."""
     user = get_user(session, name=name)
     before = snapshot(user, _USER_FIELDS)
+    if email is not None:
+        user.email = _email(email)
     if role is not None:
         user.role = _role(role)
     if scope is not None:

@@ -50,6 +50,10 @@ def create(
         Path | None,
         typer.Option("--password-file", help="Read the password from this file (else prompt)."),
     ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option("--email", help="E-mail address (where set-password links are sent)."),
+    ] = None,
 ) -> None:
     """Add a staff member (the password is asked for without echo)."""
     from cxm.accounts import create_user
@@ -57,7 +61,14 @@ def create(
     password = _read_password(password_file)
     with open_store() as store, store.session() as s:
         user = create_user(
-            s, name=name, role=role, scope=scope, team=team, unit=unit, password=password
+            s,
+            name=name,
+            role=role,
+            scope=scope,
+            team=team,
+            unit=unit,
+            email=email,
+            password=password,
         )
         console.print(
             _(
@@ -78,13 +89,23 @@ def update(
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Allow or stop sign-in.")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help='A new e-mail address ("" removes it).')
+    ] = None,
 ) -> None:
-    """Change a staff member's role, scope, team, unit or whether they may sign in."""
+    """Change a staff member's role, scope, team, unit, e-mail or whether they may sign in."""
     from cxm.accounts import update_user
 
     with open_store() as store, store.session() as s:
         user = update_user(
-            s, name=name, role=role, scope=scope, team=team, unit=unit, active=active
+            s,
+            name=name,
+            role=role,
+            scope=scope,
+            team=team,
+            unit=unit,
+            active=active,
+            email=email,
         )
         console.print(
             _(
@@ -130,6 +151,7 @@ def list_(
         rows = [
             {
                 "name": u.name,
+                "email": u.email,
                 "role": u.role.value,
                 "scope": u.scope.value,
                 "team_id": u.team_id,

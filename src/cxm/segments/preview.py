@@ -16,8 +16,10 @@ from cxm.i18n import _
 from cxm.segments.definitions import _normalise, segment_labels
 from cxm.segments.membership import assign
 from cxm.segments.models import SegmentDefinition, SegmentKind, SegmentMembership
+from cxm.store import Store
+from cxm.store.kept import KeptResults
 
-__all__ = ["current_sizes", "parameters_from_form", "preview_segments"]
+__all__ = ["SIZES", "current_sizes", "kept_sizes", "parameters_from_form", "preview_segments"]
 
 
 def preview_segments(
@@ -59,6 +61,28 @@ def current_sizes(session: Session) -> dict[str, dict[str, int]]:
     for name, segment, n in rows:
         out.setdefault(name, {})[str(segment)] = int(n)
     return out
+
+
+#: The sizes of this process, per database, kept while no membership or definition changes
+#: (counting the open memberships is a GROUP BY over every customer of every definition).
+SIZES: KeptResults[dict[str, dict[str, int]]] = KeptResults(
+    "segment sizes", lambda: (SegmentMembership.id, SegmentDefinition.updated_at)
+)
+
+
+def kept_sizes(store: Store, session: Session) -> dict[str, dict[str, int]]:
+    """:func:`current_sizes`, kept until memberships or definitions change (then counted
+    again at once: a page right after a recompute shows the new sizes)."""
+
+    def compute() -> dict[str, dict[str, int]]:
+        with store.session() as s:
+            try:
+                return current_sizes(s)
+            finally:
+                s.rollback()  # read only
+
+    kept = SIZES.get(session, str(store.engine.url), compute, stale_ok=False)
+    return kept.value if kept is not None and kept.value is not None else {}
 
 
 def _numbers(field: str, text: str) -> list[float]:

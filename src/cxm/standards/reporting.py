@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxm.analytics.sigma import sigma_table
@@ -17,8 +17,19 @@ from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.standards.models import Standard, StandardDefects
 
-__all__ = ["DIMENSIONS", "StandardsReport", "defects_frame", "promise_vs_delivery", "report"]
+__all__ = [
+    "DIMENSIONS",
+    "StandardsReport",
+    "defects_frame",
+    "promise_vs_delivery",
+    "report",
+    "sigma_by_standard",
+]
 
+#: The columns :func:`~cxm.analytics.sigma.sigma_table` gives after the group's.
+_SIGMA_COLUMNS = (
+    "units", "defects", "opportunities", "dpmo", "yield", "sigma_level", "share_of_defects"
+)  # fmt: skip
 DIMENSIONS: tuple[str, ...] = ("standard", "stage", "kind", "owner", "team", "segment", "period")
 
 
@@ -119,3 +130,29 @@ def report(session: Session, *, by: str = "stage") -> StandardsReport:
         else None
     )
     return StandardsReport(by, overall, table, stages, worst, promise_vs_delivery(frame))
+
+
+def sigma_by_standard(session: Session) -> pd.DataFrame:
+    """The sigma table per standard (``report(by="standard").table``: the same DPMO, yield,
+    sigma level and shares), summed by the database: one row per standard is read, not one
+    per stored count, so the standards page costs the same at any size. Standards without
+    opportunities are left out; ``units`` is the number of stored counts, as there."""
+    q = (
+        select(
+            Standard.code,
+            func.count(),
+            func.sum(StandardDefects.defects),
+            func.sum(StandardDefects.opportunities),
+        )
+        .join(Standard, Standard.id == StandardDefects.standard_id)
+        .group_by(Standard.code)
+        .having(func.sum(StandardDefects.opportunities) > 0)
+    )
+    sums = pd.DataFrame(
+        session.execute(q).all(), columns=["standard", "units", "defects", "opportunities"]
+    )
+    if sums.empty:
+        return pd.DataFrame(columns=["standard", *_SIGMA_COLUMNS])
+    table = sigma_table(sums.drop(columns="units"), "defects", "opportunities", by="standard")
+    units = sums.set_index("standard")["units"].astype("int64")
+    return table.assign(units=table["standard"].map(units).to_numpy())

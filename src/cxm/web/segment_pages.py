@@ -16,10 +16,11 @@ from cxm.analytics.targets import KPIS
 from cxm.errors import CXMError
 from cxm.i18n import _
 from cxm.management.definitions import define_segments, list_definitions, segment_labels
+from cxm.management.kept_proposals import kept_proposals
 from cxm.management.segments import recompute
-from cxm.management.targets import propose, set_target, targets_frame
-from cxm.segments.preview import current_sizes, parameters_from_form, preview_segments
-from cxm.web.deps import DbSession
+from cxm.management.targets import set_target, targets_frame
+from cxm.segments.preview import kept_sizes, parameters_from_form, preview_segments
+from cxm.web.deps import AppStore, DbSession
 from cxm.web.permissions import Grant, Require, grant_for
 from cxm.web.staff import page
 
@@ -48,8 +49,10 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _segments_context(db: DbSession, grant: Grant, form: dict[str, Any]) -> dict[str, Any]:
-    sizes = current_sizes(db)
+def _segments_context(
+    db: DbSession, store: AppStore, grant: Grant, form: dict[str, Any]
+) -> dict[str, Any]:
+    sizes = kept_sizes(store, db)
     rows = [
         {
             "name": d.name,
@@ -89,8 +92,8 @@ _BLANK = {
 
 
 @router.get("/segments", response_class=HTMLResponse)
-def segments_page(request: Request, grant: Read, db: DbSession) -> Response:
-    return page(request, "staff/segments.html", _segments_context(db, grant, dict(_BLANK)))
+def segments_page(request: Request, grant: Read, db: DbSession, store: AppStore) -> Response:
+    return page(request, "staff/segments.html", _segments_context(db, store, grant, dict(_BLANK)))
 
 
 @router.post("/segments", response_class=HTMLResponse)
@@ -98,6 +101,7 @@ def segments_submit(
     request: Request,
     grant: Configure,
     db: DbSession,
+    store: AppStore,
     name: Annotated[str, Form(max_length=100)] = "",
     kind: Annotated[str, Form(max_length=10)] = "pareto",
     cuts: Annotated[str, Form(max_length=200)] = "",
@@ -124,7 +128,7 @@ def segments_submit(
         "overlapping": overlapping,
         "replace": replace,
     }
-    context = _segments_context(db, grant, form)
+    context = _segments_context(db, store, grant, form)
     try:
         params = parameters_from_form(
             kind, cuts=cuts, labels=labels, months=months, bins=bins, rules=rules
@@ -167,6 +171,7 @@ def rule_text() -> str:
 
 def _targets_context(
     db: DbSession,
+    store: AppStore,
     grant: Grant,
     definition: str,
     kpi: str,
@@ -195,18 +200,22 @@ def _targets_context(
         "saved": saved[:100],
         "can_propose": can_configure and see_money,
         "asked": proposals,
+        "computed_at": None,
+        "fresh": True,
     }
     if chosen:
         d = next(x for x in list_definitions(db) if x.name == chosen)
-        context["segments"] = segment_labels(d) or sorted(current_sizes(db).get(chosen, {}))
+        context["segments"] = segment_labels(d) or sorted(kept_sizes(store, db).get(chosen, {}))
         context["targets"] = _records(targets_frame(db, chosen))
         if can_configure and see_money and proposals:
-            try:
-                proposal = propose(db, chosen, kpi)
-                context["proposals"] = _records(proposal.table)
-                context["current"] = proposal.current
-            except CXMError as exc:
-                context["problem"] = exc.message
+            kept = kept_proposals(store, db, definition=chosen, kpi=kpi)
+            if kept is not None and kept.value is not None:
+                context["proposals"] = _records(kept.value.table)
+                context["current"] = kept.value.current
+            elif kept is not None:
+                context["problem"] = kept.error
+            if kept is not None:
+                context.update(computed_at=kept.computed_at, fresh=kept.fresh)
     return context
 
 
@@ -215,15 +224,16 @@ def targets_page(
     request: Request,
     grant: Read,
     db: DbSession,
+    store: AppStore,
     definition: str = "",
     kpi: str = "csat",
     saved: str = "",
     propose: bool = False,
 ) -> Response:
     """Targets per segment; for those who may configure and see money, on request
-    (``propose=true``: it reads every answer and the year's profit, seconds at 20,000
-    customers), the proposal per segment with the rule behind it."""
-    context = _targets_context(db, grant, definition, kpi, saved, proposals=propose)
+    (``propose=true``), the proposal per segment with the rule behind it: it reads every
+    answer and the year's profit, so it is kept until those change (and says how fresh)."""
+    context = _targets_context(db, store, grant, definition, kpi, saved, proposals=propose)
     return page(request, "staff/targets.html", context)
 
 
@@ -232,6 +242,7 @@ def targets_submit(
     request: Request,
     grant: Configure,
     db: DbSession,
+    store: AppStore,
     definition: Annotated[str, Form(max_length=100)],
     segment: Annotated[str, Form(max_length=100)],
     kpi: Annotated[str, Form(max_length=20)],
@@ -252,7 +263,7 @@ def targets_submit(
             )
     except (CXMError, ValueError) as exc:
         message = exc.message if isinstance(exc, CXMError) else _("Give the target as a number.")
-        context = _targets_context(db, grant, definition, kpi, proposals=True)
+        context = _targets_context(db, store, grant, definition, kpi, proposals=True)
         context["problem"] = message
         return page(request, "staff/targets.html", context, status=422)
     return RedirectResponse(

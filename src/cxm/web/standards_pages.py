@@ -13,7 +13,6 @@ from cxm.accounts.permissions import Capability
 from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.standards import definitions, projects, recording
-from cxm.standards.models import StandardDefects
 from cxm.web.deps import DbSession
 from cxm.web.permissions import Grant, Require
 from cxm.web.staff import page
@@ -28,13 +27,9 @@ router = APIRouter(prefix="/staff", tags=["staff pages"], include_in_schema=Fals
 
 
 def _sigma_by_standard(db: Any) -> dict[str, dict[str, Any]]:
-    from sqlalchemy import func, select
+    from cxm.standards.reporting import sigma_by_standard
 
-    from cxm.standards.reporting import report
-
-    if not db.scalar(select(func.count()).select_from(StandardDefects)):
-        return {}
-    table = report(db, by="standard").table
+    table = sigma_by_standard(db)
     return {str(r["standard"]): {str(k): v for k, v in r.items()} for r in table.to_dict("records")}
 
 

@@ -1,4 +1,5 @@
-"""Users and roles, for administrators: invite with a one-time set-password link, set role,
+"""Users and roles, for administrators: invite with a one-time set-password link (e-mailed
+when the account has an address and a relay is set, else shown once), set role,
 scope, team or unit and the linked employee, reset a password, deactivate. The services are
 those of the ``cxm users`` command (:mod:`cxm.accounts`); every change is audited there.
 
@@ -22,9 +23,10 @@ from cxm.accounts.invites import (
     teams_and_units,
     user_for_link,
 )
+from cxm.accounts.link_mail import LinkMail, mail_password_link
 from cxm.accounts.models import Role, Scope
 from cxm.accounts.permissions import ROLE_TEXT, SCOPE_TEXT, Capability
-from cxm.accounts.service import DEFAULT_SCOPE, update_user
+from cxm.accounts.service import DEFAULT_SCOPE, get_user, update_user
 from cxm.errors import CXMError, InputError, NotFound
 from cxm.i18n import _
 from cxm.web.deps import AppSettings, CsrfChecked, DbSession
@@ -81,6 +83,24 @@ def _link(settings: AppSettings, token: str) -> str:
     return f"{settings.base_url.rstrip('/')}/staff/password/{token}"
 
 
+def _hand_over(
+    db: DbSession, settings: AppSettings, grant: Grant, *, name: str, token: str, invited: bool
+) -> LinkMail:
+    """E-mail the link to the account's address when a relay is set (else say why not)."""
+    from cxm.surveys.mail import channel_settings
+
+    return mail_password_link(
+        db,
+        user=get_user(db, name=name),
+        link=_link(settings, token),
+        days=LINK_DAYS,
+        invited=invited,
+        site=settings.base_url,
+        channels=channel_settings(settings) if settings.smtp_host else None,
+        actor_id=grant.user.id,
+    )
+
+
 @router.post("/staff/users", response_class=HTMLResponse)
 def invite(
     request: Request,
@@ -93,10 +113,12 @@ def invite(
     team: Annotated[str, Form(max_length=200)] = "",
     unit: Annotated[str, Form(max_length=100)] = "",
     employee: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    """Create the account and show its one-time set-password link (once: it is not kept)."""
+    """Create the account and e-mail its one-time set-password link to the address given
+    (with a relay set); otherwise show the link, once (it is not kept)."""
     values = {"name": name, "role": role, "scope": scope, "team": team, "unit": unit}
-    values["employee"] = employee
+    values.update(employee=employee, email=email)
     try:
         with db.begin_nested():
             user = invite_user(
@@ -107,6 +129,7 @@ def invite(
                 team=team or None,
                 unit=unit or None,
                 employee=employee or None,
+                email=email or None,
                 actor_id=grant.user.id,
             )
             token = password_link_token(
@@ -117,12 +140,14 @@ def invite(
             )
     except CXMError as exc:
         return _list_page(request, grant, db, error=exc.message, values=values, status=exc.status)
+    mailed = _hand_over(db, settings, grant, name=user.name, token=token, invited=True)
     return _user_page(
         request,
         grant,
         db,
         user.id,
-        link=_link(settings, token),
+        link=None if mailed.sent else _link(settings, token),
+        mailed=mailed,
         notice=_("{name} is invited.", name=user.name),
     )
 
@@ -134,6 +159,7 @@ def _user_page(
     user_id: int,
     *,
     link: str | None = None,
+    mailed: LinkMail | None = None,
     notice: str | None = None,
     error: str | None = None,
     status: int = 200,
@@ -146,6 +172,7 @@ def _user_page(
         "user": grant.user,
         "row": row,
         "link": link,
+        "mailed": mailed,
         "link_days": LINK_DAYS,
         "notice": notice,
         "error": error,
@@ -179,8 +206,9 @@ def change_user(
     team: Annotated[str, Form(max_length=200)] = "",
     unit: Annotated[str, Form(max_length=100)] = "",
     employee: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
 ) -> Response:
-    """Set role, scope, team, unit and employee at once (all or nothing)."""
+    """Set e-mail address, role, scope, team, unit and employee at once (all or nothing)."""
     name = _name_of(db, user_id)
     try:
         with db.begin_nested():
@@ -189,7 +217,14 @@ def change_user(
                     _("You cannot take the admin role from yourself: ask another administrator.")
                 )
             update_user(
-                db, name=name, role=role, scope=scope, team=team, unit=unit, actor_id=grant.user.id
+                db,
+                name=name,
+                email=email,
+                role=role,
+                scope=scope,
+                team=team,
+                unit=unit,
+                actor_id=grant.user.id,
             )
             link_employee(db, name=name, employee=employee or None, actor_id=grant.user.id)
     except CXMError as exc:
@@ -203,7 +238,8 @@ def change_user(
 def reset_password(
     request: Request, user_id: UserId, grant: Admin, db: DbSession, settings: AppSettings
 ) -> Response:
-    """A new one-time link to set the password (the old password works until it is used)."""
+    """A new one-time link to set the password (the old password works until it is used),
+    e-mailed to the account's address with a relay set, else shown once."""
     name = _name_of(db, user_id)
     try:
         with db.begin_nested():
@@ -212,7 +248,9 @@ def reset_password(
             )
     except CXMError as exc:
         return _user_page(request, grant, db, user_id, error=exc.message, status=exc.status)
-    return _user_page(request, grant, db, user_id, link=_link(settings, token))
+    mailed = _hand_over(db, settings, grant, name=name, token=token, invited=False)
+    link = None if mailed.sent else _link(settings, token)
+    return _user_page(request, grant, db, user_id, link=link, mailed=mailed)
 
 
 @router.post("/staff/users/{user_id}/active", response_class=HTMLResponse)

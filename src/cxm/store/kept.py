@@ -1,0 +1,151 @@
+"""Results of slow read-only analyses kept in the process until the data they read change.
+
+A page that shows an analysis taking seconds (the targets' proposals read every answer and
+the year's profit) keeps its result per key, with a fingerprint of the tables it read: the
+row count and the largest id or update time of each. While the fingerprint holds, the kept
+result is served at once. When the data move on, the kept result is served marked stale
+(the page says when it was computed) while a thread computes the new one. With nothing
+kept, the first caller computes and waits (or, with ``wait=False``, gets None and the page
+asks to come back). A computation that ends in a :class:`~cxm.errors.CXMError` keeps its
+message: that too is its result until the data change.
+
+The dashboard's analyses (:mod:`cxm.management.dashboard`) are kept the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxm.errors import CXMError
+
+__all__ = ["Kept", "KeptResults"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kept(Generic[T]):
+    """One kept result: ``value`` (None where the computation ended in ``error``, a
+    message for the user), when it was computed and in how many seconds, and whether the
+    data are still those it read (``fresh``)."""
+
+    value: T | None
+    error: str | None
+    computed_at: datetime
+    seconds: float
+    fingerprint: tuple[str, ...]
+    fresh: bool = True
+
+
+class KeptResults(Generic[T]):
+    """Results of one analysis, per key (at most ``size``, the least recently computed
+    goes first). ``watched`` gives the columns whose table's row count and largest value
+    make the fingerprint (an id column for tables only added to, an update time else);
+    it is called at each use, so the models can be imported lazily."""
+
+    def __init__(self, name: str, watched: Callable[[], Sequence[Any]], *, size: int = 64) -> None:
+        self.name = name
+        self._watched = watched
+        self._size = size
+        self._kept: dict[Hashable, Kept[T]] = {}
+        self._running: dict[Hashable, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def fingerprint(self, session: Session) -> tuple[str, ...]:
+        parts: list[Any] = []
+        for column in self._watched():
+            parts.extend(session.execute(select(func.count(), func.max(column))).one())
+        return tuple(str(p) for p in parts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+    def get(
+        self,
+        session: Session,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        wait: bool = True,
+        stale_ok: bool = True,
+    ) -> Kept[T] | None:
+        """The result for ``key``: kept while the data are unchanged; a stale one (``fresh``
+        False) while ``compute`` runs beside (``stale_ok``; else computed now, as with
+        nothing kept); computed now with nothing kept (``wait``), else None while it is
+        computed beside. ``compute`` opens its own session: it may run in another thread
+        after this request has ended."""
+        fp = self.fingerprint(session)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept.fingerprint == fp:
+                return kept
+            if not stale_ok:
+                kept = None
+            if kept is not None or not wait:
+                self._start(key, compute, fp)
+                return None if kept is None else _stale(kept)
+        result = self._compute(compute, fp)
+        with self._lock:
+            self._keep(key, result)
+        return result
+
+    def wait(self, key: Hashable) -> None:
+        """Block until a computation of ``key`` running beside has ended (tests, warm-ups)."""
+        with self._lock:
+            thread = self._running.get(key)
+        if thread is not None:
+            thread.join()
+
+    def _compute(self, compute: Callable[[], T], fp: tuple[str, ...]) -> Kept[T]:
+        started = time.perf_counter()
+        value: T | None = None
+        error: str | None = None
+        try:
+            value = compute()
+        except CXMError as exc:
+            error = exc.message
+        seconds = time.perf_counter() - started
+        return Kept(value, error, datetime.now(UTC), round(seconds, 3), fp)
+
+    def _keep(self, key: Hashable, result: Kept[T]) -> None:
+        """Keep ``result`` (the caller holds the lock), dropping the oldest beyond the size."""
+        self._kept.pop(key, None)
+        self._kept[key] = result
+        while len(self._kept) > self._size:
+            self._kept.pop(next(iter(self._kept)))
+
+    def _start(self, key: Hashable, compute: Callable[[], T], fp: tuple[str, ...]) -> None:
+        """Compute in a thread unless one already computes ``key`` (the caller holds the lock)."""
+        if key in self._running:
+            return
+
+        def run() -> None:
+            try:
+                result = self._compute(compute, fp)
+                with self._lock:
+                    self._keep(key, result)
+            except Exception:  # a failed refresh leaves the last result in place, logged
+                log.exception("refreshing the kept %s failed", self.name)
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
+
+        thread = threading.Thread(target=run, name=f"cxm-kept-{self.name}", daemon=True)
+        self._running[key] = thread
+        thread.start()
+
+
+def _stale(kept: Kept[T]) -> Kept[T]:
+    return Kept(kept.value, kept.error, kept.computed_at, kept.seconds, kept.fingerprint, False)
