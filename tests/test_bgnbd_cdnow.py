@@ -14,6 +14,7 @@ The data file and its source: tests/data/cdnow_sample_transactions.txt and .SOUR
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,20 @@ def test_hessian_standard_errors_of_a_normal_mean_are_sigma_over_root_n() -> Non
 
     se = hessian_standard_errors(nll, np.array([y.mean()]))
     assert se[0] == pytest.approx(2.0 / np.sqrt(400), rel=1e-4)
+
+
+def test_hessian_standard_errors_on_the_edge_of_the_parameter_space_are_nan() -> None:
+    """A step that leaves the space makes the likelihood zero there: no finite Hessian, so
+    no standard error (NaN), and no overflow warning escapes."""
+
+    def nll(p: np.ndarray) -> float:
+        # exp(x) overflows (to inf, with numpy's warning) a step outside the space
+        return float(np.exp(np.float64(20_000.0) * (1.0 - p[0])) if p[0] < 1.0 else (p[0] - 1.0) ** 2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        se = hessian_standard_errors(nll, np.array([1.0]), step=1e-1)
+    assert np.isnan(se).all()
 
 
 def test_holdout_predictions_follow_the_actual_purchases(

@@ -117,23 +117,28 @@ def hessian_standard_errors(nll: Any, estimate: np.ndarray, *, step: float = 1e-
     of the inverse Hessian of the negative log-likelihood ``nll`` at the estimate (observed
     information), the Hessian by central differences with relative steps ``step``.
 
-    NaN where the Hessian is not positive definite (the estimate is not a proper maximum).
+    NaN where the Hessian is not positive definite (the estimate is not a proper maximum),
+    or not finite: an estimate on the edge of the parameter space, where a step leaves it
+    and the likelihood there is zero (the negative log-likelihood overflows).
     """
     theta = np.asarray(estimate, dtype=float)
     k = len(theta)
     h = step * np.maximum(np.abs(theta), 1e-3)
     hess = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei, ej = np.zeros(k), np.zeros(k)
-            ei[i], ej[j] = h[i], h[j]
-            f = (
-                nll(theta + ei + ej)
-                - nll(theta + ei - ej)
-                - nll(theta - ei + ej)
-                + nll(theta - ei - ej)
-            )
-            hess[i, j] = hess[j, i] = f / (4 * h[i] * h[j])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(k):
+            for j in range(i, k):
+                ei, ej = np.zeros(k), np.zeros(k)
+                ei[i], ej[j] = h[i], h[j]
+                f = (
+                    nll(theta + ei + ej)
+                    - nll(theta + ei - ej)
+                    - nll(theta - ei + ej)
+                    + nll(theta - ei - ej)
+                )
+                hess[i, j] = hess[j, i] = f / (4 * h[i] * h[j])
+    if not np.isfinite(hess).all():
+        return np.full(k, np.nan)
     try:
         cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
