@@ -94,7 +94,8 @@ def test_hessian_standard_errors_on_the_edge_of_the_parameter_space_are_nan() ->
 
     def nll(p: np.ndarray) -> float:
         # exp(x) overflows (to inf, with numpy's warning) a step outside the space
-        return float(np.exp(np.float64(20_000.0) * (1.0 - p[0])) if p[0] < 1.0 else (p[0] - 1.0) ** 2)
+        inside = (p[0] - 1.0) ** 2
+        return float(np.exp(np.float64(20_000.0) * (1.0 - p[0])) if p[0] < 1.0 else inside)
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
