@@ -61,6 +61,16 @@ SEQUENCES: dict[str, list[str]] = {
         "cxm security deactivate bob",
     ],
     "backup": ["cxm backup --out cxm-backup.db", "cxm restore cxm-backup.db --yes"],
+    "waves": [
+        "cxm waves create 2026-Q4 --questionnaire ccsi --opens 2026-10-01 --closes 2026-10-31"
+        " --stratum segment:value --quota-each 300",
+        "cxm waves invitations 2026-Q4 --out links.csv",
+        "cxm waves send 2026-Q4",
+        "cxm waves remind 2026-Q4 --min-days 3",
+        "cxm waves rates 2026-Q4",
+        "cxm responses export 2026-Q4 --format sav --out answers.sav",
+        "cxm waves send 2026-Q4 --channel sms",
+    ],
     "privacy": [
         "cxm privacy set-number C000042 --kind id_card",
         "cxm privacy find-number --kind id_card",
@@ -519,19 +529,32 @@ def test_every_readme_command_runs(
 @pytest.mark.slow
 @pytest.mark.parametrize("group", sorted(SEQUENCES))
 def test_readme_lines_that_build_on_each_other_run_in_order(
-    group: str, request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+    group: str,
+    demo_db: Path,
+    sqlite_template: Path,
+    tmp_path: Path,
+    channels: tuple[dict[str, str], Any],
 ) -> None:
-    """Each group line after line, on the README's company (or a new one)."""
-    folder = tmp_path if group in FRESH else request.getfixturevalue("readme_folder")
+    """Each group line after line, on its own copy of the demo company (or a new company):
+    what the other lines did, on whichever worker, cannot get in its way."""
+    env, (relay, gateway) = channels
+    folder = tmp_path
     if group in FRESH:
         shutil.copyfile(sqlite_template, folder / "cxm.db")
         (folder / "one.csv").write_text("external_id,name\nC000001,张三\n", encoding="utf-8")
         for command, stdin in FRESH[group]:
             code, output = _run(command, folder, stdin=stdin)
             assert code == 0, f"set-up `{command}` failed ({code}):\n{output[-3000:]}"
+    else:
+        demo_copy(demo_db, folder)
     for command in SEQUENCES[group]:
-        code, output = _run(command, folder, env=GROUP_ENV.get(group))
+        mails, calls = len(relay.inbox.messages), len(gateway.requests)
+        code, output = _run(command, folder, env={**env, **GROUP_ENV.get(group, {})})
         assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
+        if SENDS.get(command) == "mail":
+            assert len(relay.inbox.messages) > mails, output
+        if SENDS.get(command) == "http":
+            assert len(gateway.requests) > calls, output
 
 
 def test_the_settings_table_is_generated_from_the_code() -> None:

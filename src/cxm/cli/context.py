@@ -43,6 +43,10 @@ def open_store(*, migrate: bool = True, cache: bool = True) -> Store:
     """Open the configured database (migrating an empty one). Within a command, the first
     store opened starts the command's read cache — unless ``cache=False``: ``cxm serve``,
     whose requests must each read afresh, runs the web app in this very context."""
+    # Every table known to the metadata before the first flush: a model's foreign keys
+    # name tables of other domains (a staff user's team), and SQLAlchemy resolves them all
+    # when it orders a flush — a command importing only its own domain's models would fail.
+    import cxm.registry  # noqa: F401
     from cxm.store import Store
 
     command = _COMMAND.get()
