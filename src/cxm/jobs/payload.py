@@ -24,9 +24,11 @@ def int_field(payload: dict[str, Any], field: str) -> int:
     return value
 
 
-def text_field(payload: dict[str, Any], field: str, default: str | None = None) -> str:
+def text_field(
+    payload: dict[str, Any], field: str, default: str | None = None, *, allow_empty: bool = False
+) -> str:
     value = payload.get(field, default)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not (value or allow_empty):
         raise InputError(
             _(
                 "Job payload field {field} must be a text, not {value}.",

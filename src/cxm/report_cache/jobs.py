@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cxm.errors import InputError
-from cxm.i18n import _
 from cxm.jobs.outbox import enqueue
+from cxm.jobs.payload import int_field, text_field
 from cxm.jobs.registry import JobContext, job
 from cxm.store.base import utcnow
 
@@ -43,28 +42,6 @@ def enqueue_snapshot(
     )
 
 
-def _payload_str(payload: dict[str, Any], field: str, default: str | None = None) -> str:
-    value = payload.get(field, default)
-    if not isinstance(value, str):
-        raise InputError(
-            _("Job payload field {field} must be a text, not {value}.", field=field, value=value)
-        )
-    return value
-
-
-def _payload_int(payload: dict[str, Any], field: str) -> int:
-    value = payload.get(field)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(
-            _(
-                "Job payload field {field} must be a whole number, not {value}.",
-                field=field,
-                value=repr(value),
-            )
-        )
-    return value
-
-
 @job("reports.snapshot", atomic=False, max_attempts=3, retry_base_s=60.0)
 def build_snapshot(ctx: JobContext) -> dict[str, float]:
     """Build the kept report of payload ``wave_id``, ``segment``, ``lang``."""
@@ -73,9 +50,9 @@ def build_snapshot(ctx: JobContext) -> dict[str, float]:
     p = ctx.payload
     seconds = build_snapshots(
         ctx.store,
-        wave_id=_payload_int(p, "wave_id"),
-        segment=_payload_str(p, "segment", ""),
-        lang=_payload_str(p, "lang", "zh-CN"),
+        wave_id=int_field(p, "wave_id"),
+        segment=text_field(p, "segment", "", allow_empty=True),
+        lang=text_field(p, "lang", "zh-CN", allow_empty=True),
         min_n=ctx.settings.min_n,
     )
     with ctx.store.writing(), ctx.store.session() as s:
@@ -121,7 +98,7 @@ def deliver_report(ctx: JobContext) -> dict[str, Any]:
     result = deliver(
         ctx.store,
         ctx.settings,
-        schedule_id=_payload_int(p, "schedule_id"),
-        period=_payload_str(p, "period"),
+        schedule_id=int_field(p, "schedule_id"),
+        period=text_field(p, "period", allow_empty=True),
     )
     return result.as_dict()
