@@ -145,25 +145,38 @@ def customers(t: dict[str, ir.Table], *, as_of: date, join_first_day: bool = Fal
     # compute the day rows twice). Purchase days are unique per customer, so the day at the
     # minimum is one row and the value is exact.
     per = daily.group_by("customer_id").agg(
-        first_purchase=daily.purchased_on.min(),
-        last_purchase=daily.purchased_on.max(),
-        orders=daily.lines.sum(),
-        purchase_days=daily.count(),
-        revenue_cents=daily.revenue_cents.sum(),
-        cost_cents=daily.cost_cents.sum(),
+        **_day_sums(daily),
         first_day_profit_cents=(daily.revenue_cents - daily.cost_cents).argmin(daily.purchased_on),
     )
     return per.select(
-        "customer_id",
-        "first_purchase",
-        "last_purchase",
-        "orders",
-        "purchase_days",
-        "revenue_cents",
-        "cost_cents",
+        *_PER_CUSTOMER,
         profit_cents=per.revenue_cents - per.cost_cents,
         first_day_profit_cents=per.first_day_profit_cents,
     )
+
+
+#: The per-customer columns both forms of :func:`customers` return before the profits.
+_PER_CUSTOMER = (
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "orders",
+    "purchase_days",
+    "revenue_cents",
+    "cost_cents",
+)
+
+
+def _day_sums(daily: ir.Table) -> dict[str, ir.Value]:
+    """The per-customer figures taken from the day rows, for both forms of :func:`customers`."""
+    return {
+        "first_purchase": daily.purchased_on.min(),
+        "last_purchase": daily.purchased_on.max(),
+        "orders": daily.lines.sum(),
+        "purchase_days": daily.count(),
+        "revenue_cents": daily.revenue_cents.sum(),
+        "cost_cents": daily.cost_cents.sum(),
+    }
 
 
 def _join_first_day(daily: ir.Table) -> ir.Table:
@@ -171,14 +184,7 @@ def _join_first_day(daily: ir.Table) -> ir.Table:
     back to the day rows. Ibis writes an arg-min on SQLite with its bare-column rule, which
     is undefined beside the MIN and MAX of the same query; the join is exact everywhere
     (and SQLite's store is small)."""
-    per = daily.group_by("customer_id").agg(
-        first_purchase=daily.purchased_on.min(),
-        last_purchase=daily.purchased_on.max(),
-        orders=daily.lines.sum(),
-        purchase_days=daily.count(),
-        revenue_cents=daily.revenue_cents.sum(),
-        cost_cents=daily.cost_cents.sum(),
-    )
+    per = daily.group_by("customer_id").agg(**_day_sums(daily))
     first_day = daily.select(
         first_id="customer_id",
         first_day="purchased_on",
@@ -189,13 +195,7 @@ def _join_first_day(daily: ir.Table) -> ir.Table:
         [per.customer_id == first_day.first_id, per.first_purchase == first_day.first_day],
     )
     return joined.select(
-        "customer_id",
-        "first_purchase",
-        "last_purchase",
-        "orders",
-        "purchase_days",
-        "revenue_cents",
-        "cost_cents",
+        *_PER_CUSTOMER,
         profit_cents=joined.revenue_cents - joined.cost_cents,
         first_day_profit_cents=joined.first_day_profit_cents,
     )
