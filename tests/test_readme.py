@@ -516,14 +516,7 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[st
 def test_every_readme_command_runs(
     command: str, readme_folder: Path, channels: tuple[dict[str, str], Any]
 ) -> None:
-    env, (relay, gateway) = channels
-    mails, calls = len(relay.inbox.messages), len(gateway.requests)
-    code, output = _run(command, readme_folder, env=env)
-    assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
-    if SENDS.get(command) == "mail":
-        assert len(relay.inbox.messages) > mails, output
-    if SENDS.get(command) == "http":
-        assert len(gateway.requests) > calls, output
+    _run_and_deliver(command, readme_folder, channels)
 
 
 @pytest.mark.slow
@@ -537,7 +530,6 @@ def test_readme_lines_that_build_on_each_other_run_in_order(
 ) -> None:
     """Each group line after line, on its own copy of the demo company (or a new company):
     what the other lines did, on whichever worker, cannot get in its way."""
-    env, (relay, gateway) = channels
     folder = tmp_path
     if group in FRESH:
         shutil.copyfile(sqlite_template, folder / "cxm.db")
@@ -548,13 +540,25 @@ def test_readme_lines_that_build_on_each_other_run_in_order(
     else:
         demo_copy(demo_db, folder)
     for command in SEQUENCES[group]:
-        mails, calls = len(relay.inbox.messages), len(gateway.requests)
-        code, output = _run(command, folder, env={**env, **GROUP_ENV.get(group, {})})
-        assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
-        if SENDS.get(command) == "mail":
-            assert len(relay.inbox.messages) > mails, output
-        if SENDS.get(command) == "http":
-            assert len(gateway.requests) > calls, output
+        _run_and_deliver(command, folder, channels, GROUP_ENV.get(group, {}))
+
+
+def _run_and_deliver(
+    command: str,
+    folder: Path,
+    channels: tuple[dict[str, str], Any],
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run one README line with the local relay and gateway set; it must succeed, and a
+    line that sends (:data:`SENDS`) must deliver there."""
+    settings, (relay, gateway) = channels
+    mails, calls = len(relay.inbox.messages), len(gateway.requests)
+    code, output = _run(command, folder, env={**settings, **(env or {})})
+    assert code == 0, f"`{command}` failed ({code}):\n{output[-3000:]}"
+    if SENDS.get(command) == "mail":
+        assert len(relay.inbox.messages) > mails, output
+    if SENDS.get(command) == "http":
+        assert len(gateway.requests) > calls, output
 
 
 def test_the_settings_table_is_generated_from_the_code() -> None:
