@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests import test_readme as readme
+from tests.demo_db import demo_copy
 
 LOCALES = Path(__file__).resolve().parents[1] / "src" / "cxm" / "locales" / "zh-CN"
 #: Files a command writes that a user reads.
@@ -80,27 +82,58 @@ def zh_folder(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return readme.make_readme_folder(demo_db, tmp_path_factory.mktemp("zh"))
 
 
-@pytest.mark.slow
-def test_every_readme_command_speaks_chinese(zh_folder: Path) -> None:
-    leaks: dict[str, list[str]] = {}
-    before = {p: p.stat().st_mtime for p in zh_folder.rglob("*") if p.is_file()}
-    for command in readme.COMMANDS:
-        if command in readme.SKIPPED or command in readme.STDIN or "--help" in command:
-            continue  # --help: see test_cli_help_is_in_chinese
-        # Whether it succeeds is the README test's business (lines there run in any order);
-        # here an error message must be in Chinese as much as a result.
-        _code, output = readme._run(command, zh_folder, lang="zh-CN")
-        found = untranslated(output)
-        written = [
-            p
-            for p in zh_folder.rglob("*")
-            if p.is_file() and p.suffix in READABLE and before.get(p) != p.stat().st_mtime
-        ]
-        for path in written:
+def _leaks(command: str, folder: Path, *, env: dict[str, str] | None = None) -> list[str]:
+    """Untranslated English in what ``command`` prints in zh-CN and in the readable files
+    it writes into ``folder``. Whether it succeeds is the README test's business: here an
+    error message must be in Chinese as much as a result."""
+    before = {p: p.stat().st_mtime for p in folder.rglob("*") if p.is_file()}
+    _code, output = readme._run(command, folder, lang="zh-CN", env=env)
+    found = untranslated(output)
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in READABLE and before.get(path) != path.stat().st_mtime:
             found += [f"{path.name}: {s}" for s in untranslated(path.read_text("utf-8", "replace"))]
-            before[path] = path.stat().st_mtime
-        if found:
-            leaks[command] = sorted(set(found))[:8]
+    return sorted(set(found))[:8]
+
+
+def _runs_here(command: str) -> bool:
+    # --help: see test_cli_help_is_in_chinese; lines reading standard input run in a
+    # process of their own in the README test.
+    return command not in readme.SKIPPED and command not in readme.STDIN and "--help" not in command
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command", [c for c in readme.COMMANDS if _runs_here(c) and c not in readme.IN_SEQUENCE]
+)
+def test_every_readme_command_speaks_chinese(command: str, zh_folder: Path) -> None:
+    """One README line at a time (they run in any order, split over workers, as in the
+    README test), on a copy of the demo company with the examples' files."""
+    leaks = _leaks(command, zh_folder)
+    assert not leaks, f"untranslated English in zh-CN: {command}: {leaks}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("group", sorted(readme.SEQUENCES))
+def test_readme_lines_that_build_on_each_other_speak_chinese(
+    group: str, demo_db: Path, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The README's sequences line after line, each on its own copy of the demo company
+    (or a new company), as the README test runs them."""
+    folder = tmp_path
+    if group in readme.FRESH:
+        shutil.copyfile(sqlite_template, folder / "cxm.db")
+        (folder / "one.csv").write_text("external_id,name\nC000001,张三\n", encoding="utf-8")
+        for command, stdin in readme.FRESH[group]:
+            code, output = readme._run(command, folder, stdin=stdin)
+            assert code == 0, f"set-up `{command}` failed ({code}):\n{output[-3000:]}"
+    else:
+        demo_copy(demo_db, folder)
+    leaks = {}
+    for command in readme.SEQUENCES[group]:
+        if _runs_here(command):
+            found = _leaks(command, folder, env=readme.GROUP_ENV.get(group))
+            if found:
+                leaks[command] = found
     assert not leaks, "untranslated English in zh-CN:\n" + "\n".join(
         f"  {c}: {found}" for c, found in leaks.items()
     )
