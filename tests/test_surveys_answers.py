@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxm.frames.responses import responses_frame
+from cxm.frames.responses import RESPONSE_COLUMNS, responses_frame
 from cxm.i18n import language
 from cxm.store import Store
 from cxm.surveys.loader import parse_definition
@@ -105,3 +105,20 @@ def test_the_frame_has_one_row_per_completed_response_and_nan_for_dont_know(
     assert second.AGE == 41.0 and pd.isna(second.WHY) and second.COMMENT == "更快一点"
     assert frame["SAT"].dtype == float
     assert frame["customer_id"].notna().all()
+
+
+def test_a_frame_of_some_questions_has_their_columns_as_the_whole_frame_has_them(
+    store: Store,
+) -> None:
+    _wave, tokens = wave_with_links(store, customers=3)
+    with store.session() as s:
+        save_page(s, token=tokens[0], page=0, raw={"SAT": "2", "NPS": "6", "AGE": "dk"})
+        save_page(s, token=tokens[0], page=1, raw={"WHY": "staff", "CHANNELS": ["web", "phone"]})
+        save_page(s, token=tokens[1], page=0, raw={"SAT": "5", "NPS": "10", "AGE": "41"})
+        save_page(s, token=tokens[1], page=1, raw={})
+    with store.session() as s:
+        whole = responses_frame(s)
+        some = responses_frame(s, questions=("CHANNELS", "SAT", "COMMENT", "NOT_ASKED"))
+    # the codes asked for, in the whole frame's order; a code of no question is absent
+    assert list(some.columns) == [*RESPONSE_COLUMNS, "SAT", "CHANNELS", "COMMENT"]
+    pd.testing.assert_frame_equal(some, whole[list(some.columns)])

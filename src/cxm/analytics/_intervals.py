@@ -8,6 +8,8 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
+from cxm.analytics._student_t import t_quantile
+
 __all__ = [
     "Array",
     "chi2_sf",
@@ -72,12 +74,13 @@ def wilson(successes: Array, n: Array, confidence: float) -> tuple[Array, Array]
 
 
 def t_interval(mean: Array, se: Array, n: Array, confidence: float) -> tuple[Array, Array]:
-    """Student-t interval ``mean ± t_{n−1}·se``; NaN where ``n < 2``."""
-    from scipy import special  # here, not at the top: importing scipy costs ``cxm`` 0.5 s
+    """Student-t interval ``mean ± t_{n−1}·se``; NaN where ``n < 2``.
 
+    The quantile is :func:`cxm.analytics._student_t.t_quantile` (``scipy.special.stdtrit``
+    without importing scipy, which costs a command a third of a second)."""
     with np.errstate(invalid="ignore"):
         df = np.where(n >= 2, n - 1, np.nan)
-        t = special.stdtrit(df, 0.5 + confidence / 2)
+    t = t_quantile(df, 0.5 + confidence / 2)
     return mean - t * se, mean + t * se
 
 

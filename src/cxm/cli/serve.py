@@ -76,7 +76,13 @@ def serve(
     import uvicorn
 
     from cxm.cli.context import open_store, settings
-    from cxm.web.server import ServeOptions, cpu_workers, trusted_proxy_list, uvicorn_options
+    from cxm.web.server import (
+        ServeOptions,
+        app_factory,
+        cpu_workers,
+        trusted_proxy_list,
+        uvicorn_options,
+    )
 
     if production:
         os.environ["CXM_ENV"] = "production"  # the workers read their settings again
@@ -114,7 +120,7 @@ def serve(
         log_json=cfg.log_json,
     )
     say(_("CXM listening on http://{host}:{port}/", host=host, port=port))
-    uvicorn.run("cxm.web.app:create_app", **uvicorn_options(options))
+    uvicorn.run(app_factory(options), **uvicorn_options(options))
 
 
 def register(app: typer.Typer) -> None:

@@ -50,13 +50,21 @@ def _joined(choices: Any) -> Any:
 
 @read_once
 def responses_frame(
-    session: Session, *, wave_id: int | None = None, questionnaire_id: int | None = None
+    session: Session,
+    *,
+    wave_id: int | None = None,
+    questionnaire_id: int | None = None,
+    questions: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """One row per completed response, one column per question code.
 
     Ratings and numbers are floats; a single choice whose choices carry numeric values
     (agreement and importance scales) is that value, otherwise its code; a multiple choice
     is its codes joined by ``;``; free text is text; "don't know" and unanswered are NaN.
+
+    ``questions`` reads only the answers to those codes: the frame has just their columns
+    (those of them the full frame would have), each equal to the full frame's — a KPI of
+    one question reads a thirtieth of the answers.
     """
     query = (
         select(
@@ -116,6 +124,8 @@ def responses_frame(
         answer_query = answer_query.where(Response.wave_id == wave_id)
     if questionnaire_id is not None:
         answer_query = answer_query.where(Response.questionnaire_id == questionnaire_id)
+    if questions is not None:
+        answer_query = answer_query.where(Answer.question_code.in_(questions))
     answers = pd.DataFrame(
         raw_rows(session, answer_query),
         columns=["response_id", "code", "number", "text", "choices", "dont_know"],
@@ -134,6 +144,8 @@ def responses_frame(
     choices = answers["choices"].to_numpy(dtype=object)
     has_choices = pd.notna(choices) & ~dont_know & ~has_number
     codes = list(dict.fromkeys([*order, *pd.unique(answers["code"]).tolist()]))
+    if questions is not None:
+        codes = [code for code in codes if code in questions]
     by_code = answers.groupby("code", sort=False).indices
     columns: dict[str, np.ndarray] = {}
     for code in codes:

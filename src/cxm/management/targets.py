@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from cxm.analytics.churn import churn_rates
 from cxm.analytics.targets import KPIS, check_target, compare_to_targets, propose_targets, trend
-from cxm.audit.service import record, snapshot
 from cxm.errors import InputError
 from cxm.frames.customers import contact_counts, observation_start
 from cxm.i18n import _
@@ -67,25 +66,46 @@ def _waves(session: Session, wave_ids: list[int] | None) -> list[tuple[int, str,
     return [(i, n, datetime.combine(c, time.max)) for i, n, c in session.execute(q)]
 
 
+def _kpi_table(df: pd.DataFrame, kpi: str, use: list[str], min_n: int) -> pd.DataFrame:
+    """One wave's ``kpi`` per segment of the answers ``df`` (with ``segment``)."""
+    from cxm.analytics.scores import csat, mean_score, score_100
+    from cxm.analytics.scores_nps import nps
+
+    if kpi == "csat":
+        return csat(df, use, by="segment", min_n=min_n).rename(columns={"csat": "value"})
+    if kpi == "score100":
+        return score_100(df, use, by="segment", min_n=min_n).rename(columns={"score_100": "value"})
+    if kpi == "nps":
+        return nps(df, use, by="segment", min_n=min_n).rename(columns={"nps": "value"})
+    # Index: the respondent's mean of the satisfaction items on 0–100, (x̄ − 1)/4 · 100.
+    df = df.assign(_index=(df[use].astype(float).mean(axis=1) - 1) / 4 * 100)
+    t = mean_score(df, ["_index"], by="segment", min_n=min_n)
+    return t.rename(columns={"mean": "value", "mean_ci_low": "ci_low", "mean_ci_high": "ci_high"})
+
+
 def _survey_actuals(
     session: Session,
     name: str,
-    kpi: str,
+    kpis: list[str],
     wave_ids: list[int] | None,
     items: list[str] | None,
     min_n: int,
     customer_ids: Collection[int] | None = None,
-) -> pd.DataFrame:
-    from cxm.analytics.scores import csat, mean_score, score_100
-    from cxm.analytics.scores_nps import nps
+) -> dict[str, pd.DataFrame]:
+    """The survey ``kpis``' actuals, each as :func:`kpi_actuals` gives it, from one read of
+    each wave's answers to all their questions."""
     from cxm.frames.responses import responses_frame
 
-    use = items or SURVEY_ITEMS[kpi]
-    parts: list[pd.DataFrame] = []
+    uses = {kpi: items or SURVEY_ITEMS[kpi] for kpi in kpis}
+    questions = tuple(dict.fromkeys(code for use in uses.values() for code in use))
+    parts: dict[str, list[pd.DataFrame]] = {kpi: [] for kpi in kpis}
     current = members(session, name)
     for wave_id, wave_name, closes in _waves(session, wave_ids):
-        answers = responses_frame(session, wave_id=wave_id)
-        if answers.empty or not set(use) <= set(answers.columns):
+        answers = responses_frame(session, wave_id=wave_id, questions=questions)
+        answered = [
+            kpi for kpi in kpis if not answers.empty and set(uses[kpi]) <= set(answers.columns)
+        ]
+        if not answered:
             continue
         seg = members(session, name, at=closes)
         seg = seg if not seg.empty else current
@@ -95,24 +115,16 @@ def _survey_actuals(
             df = df[df["customer_id"].isin(list(customer_ids))]
         if df.empty:
             continue
-        if kpi == "csat":
-            t = csat(df, use, by="segment", min_n=min_n).rename(columns={"csat": "value"})
-        elif kpi == "score100":
-            t = score_100(df, use, by="segment", min_n=min_n).rename(columns={"score_100": "value"})
-        elif kpi == "nps":
-            t = nps(df, use, by="segment", min_n=min_n).rename(columns={"nps": "value"})
-        else:
-            # Index: the respondent's mean of the satisfaction items on 0–100, (x̄ − 1)/4 · 100.
-            df = df.assign(_index=(df[use].astype(float).mean(axis=1) - 1) / 4 * 100)
-            t = mean_score(df, ["_index"], by="segment", min_n=min_n)
-            t = t.rename(
-                columns={"mean": "value", "mean_ci_low": "ci_low", "mean_ci_high": "ci_high"}
-            )
-        t = t.assign(kpi=kpi, wave=wave_name, wave_order=len(parts))
-        parts.append(t[[*_ACTUAL_COLUMNS, "wave_order"]])
-    if not parts:
-        return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
-    return pd.concat(parts, ignore_index=True)
+        for kpi in answered:
+            t = _kpi_table(df, kpi, uses[kpi], min_n)
+            t = t.assign(kpi=kpi, wave=wave_name, wave_order=len(parts[kpi]))
+            parts[kpi].append(t[[*_ACTUAL_COLUMNS, "wave_order"]])
+    return {
+        kpi: pd.concat(found, ignore_index=True)
+        if found
+        else pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
+        for kpi, found in parts.items()
+    }
 
 
 def kpi_actuals(
@@ -153,7 +165,7 @@ def kpi_actuals(
         return rates[[*_ACTUAL_COLUMNS, "wave_order"]]
     if kpi == "response_hours":
         return pd.DataFrame(columns=[*_ACTUAL_COLUMNS, "wave_order"])
-    return _survey_actuals(session, name, kpi, wave_ids, items, min_n, customer_ids)
+    return _survey_actuals(session, name, [kpi], wave_ids, items, min_n, customer_ids)[kpi]
 
 
 def _cost_to_serve(m: pd.DataFrame, session: Session, cost_per_contact: float) -> pd.Series:
@@ -240,6 +252,8 @@ def set_target(
     ``proposed`` (with ``proposal_rule``) records what ``targets propose --save`` argued.
     Once a proposal is recorded, a manager may set another value only with a ``reason``:
     it is stored with the target, audited, and shown in ``targets report``."""
+    from cxm.audit.service import record, snapshot
+
     d = get_definition(session, name)
     labels = segment_labels(d) or list(members(session, name)["segment"].unique())
     if segment not in labels:
@@ -354,8 +368,17 @@ def report(
     wave_names = {i: n for i, n, _c in _waves(session, None)}
     t["wave"] = t["wave_id"].map(wave_names).astype(object)
     t["wave"] = t["wave"].where(t["wave"].notna(), t["period"])
+    # the survey KPIs together: one read of each wave's answers for all of them
+    survey = [k for k in use if k in SURVEY_ITEMS]
+    together = (
+        _survey_actuals(session, name, survey, wave_ids, items, min_n, customer_ids)
+        if survey
+        else {}
+    )
     parts = [
-        kpi_actuals(
+        together[k]
+        if k in together
+        else kpi_actuals(
             session,
             name,
             k,

@@ -217,8 +217,10 @@ def _moment(at: Any) -> datetime:
         ) from None
 
 
+@read_once
 def members(session: Session, name: str, *, at: Any = None) -> pd.DataFrame:
-    """Memberships of definition ``name`` valid at ``at`` (default: now)."""
+    """Memberships of definition ``name`` valid at ``at`` (default: now); read once per
+    command (``targets report`` asks for each wave's members once per KPI)."""
     d = get_definition(session, name)
     q = select(SegmentMembership.customer_id, SegmentMembership.segment).where(
         SegmentMembership.definition_id == d.id

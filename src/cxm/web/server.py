@@ -16,7 +16,13 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["GuardedH11Protocol", "ServeOptions", "trusted_proxy_list", "uvicorn_options"]
+__all__ = [
+    "GuardedH11Protocol",
+    "ServeOptions",
+    "app_factory",
+    "trusted_proxy_list",
+    "uvicorn_options",
+]
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -93,6 +99,15 @@ def uvicorn_options(options: ServeOptions) -> dict[str, Any]:
             timeout_worker_healthcheck=60,
         )
     return kwargs
+
+
+def app_factory(options: ServeOptions) -> str:
+    """The app uvicorn serves: one process answers "starting" while it builds the app
+    (:mod:`cxm.web.starting`); several workers are each built before they take connections
+    (the supervisor holds the socket meanwhile), so they serve the app itself."""
+    if options.workers == 1 and not options.production:
+        return "cxm.web.starting:create_starting_app"
+    return "cxm.web.app:create_app"
 
 
 def cpu_workers() -> int:
