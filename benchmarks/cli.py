@@ -153,6 +153,12 @@ def main() -> None:
     opts = parser.parse_args()
     if shutil.which("cxm") is None and "PYTHONPATH" not in os.environ:
         print("note: cxm runs as `python -c 'from cxm.cli import main; main()'`")
+    # A user's install holds the bytecode of its modules (pip writes it; an editable install
+    # writes it at first import unless PYTHONDONTWRITEBYTECODE is set, as it is on some
+    # machines): compile CXM's sources once, so that no run measures the compiler.
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "src"), quiet=1)
     db, answers, ecsi = build(opts.customers, opts.fresh)
     env = _env(db)
     commands: list[tuple[str, list[str], float]] = [
