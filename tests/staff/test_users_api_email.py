@@ -45,9 +45,7 @@ def test_a_malformed_email_is_refused_naming_it(client, store, users) -> None:
     assert "dave" not in {u["name"] for u in client.get("/api/v1/users", headers=auth).json()}
 
 
-def test_an_admin_sets_and_removes_an_email_and_it_is_audited(
-    client, store: Store, users
-) -> None:
+def test_an_admin_sets_and_removes_an_email_and_it_is_audited(client, store: Store, users) -> None:
     auth = bearer(store, "alice")
     bob = _user_id(client, auth, "bob")
     r = client.patch(f"/api/v1/users/{bob}", json={"email": "bob@example.com"}, headers=auth)
