@@ -4,6 +4,8 @@ than computed again while it is younger than its refresh interval (SQLite and Po
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from cxm.customers.models import Customer
@@ -58,3 +60,20 @@ def test_a_young_kept_result_is_served_stale_instead_of_computed_again(store: St
         assert len(calls) == 4
         again = eager.get(s, "k", compute)
         assert again is not None and (again.value, again.fresh) == (4, True)
+
+
+def test_a_caller_that_cannot_wait_gets_the_result_if_it_comes_within_its_patience(
+    store: Store,
+) -> None:
+    def slow() -> int:
+        time.sleep(0.3)
+        return 7
+
+    kept: KeptResults[int] = KeptResults("test patience", _watched)
+    with store.session() as s:
+        assert kept.get(s, "a", slow, wait=False) is None  # computed beside
+        found = kept.get(s, "b", slow, wait=False, patience_s=30)
+        assert found is not None and (found.value, found.fresh) == (7, True)
+        kept.wait("a")
+        again = kept.get(s, "a", slow, wait=False)
+        assert again is not None and again.value == 7

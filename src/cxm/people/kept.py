@@ -134,9 +134,12 @@ def kept_figures(
     until: date,
     minimum: int,
     lang: str,
-) -> Kept[CompanyFigures]:
-    """The kept figures (stale while newer ones are computed beside; computed now, the
-    first time); the reason there are none in ``error``."""
+    patience_s: float = 3.0,
+) -> Kept[CompanyFigures] | None:
+    """The kept figures (stale while newer ones are computed beside), the reason there are
+    none in ``error``; with nothing kept, computed beside, and None unless they are ready
+    within ``patience_s`` (a small company's page is whole at once; a million customers'
+    takes a minute the first time, and the page says so and reloads itself)."""
 
     def compute() -> CompanyFigures:
         with language(lang), store.session() as s:
@@ -146,7 +149,7 @@ def kept_figures(
                 s.rollback()  # read only
 
     key = (_url(store), since, until, minimum, lang)
-    return FIGURES.get_waiting(session, key, compute)
+    return FIGURES.get(session, key, compute, wait=False, patience_s=patience_s)
 
 
 def kept_linkage(

@@ -47,6 +47,7 @@ def wait_all() -> None:
         for key in keys:
             kept.wait(key)
 
+
 T = TypeVar("T")
 
 
@@ -105,15 +106,18 @@ class KeptResults(Generic[T]):
         *,
         wait: bool = True,
         stale_ok: bool = True,
+        patience_s: float = 0.0,
     ) -> Kept[T] | None:
         """The result for ``key``: kept while the data are unchanged; a stale one (``fresh``
         False) while ``compute`` runs beside (``stale_ok``; else computed now, as with
         nothing kept); computed now with nothing kept (``wait``), else None while it is
-        computed beside; a kept result younger than ``refresh_after_s`` is served stale
-        without computing. ``compute`` opens its own session: it may run in another thread
-        after this request has ended (not so with ``stale_ok`` False and ``wait``: then it
-        runs now, in this thread)."""
+        computed beside (waiting ``patience_s`` for it first: a small company's page is
+        whole at once, a large one's says to come back); a kept result younger than
+        ``refresh_after_s`` is served stale without computing. ``compute`` opens its own
+        session: it may run in another thread after this request has ended (not so with
+        ``stale_ok`` False and ``wait``: then it runs now, in this thread)."""
         fp = self.fingerprint(session)
+        thread: threading.Thread | None = None
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept.fingerprint == fp:
@@ -122,9 +126,19 @@ class KeptResults(Generic[T]):
                 kept = None
             if kept is not None and self._too_recent(kept):
                 return _stale(kept)
-            if kept is not None or not wait:
+            if kept is not None:
                 self._start(key, compute, fp)
-                return None if kept is None else _stale(kept)
+                return _stale(kept)
+            if not wait:
+                thread = self._start(key, compute, fp)
+        if not wait:
+            if patience_s > 0 and thread is not None:
+                thread.join(patience_s)
+            with self._lock:
+                found = self._kept.get(key)
+            if found is None:
+                return None
+            return found if found.fingerprint == fp else _stale(found)
         result = self._compute(compute, fp)
         with self._lock:
             self._keep(key, result)
@@ -168,10 +182,13 @@ class KeptResults(Generic[T]):
         while len(self._kept) > self._size:
             self._kept.pop(next(iter(self._kept)))
 
-    def _start(self, key: Hashable, compute: Callable[[], T], fp: tuple[str, ...]) -> None:
-        """Compute in a thread unless one already computes ``key`` (the caller holds the lock)."""
+    def _start(
+        self, key: Hashable, compute: Callable[[], T], fp: tuple[str, ...]
+    ) -> threading.Thread:
+        """Compute in a thread unless one already computes ``key`` (the caller holds the
+        lock); the thread that computes it."""
         if key in self._running:
-            return
+            return self._running[key]
 
         def run() -> None:
             try:
@@ -187,6 +204,7 @@ class KeptResults(Generic[T]):
         thread = threading.Thread(target=run, name=f"cxm-kept-{self.name}", daemon=True)
         self._running[key] = thread
         thread.start()
+        return thread
 
 
 def _stale(kept: Kept[T]) -> Kept[T]:

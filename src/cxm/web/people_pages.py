@@ -76,7 +76,18 @@ def workspace(
     own_only = user.role == Role.AGENT
     lang = request.state.lang
     minimum = settings.employee_min_group
+    # A minute the first time at a million customers: made beside, the page reloads itself.
     kept = kept_figures(store, db, since=start, until=end, minimum=minimum, lang=lang)
+    context: dict[str, Any] = {
+        "user": user,
+        "measures": _measure_labels(),
+        "own_only": own_only,
+        "linkage_requested": linkage,
+        "pending": kept is None,
+        "data": {"since": start.isoformat(), "until": end.isoformat()},
+    }
+    if kept is None:
+        return page(request, "staff/people.html", context)
     if kept.value is None:
         raise InputError(kept.error or "")
     company_results = results is not None and results.scope is Scope.ALL
@@ -84,7 +95,7 @@ def workspace(
     if linkage and company_results:
         found = kept_linkage(store, db, minimum=minimum, lang=lang)
         linked = found.value if found.value is not None else {"error": found.error}
-    data = people_workspace(
+    context["data"] = people_workspace(
         db,
         kept.value,
         user_id=user.id,
@@ -98,13 +109,5 @@ def workspace(
         until=end,
         linkage=linked,
     )
-    context: dict[str, Any] = {
-        "user": user,
-        "data": data,
-        "measures": _measure_labels(),
-        "own_only": own_only,
-        "linkage_requested": linkage,
-        "computed_at": kept.computed_at,
-        "fresh": kept.fresh,
-    }
+    context.update(computed_at=kept.computed_at, fresh=kept.fresh)
     return page(request, "staff/people.html", context)
