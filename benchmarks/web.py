@@ -10,11 +10,10 @@ segments with targets), keeps the manager's report as the job runner would (time
 the ``reports.snapshot`` job), starts ``cxm serve`` with one worker on a free loopback
 port, signs in as ``bench-admin`` and ``bench-agent`` and requests each page ``--requests``
 times one after another (after two warm-up requests). The server's own warm-up (the
-dashboard, computed beside its start) is waited for first; a page whose analysis is made
-beside (it says so) is measured last, once every such analysis is ready, with the wait
-reported: its computation would otherwise count in the other pages' server CPU. The pages
-are the workspace's agreed addresses (HELPERS.md); one the app does not have (404) is listed
-as missing and skipped.
+dashboard, computed beside its start) is waited for first, and so is a page whose analysis
+is made beside (it says so), with the wait reported: that computation would otherwise count
+in the server CPU of the pages measured meanwhile. The pages are the workspace's agreed
+addresses (HELPERS.md); one the app does not have (404) is listed as missing and skipped.
 
 Per page: status, p50 and p95 wall milliseconds, the server's CPU milliseconds per request
 (from /proc: the machine is shared, so CPU time tells a slow page from a busy box), and the
@@ -229,14 +228,16 @@ def measure_page(
     url: str,
     n: int,
 ) -> dict[str, Any]:
-    """The page's figures; ``{"status": "pending"}`` when it says its analysis is being made
-    beside (measured later, once ready: its computation would count in every other page's
-    server CPU meanwhile)."""
+    """The page's figures; a page that says its analysis is being made beside is waited for
+    first (``ready_after_s``), so that its computation counts in no page's server CPU."""
     first = client.get(url, headers={"accept-encoding": "gzip"})
     if first.status_code in (404, 422):  # no such page (422: "new" is no wave id)
         return {"status": 404}
+    ready_s = None
     if first.status_code == 200 and _pending(first.text):
-        return {"status": "pending", "since": time.perf_counter()}
+        ready_s = wait_ready(client, url, time.perf_counter())
+        if ready_s is None:
+            return {"status": "timeout", "timeout_s": READY_TIMEOUT_S, "made_beside": True}
     t = time.perf_counter()
     client.get(url, headers={"accept-encoding": "gzip"})  # second warm-up
     if time.perf_counter() - t > 2:  # a page of seconds: fewer rounds say as much
@@ -265,6 +266,7 @@ def measure_page(
         "kb_raw": round(len(raw) / 1024, 1),
         "kb_gzip_no_charts": round(len(gzip.compress(no_charts, 6)) / 1024, 1),
         "gzip": encoded,
+        "ready_after_s": ready_s,
     }
 
 
@@ -280,7 +282,6 @@ def run(customers: int, n: int, *, keep: bool) -> dict[str, Any]:
     try:
         missing: list[str] = []
         pages: dict[str, dict[str, Any]] = {}
-        deferred: list[tuple[str, str, float]] = []
         clients = {who: sign_in(base, who) for who in ("bench-admin", "bench-agent")}
         # The server computes the dashboard beside its start: measured after it.
         started = time.perf_counter()
@@ -306,21 +307,7 @@ def run(customers: int, n: int, *, keep: bool) -> dict[str, Any]:
                     got = measure_page(client, proc, url, n)
                 except httpx.TimeoutException:
                     got = {"status": "timeout", "timeout_s": TIMEOUT_S}
-                if got["status"] == "pending":
-                    print(f"  {who} {url}: being made beside, measured last", flush=True)
-                    deferred.append((who, url, got["since"]))
-                    continue
                 record(who, page, url, got)
-        # Every analysis made beside ends before any of those pages is measured.
-        ready = {(who, url): wait_ready(clients[who], url, since) for who, url, since in deferred}
-        for who, url, _since in deferred:
-            page = next(p for p in PAGES if url.split("?")[0].startswith(p.split("{")[0]))
-            if ready[(who, url)] is None:
-                got = {"status": "timeout", "timeout_s": READY_TIMEOUT_S, "made_beside": True}
-            else:
-                got = measure_page(clients[who], proc, url, n)
-                got["ready_after_s"] = ready[(who, url)]
-            record(who, page, url, got)
         out["pages"], out["missing"] = pages, missing
     finally:
         for client in clients.values():
