@@ -114,31 +114,31 @@ def customer_names(session: Session) -> list[str]:
 
 
 #: Longest Chinese name looked for in a text (surname and given name, a compound surname,
-#: a minority name written with its middle dot), and most words of a name in Latin letters.
+#: a minority name written with its middle dot), and most words of a name in Latin letters
+#: (an apostrophe or a hyphen starts a word: O'Brien, Jean-Luc).
 MAX_CJK_NAME = 6
-MAX_LATIN_WORDS = 4
+MAX_LATIN_WORDS = 6
 #: Values per IN (…) list: well under SQLite's and PostgreSQL's limits on parameters.
 _CHUNK = 500
-_WORD = re.compile(r"[^\W\d_][\w.'-]*")
+_WORD = re.compile(r"\w+")
 
 
 def _candidates(texts: Iterable[str]) -> set[str]:
     """Every piece of ``texts`` that could be a customer's name as :class:`PiiMasker`
     matches them: 2 to :data:`MAX_CJK_NAME` characters from each non-Latin character, and
-    runs of up to :data:`MAX_LATIN_WORDS` words of 3 characters or more (in the cases a
-    name is written in: as is, Title, lower, UPPER, the masker matching any case)."""
+    each run of up to :data:`MAX_LATIN_WORDS` words between word boundaries, 3 characters
+    or more, in the cases a name is stored in (as written, Title, lower, UPPER: the masker
+    matches any case, the name index only the stored one)."""
     out: set[str] = set()
     for text in texts:
         for i, ch in enumerate(text):
             if not ch.isascii() and not ch.isspace():
                 longest = min(MAX_CJK_NAME, len(text) - i)
                 out.update(text[i : i + n] for n in range(2, longest + 1))
-        words = _WORD.findall(text)
-        for i in range(len(words)):
-            for n in range(1, MAX_LATIN_WORDS + 1):
-                if i + n > len(words):
-                    break
-                phrase = " ".join(words[i : i + n])
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        for i, (start, _end) in enumerate(words):
+            for _s, end in words[i : i + MAX_LATIN_WORDS]:
+                phrase = text[start:end]
                 if len(phrase) >= 3 and phrase.isascii():
                     out.update((phrase, phrase.title(), phrase.lower(), phrase.upper()))
     return out
