@@ -19,13 +19,18 @@ install: $(STAMP)
 # PySpark (CXM_COMPUTE=spark and its engine-equality test): `make test` installs it,
 # `make demo` does not.
 SPARK_STAMP := $(VENV)/.spark-installed
-$(SPARK_STAMP): $(STAMP)
+# One pip run for both when neither is installed (CI's fresh clone): a second run would
+# resolve every requirement again.
+$(SPARK_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -f $(STAMP) || $(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,spark]'
-	@touch $(SPARK_STAMP)
+	@touch $(STAMP) $(SPARK_STAMP)
 
 # Debian packages the tests use: Chromium (browser tests), WeasyPrint's libraries (PDF),
-# poppler (PDF pages to PNG) and a CJK font (Java for PySpark: .ci/run installs it). Installed only where missing, and only as root.
-DEBS := chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-wqy-microhei
+# poppler (PDF pages to PNG) and a CJK font; .ci/run adds Java for PySpark (EXTRA_DEBS). Installed only where missing, and only as root.
+EXTRA_DEBS ?=
+DEBS := $(EXTRA_DEBS) chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-wqy-microhei
 system-deps:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

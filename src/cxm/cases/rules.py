@@ -329,11 +329,11 @@ def _open_for(
     ids = [r.id for r in responses]
     answers: dict[int, dict[str, Any]] = {}
     texts: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
+    for part in in_chunks(ids):
         for rid, code, number, text, choices in session.execute(
             select(
                 Answer.response_id, Answer.question_code, Answer.number, Answer.text, Answer.choices
-            ).where(Answer.response_id.in_(ids[start : start + 5000]), Answer.dont_know.is_(False))
+            ).where(Answer.response_id.in_(part), Answer.dont_know.is_(False))
         ):
             _add_answer(answers, texts, rid, code, number, text, choices)
     segments = (
@@ -389,7 +389,7 @@ def rules_on_responses(
     responses: dict[int, Any] = {}
     answers: dict[int, dict[str, Any]] = {}
     texts: dict[int, list[str]] = {}
-    for start in range(0, len(ids), 5000):
+    for part in in_chunks(ids):
         rows = session.execute(
             select(
                 Response.id,
@@ -402,7 +402,7 @@ def rules_on_responses(
             .join(Invitation, Invitation.id == Response.invitation_id)
             .outerjoin(Answer, on)
             .where(
-                ids_in(dialect, Response.id, ids[start : start + 5000]),
+                ids_in(dialect, Response.id, part),
                 Response.completed_at.is_not(None),
                 Response.completed_at >= ruleset.loaded_at,
                 Response.customer_id.is_not(None),
@@ -446,12 +446,12 @@ def _not_checked_by_outbox(
     dialect = session.get_bind().dialect.name
     keys = [answer_completed_key(r.id) for r in responses]
     done: set[str] = set()
-    for start in range(0, len(keys), 5000):
+    for part in in_chunks(keys):
         done.update(
             k
             for k in session.scalars(
                 select(Job.key).where(
-                    texts_in(dialect, Job.key, keys[start : start + 5000]),
+                    texts_in(dialect, Job.key, part),
                     Job.status == JobStatus.DONE,
                     Job.finished_at > as_utc(ruleset.loaded_at) + RULES_SETTLED,
                 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cxm.cli.output import table_cell
 from cxm.i18n import _
 
 if TYPE_CHECKING:
@@ -53,16 +54,6 @@ def _field_labels() -> dict[str, str]:
     }
 
 
-def _when(value: Any) -> str:
-    if isinstance(value, datetime):
-        from cxm.clock import shown_time  # zoneinfo: not on `cxm --help`'s path
-
-        return shown_time(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
 def _chinese() -> bool:
     from cxm.i18n import current_language
 
@@ -106,7 +97,7 @@ def _print_human(cf: CustomerFile) -> None:
     grid.add_column()
     for key, value in p.items():
         if value is not None and key != "id":
-            grid.add_row(labels.get(key, key), _when(value))
+            grid.add_row(labels.get(key, key), table_cell(value))
     for key, value in cf.attributes.items():
         if not key.startswith("_"):
             grid.add_row(labels.get(key, key), _plain(value, labels))
@@ -114,7 +105,7 @@ def _print_human(cf: CustomerFile) -> None:
     console.print(Panel(grid, title=title, title_align="left"))
 
     s = cf.purchases
-    span = f"{_when(s.first)} – {_when(s.last)}" if s.count else "—"
+    span = f"{table_cell(s.first)} – {table_cell(s.last)}" if s.count else "—"
     console.print(
         _(
             "Purchases: {n}, revenue ¥{revenue:,.2f}, profit ¥{profit:,.2f}, {span}",
@@ -139,7 +130,14 @@ def _print_human(cf: CustomerFile) -> None:
             _("Recent touchpoints"),
             [_("Time"), _("Stage"), _("Channel"), _("Employee"), _("Team"), _("Note")],
             [
-                (_when(t.occurred_at), stage_label(t.stage), t.channel, t.employee, t.team, t.note)
+                (
+                    table_cell(t.occurred_at),
+                    stage_label(t.stage),
+                    t.channel,
+                    t.employee,
+                    t.team,
+                    t.note,
+                )
                 for t in cf.touchpoints
             ],
         )
@@ -157,7 +155,7 @@ def _print_section(title: str, value: Any, labels: dict[str, str]) -> None:
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         cols = list(dict.fromkeys(k for v in value for k in v))
         rows = [
-            [_plain(_when(v.get(c)) if _is_time(v.get(c)) else v.get(c), labels) for c in cols]
+            [_plain(table_cell(v.get(c)) if _is_time(v.get(c)) else v.get(c), labels) for c in cols]
             for v in value
         ]
         print_table(title, [labels.get(c, c) for c in cols], rows)

@@ -23,6 +23,7 @@ __all__ = [
     "print_json",
     "print_table",
     "progress_bar",
+    "table_cell",
     "to_jsonable",
 ]
 
@@ -75,11 +76,11 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(table_cell(v) for v in row))
     console.print(table)
 
 
-def _cell(value: Any) -> str:
+def table_cell(value: Any) -> str:
     """A table cell: a time on the company's clock to the minute, anything else as text."""
     if value is None:
         return ""

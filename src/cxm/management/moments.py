@@ -25,6 +25,7 @@ from cxm.errors import InputError
 from cxm.i18n import _
 from cxm.management.churn import SATISFACTION_ITEM, satisfaction_answers
 from cxm.management.frames import raw_rows
+from cxm.store.chunks import in_chunks
 
 __all__ = ["MOMENT_ITEM", "Moments", "moments_of_truth", "rated_contacts"]
 
@@ -59,13 +60,13 @@ def rated_contacts(session: Session, item: str, as_of: Any) -> pd.DataFrame:
     frame = frame.dropna(subset=["touchpoint_id", item])
     ids = frame["touchpoint_id"].astype(int).unique().tolist()
     rows = []
-    for i in range(0, len(ids), 5000):
+    for part in in_chunks(ids):
         q = select(
             Touchpoint.id,
             Touchpoint.channel,
             type_coerce(Touchpoint.stage, String),
             Touchpoint.occurred_at,
-        ).where(Touchpoint.id.in_(ids[i : i + 5000]))
+        ).where(Touchpoint.id.in_(part))
         rows += raw_rows(session, q)
     tp = pd.DataFrame(rows, columns=["touchpoint_id", "moment", "stage", "occurred_at"])
     tp["occurred_at"] = pd.to_datetime(tp["occurred_at"], utc=True, format="ISO8601")

@@ -28,6 +28,7 @@ from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.files import iter_chunks, normalise_text, parse_date
 from cxm.i18n import _
 from cxm.org.models import CustomerAssignment, Employee, OrgUnit, Team, UnitKind
+from cxm.store.chunks import in_chunks
 
 __all__ = ["KINDS", "ImportResult", "import_org_file"]
 
@@ -309,22 +310,18 @@ def _assignments(session: Session, check: _Check) -> tuple[int, int]:
     wanted = {str(d["customer"]) for _n, d in check.rows if d.get("customer")}
     customers: dict[str, int] = {}
     listed = sorted(wanted)
-    for i in range(0, len(listed), 5000):
+    for part in in_chunks(listed):
         customers.update(
             session.execute(
-                select(Customer.external_id, Customer.id).where(
-                    Customer.external_id.in_(listed[i : i + 5000])
-                )
+                select(Customer.external_id, Customer.id).where(Customer.external_id.in_(part))
             ).all()
         )
     periods: dict[int, list[tuple[int | None, date, date | None]]] = {}
     if customers:
         ids = sorted(customers.values())
-        for i in range(0, len(ids), 5000):
+        for id_part in in_chunks(ids):
             for a in session.scalars(
-                select(CustomerAssignment).where(
-                    CustomerAssignment.customer_id.in_(ids[i : i + 5000])
-                )
+                select(CustomerAssignment).where(CustomerAssignment.customer_id.in_(id_part))
             ):
                 periods.setdefault(a.customer_id, []).append((None, a.starts_on, a.ends_on))
     planned: list[tuple[int, int, int, int | None, date, date | None]] = []

@@ -47,6 +47,7 @@ from cxm.responses_io.mapping import ColumnMap, map_columns
 from cxm.responses_io.reading import ResponsesFile, in_missing, label_key, read_responses_file
 from cxm.responses_io.writing import existing_invitations, write_responses
 from cxm.store.base import utcnow
+from cxm.store.chunks import in_chunks
 from cxm.surveys.labels import DONT_KNOW, answer_options
 from cxm.surveys.questionnaires import get_questionnaire, latest_version, load_version
 from cxm.surveys.schema import ONE_CHOICE, QuestionDef, QuestionnaireDef, QuestionType
@@ -251,12 +252,10 @@ def _customers(session: Session, refs: set[str]) -> dict[str, int]:
         return {}
     found: dict[str, int] = {}
     ordered = sorted(refs)
-    for i in range(0, len(ordered), 5000):
+    for part in in_chunks(ordered):
         found.update(
             session.execute(
-                select(Customer.external_id, Customer.id).where(
-                    Customer.external_id.in_(ordered[i : i + 5000])
-                )
+                select(Customer.external_id, Customer.id).where(Customer.external_id.in_(part))
             ).all()
         )
     return found

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cxm.store.base import utcnow
 from cxm.store.bulk import insert_rows
+from cxm.store.chunks import in_chunks
 from cxm.surveys.answering import answer_columns
 from cxm.surveys.models import (
     Answer,
@@ -42,13 +43,13 @@ def existing_invitations(
         return {}
     found: dict[int, tuple[int, bool]] = {}
     ordered = sorted(customer_ids)
-    for i in range(0, len(ordered), 5000):
+    for part in in_chunks(ordered):
         rows = session.execute(
             select(Invitation.customer_id, Invitation.id, Response.id)
             .outerjoin(Response, Response.invitation_id == Invitation.id)
             .where(
                 Invitation.wave_id == wave_id,
-                Invitation.customer_id.in_(ordered[i : i + 5000]),
+                Invitation.customer_id.in_(part),
             )
         ).all()
         found.update({int(c): (inv, r is not None) for c, inv, r in rows if c is not None})

@@ -38,6 +38,7 @@ from cxm.i18n import _
 from cxm.segments.definitions import NO_PURCHASES, get_definition, period_of, segment_labels
 from cxm.segments.models import SegmentDefinition, SegmentKind, SegmentMembership
 from cxm.store.base import utcnow
+from cxm.store.bulk import insert_rows
 
 __all__ = ["RecomputeResult", "assign", "members", "profit_period", "recompute", "summary"]
 
@@ -122,27 +123,19 @@ def assign(
 def _insert_memberships(
     session: Session, definition_id: int, when: datetime, rows: pd.DataFrame
 ) -> None:
-    """Bulk-write new memberships: COPY on PostgreSQL, one executemany of plain tuples on
-    SQLite — the per-row work of the ORM would dominate a million-customer recompute."""
-    conn = session.connection()
-    dialect = conn.dialect
-    column = SegmentMembership.__table__.c.valid_from
-    process = column.type.bind_processor(dialect)
-    moment = process(when) if process else when
-    ids = rows["customer_id"].astype("int64").tolist()
-    labels = rows["segment"].astype(str).tolist()
-    cols = "definition_id, customer_id, segment, valid_from"
-    if dialect.name == "postgresql":
-        raw: Any = conn.connection.driver_connection
-        with raw.cursor().copy(f"COPY segment_memberships ({cols}) FROM STDIN") as copy:
-            for c, s in zip(ids, labels, strict=True):
-                copy.write_row((definition_id, c, s, moment))
-        return
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        # column names and the paramstyle's marker come from our code, not from input
-        f"INSERT INTO segment_memberships ({cols}) VALUES ({mark}, {mark}, {mark}, {mark})",  # noqa: S608
-        [(definition_id, c, s, moment) for c, s in zip(ids, labels, strict=True)],
+    """Bulk-write new memberships with the store's one bulk writer (COPY on PostgreSQL,
+    executemany of plain tuples on SQLite): the per-row work of the ORM would dominate a
+    million-customer recompute."""
+    n = len(rows)
+    insert_rows(
+        session.connection(),
+        SegmentMembership.__table__,  # type: ignore[arg-type]
+        {
+            "definition_id": [definition_id] * n,
+            "customer_id": rows["customer_id"].astype("int64").tolist(),
+            "segment": rows["segment"].astype(str).tolist(),
+            "valid_from": [when] * n,
+        },
     )
 
 

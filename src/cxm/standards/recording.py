@@ -17,6 +17,7 @@ from cxm.errors import InputError, Problem, ValidationFailed
 from cxm.i18n import _
 from cxm.standards.definitions import saved_fields
 from cxm.standards.models import RecordFields, ShoppingAnswer, ShoppingVisit, Standard
+from cxm.store.chunks import in_chunks
 
 __all__ = ["checklist", "import_visits", "parse_yes_no", "record_fields", "record_visit"]
 
@@ -99,11 +100,11 @@ def record_fields(
             _("{n} problem(s) in the file; nothing was saved.", n=len(problems)), problems
         )
     record_ids = [r["record_id"] for r in rows]
-    for start in range(0, len(record_ids), 5000):
+    for part in in_chunks(record_ids):
         session.execute(
             delete(RecordFields)
             .where(RecordFields.source == source)
-            .where(RecordFields.record_id.in_(record_ids[start : start + 5000]))
+            .where(RecordFields.record_id.in_(part))
         )
     if rows:
         session.connection().execute(insert(RecordFields), rows)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from cxm.customers.models import Customer
 from cxm.i18n import normalise_language
+from cxm.store.chunks import in_chunks
 from cxm.surveys.models import Response
 
 __all__ = ["known_language", "preferred_languages"]
@@ -45,8 +46,7 @@ def preferred_languages(session: Session, customer_ids: Iterable[int]) -> dict[i
     dialect = session.get_bind().dialect.name
     out: dict[int, str] = {}
     latest: dict[int, Any] = {}
-    for start in range(0, len(ids), 5000):
-        part = ids[start : start + 5000]
+    for part in in_chunks(ids):
         for cid, attributes in session.execute(
             select(Customer.id, Customer.attributes).where(ids_in(dialect, Customer.id, part))
         ):

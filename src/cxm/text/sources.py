@@ -23,6 +23,7 @@ from cxm.customers.codes import CustomerStatus
 from cxm.customers.models import Customer, Touchpoint
 from cxm.errors import InputError
 from cxm.i18n import _
+from cxm.store.chunks import in_chunks
 from cxm.text.classifier import parse_labels
 from cxm.text.models import TextEntry, TextSource
 
@@ -302,8 +303,7 @@ def collect_texts(session: Session, *, sources: Iterable[str] | None = None) -> 
         return pd.DataFrame(columns=list(COLUMNS))
     ids = sorted({int(c) for c in frame["customer_id"].dropna()})
     status: dict[int, bool] = {}
-    for chunk_start in range(0, len(ids), 5000):
-        chunk = ids[chunk_start : chunk_start + 5000]
+    for chunk in in_chunks(ids):
         status.update(
             {
                 int(i): s == CustomerStatus.CHURNED
