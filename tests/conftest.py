@@ -118,8 +118,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
+    from cxm.store.kept import wait_all
+
     s = Store.open(database_url)
     yield s
+    wait_all()  # a kept result computed beside (a page's) ends before its store closes
     s.close()
 
 

@@ -45,6 +45,7 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(client, store, users) -> N
     assert r.json() == {
         "id": r.json()["id"],
         "name": "dave",
+        "email": None,
         "role": "agent",
         "scope": "team",
         "team_id": None,

@@ -57,3 +57,23 @@ def test_analysts_see_masked_quotes_and_code_a_text(client, store, users) -> Non
 def test_agents_cannot_open_the_workspace(client, store, users) -> None:  # type: ignore[no-untyped-def]
     login(client, "carol")
     assert client.get("/staff/texts").status_code == 403
+
+
+def test_the_analysis_is_made_beside_and_kept_while_texts_are_coded(client, store, users) -> None:  # type: ignore[no-untyped-def]
+    from cxm.text.service import ANALYSES
+
+    ANALYSES.clear()
+    _texts(store)
+    login(client, "bob")
+    first = client.get("/staff/texts?lang=en")
+    assert first.status_code == 200
+    # A minute of CPU on a real company: the page answers at once and codes meanwhile.
+    assert 'id="analysis-pending"' in first.text and 'action="/staff/texts/' in first.text
+    assert 'http-equiv="refresh"' not in first.text  # a coder's ticks are not reloaded away
+    ANALYSES.wait((store.engine.url.render_as_string(hide_password=True), "en"))
+    done = client.get("/staff/texts?lang=en")
+    assert 'id="analysis-as-of"' in done.text and 'id="analysis-pending"' not in done.text
+    assert "2 texts from 2 sources" in done.text
+    assert "Newer data are being analysed" not in done.text
+    zh = client.get("/staff/texts?lang=zh-CN")
+    assert "正在分析文本" in zh.text  # per language, and said in Chinese

@@ -48,6 +48,7 @@ class Case(TimestampMixin, Base):
         Index("ix_cases_status_due", "status", "resolution_due"),
         Index("ix_cases_owner_status", "owner_user_id", "status"),
         Index("ix_cases_team_status", "team_id", "status"),
+        Index("ix_cases_updated_at", "updated_at"),  # the latest change (store/changes.py)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -27,6 +27,8 @@ __all__ = ["Customer", "Employee", "Prospect", "Purchase", "Team", "Touchpoint"]
 
 class Customer(TimestampMixin, Base):
     __tablename__ = "customers"
+    # Its latest change is read by what keeps results until the data change (store/changes.py).
+    __table_args__ = (Index("ix_customers_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(100), unique=True)

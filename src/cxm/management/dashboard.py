@@ -104,10 +104,13 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
     from cxm.management.models import SegmentMembership, Target
     from cxm.surveys.models import Response
 
+    # Indexed columns only (one lookup each, see cxm.store.changes): a response started or
+    # completed, a membership recomputed, a customer added or changed, a purchase, a target.
     return data_fingerprint(
         session,
-        Response.id,
+        Response.updated_at,
         SegmentMembership.id,
+        Customer.id,
         Customer.updated_at,
         Purchase.id,
         Target.updated_at,

@@ -81,7 +81,10 @@ class CustomerAssignment(TimestampMixin, Base):
     ``ends_on`` (inclusive; open when None). A customer's periods never overlap."""
 
     __tablename__ = "customer_assignments"
-    __table_args__ = (Index("ix_customer_assignments_customer_start", "customer_id", "starts_on"),)
+    __table_args__ = (
+        Index("ix_customer_assignments_customer_start", "customer_id", "starts_on"),
+        Index("ix_customer_assignments_updated_at", "updated_at"),  # see store/changes.py
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

@@ -11,19 +11,21 @@ place so the page stays thin and the rules are tested here:
 * the linkage with customers' results (and the team-level path model) only for
   whole-company readers of employee results, and profit per customer only for readers who
   may see money.
+
+The figures themselves are computed once per change of the data for the whole company and
+kept (:mod:`cxm.people.kept`); this only takes each reader's part of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxm.people.models import EmployeeWave
+from cxm.people.kept import CompanyFigures
 
 __all__ = ["people_workspace"]
 
@@ -39,6 +41,7 @@ def _employee_of(session: Session, user_id: int) -> tuple[int, str] | None:
 
 def people_workspace(
     session: Session,
+    figures: CompanyFigures,
     *,
     user_id: int,
     team_ids: Collection[int] | None,
@@ -49,14 +52,12 @@ def people_workspace(
     money: bool,
     since: date,
     until: date,
-    minimum: int,
-    with_linkage: bool = False,
+    linkage: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The page's data for one reader (see the module docstring). ``team_ids`` limit the
-    team scorecards, ``employee_team_ids`` the employee results (None: the whole company)."""
-    from cxm.people.outcomes import card_document, outcome_cards
-    from cxm.people.scorecard import employee_scorecard, team_scorecard
-    from cxm.people.surveys import attribute_cuts, employee_index
+    """The page's data for one reader (see the module docstring), taken from the whole
+    company's ``figures`` (:func:`cxm.people.kept.company_figures`, kept). ``team_ids``
+    limit the team scorecards, ``employee_team_ids`` the employee results (None: the whole
+    company). ``linkage`` is the linkage document when asked for (or ``{"error": …}``)."""
 
     def in_scope(team_id: int | None) -> bool:
         return team_ids is None or (team_id is not None and team_id in team_ids)
@@ -71,20 +72,11 @@ def people_workspace(
     out["me"] = None
     if me is not None:
         employee_id, external = me
-        mine = [
-            p
-            for p in employee_scorecard(session, since=since, until=until)
-            if p.employee_id == employee_id
-        ]
-        outcomes = [
-            c
-            for c in outcome_cards(session, since=since, until=until, level="employee")
-            if c.key == employee_id
-        ]
+        mine = [p for p in figures.employees if p["employee_id"] == employee_id]
         out["me"] = {
             "employee": external,
-            "csat": asdict(mine[0]) if mine else None,
-            "outcomes": card_document(outcomes[0]) if outcomes else None,
+            "csat": mine[0] if mine else None,
+            "outcomes": figures.employee_outcomes.get(employee_id),
         }
     out["teams"] = []
     out["employees"] = []
@@ -93,53 +85,34 @@ def people_workspace(
     out["linkage"] = None
     if own_only:
         return out
-    cards = {c.team_id: asdict(c) for c in team_scorecard(session, since=since, until=until)}
-    outcome_by_team = {
-        c.key: card_document(c)
-        for c in outcome_cards(session, since=since, until=until, level="team")
-    }
+    cards = {c["team_id"]: c for c in figures.teams}
     out["teams"] = [
-        {**card, "outcomes": outcome_by_team.get(team_id)}
+        {**card, "outcomes": figures.team_outcomes.get(team_id)}
         for team_id, card in cards.items()
         if in_scope(team_id)
     ]
     if not employee_results:
         return out
-    from cxm.org.models import Employee
-
-    team_of = {int(e): t for e, t in session.execute(select(Employee.id, Employee.team_id))}
     out["employees"] = [
-        asdict(p)
-        for p in employee_scorecard(session, since=since, until=until)
-        if in_employee_scope(team_of.get(p.employee_id))
+        p for p in figures.employees if in_employee_scope(figures.team_of.get(p["employee_id"]))
     ]
-    wave = session.scalars(select(EmployeeWave).order_by(EmployeeWave.opens_on.desc())).first()
-    if wave is None:
+    survey = figures.survey
+    if survey is None:
         return out
-    result = employee_index(session, wave=wave.id, minimum=minimum)
     out["survey"] = {
-        "wave": result.wave,
-        "minimum": result.minimum,
-        "company": asdict(result.company) if employee_results_company else None,
-        "teams": [asdict(t) for t in result.teams if in_employee_scope(t.team_id)],
+        "wave": survey["wave"],
+        "minimum": survey["minimum"],
+        "company": survey["company"] if employee_results_company else None,
+        "teams": [t for t in survey["teams"] if in_employee_scope(t["team_id"])],
     }
     if employee_results_company:
-        out["cuts"] = [
-            asdict(attribute_cuts(session, wave=wave.id, attribute=a, minimum=minimum))
-            for a in (wave.attributes or [] if result.company.shown else [])
-        ]
-        if with_linkage:
-            from cxm.errors import InputError
-            from cxm.people.linkage_report import linkage_document
-
-            try:
-                doc = linkage_document(session, resamples=1000, minimum=minimum)
-            except InputError as exc:
-                out["linkage"] = {"error": exc.message, "links": [], "path_model": None}
+        out["cuts"] = survey["cuts"]
+        if linkage is not None:
+            if "error" in linkage:
+                out["linkage"] = {"error": linkage["error"], "links": [], "path_model": None}
                 return out
-            if not money:
-                doc["links"] = [
-                    link for link in doc["links"] if link["outcome"] != "profit_per_customer"
-                ]
-            out["linkage"] = doc
+            if not money:  # a copy: the kept document is shared by every reader
+                links = [x for x in linkage["links"] if x["outcome"] != "profit_per_customer"]
+                linkage = {**linkage, "links": links}
+            out["linkage"] = linkage
     return out

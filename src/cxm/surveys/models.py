@@ -169,6 +169,8 @@ class Response(TimestampMixin, Base):
         Index("ix_survey_responses_wave_completed", "wave_id", "completed_at"),
         # The closed loop's sweep reads the answers completed in the last hour or so.
         Index("ix_survey_responses_completed_at", "completed_at"),
+        # The latest change, read by what keeps results until the data change.
+        Index("ix_survey_responses_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

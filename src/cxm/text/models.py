@@ -38,6 +38,7 @@ class TextEntry(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_text_entries_customer_time", "customer_id", "occurred_at"),
         Index("ix_text_entries_case_id", "case_id"),
+        Index("ix_text_entries_updated_at", "updated_at"),  # the latest change (store/changes.py)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

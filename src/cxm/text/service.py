@@ -5,7 +5,6 @@ say"."""
 from __future__ import annotations
 
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cxm.errors import InputError
+from cxm.store import Store
+from cxm.store.kept import Kept, KeptResults
 from cxm.text.analysis import Analyzer
 from cxm.text.classifier import LabelModel, train_label_model
 from cxm.text.lexicon import EMOTIONS, FAULTS
@@ -22,7 +23,14 @@ from cxm.text.pii import PiiMasker
 from cxm.text.sources import arrival_counts, collect_texts, customer_names
 from cxm.text.summary import overview, text_report
 
-__all__ = ["MIN_CODED", "analyse_posted", "what_customers_say", "what_customers_say_kept"]
+__all__ = [
+    "ANALYSES",
+    "MIN_CODED",
+    "analyse_posted",
+    "kept_analysis",
+    "what_customers_say",
+    "what_customers_say_kept",
+]
 
 #: Coded texts needed before the staff-label model replaces the lexicon.
 MIN_CODED = 100
@@ -87,28 +95,21 @@ def what_customers_say(
     }
 
 
-#: The last analysis per database and language, with the fingerprint of what it read.
-_kept: dict[tuple[str, str], tuple[tuple[str, ...], dict[str, Any]]] = {}
-_kept_lock = threading.Lock()
-
-
-def _fingerprint(session: Session) -> tuple[str, ...]:
-    """Counts and latest changes of everything :func:`what_customers_say` reads: answers
-    (survey comments), text entries (imports, case texts, staff coding), cases, customers
-    (names masked, segments, churn)."""
+def _watched() -> Sequence[Any]:
+    """What :func:`what_customers_say` reads, as indexed latest changes (see
+    :mod:`cxm.store.changes`): answers (survey comments), text entries (imports, case texts,
+    staff coding), cases, customers (names masked, segments, churn), segment memberships."""
     from sqlalchemy import column, table
 
     from cxm.customers.models import Customer
     from cxm.segments.models import SegmentMembership
-    from cxm.store.changes import data_fingerprint
     from cxm.surveys.models import Response
     from cxm.text.models import TextEntry
 
     # The cases sit above the text analysis (they classify their texts with it): their
-    # table is named here as a foreign key names it; only its count and latest change count.
+    # table is named here as a foreign key names it; only its latest change counts.
     cases = table("cases", column("updated_at"))
-    return data_fingerprint(
-        session,
+    return (
         Response.updated_at,
         TextEntry.updated_at,
         cases.c.updated_at,
@@ -117,21 +118,48 @@ def _fingerprint(session: Session) -> tuple[str, ...]:
     )
 
 
-def what_customers_say_kept(session: Session, *, lang: str = "en") -> dict[str, Any]:
-    """:func:`what_customers_say`, analysed again only when its data changed (the staff
-    page opens in milliseconds instead of re-reading every text of the company)."""
+#: The analysis per database and language, kept until what it read changes; analysed again
+#: at most every ten minutes while texts keep arriving (a minute of CPU at 20,000 customers).
+ANALYSES: KeptResults[dict[str, Any]] = KeptResults(
+    "what customers say", _watched, size=8, refresh_after_s=600.0
+)
+
+
+def _key(session: Session, lang: str) -> tuple[str, str]:
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    key = (engine.url.render_as_string(hide_password=True), lang)
-    print_ = _fingerprint(session)
-    with _kept_lock:
-        kept = _kept.get(key)
-    if kept is not None and kept[0] == print_:
-        return kept[1]
-    doc = what_customers_say(session, lang=lang)
-    with _kept_lock:
-        _kept[key] = (print_, doc)
-    return doc
+    return (engine.url.render_as_string(hide_password=True), lang)
+
+
+def what_customers_say_kept(session: Session, *, lang: str = "en") -> dict[str, Any]:
+    """:func:`what_customers_say`, analysed again (now, in this session) only when its data
+    changed: what the API answers and the CLI prints are never stale."""
+    kept = ANALYSES.get_waiting(
+        session,
+        _key(session, lang),
+        lambda: what_customers_say(session, lang=lang),
+        stale_ok=False,
+    )
+    if kept.value is None:
+        raise InputError(kept.error or "")
+    return kept.value
+
+
+def kept_analysis(
+    store: Store, session: Session, *, lang: str = "en"
+) -> Kept[dict[str, Any]] | None:
+    """The kept analysis for the text workspace: None while the first one is made beside
+    (the page asks to come back), else the last one (``fresh`` False while a newer one is
+    made beside, at most every ten minutes). The reason it could not be made is ``error``."""
+
+    def compute() -> dict[str, Any]:
+        with store.session() as s:
+            try:
+                return what_customers_say(s, lang=lang)
+            finally:
+                s.rollback()  # read only
+
+    return ANALYSES.get(session, _key(session, lang), compute, wait=False)
 
 
 def _apply_staff_model(analysed: pd.DataFrame, frame: pd.DataFrame) -> dict[str, Any] | None:

@@ -175,6 +175,7 @@ class ImportOut(_Out):
 class UserOut(_Out):
     id: int
     name: str
+    email: str | None = None
     role: str
     scope: str | None = None
     team_id: int | None = None

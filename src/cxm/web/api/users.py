@@ -7,10 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from cxm.accounts import Role, StaffUser, create_token, create_user, list_users, revoke_token
+from cxm.accounts import (
+    Role,
+    StaffUser,
+    create_token,
+    create_user,
+    list_users,
+    revoke_token,
+    update_user,
+)
 from cxm.accounts.models import ApiToken
 from cxm.accounts.permissions import Capability, Scope
-from cxm.errors import NotFound
+from cxm.errors import InputError, NotFound
 from cxm.i18n import _
 from cxm.web.api.schemas import (
     TokenOut,
@@ -31,6 +39,7 @@ def _user(u: StaffUser) -> dict[str, Any]:
     return {
         "id": u.id,
         "name": u.name,
+        "email": u.email,
         "role": u.role.value,
         "scope": u.scope.value,
         "team_id": u.team_id,
@@ -48,6 +57,24 @@ class UserIn(BaseModel):
     scope: Scope | None = None
     team: str | None = Field(default=None, max_length=200, description="Team name.")
     unit: str | None = Field(default=None, max_length=100, description="Org unit code.")
+    email: str | None = Field(
+        default=None, max_length=320, description="Where their set-password links are sent."
+    )
+
+
+class UserPatch(BaseModel):
+    """What to change (what is left out stays as it is)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    scope: Scope | None = None
+    team: str | None = Field(default=None, max_length=200, description="Team name.")
+    unit: str | None = Field(default=None, max_length=100, description="Org unit code.")
+    email: str | None = Field(
+        default=None, max_length=320, description='E-mail address; "" removes it.'
+    )
+    active: bool | None = Field(default=None, description="False deactivates the account.")
 
 
 class TokenIn(BaseModel):
@@ -76,9 +103,37 @@ def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
         scope=body.scope,
         team=body.team,
         unit=body.unit,
+        email=body.email,
         actor_id=grant.user.id,
     )
     return _user(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def change_user(user_id: int, body: UserPatch, db: DbSession, grant: Admin) -> dict[str, Any]:
+    """Change a user's role, scope, team, unit, e-mail address or active flag; audited."""
+    user = db.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(_("No user with id {id}.", id=user_id))
+    if user.id == grant.user.id:
+        if body.role is not None and body.role is not Role.ADMIN:
+            raise InputError(
+                _("You cannot take the admin role from yourself: ask another administrator.")
+            )
+        if body.active is False:
+            raise InputError(_("You cannot deactivate your own account."))
+    changed = update_user(
+        db,
+        name=user.name,
+        role=body.role,
+        scope=body.scope,
+        team=body.team,
+        unit=body.unit,
+        email=body.email,
+        active=body.active,
+        actor_id=grant.user.id,
+    )
+    return _user(changed)
 
 
 @router.post("/me/tokens", status_code=201, response_model=TokenOut)
