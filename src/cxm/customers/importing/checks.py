@@ -160,6 +160,16 @@ def _control_reason(value: Any) -> str:
     )
 
 
+def _casefolded(values: list[str]) -> list[str]:
+    """Each value case-folded, in one call on the joined text (case folding maps each
+    character on its own, so the parts are the values' foldings) unless a value holds the
+    separator."""
+    joined = "\x00".join(values)
+    if joined.count("\x00") != max(len(values) - 1, 0):
+        return [value.casefold() for value in values]
+    return joined.casefold().split("\x00") if values else []
+
+
 class Chunk:
     """One chunk of an import file, read through its :class:`ColumnMap`."""
 
@@ -170,6 +180,8 @@ class Chunk:
         self.bad = pd.Series(False, index=frame.index)
         #: per parsed field, each row's code among the column's distinct texts
         self.codes: dict[str, np.ndarray[Any, Any]] = {}
+        #: per parsed field, the value of each code (``None``: empty or refused)
+        self.results: dict[str, np.ndarray[Any, Any]] = {}
 
     def header(self, name: str) -> str:
         return self.columns.fields.get(name, name)
@@ -264,6 +276,7 @@ class Chunk:
             raw, lambda text: parse(unescape(text)), memo=memo
         )
         self.codes[name] = codes
+        self.results[name] = results
         array = results.take(codes) if len(codes) else np.empty(0, dtype=object)
         values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
@@ -348,7 +361,7 @@ class Chunk:
         if not present.any():  # empty ids are reported as required
             return
         rows = ids.index.to_numpy(dtype=np.int64)[present]
-        keys = texts([value.casefold() for value in ids.to_numpy()[present]])
+        keys = texts(_casefolded(ids.to_numpy()[present].tolist()))
         codes, first = first_positions(keys)
         hashes = key_hashes(keys[first])
         found, earlier = seen.get(hashes)

@@ -16,6 +16,7 @@ export them) and turn the lines into orders.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -62,6 +63,27 @@ _PURCHASES: Table = Purchase.__table__  # type: ignore[assignment]
 FILL_DOWN = ("customer_id", "customer_email", "customer_phone", "date", "status")
 
 
+class _Cents:
+    """Decimal amounts (two places) by their number of cents, made once per distinct value
+    across the chunks of a file (bounded like the parsed values' memo)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, Decimal] = {}
+
+    def take(self, cents: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        memo = self.memo
+        if len(memo) > 100_000:
+            memo.clear()
+        codes, uniques = pd.factorize(cents)
+        made = np.empty(len(uniques), dtype=object)
+        for i, c in enumerate(uniques.tolist()):
+            amount = memo.get(c)
+            if amount is None:
+                amount = memo[c] = Decimal(c).scaleb(-2)
+            made[i] = amount
+        return made.take(codes)
+
+
 @dataclass
 class OrderBook:
     """What an order import remembers across chunks: per order, its first line's values
@@ -79,6 +101,11 @@ class OrderBook:
     known_customers: dict[str, int] = field(default_factory=dict)
     #: primary keys of the customers the lines point at
     customer_pks: set[int] = field(default_factory=set)
+    #: line amounts made so far, by their cents
+    cents: _Cents = field(default_factory=_Cents)
+    #: held while validation uses the connection: the lines' writer may be running a
+    #: statement on another thread (:class:`~cxm.customers.importing.sql.UpsertWriter`)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
@@ -105,13 +132,10 @@ def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.Da
         heads = book.heads.setdefault(f, {})
         given = ~blank & (orders != "")
         if given.any():  # the first value of each order not seen before (vectorised)
-            firsts = (
-                pd.DataFrame({"o": orders[given], "v": values[given]})
-                .drop_duplicates("o")
-                .itertuples(index=False)
-            )
-            for order, value in firsts:
-                heads.setdefault(order, value)
+            firsts = pd.DataFrame({"o": orders[given], "v": values[given]}).drop_duplicates("o")
+            new = dict(zip(firsts["o"].tolist(), firsts["v"].tolist(), strict=True))
+            new.update((o, heads[o]) for o in new.keys() & heads.keys())
+            heads.update(new)
         if blank.any():
             filled = orders[blank].map(heads)
             if filled.notna().any():
@@ -188,18 +212,71 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
     return chunk.parsed_series(name, parse, required=required)
 
 
+#: Scaled integers whose product stays within int64 (quantity in thousandths × unit price
+#: in ten-thousandths).
+_INT64_PRODUCT = 2**63 - 1
+#: A cent in the product's units (1e-7).
+_PRODUCT_CENT = 100_000
+
+
+def _scaled(values: list[Any], scale: int, blank: int) -> np.ndarray[Any, Any] | None:
+    """Each decimal × 10**scale as an int64 (``blank`` for ``None``), or ``None`` when one
+    is not a whole number at that scale, is a signed zero or is too large."""
+    out = np.empty(len(values), dtype=np.int64)
+    for i, value in enumerate(values):
+        if value is None:
+            out[i] = blank
+            continue
+        if not value.is_finite() or (value.is_zero() and value.is_signed()):
+            return None
+        whole = value.scaleb(scale)
+        if whole != whole.to_integral_value() or abs(whole) >= 2**62:
+            return None
+        out[i] = int(whole)
+    return out
+
+
+def _whole_amounts(
+    q_scaled: np.ndarray[Any, Any],
+    p_scaled: np.ndarray[Any, Any],
+    is_cancel: np.ndarray[Any, Any],
+    cents_of: _Cents,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """Quantity × unit price rounded half up (away from zero) to the cent in integers,
+    exactly as the decimals would (signed zeros included), or ``None`` when the product
+    could leave int64. Returns the amounts as decimals and which are too large."""
+    if not len(q_scaled):
+        return np.empty(0, dtype=object), np.zeros(0, dtype=bool)
+    q_abs, p_abs = np.abs(q_scaled), np.abs(p_scaled)
+    if int(q_abs.max()) * int(p_abs.max()) > _INT64_PRODUCT - _PRODUCT_CENT:
+        return None
+    # A cancellation's quantity is -|q| (a zero stays unsigned); the product's sign is
+    # the decimals': the quantity's sign xor the price's, a zero product's included.
+    negative = ((is_cancel & (q_scaled != 0)) | (q_scaled < 0)) ^ (p_scaled < 0)
+    cents = (q_abs * p_abs + _PRODUCT_CENT // 2) // _PRODUCT_CENT
+    too_large = cents >= int(MAX_AMOUNT / _CENT)
+    out = cents_of.take(np.where(negative, -cents, cents))
+    negative_zero = negative & (cents == 0)
+    if negative_zero.any():
+        out[negative_zero] = Decimal("-0.00")
+    return out, too_large
+
+
 def _line_amounts(
     quantity: pd.Series,
     price: pd.Series,
     given: pd.Series,
     is_cancel: np.ndarray[Any, Any],
     codes: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    results: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    cents_of: _Cents,
 ) -> tuple[pd.Series, np.ndarray[Any, Any]]:
     """Each line's amount: the file's (negative on a cancellation), else quantity × unit
-    price rounded half up to the cent — computed once per distinct (quantity text, price
-    text, cancellation) of the chunk, found from the columns' codes (``codes``: each row's
-    code among the quantity's and the price's distinct texts) without hashing a decimal.
-    Also returns which lines' product is too large to store."""
+    price rounded half up to the cent. From the columns' codes (``codes``: each row's code
+    among the quantity's and the price's distinct texts; ``results``: each code's decimal)
+    in integers when every quantity and price is whole in thousandths and ten-thousandths
+    (the columns' scales), else once per distinct (quantity, price, cancellation) in
+    decimals. Also returns which lines' product is too large to store."""
     out = given.to_numpy(dtype=object, copy=True)
     too_large = np.zeros(len(out), dtype=bool)
     has_given = given.notna().to_numpy()
@@ -207,22 +284,32 @@ def _line_amounts(
         hit = has_given & is_cancel
         out[hit] = [-abs(a) for a in out[hit].tolist()]
     need = ~has_given & quantity.notna().to_numpy() & price.notna().to_numpy()
-    if need.any():
-        rows = np.flatnonzero(need)
-        q_codes, p_codes = (c[rows].astype(np.int64) + 1 for c in codes)
-        key = (q_codes * (int(p_codes.max()) + 1) + p_codes) * 2 + is_cancel[rows]
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        reps = rows[first]
-        qs = quantity.to_numpy(dtype=object)[reps].tolist()
-        ps = price.to_numpy(dtype=object)[reps].tolist()
-        products = np.empty(len(reps), dtype=object)
-        big = np.zeros(len(reps), dtype=bool)
-        for i, (q, p) in enumerate(zip(qs, ps, strict=True)):
-            amount = products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
-            big[i] = abs(amount) >= MAX_AMOUNT
-        inverse = inverse.reshape(-1)
-        out[rows] = products.take(inverse)
-        too_large[rows] = big[inverse]
+    if not need.any():
+        return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
+    rows = np.flatnonzero(need)
+    q_scaled = _scaled(results[0].tolist(), 3, blank=1000)  # a blank quantity counts 1
+    p_scaled = _scaled(results[1].tolist(), 4, blank=0)  # a blank price: not needed
+    if q_scaled is not None and p_scaled is not None:
+        whole = _whole_amounts(
+            q_scaled[codes[0][rows]], p_scaled[codes[1][rows]], is_cancel[rows], cents_of
+        )
+        if whole is not None:
+            out[rows], too_large[rows] = whole
+            return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
+    q_codes, p_codes = (c[rows].astype(np.int64) + 1 for c in codes)
+    key = (q_codes * (int(p_codes.max()) + 1) + p_codes) * 2 + is_cancel[rows]
+    _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    reps = rows[first]
+    qs = quantity.to_numpy(dtype=object)[reps].tolist()
+    ps = price.to_numpy(dtype=object)[reps].tolist()
+    products = np.empty(len(reps), dtype=object)
+    big = np.zeros(len(reps), dtype=bool)
+    for i, (q, p) in enumerate(zip(qs, ps, strict=True)):
+        amount = products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
+        big[i] = abs(amount) >= MAX_AMOUNT
+    inverse = inverse.reshape(-1)
+    out[rows] = products.take(inverse)
+    too_large[rows] = big[inverse]
     return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
 
 
@@ -273,7 +360,8 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         raise InputError(_("The file has no product column: map one to product."))
     index = chunk.frame.index
     orders = chunk.text("order_id", max_length=90, required=True)
-    customers = _customers(chunk, conn, book)
+    with book.lock:
+        customers = _customers(chunk, conn, book)
     book.customer_pks.update(int(pk) for pk in customers.dropna().unique().tolist())
     days = chunk.dates("date", required=True)
     code = chunk.text("product_code", max_length=100)
@@ -298,7 +386,13 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         q[is_cancel] = [-abs(v) for v in q[is_cancel].tolist()]
         quantity = pd.Series(q, index=index, dtype=object, copy=False)
     amounts, big = _line_amounts(
-        quantity, price, given, is_cancel, (chunk.codes["quantity"], chunk.codes["unit_price"])
+        quantity,
+        price,
+        given,
+        is_cancel,
+        (chunk.codes["quantity"], chunk.codes["unit_price"]),
+        (chunk.results["quantity"], chunk.results["unit_price"]),
+        book.cents,
     )
     chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
     line_ids = chunk.text("line_id", max_length=9)

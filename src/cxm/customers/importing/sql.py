@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -139,6 +140,10 @@ class UpsertWriter:
     SQLite: the upsert is compiled once and run by the driver's ``executemany``.
     PostgreSQL: each chunk is streamed with ``COPY`` into a temporary table (dropped at the
     end of the transaction) and upserted from it by one ``INSERT … SELECT``.
+
+    :meth:`write` may run on another thread than the one that validates the next chunk
+    (:class:`~cxm.customers.importing.pipeline.BackgroundWrites`): each statement is run
+    holding ``lock``, which whoever else uses the connection meanwhile holds too.
     """
 
     def __init__(
@@ -149,8 +154,10 @@ class UpsertWriter:
         update: Sequence[str],
         *,
         stamp: datetime,
+        lock: threading.Lock | None = None,
     ) -> None:
         self.conn = conn
+        self.lock = lock or threading.Lock()
         self.table = table
         self.columns = [*columns, "created_at", "updated_at"]
         self.stamp = stamp
@@ -245,8 +252,10 @@ class UpsertWriter:
         try:
             for start in range(0, len(rows), batch):
                 part = grid[start : start + batch]
-                cursor.execute(self._sqlite_sql(len(part)), part.ravel().tolist())
-                changed += max(int(cursor.rowcount), 0)
+                sql, params = self._sqlite_sql(len(part)), part.ravel().tolist()
+                with self.lock:
+                    cursor.execute(sql, params)
+                    changed += max(int(cursor.rowcount), 0)
         finally:
             cursor.close()
         return changed
@@ -284,10 +293,12 @@ class UpsertWriter:
             return 0
         if self.dialect == "sqlite":
             return self._sqlite_write(rows)
-        # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(self.clear_sql)
-        with cursor.copy(self.copy_sql) as copy:
-            copy.write(self._copy_text(rows))
-        cursor.execute(self.upsert_sql)
-        return max(int(cursor.rowcount), 0)
+        text = self._copy_text(rows)
+        with self.lock:
+            # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
+            cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(self.clear_sql)
+            with cursor.copy(self.copy_sql) as copy:
+                copy.write(text)
+            cursor.execute(self.upsert_sql)
+            return max(int(cursor.rowcount), 0)
