@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ from sqlalchemy import Connection, Table, and_, func, select, update
 from cxm.customers.importing.checks import Chunk, ImportState
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.order_amounts import Cents, line_amounts
+from cxm.customers.importing.order_totals import PURCHASE_ROW_COLUMNS, OrderTotals
 from cxm.customers.importing.rows import MAX_AMOUNT, customer_keys
 from cxm.customers.models import Customer, Purchase
 from cxm.errors import InputError
@@ -63,27 +66,6 @@ _PURCHASES: Table = Purchase.__table__  # type: ignore[assignment]
 FILL_DOWN = ("customer_id", "customer_email", "customer_phone", "date", "status")
 
 
-class _Cents:
-    """Decimal amounts (two places) by their number of cents, made once per distinct value
-    across the chunks of a file (bounded like the parsed values' memo)."""
-
-    def __init__(self) -> None:
-        self.memo: dict[int, Decimal] = {}
-
-    def take(self, cents: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        memo = self.memo
-        if len(memo) > 100_000:
-            memo.clear()
-        codes, uniques = pd.factorize(cents)
-        made = np.empty(len(uniques), dtype=object)
-        for i, c in enumerate(uniques.tolist()):
-            amount = memo.get(c)
-            if amount is None:
-                amount = memo[c] = Decimal(c).scaleb(-2)
-            made[i] = amount
-        return made.take(codes)
-
-
 @dataclass
 class OrderBook:
     """What an order import remembers across chunks: per order, its first line's values
@@ -102,10 +84,12 @@ class OrderBook:
     #: primary keys of the customers the lines point at
     customer_pks: set[int] = field(default_factory=set)
     #: line amounts made so far, by their cents
-    cents: _Cents = field(default_factory=_Cents)
+    cents: Cents = field(default_factory=Cents)
     #: held while validation uses the connection: the lines' writer may be running a
     #: statement on another thread (:class:`~cxm.customers.importing.sql.UpsertWriter`)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: each order's sums from the file (an import into an empty table), else ``None``
+    totals: OrderTotals | None = None
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
@@ -212,107 +196,6 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
     return chunk.parsed_series(name, parse, required=required)
 
 
-#: Scaled integers whose product stays within int64 (quantity in thousandths × unit price
-#: in ten-thousandths).
-_INT64_PRODUCT = 2**63 - 1
-#: A cent in the product's units (1e-7).
-_PRODUCT_CENT = 100_000
-
-
-def _scaled(values: list[Any], scale: int, blank: int) -> np.ndarray[Any, Any] | None:
-    """Each decimal × 10**scale as an int64 (``blank`` for ``None``), or ``None`` when one
-    is not a whole number at that scale, is a signed zero or is too large."""
-    out = np.empty(len(values), dtype=np.int64)
-    for i, value in enumerate(values):
-        if value is None:
-            out[i] = blank
-            continue
-        if not value.is_finite() or (value.is_zero() and value.is_signed()):
-            return None
-        whole = value.scaleb(scale)
-        if whole != whole.to_integral_value() or abs(whole) >= 2**62:
-            return None
-        out[i] = int(whole)
-    return out
-
-
-def _whole_amounts(
-    q_scaled: np.ndarray[Any, Any],
-    p_scaled: np.ndarray[Any, Any],
-    is_cancel: np.ndarray[Any, Any],
-    cents_of: _Cents,
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
-    """Quantity × unit price rounded half up (away from zero) to the cent in integers,
-    exactly as the decimals would (signed zeros included), or ``None`` when the product
-    could leave int64. Returns the amounts as decimals and which are too large."""
-    if not len(q_scaled):
-        return np.empty(0, dtype=object), np.zeros(0, dtype=bool)
-    q_abs, p_abs = np.abs(q_scaled), np.abs(p_scaled)
-    if int(q_abs.max()) * int(p_abs.max()) > _INT64_PRODUCT - _PRODUCT_CENT:
-        return None
-    # A cancellation's quantity is -|q| (a zero stays unsigned); the product's sign is
-    # the decimals': the quantity's sign xor the price's, a zero product's included.
-    negative = ((is_cancel & (q_scaled != 0)) | (q_scaled < 0)) ^ (p_scaled < 0)
-    cents = (q_abs * p_abs + _PRODUCT_CENT // 2) // _PRODUCT_CENT
-    too_large = cents >= int(MAX_AMOUNT / _CENT)
-    out = cents_of.take(np.where(negative, -cents, cents))
-    negative_zero = negative & (cents == 0)
-    if negative_zero.any():
-        out[negative_zero] = Decimal("-0.00")
-    return out, too_large
-
-
-def _line_amounts(
-    quantity: pd.Series,
-    price: pd.Series,
-    given: pd.Series,
-    is_cancel: np.ndarray[Any, Any],
-    codes: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
-    results: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
-    cents_of: _Cents,
-) -> tuple[pd.Series, np.ndarray[Any, Any]]:
-    """Each line's amount: the file's (negative on a cancellation), else quantity × unit
-    price rounded half up to the cent. From the columns' codes (``codes``: each row's code
-    among the quantity's and the price's distinct texts; ``results``: each code's decimal)
-    in integers when every quantity and price is whole in thousandths and ten-thousandths
-    (the columns' scales), else once per distinct (quantity, price, cancellation) in
-    decimals. Also returns which lines' product is too large to store."""
-    out = given.to_numpy(dtype=object, copy=True)
-    too_large = np.zeros(len(out), dtype=bool)
-    has_given = given.notna().to_numpy()
-    if (has_given & is_cancel).any():
-        hit = has_given & is_cancel
-        out[hit] = [-abs(a) for a in out[hit].tolist()]
-    need = ~has_given & quantity.notna().to_numpy() & price.notna().to_numpy()
-    if not need.any():
-        return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
-    rows = np.flatnonzero(need)
-    q_scaled = _scaled(results[0].tolist(), 3, blank=1000)  # a blank quantity counts 1
-    p_scaled = _scaled(results[1].tolist(), 4, blank=0)  # a blank price: not needed
-    if q_scaled is not None and p_scaled is not None:
-        whole = _whole_amounts(
-            q_scaled[codes[0][rows]], p_scaled[codes[1][rows]], is_cancel[rows], cents_of
-        )
-        if whole is not None:
-            out[rows], too_large[rows] = whole
-            return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
-    q_codes, p_codes = (c[rows].astype(np.int64) + 1 for c in codes)
-    key = (q_codes * (int(p_codes.max()) + 1) + p_codes) * 2 + is_cancel[rows]
-    _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    reps = rows[first]
-    qs = quantity.to_numpy(dtype=object)[reps].tolist()
-    ps = price.to_numpy(dtype=object)[reps].tolist()
-    products = np.empty(len(reps), dtype=object)
-    big = np.zeros(len(reps), dtype=bool)
-    for i, (q, p) in enumerate(zip(qs, ps, strict=True)):
-        amount = products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
-        big[i] = abs(amount) >= MAX_AMOUNT
-    inverse = inverse.reshape(-1)
-    out[rows] = products.take(inverse)
-    too_large[rows] = big[inverse]
-    return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
-
-
 def _line_keys(
     orders: pd.Series, line_ids: pd.Series, product: pd.Series, book: OrderBook
 ) -> pd.Series:
@@ -385,7 +268,7 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         q = quantity.to_numpy(dtype=object, copy=True)
         q[is_cancel] = [-abs(v) for v in q[is_cancel].tolist()]
         quantity = pd.Series(q, index=index, dtype=object, copy=False)
-    amounts, big = _line_amounts(
+    amounts, big, whole = line_amounts(
         quantity,
         price,
         given,
@@ -395,6 +278,8 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         book.cents,
     )
     chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
+    if book.totals is not None:
+        book.totals.add(orders, customers, chunk.codes["date"], chunk.results["date"], whole, cost)
     line_ids = chunk.text("line_id", max_length=9)
     key_series = _line_keys(orders, line_ids, product, book)
     chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
@@ -480,22 +365,12 @@ def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
         else:
             qty, amount = round(float(qty), 3), round(float(amount), 2)
             cost = round(float(cost), 2) if costs else None
+        if not isinstance(day, date):  # SQLite's text
+            day = date.fromisoformat(str(day)[:10])
         rows.append(
             (order_id, int(customer), day, first.get(order_id, order_id)[:200], qty, amount, cost)
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "external_id",
-            "customer_id",
-            "purchased_on",
-            "product",
-            "quantity",
-            "revenue",
-            "cost",
-        ],
-        dtype=object,
-    )
+    return pd.DataFrame(rows, columns=PURCHASE_ROW_COLUMNS, dtype=object)
 
 
 def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer: Any) -> int:
@@ -503,13 +378,10 @@ def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer:
     order. Returns the number of orders."""
     if book.cancel_prefix:
         _link_cancellations(conn, book.cancel_prefix)
-    frame = order_rows(conn, book)
+    if book.totals is not None and book.totals.usable:
+        frame = book.totals.rows(book.first_product, exact=conn.dialect.name != "sqlite")
+    else:
+        frame = order_rows(conn, book)
     if not frame.empty:
-        from datetime import date as date_type
-
-        frame["purchased_on"] = [
-            d if isinstance(d, date_type) else date_type.fromisoformat(str(d)[:10])
-            for d in frame["purchased_on"]
-        ]
         writer.write(frame)
     return len(frame)

@@ -35,6 +35,7 @@ from cxm.customers.importing.customers import (
 )
 from cxm.customers.importing.ids import stored_ids, written_cells
 from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.order_totals import OrderTotals
 from cxm.customers.importing.orders import (
     ORDER_LINE_COLUMNS,
     OrderBook,
@@ -484,6 +485,8 @@ def _run(
             tx = conn.begin()
             try:
                 before = state.rows_before = count_rows(conn, kind.table)
+                if kind.name == "orders" and before == 0:
+                    book.totals = OrderTotals()  # the file's lines will be all there is
                 stamp = utcnow()
                 writer = UpsertWriter(
                     conn,
