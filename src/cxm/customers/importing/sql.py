@@ -31,7 +31,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     bindparam,
-    delete,
     func,
     or_,
     select,
@@ -186,7 +185,9 @@ class UpsertWriter:
             self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
-            self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
+            # TRUNCATE, not DELETE: the deleted rows of every chunk before would stay in the
+            # table until the transaction ends, and each upsert would scan them again.
+            self.clear_sql = f'TRUNCATE "{self.staging.name}"'
 
     def _upsert(self, ins: Any, update: Sequence[str]) -> Any:
         t = self.table
