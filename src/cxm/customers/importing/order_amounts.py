@@ -36,13 +36,12 @@ class Cents:
         if len(memo) > _MAX_CENTS:
             memo.clear()
         codes, uniques = pd.factorize(cents)
-        made = np.empty(len(uniques), dtype=object)
-        for i, c in enumerate(uniques.tolist()):
-            amount = memo.get(c)
+        distinct: list[int] = uniques.tolist()
+        made = [memo.get(c) for c in distinct]
+        for i, amount in enumerate(made):
             if amount is None:
-                amount = memo[c] = Decimal(c).scaleb(-2)
-            made[i] = amount
-        return made.take(codes)
+                made[i] = memo[distinct[i]] = Decimal(distinct[i]).scaleb(-2)
+        return np.array(made, dtype=object).take(codes)
 
 
 #: Scaled integers whose product stays within int64 (quantity in thousandths × unit price

@@ -53,44 +53,48 @@ class OrderTotals:
 
     def add(
         self,
-        orders: pd.Series,
+        orders: tuple[np.ndarray[Any, Any], Any],
         customers: pd.Series,
-        day_codes: np.ndarray[Any, Any],
-        day_values: np.ndarray[Any, Any],
+        days: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
         lines: WholeLines | None,
         cost: pd.Series,
     ) -> None:
-        """Sum one chunk's lines per order: first customer id (the smallest) and day (the
-        earliest), quantity and amount."""
+        """Sum one chunk's lines per order: the smallest customer key, the earliest day,
+        quantity and amount. ``orders`` and ``days`` are each line's code and each code's
+        order id or date."""
         if not self.usable:
             return
-        if lines is None or bool(cost.notna().any()) or bool(orders.isna().any()):
+        codes, names = orders
+        if lines is None or (codes < 0).any() or bool(cost.notna().any()):
             self.stop()
             return
         if bool(customers.isna().any()):
             self.stop()
             return
+        day_codes, day_values = days
         ordinals = np.array(
             [-1 if d is None else d.toordinal() for d in day_values.tolist()], dtype=np.int64
         )
-        days = ordinals[day_codes] if len(day_codes) else np.zeros(0, dtype=np.int64)
-        if (days < 0).any():
+        day = ordinals[day_codes] if len(day_codes) else np.zeros(0, dtype=np.int64)
+        if (day < 0).any():
             self.stop()
             return
         self.magnitude += int(np.abs(lines.quantity).sum()) + int(np.abs(lines.cents).sum())
         if self.magnitude >= _INT64_SAFE:
             self.stop()
             return
-        frame = pd.DataFrame(
-            {
-                "order": orders.to_numpy(dtype=object),
-                "customer": customers.to_numpy(dtype=np.int64),
-                "day": days,
-                "quantity": lines.quantity,
-                "cents": lines.cents,
-            }
-        )
-        self.parts.append(_summed(frame.groupby("order", sort=False)))
+        n = len(names)
+        sums = {
+            "customer": np.full(n, np.iinfo(np.int64).max, dtype=np.int64),
+            "day": np.full(n, np.iinfo(np.int64).max, dtype=np.int64),
+            "quantity": np.zeros(n, dtype=np.int64),
+            "cents": np.zeros(n, dtype=np.int64),
+        }
+        np.minimum.at(sums["customer"], codes, customers.to_numpy(dtype=np.int64))
+        np.minimum.at(sums["day"], codes, day)
+        np.add.at(sums["quantity"], codes, lines.quantity)
+        np.add.at(sums["cents"], codes, lines.cents)
+        self.parts.append(pd.DataFrame(sums, index=pd.Index(np.asarray(names, dtype=object))))
 
     def rows(self, first_product: dict[str, str], *, exact: bool) -> pd.DataFrame:
         """One purchase per order, as :func:`~.orders.order_rows` reads them back: sorted by

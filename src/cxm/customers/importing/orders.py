@@ -279,7 +279,13 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     )
     chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
     if book.totals is not None:
-        book.totals.add(orders, customers, chunk.codes["date"], chunk.results["date"], whole, cost)
+        book.totals.add(
+            (order_codes, order_names),
+            customers,
+            (chunk.codes["date"], chunk.results["date"]),
+            whole,
+            cost,
+        )
     line_ids = chunk.text("line_id", max_length=9)
     key_series = _line_keys(orders, line_ids, product, book)
     chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
