@@ -196,18 +196,34 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
     return chunk.parsed_series(name, parse, required=required)
 
 
+#: The texts of the line numbers most orders have, taken instead of formatted per line.
+_NUMBER_TEXTS = np.array([str(i) for i in range(4096)], dtype=object)
+
+
+def _number_texts(numbers: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if not len(numbers) or int(numbers.max()) < len(_NUMBER_TEXTS):
+        return _NUMBER_TEXTS.take(numbers)
+    return numbers.astype(str).astype(object)
+
+
 def _line_keys(
-    orders: pd.Series, line_ids: pd.Series, product: pd.Series, book: OrderBook
+    orders: pd.Series,
+    order_codes: tuple[np.ndarray[Any, Any], Any],
+    line_ids: pd.Series | None,
+    product: pd.Series,
+    book: OrderBook,
 ) -> pd.Series:
-    """``<order>#<line>``: the file's line number, else the line's position among its
-    order's lines in the file so far (counted across chunks in ``book``)."""
-    present = orders.notna().to_numpy()
+    """``<order>#<line>``: the file's line number (``line_ids``, when the file has them),
+    else the line's position among its order's lines in the file so far (counted across
+    chunks in ``book``). ``order_codes``: each line's code among the chunk's order ids
+    (-1: none) and each code's order id."""
+    all_codes, uniques = order_codes
+    present = all_codes >= 0
     keys = np.full(len(orders), None, dtype=object)
     if not present.any():
         return pd.Series(keys, index=orders.index, dtype=object, copy=False)
-    names = orders[present]
-    codes, uniques = pd.factorize(names.to_numpy(dtype=object))
-    order_names: list[str] = uniques.tolist()
+    codes = all_codes[present].astype(np.int64)
+    order_names: list[str] = list(uniques)
     seen = book.lines
     before = np.fromiter(
         (seen.get(o, 0) for o in order_names), dtype=np.int64, count=len(order_names)
@@ -217,18 +233,19 @@ def _line_keys(
     counts = np.bincount(codes, minlength=len(order_names))
     for o, n in zip(order_names, (before + counts).tolist(), strict=True):
         seen[o] = n
-    products = product[present]
-    has_product = products.notna().to_numpy()
+    products = product.to_numpy(dtype=object)[present]
+    has_product = product.notna().to_numpy()[present]
     if has_product.any():
-        firsts = pd.DataFrame({"o": codes[has_product], "p": products[has_product].to_numpy()})
-        firsts = firsts.drop_duplicates("o")
+        with_product = codes[has_product]
+        found, at = np.unique(with_product, return_index=True)
         first = book.first_product
-        for c, p in zip(firsts["o"].tolist(), firsts["p"].tolist(), strict=True):
+        for c, p in zip(found.tolist(), products[has_product][at].tolist(), strict=True):
             first.setdefault(order_names[c], p)
-    lines = line_ids[present].to_numpy(dtype=object)
-    line_text = np.where(pd.isna(lines), number.astype(str).astype(object), lines)
-    joined = names.to_numpy(dtype=object) + "#" + line_text.astype(object)
-    keys[present] = joined
+    line_text = _number_texts(number)
+    if line_ids is not None:
+        lines = line_ids.to_numpy(dtype=object)[present]
+        line_text = np.where(pd.isna(lines), line_text, lines)
+    keys[present] = orders.to_numpy(dtype=object)[present] + "#" + line_text.astype(object)
     return pd.Series(keys, index=orders.index, dtype=object, copy=False)
 
 
@@ -286,8 +303,8 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
             whole,
             cost,
         )
-    line_ids = chunk.text("line_id", max_length=9)
-    key_series = _line_keys(orders, line_ids, product, book)
+    line_ids = chunk.text("line_id", max_length=9) if columns.has("line_id") else None
+    key_series = _line_keys(orders, (order_codes, order_names), line_ids, product, book)
     chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
     return pd.DataFrame(
         {
