@@ -202,9 +202,19 @@ class Chunk:
             self.state.add(int(row), self.header(name), value, text)
         self.bad |= mask
 
+    def _absent(self, name: str, *, required: bool) -> pd.Series:
+        """A field the file has no column for: empty on every row (required: refused)."""
+        nothing = np.full(len(self.frame), None, dtype=object)
+        values = pd.Series(nothing, index=self.frame.index, dtype=object, copy=False)
+        if required and len(values):
+            self.fail(pd.Series(True, index=self.frame.index), name, _("a value is required"))
+        return values
+
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
         """The column as normalised text (``None`` where empty), length-checked. A column
         already clean is taken as it is; otherwise each distinct value is normalised once."""
+        if name not in self.columns.fields:
+            return self._absent(name, required=required)
         column = self.raw(name)
         raw: list[str] = column.tolist()
         normalised: dict[str, str | None] = {}
@@ -268,6 +278,10 @@ class Chunk:
         self, name: str, parse: Callable[[str], Any], *, required: bool = False
     ) -> pd.Series:
         """:meth:`parsed` as an object Series on the chunk's index (no list per row)."""
+        if name not in self.columns.fields and len(self.frame):  # every cell empty
+            self.codes[name] = np.zeros(len(self.frame), dtype=np.intp)
+            self.results[name] = np.array([None], dtype=object)
+            return self._absent(name, required=required)
         raw = self.raw(name)
         memo = self.state.parsed.setdefault(name, {})
         if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed

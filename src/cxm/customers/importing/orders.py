@@ -262,7 +262,9 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
     orders = chunk.text("order_id", max_length=90, required=True)
     with book.lock:
         customers = _customers(chunk, conn, book)
-    book.customer_pks.update(int(pk) for pk in customers.dropna().unique().tolist())
+    book.customer_pks.update(
+        int(pk) for pk in customers.unique().tolist() if pk is not None and pk == pk
+    )
     days = chunk.dates("date", required=True)
     code = chunk.text("product_code", max_length=100)
     product = chunk.text("product", max_length=200)
