@@ -108,16 +108,20 @@ def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.Da
     if not present:
         return frame
     orders = frame[order_col]
+    codes, names = pd.factorize(orders.to_numpy(dtype=object))  # once for every field
+    order_names: list[Any] = names.tolist()
+    named = np.array([o != "" for o in order_names] + [False], dtype=bool)[codes]
     out = frame
     for f, col in present:
         values = frame[col]
         blanks = [v for v in values.unique().tolist() if not str(v).strip()]
         blank = values.isin(blanks) if blanks else pd.Series(False, index=values.index)
         heads = book.heads.setdefault(f, {})
-        given = ~blank & (orders != "")
+        given = ~blank.to_numpy() & named
         if given.any():  # the first value of each order not seen before (vectorised)
-            firsts = pd.DataFrame({"o": orders[given], "v": values[given]}).drop_duplicates("o")
-            new = dict(zip(firsts["o"].tolist(), firsts["v"].tolist(), strict=True))
+            found, at = np.unique(codes[given], return_index=True)
+            firsts = values.to_numpy(dtype=object)[given][at].tolist()
+            new = dict(zip([order_names[c] for c in found.tolist()], firsts, strict=True))
             new.update((o, heads[o]) for o in new.keys() & heads.keys())
             heads.update(new)
         if blank.any():
