@@ -281,7 +281,10 @@ class UpsertWriter:
             if convert is not None:  # JSON: unhashable, and never null
                 values = np.array([convert(v) for v in values.tolist()], dtype=object)
             codes, uniques = pd.factorize(values)  # a missing value's code is -1
-            texts = [_copy_escape(str(v)) for v in uniques.tolist()]
+            texts = [str(v) for v in uniques.tolist()]
+            joined = "".join(texts)  # one test for the whole column (C speed), not per value
+            if any(c in joined for c in _COPY_SPECIAL):
+                texts = [_copy_escape(t) for t in texts]
             texts.append(_COPY_NULL)
             columns.append(np.array(texts, dtype=object).take(codes).tolist())
         stamp = [_copy_escape(self.stamp.isoformat())] * len(rows)
