@@ -103,7 +103,12 @@ class OrderTotals:
         if not self.parts:
             return pd.DataFrame(columns=PURCHASE_ROW_COLUMNS, dtype=object)
         parts = self.parts[0] if len(self.parts) == 1 else pd.concat(self.parts)
-        totals = _summed(parts.groupby(level=0, sort=True))
+        totals = parts.groupby(level=0, sort=True).agg(
+            customer=("customer", "min"),
+            day=("day", "min"),
+            quantity=("quantity", "sum"),
+            cents=("cents", "sum"),
+        )
         orders: list[str] = totals.index.tolist()
         if exact:
             quantity: list[Any] = [Decimal(q).scaleb(-3) for q in totals["quantity"].tolist()]
@@ -123,12 +128,3 @@ class OrderTotals:
             },
             dtype=object,
         )
-
-
-def _summed(groups: Any) -> pd.DataFrame:
-    return groups.agg(
-        customer=("customer", "min"),
-        day=("day", "min"),
-        quantity=("quantity", "sum"),
-        cents=("cents", "sum"),
-    )
