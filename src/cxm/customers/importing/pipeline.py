@@ -25,7 +25,9 @@ class BackgroundWrites:
 
     Use as a context manager; :meth:`finish` waits for the last write and returns the
     rows ``write`` reported as changed. Leaving the block by an exception waits for the
-    write in flight (its own error, if any, is dropped for the one already raised).
+    write in flight; if that write failed too, its error is raised instead (chained): a
+    failed statement is the cause, and what the validating thread met next (PostgreSQL's
+    "current transaction is aborted") only its consequence.
     """
 
     def __init__(self, write: Callable[[pd.DataFrame], int], *, background: bool) -> None:
@@ -70,7 +72,9 @@ class BackgroundWrites:
                 if kind is None:
                     self.changed += pending.result()
                 else:
-                    pending.exception()  # waited for; the error already raised wins
+                    failed = pending.exception()
+                    if isinstance(failed, Exception) and isinstance(error, Exception):
+                        raise failed from error
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
