@@ -5,11 +5,16 @@ caused."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
-from cxm.customers.importing.pipeline import BackgroundWrites
+from cxm.customers.importing import ImportOptions, import_customers, import_orders
+from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.pipeline import BackgroundWrites, writer_thread_wanted
+from cxm.store import Store
 
 
 def _chunk(n: int) -> pd.DataFrame:
@@ -75,3 +80,41 @@ def test_an_error_while_validating_waits_for_the_write_in_flight() -> None:
         writes.submit(_chunk(1))
         raise ValueError("bad row")
     assert done.is_set()
+
+
+def test_whether_to_use_the_thread_is_what_the_caller_says() -> None:
+    assert writer_thread_wanted(True) is True
+    assert writer_thread_wanted(False) is False
+    assert isinstance(writer_thread_wanted(None), bool)  # by the load average
+
+
+@pytest.mark.parametrize("first, then", [(True, False), (False, True)])
+def test_order_lines_with_and_without_the_thread_store_the_same(
+    store: Store, tmp_path: Path, first: bool, then: bool
+) -> None:
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id\n17850\n13047\n", encoding="utf-8")
+    import_customers(store, customers)
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    rows = [
+        f"5363{i % 7},A{i % 3},ITEM {i % 3},{i % 5 + 1},12/{i % 9 + 1}/2010 9:00,1.{i:02d},"
+        f"{17850 if i % 2 else 13047},UK"
+        for i in range(40)
+    ]
+    path = tmp_path / "Online Retail.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    preset = "uci-online-retail"
+    one = import_orders(
+        store, path, options=ImportOptions(preset=preset, writer_thread=first), chunk_rows=3
+    )
+    assert (one.inserted, one.orders) == (40, 7)
+    with store.session() as s:
+        lines = s.execute(select(OrderLine.external_id, OrderLine.amount)).all()
+    two = import_orders(
+        store, path, options=ImportOptions(preset=preset, writer_thread=then), chunk_rows=3
+    )
+    assert (two.inserted, two.updated, two.unchanged) == (0, 0, 40)
+    with store.session() as s:
+        assert sorted(s.execute(select(OrderLine.external_id, OrderLine.amount)).all()) == sorted(
+            lines
+        )

@@ -45,7 +45,11 @@ from cxm.customers.importing.orders import (
     order_line_update_columns,
     validate_order_lines,
 )
-from cxm.customers.importing.pipeline import BackgroundWrites, runs_in_background
+from cxm.customers.importing.pipeline import (
+    BackgroundWrites,
+    runs_in_background,
+    writer_thread_wanted,
+)
 from cxm.customers.importing.purchases import (
     PURCHASE_COLUMNS,
     purchase_update_columns,
@@ -125,6 +129,9 @@ class ImportOptions:
     decimal_comma: bool | None = None
     #: rows to keep for a dry run's printout
     preview: int = 0
+    #: write order lines on a thread of their own while the next chunk is validated;
+    #: ``None``: when a core is idle (:func:`~.pipeline.writer_thread_wanted`)
+    writer_thread: bool | None = None
 
     def resolved(self, kind: str) -> FileMapping:
         preset = get_preset(self.preset, kind=kind).mapping if self.preset else None
@@ -406,10 +413,14 @@ def _write_chunks(
     progress: Progress | None,
 ) -> int:
     """Validate every chunk (collecting every problem) and write the valid ones while no
-    problem has been found; returns the rows inserted or changed. Order lines are written
-    on a thread of their own while the next chunk is validated (their validation touches
-    the connection only under the writer's lock, :attr:`OrderBook.lock`)."""
-    background = kind.name == "orders" and runs_in_background(conn)
+    problem has been found; returns the rows inserted or changed. Order lines may be
+    written on a thread of their own while the next chunk is validated (their validation
+    touches the connection only under the writer's lock, :attr:`OrderBook.lock`)."""
+    background = (
+        kind.name == "orders"
+        and runs_in_background(conn)
+        and writer_thread_wanted(options.writer_thread)
+    )
     with BackgroundWrites(writer.write, background=background) as writes:
         for raw in chunks:
             state.rows += len(raw)
