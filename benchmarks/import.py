@@ -122,10 +122,13 @@ def child(url: str, path: str, run: str, thread: str = "auto") -> None:
         return
     servers = _server_cpu(store)
     start, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
-    from cxm.customers.importing.pipeline import writer_thread_wanted
-
-    writer_thread = writer_thread_wanted({"on": True, "off": False}.get(thread))
-    options = ImportOptions(preset="uci-online-retail", writer_thread=writer_thread)
+    try:
+        from cxm.customers.importing.pipeline import writer_thread_wanted
+    except ImportError:  # a checkout from before the writer thread (a baseline)
+        writer_thread, options = False, ImportOptions(preset="uci-online-retail")
+    else:
+        writer_thread = writer_thread_wanted({"on": True, "off": False}.get(thread))
+        options = ImportOptions(preset="uci-online-retail", writer_thread=writer_thread)
     result = import_orders(store, path, options=options)
     out = {
         "run": run,
@@ -156,9 +159,9 @@ def measure(label: str, url: str, customers: Path, orders: Path, thread: str) ->
         rows, seconds, cpu = int(r["rows"]), float(r["seconds"]), float(r["cpu"])  # type: ignore[arg-type]
         main = float(r["main_cpu"])  # type: ignore[arg-type]
         server = "" if r["server_cpu"] is None else f"; server {float(r['server_cpu']):.1f} s"  # type: ignore[arg-type]
-        thread = "with" if r["thread"] else "without"
+        used = "with" if r["thread"] else "without"
         print(
-            f"{label:<11} {run:<6} {thread:<7} writer thread: {rows:>9,} lines"
+            f"{label:<11} {run:<6} {used:<7} writer thread: {rows:>9,} lines"
             f" ({r['orders']:,} orders) in {seconds:6.1f} s"
             f" = {rows / seconds:>9,.0f} lines/s wall, {rows / cpu:>9,.0f} lines per CPU-second"
             f" (importer {cpu:.1f} s: main thread {main:.1f} s, writer {cpu - main:.1f} s{server}),"
