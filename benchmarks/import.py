@@ -9,11 +9,12 @@ per CPU-second of the importer) and the child's peak memory are printed with the
 average (the machine is shared). Goal: >= 100,000 lines/s.
 
 The importer may write each chunk on a thread of its own while it validates the next
-(``--writer-thread``: on, off, or auto: when the load average leaves a core idle), so its
-CPU is split: the main thread (reading, validating, finishing) and the writer. "Lines per
-main-thread CPU-second" is the most a quiet machine's lines/s can be, reached when the
-other cores keep up with the writer and the database; on PostgreSQL the server's CPU (its
-backend processes, when the server runs on this machine) is printed too.
+(``--writer-thread``: on, off, or auto: on PostgreSQL, and on SQLite when the load average
+leaves a core idle), so its CPU is split: the main thread (reading, validating, finishing)
+and the writer. "Lines per main-thread CPU-second" is the most a quiet machine's lines/s
+can be, reached when other cores keep up with the writer and the database; on PostgreSQL
+the server's CPU (its backend processes, when the server runs on this machine) is printed
+too.
 
     .venv/bin/python benchmarks/import.py [--lines N] [--invoices N] [--skip-postgres]
         [--writer-thread auto|on|off]
@@ -127,7 +128,8 @@ def child(url: str, path: str, run: str, thread: str = "auto") -> None:
     except ImportError:  # a checkout from before the writer thread (a baseline)
         writer_thread, options = False, ImportOptions(preset="uci-online-retail")
     else:
-        writer_thread = writer_thread_wanted({"on": True, "off": False}.get(thread))
+        wanted = {"on": True, "off": False}.get(thread)
+        writer_thread = writer_thread_wanted(wanted, store.engine.dialect.name)
         options = ImportOptions(preset="uci-online-retail", writer_thread=writer_thread)
     result = import_orders(store, path, options=options)
     out = {

@@ -85,7 +85,8 @@ def test_an_error_while_validating_waits_for_the_write_in_flight() -> None:
 def test_whether_to_use_the_thread_is_what_the_caller_says() -> None:
     assert writer_thread_wanted(True) is True
     assert writer_thread_wanted(False) is False
-    assert isinstance(writer_thread_wanted(None), bool)  # by the load average
+    assert writer_thread_wanted(None, "postgresql") is True  # the server works apart
+    assert isinstance(writer_thread_wanted(None, "sqlite"), bool)  # by the load average
 
 
 @pytest.mark.parametrize("first, then", [(True, False), (False, True)])

@@ -130,7 +130,8 @@ class ImportOptions:
     #: rows to keep for a dry run's printout
     preview: int = 0
     #: write order lines on a thread of their own while the next chunk is validated;
-    #: ``None``: when a core is idle (:func:`~.pipeline.writer_thread_wanted`)
+    #: ``None``: on PostgreSQL, and on SQLite when a core is idle
+    #: (:func:`~.pipeline.writer_thread_wanted`)
     writer_thread: bool | None = None
 
     def resolved(self, kind: str) -> FileMapping:
@@ -419,7 +420,7 @@ def _write_chunks(
     background = (
         kind.name == "orders"
         and runs_in_background(conn)
-        and writer_thread_wanted(options.writer_thread)
+        and writer_thread_wanted(options.writer_thread, conn.dialect.name)
     )
     with BackgroundWrites(writer.write, background=background) as writes:
         for raw in chunks:
