@@ -160,6 +160,16 @@ def _control_reason(value: Any) -> str:
     )
 
 
+def _casefolded(values: list[str]) -> list[str]:
+    """Each value case-folded, in one call on the joined text (case folding maps each
+    character on its own, so the parts are the values' foldings) unless a value holds the
+    separator."""
+    joined = "\x00".join(values)
+    if joined.count("\x00") != max(len(values) - 1, 0):
+        return [value.casefold() for value in values]
+    return joined.casefold().split("\x00") if values else []
+
+
 class Chunk:
     """One chunk of an import file, read through its :class:`ColumnMap`."""
 
@@ -170,6 +180,8 @@ class Chunk:
         self.bad = pd.Series(False, index=frame.index)
         #: per parsed field, each row's code among the column's distinct texts
         self.codes: dict[str, np.ndarray[Any, Any]] = {}
+        #: per parsed field, the value of each code (``None``: empty or refused)
+        self.results: dict[str, np.ndarray[Any, Any]] = {}
 
     def header(self, name: str) -> str:
         return self.columns.fields.get(name, name)
@@ -190,9 +202,19 @@ class Chunk:
             self.state.add(int(row), self.header(name), value, text)
         self.bad |= mask
 
+    def _absent(self, name: str, *, required: bool) -> pd.Series:
+        """A field the file has no column for: empty on every row (required: refused)."""
+        nothing = np.full(len(self.frame), None, dtype=object)
+        values = pd.Series(nothing, index=self.frame.index, dtype=object, copy=False)
+        if required and len(values):
+            self.fail(pd.Series(True, index=self.frame.index), name, _("a value is required"))
+        return values
+
     def text(self, name: str, *, max_length: int, required: bool = False) -> pd.Series:
         """The column as normalised text (``None`` where empty), length-checked. A column
         already clean is taken as it is; otherwise each distinct value is normalised once."""
+        if name not in self.columns.fields:
+            return self._absent(name, required=required)
         column = self.raw(name)
         raw: list[str] = column.tolist()
         normalised: dict[str, str | None] = {}
@@ -256,6 +278,10 @@ class Chunk:
         self, name: str, parse: Callable[[str], Any], *, required: bool = False
     ) -> pd.Series:
         """:meth:`parsed` as an object Series on the chunk's index (no list per row)."""
+        if name not in self.columns.fields and len(self.frame):  # every cell empty
+            self.codes[name] = np.zeros(len(self.frame), dtype=np.intp)
+            self.results[name] = np.array([None], dtype=object)
+            return self._absent(name, required=required)
         raw = self.raw(name)
         memo = self.state.parsed.setdefault(name, {})
         if len(memo) > MAX_MEMO:  # mostly distinct values (times): memory over speed
@@ -264,6 +290,7 @@ class Chunk:
             raw, lambda text: parse(unescape(text)), memo=memo
         )
         self.codes[name] = codes
+        self.results[name] = results
         array = results.take(codes) if len(codes) else np.empty(0, dtype=object)
         values = pd.Series(array, index=self.frame.index, dtype=object, copy=False)
         if failures:
@@ -348,7 +375,7 @@ class Chunk:
         if not present.any():  # empty ids are reported as required
             return
         rows = ids.index.to_numpy(dtype=np.int64)[present]
-        keys = texts([value.casefold() for value in ids.to_numpy()[present]])
+        keys = texts(_casefolded(ids.to_numpy()[present].tolist()))
         codes, first = first_positions(keys)
         hashes = key_hashes(keys[first])
         found, earlier = seen.get(hashes)

@@ -16,8 +16,10 @@ export them) and turn the lines into orders.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,8 @@ from sqlalchemy import Connection, Table, and_, func, select, update
 from cxm.customers.importing.checks import Chunk, ImportState
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.models import OrderLine
+from cxm.customers.importing.order_amounts import Cents, line_amounts
+from cxm.customers.importing.order_totals import PURCHASE_ROW_COLUMNS, OrderTotals
 from cxm.customers.importing.rows import MAX_AMOUNT, customer_keys
 from cxm.customers.models import Customer, Purchase
 from cxm.errors import InputError
@@ -79,6 +83,13 @@ class OrderBook:
     known_customers: dict[str, int] = field(default_factory=dict)
     #: primary keys of the customers the lines point at
     customer_pks: set[int] = field(default_factory=set)
+    #: line amounts made so far, by their cents
+    cents: Cents = field(default_factory=Cents)
+    #: held while validation uses the connection: the lines' writer may be running a
+    #: statement on another thread (:class:`~cxm.customers.importing.sql.UpsertWriter`)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    #: each order's sums from the file (an import into an empty table), else ``None``
+    totals: OrderTotals | None = None
 
 
 def order_line_update_columns(columns: ColumnMap) -> list[str]:
@@ -97,21 +108,22 @@ def fill_down(frame: pd.DataFrame, columns: ColumnMap, book: OrderBook) -> pd.Da
     if not present:
         return frame
     orders = frame[order_col]
+    codes, names = pd.factorize(orders.to_numpy(dtype=object))  # once for every field
+    order_names: list[Any] = names.tolist()
+    named = np.array([o != "" for o in order_names] + [False], dtype=bool)[codes]
     out = frame
     for f, col in present:
         values = frame[col]
         blanks = [v for v in values.unique().tolist() if not str(v).strip()]
         blank = values.isin(blanks) if blanks else pd.Series(False, index=values.index)
         heads = book.heads.setdefault(f, {})
-        given = ~blank & (orders != "")
+        given = ~blank.to_numpy() & named
         if given.any():  # the first value of each order not seen before (vectorised)
-            firsts = (
-                pd.DataFrame({"o": orders[given], "v": values[given]})
-                .drop_duplicates("o")
-                .itertuples(index=False)
-            )
-            for order, value in firsts:
-                heads.setdefault(order, value)
+            found, at = np.unique(codes[given], return_index=True)
+            firsts = values.to_numpy(dtype=object)[given][at].tolist()
+            new = dict(zip([order_names[c] for c in found.tolist()], firsts, strict=True))
+            new.update((o, heads[o]) for o in new.keys() & heads.keys())
+            heads.update(new)
         if blank.any():
             filled = orders[blank].map(heads)
             if filled.notna().any():
@@ -188,56 +200,34 @@ def _decimals(chunk: Chunk, name: str, *, required: bool = False) -> pd.Series:
     return chunk.parsed_series(name, parse, required=required)
 
 
-def _line_amounts(
-    quantity: pd.Series,
-    price: pd.Series,
-    given: pd.Series,
-    is_cancel: np.ndarray[Any, Any],
-    codes: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
-) -> tuple[pd.Series, np.ndarray[Any, Any]]:
-    """Each line's amount: the file's (negative on a cancellation), else quantity × unit
-    price rounded half up to the cent — computed once per distinct (quantity text, price
-    text, cancellation) of the chunk, found from the columns' codes (``codes``: each row's
-    code among the quantity's and the price's distinct texts) without hashing a decimal.
-    Also returns which lines' product is too large to store."""
-    out = given.to_numpy(dtype=object, copy=True)
-    too_large = np.zeros(len(out), dtype=bool)
-    has_given = given.notna().to_numpy()
-    if (has_given & is_cancel).any():
-        hit = has_given & is_cancel
-        out[hit] = [-abs(a) for a in out[hit].tolist()]
-    need = ~has_given & quantity.notna().to_numpy() & price.notna().to_numpy()
-    if need.any():
-        rows = np.flatnonzero(need)
-        q_codes, p_codes = (c[rows].astype(np.int64) + 1 for c in codes)
-        key = (q_codes * (int(p_codes.max()) + 1) + p_codes) * 2 + is_cancel[rows]
-        _keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        reps = rows[first]
-        qs = quantity.to_numpy(dtype=object)[reps].tolist()
-        ps = price.to_numpy(dtype=object)[reps].tolist()
-        products = np.empty(len(reps), dtype=object)
-        big = np.zeros(len(reps), dtype=bool)
-        for i, (q, p) in enumerate(zip(qs, ps, strict=True)):
-            amount = products[i] = (q * p).quantize(_CENT, rounding=ROUND_HALF_UP)
-            big[i] = abs(amount) >= MAX_AMOUNT
-        inverse = inverse.reshape(-1)
-        out[rows] = products.take(inverse)
-        too_large[rows] = big[inverse]
-    return pd.Series(out, index=given.index, dtype=object, copy=False), too_large
+#: The texts of the line numbers most orders have, taken instead of formatted per line.
+_NUMBER_TEXTS = np.array([str(i) for i in range(4096)], dtype=object)
+
+
+def _number_texts(numbers: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if not len(numbers) or int(numbers.max()) < len(_NUMBER_TEXTS):
+        return _NUMBER_TEXTS.take(numbers)
+    return numbers.astype(str).astype(object)
 
 
 def _line_keys(
-    orders: pd.Series, line_ids: pd.Series, product: pd.Series, book: OrderBook
+    orders: pd.Series,
+    order_codes: tuple[np.ndarray[Any, Any], Any],
+    line_ids: pd.Series | None,
+    product: pd.Series,
+    book: OrderBook,
 ) -> pd.Series:
-    """``<order>#<line>``: the file's line number, else the line's position among its
-    order's lines in the file so far (counted across chunks in ``book``)."""
-    present = orders.notna().to_numpy()
+    """``<order>#<line>``: the file's line number (``line_ids``, when the file has them),
+    else the line's position among its order's lines in the file so far (counted across
+    chunks in ``book``). ``order_codes``: each line's code among the chunk's order ids
+    (-1: none) and each code's order id."""
+    all_codes, uniques = order_codes
+    present = all_codes >= 0
     keys = np.full(len(orders), None, dtype=object)
     if not present.any():
         return pd.Series(keys, index=orders.index, dtype=object, copy=False)
-    names = orders[present]
-    codes, uniques = pd.factorize(names.to_numpy(dtype=object))
-    order_names: list[str] = uniques.tolist()
+    codes = all_codes[present].astype(np.int64)
+    order_names: list[str] = list(uniques)
     seen = book.lines
     before = np.fromiter(
         (seen.get(o, 0) for o in order_names), dtype=np.int64, count=len(order_names)
@@ -247,18 +237,19 @@ def _line_keys(
     counts = np.bincount(codes, minlength=len(order_names))
     for o, n in zip(order_names, (before + counts).tolist(), strict=True):
         seen[o] = n
-    products = product[present]
-    has_product = products.notna().to_numpy()
+    products = product.to_numpy(dtype=object)[present]
+    has_product = product.notna().to_numpy()[present]
     if has_product.any():
-        firsts = pd.DataFrame({"o": codes[has_product], "p": products[has_product].to_numpy()})
-        firsts = firsts.drop_duplicates("o")
+        with_product = codes[has_product]
+        found, at = np.unique(with_product, return_index=True)
         first = book.first_product
-        for c, p in zip(firsts["o"].tolist(), firsts["p"].tolist(), strict=True):
+        for c, p in zip(found.tolist(), products[has_product][at].tolist(), strict=True):
             first.setdefault(order_names[c], p)
-    lines = line_ids[present].to_numpy(dtype=object)
-    line_text = np.where(pd.isna(lines), number.astype(str).astype(object), lines)
-    joined = names.to_numpy(dtype=object) + "#" + line_text.astype(object)
-    keys[present] = joined
+    line_text = _number_texts(number)
+    if line_ids is not None:
+        lines = line_ids.to_numpy(dtype=object)[present]
+        line_text = np.where(pd.isna(lines), line_text, lines)
+    keys[present] = orders.to_numpy(dtype=object)[present] + "#" + line_text.astype(object)
     return pd.Series(keys, index=orders.index, dtype=object, copy=False)
 
 
@@ -273,8 +264,11 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         raise InputError(_("The file has no product column: map one to product."))
     index = chunk.frame.index
     orders = chunk.text("order_id", max_length=90, required=True)
-    customers = _customers(chunk, conn, book)
-    book.customer_pks.update(int(pk) for pk in customers.dropna().unique().tolist())
+    with book.lock:
+        customers = _customers(chunk, conn, book)
+    book.customer_pks.update(
+        int(pk) for pk in customers.unique().tolist() if pk is not None and pk == pk
+    )
     days = chunk.dates("date", required=True)
     code = chunk.text("product_code", max_length=100)
     product = chunk.text("product", max_length=200)
@@ -297,12 +291,26 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         q = quantity.to_numpy(dtype=object, copy=True)
         q[is_cancel] = [-abs(v) for v in q[is_cancel].tolist()]
         quantity = pd.Series(q, index=index, dtype=object, copy=False)
-    amounts, big = _line_amounts(
-        quantity, price, given, is_cancel, (chunk.codes["quantity"], chunk.codes["unit_price"])
+    amounts, big, whole = line_amounts(
+        quantity,
+        price,
+        given,
+        is_cancel,
+        (chunk.codes["quantity"], chunk.codes["unit_price"]),
+        (chunk.results["quantity"], chunk.results["unit_price"]),
+        book.cents,
     )
     chunk.fail(pd.Series(big, index=index), "amount", _("quantity × unit price is too large"))
-    line_ids = chunk.text("line_id", max_length=9)
-    key_series = _line_keys(orders, line_ids, product, book)
+    if book.totals is not None:
+        book.totals.add(
+            (order_codes, order_names),
+            customers,
+            (chunk.codes["date"], chunk.results["date"]),
+            whole,
+            cost,
+        )
+    line_ids = chunk.text("line_id", max_length=9) if columns.has("line_id") else None
+    key_series = _line_keys(orders, (order_codes, order_names), line_ids, product, book)
     chunk.unique_ids("order_id", key_series, kind="order line", count_normalised=False)
     return pd.DataFrame(
         {
@@ -386,22 +394,12 @@ def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
         else:
             qty, amount = round(float(qty), 3), round(float(amount), 2)
             cost = round(float(cost), 2) if costs else None
+        if not isinstance(day, date):  # SQLite's text
+            day = date.fromisoformat(str(day)[:10])
         rows.append(
             (order_id, int(customer), day, first.get(order_id, order_id)[:200], qty, amount, cost)
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "external_id",
-            "customer_id",
-            "purchased_on",
-            "product",
-            "quantity",
-            "revenue",
-            "cost",
-        ],
-        dtype=object,
-    )
+    return pd.DataFrame(rows, columns=PURCHASE_ROW_COLUMNS, dtype=object)
 
 
 def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer: Any) -> int:
@@ -409,13 +407,10 @@ def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer:
     order. Returns the number of orders."""
     if book.cancel_prefix:
         _link_cancellations(conn, book.cancel_prefix)
-    frame = order_rows(conn, book)
+    if book.totals is not None and book.totals.usable:
+        frame = book.totals.rows(book.first_product, exact=conn.dialect.name != "sqlite")
+    else:
+        frame = order_rows(conn, book)
     if not frame.empty:
-        from datetime import date as date_type
-
-        frame["purchased_on"] = [
-            d if isinstance(d, date_type) else date_type.fromisoformat(str(d)[:10])
-            for d in frame["purchased_on"]
-        ]
         writer.write(frame)
     return len(frame)

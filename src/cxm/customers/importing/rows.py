@@ -49,15 +49,17 @@ def customer_keys(
     if new:
         known.update(lookup_ids(conn, Customer.__table__, new))  # type: ignore[arg-type]
     found = [known.get(i) for i in distinct]
+    unknown = [code for code, pk in enumerate(found) if pk is None]
     found.append(None)
     pks = pd.Series(
         np.array(found, dtype=object).take(codes), index=ids.index, dtype=object, copy=False
     )
-    chunk.fail(
-        ids.notna() & pks.isna(),
-        "customer_id",
-        _("no customer has this id; import the customers first"),
-    )
+    if unknown:  # rows with an id that no customer has (by code: no per-row null test)
+        chunk.fail(
+            pd.Series(np.isin(codes, unknown), index=ids.index),
+            "customer_id",
+            _("no customer has this id; import the customers first"),
+        )
     return ids, pks
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,6 @@ from sqlalchemy import (
     Numeric,
     Table,
     bindparam,
-    delete,
     func,
     or_,
     select,
@@ -139,6 +140,10 @@ class UpsertWriter:
     SQLite: the upsert is compiled once and run by the driver's ``executemany``.
     PostgreSQL: each chunk is streamed with ``COPY`` into a temporary table (dropped at the
     end of the transaction) and upserted from it by one ``INSERT … SELECT``.
+
+    :meth:`write` may run on another thread than the one that validates the next chunk
+    (:class:`~cxm.customers.importing.pipeline.BackgroundWrites`): each statement is run
+    holding ``lock``, which whoever else uses the connection meanwhile holds too.
     """
 
     def __init__(
@@ -149,8 +154,10 @@ class UpsertWriter:
         update: Sequence[str],
         *,
         stamp: datetime,
+        lock: threading.Lock | None = None,
     ) -> None:
         self.conn = conn
+        self.lock = lock or threading.Lock()
         self.table = table
         self.columns = [*columns, "created_at", "updated_at"]
         self.stamp = stamp
@@ -179,7 +186,9 @@ class UpsertWriter:
             self.copy_sql = f'COPY "{self.staging.name}" ({columns_sql}) FROM STDIN'
             ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
-            self.clear_sql = str(delete(self.staging).compile(dialect=conn.dialect))
+            # TRUNCATE, not DELETE: the deleted rows of every chunk before would stay in the
+            # table until the transaction ends, and each upsert would scan them again.
+            self.clear_sql = f'TRUNCATE "{self.staging.name}"'
 
     def _upsert(self, ins: Any, update: Sequence[str]) -> Any:
         t = self.table
@@ -232,21 +241,22 @@ class UpsertWriter:
 
     def _sqlite_write(self, rows: pd.DataFrame) -> int:
         """Upsert in statements of many rows (``VALUES (…), (…), …``): a fifth less work
-        in SQLite than one statement per row, and the parameters of a batch come from a
-        2-D array in one ``tolist`` instead of a tuple per row."""
+        in SQLite than one statement per row; a batch's parameters are the columns' slices
+        interleaved by ``zip`` and ``chain`` in C (a third less than a 2-D object array)."""
         columns = self._columns(rows)
-        grid = np.empty((len(rows), len(columns)), dtype=object)
-        for j, column in enumerate(columns):
-            grid[:, j] = column
         driver: Any = self.conn.connection.driver_connection
         batch = max(1, min(_SQLITE_BATCH_ROWS, self.max_variables // len(columns)))
         changed = 0
         cursor = driver.cursor()
         try:
             for start in range(0, len(rows), batch):
-                part = grid[start : start + batch]
-                cursor.execute(self._sqlite_sql(len(part)), part.ravel().tolist())
-                changed += max(int(cursor.rowcount), 0)
+                stop = min(start + batch, len(rows))
+                part = (c[start:stop] for c in columns)
+                params = list(chain.from_iterable(zip(*part, strict=True)))
+                sql = self._sqlite_sql(stop - start)
+                with self.lock:
+                    cursor.execute(sql, params)
+                    changed += max(int(cursor.rowcount), 0)
         finally:
             cursor.close()
         return changed
@@ -271,7 +281,10 @@ class UpsertWriter:
             if convert is not None:  # JSON: unhashable, and never null
                 values = np.array([convert(v) for v in values.tolist()], dtype=object)
             codes, uniques = pd.factorize(values)  # a missing value's code is -1
-            texts = [_copy_escape(str(v)) for v in uniques.tolist()]
+            texts = [str(v) for v in uniques.tolist()]
+            joined = "".join(texts)  # one test for the whole column (C speed), not per value
+            if any(c in joined for c in _COPY_SPECIAL):
+                texts = [_copy_escape(t) for t in texts]
             texts.append(_COPY_NULL)
             columns.append(np.array(texts, dtype=object).take(codes).tolist())
         stamp = [_copy_escape(self.stamp.isoformat())] * len(rows)
@@ -284,10 +297,12 @@ class UpsertWriter:
             return 0
         if self.dialect == "sqlite":
             return self._sqlite_write(rows)
-        # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(self.clear_sql)
-        with cursor.copy(self.copy_sql) as copy:
-            copy.write(self._copy_text(rows))
-        cursor.execute(self.upsert_sql)
-        return max(int(cursor.rowcount), 0)
+        text = self._copy_text(rows)
+        with self.lock:
+            # The raw cursor: SQLAlchemy reports no rowcount for INSERT … SELECT.
+            cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(self.clear_sql)
+            with cursor.copy(self.copy_sql) as copy:
+                copy.write(text)
+            cursor.execute(self.upsert_sql)
+            return max(int(cursor.rowcount), 0)
