@@ -123,6 +123,9 @@ def store(database_url: str) -> Iterator[Store]:
     s = Store.open(database_url)
     yield s
     wait_all()  # a kept result computed beside (a page's) ends before its store closes
+    pages = sys.modules.get("cxm.web.report_pages")
+    if pages is not None:  # so does a report a first reader started building
+        pages.wait_for_builds()
     s.close()
 
 

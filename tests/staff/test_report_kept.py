@@ -103,6 +103,27 @@ def test_a_first_reader_builds_the_report_in_chinese(client, store: Store, surve
     assert kept is not None and kept.answers == survey.completed
 
 
+def test_a_build_longer_than_the_request_waits_goes_on_beside_and_the_page_reloads(
+    client, store: Store, survey: Survey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large company's first build takes minutes: the request does not hold it. The page
+    says it is being built and reloads itself; once built, the report is served."""
+    from cxm.web import report_pages
+
+    monkeypatch.setattr(report_pages, "FIRST_BUILD_PATIENCE", 0.0)
+    login(client, "alice")
+    r = client.get("/staff/reports")
+    assert r.status_code == 200
+    assert 'id="report-pending"' in r.text and 'http-equiv="refresh"' in r.text
+    assert "report-body" not in r.text
+    report_pages.wait_for_builds()
+    again = client.get("/staff/reports")
+    assert 'id="report-pending"' not in again.text and "report-body" in again.text
+    with store.session() as s:
+        kept = kept_report(s, wave_id=survey.wave_id, segment="", lang="en", visibility="full")
+    assert kept is not None and kept.answers == survey.completed
+
+
 def test_an_agent_cannot_open_the_report(client, survey: Survey) -> None:
     login(client, "carol")
     assert client.get("/staff/reports").status_code == 403

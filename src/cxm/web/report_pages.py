@@ -10,6 +10,8 @@ sections; without ``see_verbatim``, one without the comments.
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
@@ -37,7 +39,11 @@ from cxm.web.staff import page
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["router", "visibility_for"]
+    from cxm.store import Store
+
+__all__ = ["FIRST_BUILD_PATIENCE", "router", "visibility_for", "wait_for_builds"]
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/staff/reports", tags=["staff pages"], include_in_schema=False)
 
@@ -75,6 +81,49 @@ def _resolve(db: Session, wave: str, segment: str) -> tuple[int, list[Any], list
     return wave_id, waves, segments
 
 
+#: Seconds a first reader's request waits for the report's build (a small company's report
+#: is there at once); a longer build goes on beside and the page reloads itself until done.
+FIRST_BUILD_PATIENCE = 8.0
+
+_builds: dict[tuple[int, str, str], threading.Thread] = {}
+_builds_lock = threading.Lock()
+
+
+def _build_beside(
+    store: Store, *, wave_id: int, segment: str, lang: str, min_n: int
+) -> threading.Thread:
+    """Build and keep the report of this wave, segment and language on a thread of its own
+    (one per key at a time), then make sure the runner's refresh is queued."""
+    key = (wave_id, segment, lang)
+
+    def run() -> None:
+        try:
+            kept.build_snapshots(store, wave_id=wave_id, segment=segment, lang=lang, min_n=min_n)
+            with store.writing(), store.session() as s:
+                enqueue_refresh(s)
+        except Exception:  # the page keeps saying "being built"; the log says why
+            log.exception("building the report of wave %s, segment %r failed", wave_id, segment)
+        finally:
+            with _builds_lock:
+                _builds.pop(key, None)
+
+    with _builds_lock:
+        thread = _builds.get(key)
+        if thread is None:
+            thread = threading.Thread(target=run, name="cxm-report-build", daemon=True)
+            _builds[key] = thread
+            thread.start()
+    return thread
+
+
+def wait_for_builds() -> None:
+    """Block until every report build started by a reader has ended (a test's teardown)."""
+    with _builds_lock:
+        threads = list(_builds.values())
+    for thread in threads:
+        thread.join()
+
+
 def _query(**params: str) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
@@ -96,16 +145,23 @@ def report_page(
     visibility = visibility_for(db, grant.user)
     key = {"wave_id": wave_id, "segment": segment, "lang": lang, "visibility": visibility}
     copy = kept.kept_report(db, **key)
-    if copy is None:  # the first reader builds it; the runner keeps it fresh from then on
-        kept.build_snapshots(
+    if copy is None:  # the first reader starts its build; the runner keeps it fresh then
+        build = _build_beside(
             store, wave_id=wave_id, segment=segment, lang=lang, min_n=settings.min_n
         )
-        with store.writing(), store.session() as s:
-            enqueue_refresh(s)
+        build.join(FIRST_BUILD_PATIENCE)
         with store.session() as s:
             copy = kept.kept_report(s, **key)
-    if copy is None:  # built and replaced meanwhile: read the latest
-        raise NotFound(_("The report is being built. Reload the page in a minute."))
+    if copy is None:  # a large company's first build: the page says so and reloads itself
+        context = {
+            "user": grant.user,
+            "pending": True,
+            "waves": waves,
+            "wave_id": wave_id,
+            "segments": segments,
+            "segment": segment,
+        }
+        return page(request, "staff/reports.html", context)
     fresh = kept.freshness(db, copy)
     if fresh.newer_answers:  # make sure the ten-minute refresh is coming
         with store.writing(), store.session() as s:
