@@ -85,3 +85,18 @@ def test_an_admin_cannot_demote_or_deactivate_herself(client, store, users) -> N
     off = client.patch(f"/api/v1/users/{alice}", json={"active": False}, headers=auth)
     assert off.status_code == 422
     assert client.get("/api/v1/me", headers=auth).json()["role"] == "admin"
+
+
+def test_an_admin_cannot_narrow_her_own_scope_or_move_herself(client, store, users) -> None:
+    """Narrowing one's own scope takes rights away as the role does (a scripted PATCH of
+    oneself would otherwise lock the caller out of the company)."""
+    auth = bearer(store, "alice")
+    alice = _user_id(client, auth, "alice")
+    for change in ({"scope": "team"}, {"team": "North"}, {"unit": "EAST"}):
+        r = client.patch(f"/api/v1/users/{alice}", json=change, headers=auth)
+        assert r.status_code == 422, (change, r.text)
+        assert "ask another administrator" in r.text
+    mine = client.patch(f"/api/v1/users/{alice}", json={"email": "alice@example.com"}, headers=auth)
+    assert mine.status_code == 200 and mine.json()["email"] == "alice@example.com"
+    me = client.get("/api/v1/me", headers=auth).json()
+    assert me["role"] == "admin" and me["scope"] == "all"

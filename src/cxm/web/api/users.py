@@ -122,6 +122,13 @@ def change_user(user_id: int, body: UserPatch, db: DbSession, grant: Admin) -> d
             )
         if body.active is False:
             raise InputError(_("You cannot deactivate your own account."))
+        if (body.scope is not None and body.scope is not user.scope) or (
+            body.team is not None or body.unit is not None
+        ):
+            # Narrowing one's own scope takes rights away as surely as the role does.
+            raise InputError(
+                _("You cannot change your own scope, team or unit: ask another administrator.")
+            )
     changed = update_user(
         db,
         name=user.name,
