@@ -20,19 +20,10 @@ import numpy as np
 import pandas as pd
 
 from cxm.customers.importing.order_amounts import WholeLines
+from cxm.customers.importing.purchases import PURCHASE_COLUMNS
 
-__all__ = ["PURCHASE_ROW_COLUMNS", "OrderTotals"]
+__all__ = ["OrderTotals"]
 
-#: The columns of one purchase per order, as :func:`~.orders.order_rows` gives them.
-PURCHASE_ROW_COLUMNS = [
-    "external_id",
-    "customer_id",
-    "purchased_on",
-    "product",
-    "quantity",
-    "revenue",
-    "cost",
-]
 #: Sums of |quantity| and |cents| beyond which int64 could overflow: the totals go off.
 _INT64_SAFE = 2**62
 
@@ -101,7 +92,7 @@ class OrderTotals:
         order id; quantity and revenue as decimals (``exact``, PostgreSQL) or as SQLite's
         floats rounded to the columns' scales; no cost."""
         if not self.parts:
-            return pd.DataFrame(columns=PURCHASE_ROW_COLUMNS, dtype=object)
+            return pd.DataFrame(columns=list(PURCHASE_COLUMNS), dtype=object)
         parts = self.parts[0] if len(self.parts) == 1 else pd.concat(self.parts)
         totals = parts.groupby(level=0, sort=True).agg(
             customer=("customer", "min"),

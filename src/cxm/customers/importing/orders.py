@@ -30,7 +30,8 @@ from cxm.customers.importing.checks import Chunk, ImportState
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.models import OrderLine
 from cxm.customers.importing.order_amounts import Cents, line_amounts
-from cxm.customers.importing.order_totals import PURCHASE_ROW_COLUMNS, OrderTotals
+from cxm.customers.importing.order_totals import OrderTotals
+from cxm.customers.importing.purchases import PURCHASE_COLUMNS
 from cxm.customers.importing.rows import MAX_AMOUNT, customer_keys
 from cxm.customers.models import Customer, Purchase
 from cxm.errors import InputError
@@ -399,7 +400,7 @@ def order_rows(conn: Connection, book: OrderBook) -> pd.DataFrame:
         rows.append(
             (order_id, int(customer), day, first.get(order_id, order_id)[:200], qty, amount, cost)
         )
-    return pd.DataFrame(rows, columns=PURCHASE_ROW_COLUMNS, dtype=object)
+    return pd.DataFrame(rows, columns=list(PURCHASE_COLUMNS), dtype=object)
 
 
 def finish_orders(conn: Connection, state: ImportState, book: OrderBook, writer: Any) -> int:
