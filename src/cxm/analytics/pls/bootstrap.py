@@ -29,8 +29,12 @@ if TYPE_CHECKING:
 __all__ = ["BootstrapResult", "bootstrap"]
 
 Array = npt.NDArray[np.float64]
-#: Bytes one chunk of resample counts and indices may take.
-CHUNK_BUDGET = 192 * 2**20
+#: Bytes one chunk of resample counts (8 per row) and indices (4 per row) may take. Small
+#: enough that each chunk's arrays stay under glibc's largest mmap threshold (32 MiB): the
+#: allocator then reuses the memory freed by the previous chunk instead of mapping fresh
+#: pages the kernel must zero — at 10,000 rows this took a 5,000-resample bootstrap from
+#: 1.3 s to 0.9 s (chunks of 1,677 resamples → 314) on this 2-core machine.
+CHUNK_BUDGET = 36 * 2**20
 
 
 @dataclass(frozen=True)
