@@ -154,7 +154,7 @@ def _beta_fraction(x: npt.NDArray[np.longdouble], a: float, b: float) -> npt.NDA
             h = np.where(active, h * delta, h)
         active &= np.abs(delta - 1) > _LD(1e-19)
         if not active.any():
-            return h
+            return h.astype(_LD)
     raise ArithmeticError("the incomplete beta fraction did not converge")  # pragma: no cover
 
 
