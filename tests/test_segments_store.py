@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from cxm.errors import InputError, NotFound, ValidationFailed
 from cxm.management.definitions import define_segments
 from cxm.management.models import SegmentMembership
-from cxm.management.segments import members, recompute, summary
+from cxm.management.segments import members, members_at_each, recompute, summary
 from cxm.store import Store
 from tests.management_factories import add_customer, add_purchase
 
@@ -69,6 +69,37 @@ def test_recompute_keeps_who_was_in_which_segment_when(store: Store) -> None:
     with store.session() as s:
         again = recompute(s, "value")
     assert (again.started, again.ended) == (0, 0)
+
+
+def test_members_at_several_moments_from_one_read_equal_each_read_alone(store: Store) -> None:
+    ids = _ten(store)
+    with store.session() as s:
+        define_segments(s, name="value", kind="pareto")
+        recompute(s, "value", now=T1)
+    with store.session() as s:
+        add_purchase(s, ids[0], "C1-2", 100.0, date(2025, 7, 1))
+    with store.session() as s:
+        recompute(s, "value", now=T2)
+    moments = (
+        datetime(2025, 12, 31),  # before any membership (a naive time is UTC)
+        T1,  # the first recompute's own instant
+        date(2026, 1, 15),
+        T2,
+        datetime(2026, 3, 1, 23, 59, 59, 999999),
+    )
+    with store.session() as s:
+        current, at_each = members_at_each(s, "value", moments)
+        alone = [members(s, "value", at=m) for m in moments]
+        now = members(s, "value")
+
+    def rows(df):  # type: ignore[no-untyped-def]
+        return sorted(df[["customer_id", "segment"]].itertuples(index=False, name=None))
+
+    assert rows(current) == rows(now)
+    assert [rows(a) for a in at_each] == [rows(a) for a in alone]
+    assert at_each[0].empty and len(at_each[1]) == 10
+    assert {c for c, seg in rows(at_each[2]) if seg == "key"} == {ids[8], ids[9]}
+    assert {c for c, seg in rows(at_each[4]) if seg == "key"} == {ids[0], ids[9]}
 
 
 def test_rule_segments_read_json_attributes_and_report_empty_ones(store: Store) -> None:

@@ -26,7 +26,7 @@ from cxm.i18n import _
 from cxm.management.churn_rules import customers_as_of
 from cxm.management.definitions import get_definition, segment_labels
 from cxm.management.models import Target
-from cxm.management.segments import members, summary
+from cxm.management.segments import members, members_at_each, summary
 
 __all__ = [
     "SURVEY_ITEMS",
@@ -99,15 +99,15 @@ def _survey_actuals(
     uses = {kpi: items or SURVEY_ITEMS[kpi] for kpi in kpis}
     questions = tuple(dict.fromkeys(code for use in uses.values() for code in use))
     parts: dict[str, list[pd.DataFrame]] = {kpi: [] for kpi in kpis}
-    current = members(session, name)
-    for wave_id, wave_name, closes in _waves(session, wave_ids):
+    waves = _waves(session, wave_ids)
+    current, at_close = members_at_each(session, name, tuple(c for _i, _n, c in waves))
+    for (wave_id, wave_name, _closes), seg in zip(waves, at_close, strict=True):
         answers = responses_frame(session, wave_id=wave_id, questions=questions)
         answered = [
             kpi for kpi in kpis if not answers.empty and set(uses[kpi]) <= set(answers.columns)
         ]
         if not answered:
             continue
-        seg = members(session, name, at=closes)
         seg = seg if not seg.empty else current
         df = answers.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
         df = df.merge(seg, on="customer_id", how="inner")
