@@ -35,7 +35,8 @@ import pandas as pd
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 RESULTS = HERE / "results"
-CXM = [sys.executable, "-c", "from cxm.cli import main; main()"]
+# what the installed `cxm` program runs (pyproject's [project.scripts])
+CXM = [sys.executable, "-c", "from cxm.cli import entry; entry()"]
 
 
 def _env(db: Path) -> dict[str, str]:
