@@ -29,12 +29,16 @@ if TYPE_CHECKING:
 __all__ = ["BootstrapResult", "bootstrap"]
 
 Array = npt.NDArray[np.float64]
-#: Bytes one chunk of resample counts (8 per row) and indices (4 per row) may take. Small
-#: enough that each chunk's arrays stay under glibc's largest mmap threshold (32 MiB): the
-#: allocator then reuses the memory freed by the previous chunk instead of mapping fresh
+#: Bytes one chunk of resample counts (8 per row) and indices (4 per row) may take.
+CHUNK_BUDGET = 192 * 2**20
+#: A smaller budget where it still leaves chunks of at least :data:`MIN_REUSED_CHUNK`
+#: resamples: each chunk's arrays then stay under glibc's largest mmap threshold (32 MiB),
+#: so the allocator reuses the memory the previous chunk freed instead of mapping fresh
 #: pages the kernel must zero — at 10,000 rows this took a 5,000-resample bootstrap from
-#: 1.3 s to 0.9 s (chunks of 1,677 resamples → 314) on this 2-core machine.
-CHUNK_BUDGET = 36 * 2**20
+#: 1.3 s to 0.9 s (chunks of 1,677 resamples → 314) on a 2-core machine. With many rows
+#: the chunks stay large: each chunk rebuilds the per-row products block by block there.
+REUSED_CHUNK_BUDGET = 36 * 2**20
+MIN_REUSED_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,9 @@ def bootstrap(
             _("The confidence level must lie between 0 and 1 (got {level}).", level=level)
         )
     rng = np.random.Generator(np.random.PCG64(seed))
-    chunk = chunk_size or max(1, min(n_boot, CHUNK_BUDGET // (12 * n)))
+    reused = REUSED_CHUNK_BUDGET // (12 * n)
+    budget = reused if reused >= MIN_REUSED_CHUNK else CHUNK_BUDGET // (12 * n)
+    chunk = chunk_size or max(1, min(n_boot, budget))
     draws = np.empty((n_boot, len(model._param_names)))
     kept = np.zeros(n_boot, dtype=bool)
     not_converged = 0
