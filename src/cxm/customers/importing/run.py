@@ -597,12 +597,13 @@ def _run(
                 if kind.name == "orders":
                     if own or conn.dialect.name == "sqlite":
                         _customers_exist(conn, book.customer_pks)
-                    purchases = UpsertWriter(
+                    purchases = UpsertWriter(  # one row per order: keys unique
                         conn,
                         _PURCHASE_TABLE,
                         PURCHASE_COLUMNS,
                         list(PURCHASE_COLUMNS[1:]),
                         stamp=stamp,
+                        fresh=count_rows(conn, _PURCHASE_TABLE) == 0,
                     )
                     orders = finish_orders(conn, state, book, purchases)
             except BaseException:
