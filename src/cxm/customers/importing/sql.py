@@ -7,7 +7,9 @@ is not touched (its ``updated_at`` stays) and re-importing a file changes nothin
 On SQLite the statement is compiled once and run with the driver's ``executemany`` on
 tuples converted column by column (SQLAlchemy's per-value bind processing would cost more
 than the insert itself); on PostgreSQL rows are streamed with ``COPY`` into a temporary
-table and upserted from there in one statement per chunk.
+table and upserted from there in one statement per chunk. Into a table that was empty when
+the import began (``fresh``), rows are only inserted: ``COPY`` straight into the table, or
+a plain ``INSERT`` on SQLite.
 """
 
 from __future__ import annotations
