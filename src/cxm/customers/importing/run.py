@@ -475,7 +475,7 @@ def _indexes_after(
     ``defer``), rows are written first and its secondary (non-unique) indexes built once
     at the end: a sorted build costs a third less than keeping each index up to date row
     by row on SQLite, and on PostgreSQL 0.7 server-seconds instead of 2.8 for a million
-    order lines. The unique ones stay: the upsert and the keys' guarantee need them.
+    order lines. The unique ones stay, the upsert needs them (but see ``inserts_only``).
     Inside the import's transaction, so a failed import rolls the indexes back too.
 
     On SQLite the write transaction is begun first (``BEGIN IMMEDIATE``): the driver
