@@ -89,6 +89,11 @@ class OrderBook:
     #: held while validation uses the connection: the lines' writer may be running a
     #: statement on another thread (:class:`~cxm.customers.importing.sql.UpsertWriter`)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: a connection of its own for looking customers up while the writer's thread uses
+    #: the import's (``None``: the import's, under ``lock``). Waiting for the writer's
+    #: statement to end before each chunk's look-up undid the overlap: a chunk's write
+    #: and the next chunk's validation ran one after the other.
+    reader: Connection | None = None
     #: each order's sums from the file (an import into an empty table), else ``None``
     totals: OrderTotals | None = None
 
@@ -265,8 +270,11 @@ def validate_order_lines(chunk: Chunk, conn: Connection, book: OrderBook) -> pd.
         raise InputError(_("The file has no product column: map one to product."))
     index = chunk.frame.index
     orders = chunk.text("order_id", max_length=90, required=True)
-    with book.lock:
-        customers = _customers(chunk, conn, book)
+    if book.reader is not None:
+        customers = _customers(chunk, book.reader, book)
+    else:
+        with book.lock:
+            customers = _customers(chunk, conn, book)
     book.customer_pks.update(
         int(pk) for pk in customers.unique().tolist() if pk is not None and pk == pk
     )

@@ -12,8 +12,10 @@ and cost more CPU than one (on a shared two-core machine at load 2.5–3.5, a mi
 took 14.9–17.0 CPU-s and 15–19 s with the thread against 11.2–13.6 CPU-s and 12–16 s
 without), so unless told the thread is used for SQLite only when the load average leaves
 a core idle. PostgreSQL works in its own process and the writer mostly waits for it: the
-thread is used (a million lines: 33 s and 8.4 client CPU-s with it, 36 s and 8.6 without).
-See :func:`writer_thread_wanted`.
+thread is used (a million lines into an empty table, load 2.3–2.5: 11.5 s and 5.8 client
+CPU-s with it, 13.4 s and 5.9 without). While it writes, the next chunk's customers are
+looked up on a connection of their own (:attr:`~.orders.OrderBook.reader`), not after
+the write. See :func:`writer_thread_wanted`.
 """
 
 from __future__ import annotations

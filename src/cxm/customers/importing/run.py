@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, UniqueConstraint
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from cxm.customers.importing.checks import Chunk, ImportState
 from cxm.customers.importing.columns import (
@@ -55,7 +57,7 @@ from cxm.customers.importing.purchases import (
     purchase_update_columns,
     validate_purchases,
 )
-from cxm.customers.importing.sql import LOOKUP_BATCH, UpsertWriter, count_rows
+from cxm.customers.importing.sql import UpsertWriter, count_rows
 from cxm.customers.importing.touchpoints import (
     TOUCHPOINT_COLUMNS,
     touchpoint_update_columns,
@@ -368,27 +370,43 @@ def _import_pragmas(conn: Connection, *, own_foreign_keys: bool) -> Iterator[Non
             raise
 
 
+@contextmanager
+def _without_row_triggers(conn: Connection, *, wanted: bool) -> Iterator[bool]:
+    """PostgreSQL: write without the per-row foreign-key triggers where the role may
+    (``session_replication_role``: a superuser, or one granted SET on it), for the rest
+    of the block; yields whether it did. The import then checks its customers itself,
+    once per customer (:func:`_customers_exist`), and locks them as each trigger would
+    (``FOR KEY SHARE``): the trigger's queries cost 4 of the 13 server-seconds of a
+    million order lines. ``order_lines`` has no other trigger to skip. Else (SQLite,
+    a role without that right) nothing changes."""
+    if not wanted or conn.dialect.name != "postgresql":
+        yield False
+        return
+    try:
+        with conn.begin_nested():  # a refused SET must not abort the import's transaction
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    except DBAPIError:
+        yield False
+        return
+    yield True
+    conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+
+
 def _customers_exist(conn: Connection, pks: set[int]) -> None:
     """Refuse the import when a customer its rows point at is gone (deleted by another
     writer between the look-up and the write): the foreign key's check, once per
-    customer instead of once per row."""
+    customer instead of once per row. PostgreSQL locks each customer found as the
+    foreign key's trigger does (``FOR KEY SHARE``), so none can be deleted before the
+    import commits (a later delete then takes the customer's lines with it)."""
     wanted = sorted(pks)
     table: Table = Customer.__table__  # type: ignore[assignment]
+    quoted = conn.dialect.identifier_preparer.quote(table.name)
     if conn.dialect.name == "sqlite":  # one statement, the ids bound as one JSON array
-        quoted = conn.dialect.identifier_preparer.quote(table.name)
         sql = f"SELECT count(*) FROM {quoted} WHERE id IN (SELECT value FROM json_each(?))"  # noqa: S608 - the name from our metadata, the ids bound
         found = int(conn.exec_driver_sql(sql, (json.dumps(wanted),)).scalar_one())
     else:
-        found = sum(
-            int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(table)
-                    .where(table.c.id.in_(wanted[start : start + LOOKUP_BATCH]))
-                ).scalar_one()
-            )
-            for start in range(0, len(wanted), LOOKUP_BATCH)
-        )
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {quoted} WHERE id = ANY(%s) FOR KEY SHARE) AS c"  # noqa: S608 - the name from our metadata, the ids bound
+        found = int(conn.exec_driver_sql(sql, (wanted,)).scalar_one())
     if found != len(wanted):
         raise InputError(
             _(
@@ -416,13 +434,17 @@ def _write_chunks(
     """Validate every chunk (collecting every problem) and write the valid ones while no
     problem has been found; returns the rows inserted or changed. Order lines may be
     written on a thread of their own while the next chunk is validated (their validation
-    touches the connection only under the writer's lock, :attr:`OrderBook.lock`)."""
+    looks customers up on a connection of its own, :attr:`OrderBook.reader`)."""
     background = (
         kind.name == "orders"
         and runs_in_background(conn)
         and writer_thread_wanted(options.writer_thread, conn.dialect.name)
     )
-    with BackgroundWrites(writer.write, background=background) as writes:
+    with ExitStack() as stack:
+        if background:
+            book.reader = stack.enter_context(conn.engine.connect())
+            stack.callback(setattr, book, "reader", None)
+        writes = stack.enter_context(BackgroundWrites(writer.write, background=background))
         for raw in chunks:
             state.rows += len(raw)
             frame = _joined(path, raw, mapping, lookup)
@@ -446,18 +468,46 @@ def _write_chunks(
 
 
 @contextmanager
-def _indexes_after(conn: Connection, table: Table, empty: bool) -> Iterator[None]:
-    """Into an empty SQLite table, write rows first and build its secondary (non-unique)
-    indexes once at the end — a sorted build costs a third less than keeping each index
-    up to date row by row. The unique ones stay: the upsert needs them. Inside the
-    import's transaction, so a failed import rolls the indexes back too."""
-    if conn.dialect.name != "sqlite" or not empty:
-        yield
-        return
-    deferred = [i for i in table.indexes if not i.unique]
+def _indexes_after(
+    conn: Connection, table: Table, *, defer: bool, inserts_only: bool = False
+) -> Iterator[int]:
+    """Yields the rows ``table`` holds as the writing begins. Into an empty table (with
+    ``defer``), rows are written first and its secondary (non-unique) indexes built once
+    at the end: a sorted build costs a third less than keeping each index up to date row
+    by row on SQLite, and on PostgreSQL 0.7 server-seconds instead of 2.8 for a million
+    order lines. The unique ones stay, the upsert needs them (but see ``inserts_only``).
+    Inside the import's transaction, so a failed import rolls the indexes back too.
+
+    On SQLite the write transaction is begun first (``BEGIN IMMEDIATE``): the driver
+    would run the ``DROP INDEX`` outside any transaction, and a failed import left the
+    table without its indexes. On PostgreSQL dropping an index locks the table
+    (``ACCESS EXCLUSIVE``) until the import ends, so only order lines are written this
+    way there (a table only imports and merges touch, which would wait for the import
+    anyway). Either way the table is counted again under the write lock, in case another
+    import filled it since the first count.
+
+    ``inserts_only``: into the empty table rows are only inserted, never upserted; on
+    PostgreSQL its unique constraints are then dropped too and added back at the end,
+    which checks every key at once (a million order lines: 1.2 server-seconds less). A
+    key met twice fails there, and the import is rolled back."""
+    before = count_rows(conn, table)
+    deferred = [i for i in table.indexes if not i.unique] if defer and before == 0 else []
+    if deferred and conn.dialect.name == "sqlite":
+        raw: Any = conn.connection.driver_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
     for index in deferred:
         index.drop(conn)
-    yield
+    unique: list[UniqueConstraint] = []
+    if deferred:
+        before = count_rows(conn, table)
+        if inserts_only and before == 0 and conn.dialect.name == "postgresql":
+            unique = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    for constraint in unique:
+        conn.execute(DropConstraint(constraint))
+    yield before
+    for constraint in unique:
+        conn.execute(AddConstraint(constraint))
     for index in deferred:
         index.create(conn)
 
@@ -504,33 +554,39 @@ def _run(
         ):
             tx = conn.begin()
             try:
-                before = state.rows_before = count_rows(conn, kind.table)
-                if kind.name == "orders" and before == 0:
-                    book.totals = OrderTotals()  # the file's lines will be all there is
                 stamp = utcnow()
-                writer = UpsertWriter(
-                    conn,
-                    kind.table,
-                    kind.columns,
-                    kind.update_columns(columns),
-                    stamp=stamp,
-                    lock=book.lock,
-                )
-                with _indexes_after(conn, kind.table, before == 0 and not dry_run):
-                    changed = _write_chunks(
-                        kind,
+                defer = not dry_run and (conn.dialect.name == "sqlite" or kind.name == "orders")
+                with _indexes_after(
+                    conn, kind.table, defer=defer, inserts_only=kind.name == "orders"
+                ) as before:
+                    state.rows_before = before
+                    fresh = kind.name == "orders" and before == 0
+                    if fresh:
+                        book.totals = OrderTotals()  # the file's lines will be all there is
+                    writer = UpsertWriter(
                         conn,
-                        chunks,
-                        columns,
-                        mapping,
-                        state,
-                        book,
-                        writer,
-                        options,
-                        path=Path(path),
-                        lookup=lookup,
-                        progress=progress,
+                        kind.table,
+                        kind.columns,
+                        kind.update_columns(columns),
+                        stamp=stamp,
+                        lock=book.lock,
+                        fresh=fresh,
                     )
+                    with _without_row_triggers(conn, wanted=kind.name == "orders") as own:
+                        changed = _write_chunks(
+                            kind,
+                            conn,
+                            chunks,
+                            columns,
+                            mapping,
+                            state,
+                            book,
+                            writer,
+                            options,
+                            path=Path(path),
+                            lookup=lookup,
+                            progress=progress,
+                        )
                 if state.rows == 0:
                     raise InputError(_("{file} has a header but no data rows.", file=name))
                 if state.problem_count:
@@ -556,14 +612,15 @@ def _run(
                 inserted = count_rows(conn, kind.table) - before
                 orders = None
                 if kind.name == "orders":
-                    if conn.dialect.name == "sqlite":
+                    if own or conn.dialect.name == "sqlite":
                         _customers_exist(conn, book.customer_pks)
-                    purchases = UpsertWriter(
+                    purchases = UpsertWriter(  # one row per order: keys unique
                         conn,
                         _PURCHASE_TABLE,
                         PURCHASE_COLUMNS,
                         list(PURCHASE_COLUMNS[1:]),
                         stamp=stamp,
+                        fresh=count_rows(conn, _PURCHASE_TABLE) == 0,
                     )
                     orders = finish_orders(conn, state, book, purchases)
             except BaseException:
