@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cxm.customers.models import Customer
 from cxm.store import Store
 from cxm.store.changes import data_fingerprint
-from cxm.store.kept import KeptResults
+from cxm.store.kept import KeptResults, clear_all
 from cxm.text.models import TextEntry, TextSource
 
 
@@ -77,3 +77,21 @@ def test_a_caller_that_cannot_wait_gets_the_result_if_it_comes_within_its_patien
         kept.wait("a")
         again = kept.get(s, "a", slow, wait=False)
         assert again is not None and again.value == 7
+
+
+def test_clear_all_forgets_every_kept_result(store: Store) -> None:
+    """What a test that puts its database back to an earlier state calls: a result kept from
+    data since undone is computed again, in every KeptResults of the process."""
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    one: KeptResults[int] = KeptResults("test one", _watched)
+    two: KeptResults[int] = KeptResults("test two", _watched)
+    with store.session() as s:
+        assert [k.get_waiting(s, "k", compute).value for k in (one, two)] == [1, 2]
+        assert one.get_waiting(s, "k", compute).value == 1  # kept: same data
+        clear_all()
+        assert [k.get_waiting(s, "k", compute).value for k in (one, two)] == [3, 4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +24,23 @@ def _json(result) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(result.stdout)
 
 
-def test_report_figures_equal_the_cli_json(store: Store, cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    build_report_company(store)
+@pytest.fixture
+def report_store(request: pytest.FixtureRequest, database_url: str) -> Store:
+    """The test's store holding the report company: built here on PostgreSQL; on SQLite the
+    file the report tests' ``report_db`` built once per test process, copied in before the
+    store opens it (the same service calls on the same template, made once)."""
+    if database_url.startswith("sqlite:///"):
+        built: str = request.getfixturevalue("report_db")
+        shutil.copyfile(built.removeprefix("sqlite:///"), database_url.removeprefix("sqlite:///"))
+        opened: Store = request.getfixturevalue("store")
+        return opened
+    opened = request.getfixturevalue("store")
+    build_report_company(opened)
+    return opened
+
+
+def test_report_figures_equal_the_cli_json(report_store: Store, cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = report_store
     doc = _json(cxm("report", "--json"))
     assert set(doc) >= {"headline", "segments", "model", "churn", "retention", "method"}
     for key, section in doc.items():

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from cxm.errors import CXMError
 from cxm.store.changes import data_fingerprint
 
-__all__ = ["Kept", "KeptResults", "wait_all"]
+__all__ = ["Kept", "KeptResults", "clear_all", "wait_all"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,13 @@ def wait_all() -> None:
             keys = list(kept._running)
         for key in keys:
             kept.wait(key)
+
+
+def clear_all() -> None:
+    """Forget every kept result of this process (a test that puts its database back to an
+    earlier state: a result kept from data since undone may match the fingerprint again)."""
+    for kept in list(_ALL):
+        kept.clear()
 
 
 T = TypeVar("T")
