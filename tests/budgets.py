@@ -19,13 +19,16 @@ import pytest
 #: 7 of the suite's minutes on two workers, so that .ci/run keeps under 20. fuzz since: the
 #: stateful run starts each scenario from the same data and runs once (it ran twice when
 #: cut short as flaky): the four fuzz tests took 62 s alone where they took 99 s before
-#: (one process, load 2.3–2.7), so 90.
+#: (one process, load 2.3–2.7), so 90. slow since: fourteen tests of several seconds each
+#: (every route × role × scope, a demo's backup round trip, 1,000 failed logins, worker races,
+#: the demo report's every section …) moved from the unmarked tests to ``slow`` so that
+#: ``make test-fast`` leaves them out; they were ~110 s of CI's test time, so 720 + 170.
 BUDGETS: dict[str, float] = {
     "browser": 330.0,
     "fuzz": 90.0,
     "spark": 300.0,
     "simulation": 180.0,
-    "slow": 720.0,
+    "slow": 890.0,
 }
 
 _spent: dict[str, float] = defaultdict(float)

@@ -15,6 +15,7 @@ from cxm.store import Store
 from cxm.store.backup import backup, restore, table_digests
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_round_trip_of_the_demo_is_identical(store: Store, tmp_path: Path) -> None:
     run_demo(store, customers=200, seed=3)
     before = table_digests(store)

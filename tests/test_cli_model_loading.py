@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CREATE = """
 import sys
 from cxm.cli.context import one_command, open_store
@@ -42,6 +44,7 @@ def _run(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_models_load_at_the_first_write(tmp_path: Path) -> None:
     env = {**os.environ, "CXM_DATABASE_URL": f"sqlite:///{tmp_path / 'cxm.db'}"}
     _run("from cxm.cli.context import open_store; open_store().close()", env)  # migrate

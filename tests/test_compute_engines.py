@@ -338,6 +338,7 @@ def _frames_equal(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], kind: 
         pd.testing.assert_frame_equal(x, y, rtol=1e-9, check_dtype=False, obj=f"{kind}: {key}")
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_downstream_statistics_agree_on_duckdb(
     company_sqlite: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -172,6 +172,7 @@ def test_threads_racing_in_one_process_run_each_job_once(store: Store, tmp_path:
     assert set(_effects(store).values()) == {1} and len(_effects(store)) == 30
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_two_worker_processes_racing_run_each_job_once(
     store: Store, database_url: str, tmp_path: Path
 ) -> None:
@@ -194,6 +195,7 @@ def test_two_worker_processes_racing_run_each_job_once(
     assert len(_effects(store)) == 40
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_a_killed_workers_job_is_redone_exactly_once(
     store: Store, database_url: str, tmp_path: Path
 ) -> None:
@@ -306,6 +308,7 @@ def test_the_shipped_jobs_recompute_segments_and_remind_a_wave(
     assert failed.last_error and "nope" in failed.last_error
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_the_heartbeat_keeps_a_long_job_from_being_taken(store: Store, tmp_path: Path) -> None:
     """A job running 3 s under a 1 s lease: the heartbeat renews it, so a second worker
     polling meanwhile finds nothing and the job runs once."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from cxm.web.openapi_export import DEFAULT_OUT, main, openapi_document, openapi_text
 
 
@@ -39,6 +41,7 @@ def test_docs_openapi_json_is_up_to_date() -> None:
     )
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_the_check_fails_on_a_stale_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     stale = tmp_path / "openapi.json"
     stale.write_text("{}\n", encoding="utf-8")

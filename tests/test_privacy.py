@@ -81,6 +81,7 @@ def _plant(store: Store) -> tuple[int, str]:
         return customer.id, customer.external_id
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_export_then_erase_leaves_no_trace(
     store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

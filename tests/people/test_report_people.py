@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from cxm.demo import STEPS, run_demo
 from cxm.reports import build_report
 from cxm.store import Store
@@ -15,6 +17,7 @@ STEPS_NEEDED = tuple(
 )
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_people_section_equals_the_cli_json(store: Store, cxm: Any) -> None:
     empty = build_report(store, sections=("people",)).section("people")
     assert empty.unavailable == "No employee survey wave yet."

@@ -14,6 +14,7 @@ from cxm.reports.model import SHOWN
 from cxm.store import Store
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_every_section_of_the_demo_report_is_shown(demo_db: Path) -> None:
     store = Store.open(f"sqlite:///{demo_db}")
     try:

@@ -3,6 +3,8 @@ noise: an empty store, and a demo company of 200 customers (a handful of answers
 
 from __future__ import annotations
 
+import pytest
+
 from cxm.demo import STEPS, run_demo
 from cxm.reports import STORE_SECTIONS, build_report
 from cxm.reports.model import NO_DATA, NOT_COMPUTED, TOO_FEW
@@ -17,6 +19,7 @@ def test_an_empty_store_gives_a_report_of_plain_sentences(store: Store) -> None:
     assert {s.state for s in report.sections if s.key != "method"} <= {NO_DATA, NOT_COMPUTED}
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_a_tiny_company_gets_no_model_from_a_handful_of_answers(store: Store) -> None:
     run_demo(store, customers=200, seed=4, steps=[s for s in STEPS if s.name != "report"])
     report = build_report(store, lang="en")

@@ -9,6 +9,7 @@ import json
 import time
 
 import pyotp
+import pytest
 from sqlalchemy import func, select
 
 from cxm.accounts import get_user
@@ -49,6 +50,7 @@ def test_the_throttle_holds_across_two_app_instances(settings: Settings, users) 
         two.close()
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_an_attacker_failing_1000_times_does_not_lock_out_the_real_user(
     app, store: Store, users
 ) -> None:  # type: ignore[no-untyped-def]

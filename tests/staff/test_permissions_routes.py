@@ -133,6 +133,7 @@ def staff(store, tmp_path, password_hash) -> dict[str, dict[str, str]]:
     return {name: bearer(store, name) for name in STAFF}
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_each_route_answers_each_role_and_scope_as_the_table_says(app, client, staff) -> None:
     wrong = []
     for method, path, route in _routes(app):

@@ -73,6 +73,7 @@ def _closed_after(sock: socket.socket, limit_s: float) -> float | None:
     return time.monotonic() - started
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_an_idle_connection_is_closed_after_the_timeout(served) -> None:  # type: ignore[no-untyped-def]
     url, _log = served
     port = int(url.rsplit(":", 1)[1])
