@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="rebuild the data first")
     opts = parser.parse_args()
     if shutil.which("cxm") is None and "PYTHONPATH" not in os.environ:
-        print("note: cxm runs as `python -c 'from cxm.cli import main; main()'`")
+        print("note: cxm runs as `python -c 'from cxm.cli import entry; entry()'`")
     # A user's install holds the bytecode of its modules (pip writes it; an editable install
     # writes it at first import unless PYTHONDONTWRITEBYTECODE is set, as it is on some
     # machines): compile CXM's sources once, so that no run measures the compiler.
