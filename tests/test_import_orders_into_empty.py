@@ -18,6 +18,7 @@ from cxm.customers.importing.models import OrderLine
 from cxm.customers.models import Purchase
 from cxm.errors import InputError, ValidationFailed
 from cxm.store import Store
+from tests.conftest import skip_or_fail
 
 HEADER = "order_id,customer_id,date,product,quantity,unit_price\n"
 LINES = "X,A,2024-01-02,Cup,1,2\nX,A,2024-01-02,Plate,2,3\nY,B,2024-01-03,Cup,1,2\n"
@@ -89,18 +90,22 @@ def test_a_failed_import_into_an_empty_table_leaves_it_as_before(
     assert (_count(store, OrderLine), _count(store, Purchase)) == (0, 0)
 
 
+# PostgreSQL only: on SQLite the importer's write transaction holds the whole database, so
+# no one can delete meanwhile.
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_customer_deleted_during_the_import_refuses_it(store: Store, tmp_path: Path) -> None:
     """PostgreSQL without the per-row trigger, into a table that has lines already (so
     not locked for the import): the lines of customer A are written, then A is deleted by
     another connection (nothing locks A yet); the import's own check at the end finds A
     gone and rolls everything back. (Into an empty table the delete would wait for the
     import: its cascade needs the table the import holds.)"""
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's writer holds the database: no one deletes meanwhile")
+    assert store.engine.dialect.name == "postgresql"
     with store.engine.connect() as conn:
         superuser = conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
         if not superuser.scalar():
-            pytest.skip("this role may not write without the per-row triggers")
+            skip_or_fail("the test role may not write without the per-row triggers")
     path = _setup(store, tmp_path, "W,B,2024-01-01,Cup,1,2\n")
     import_orders(store, path)
     path.write_text(HEADER + LINES, encoding="utf-8")
