@@ -22,13 +22,14 @@ import pytest
 #: (one process, load 2.3–2.7), so 90. slow since: fourteen tests of several seconds each
 #: (every route × role × scope, a demo's backup round trip, 1,000 failed logins, worker races,
 #: the demo report's every section …) moved from the unmarked tests to ``slow`` so that
-#: ``make test-fast`` leaves them out; they were ~110 s of CI's test time, so 720 + 170.
+#: ``make test-fast`` leaves them out (with the production-server module, text training and
+#: the sentiment corpus split): ~130 s of CI's test time, so 720 + 190.
 BUDGETS: dict[str, float] = {
     "browser": 330.0,
     "fuzz": 90.0,
     "spark": 300.0,
     "simulation": 180.0,
-    "slow": 890.0,
+    "slow": 910.0,
 }
 
 _spent: dict[str, float] = defaultdict(float)

@@ -47,14 +47,14 @@ def test_the_cxm_program_pauses_the_garbage_collector_while_a_command_starts() -
     code = (
         "import gc, sys, time\n"
         "import cxm.cli as cli\n"
-        "cli.GC_PAUSE_SECONDS = 0.5\n"
+        "cli.GC_PAUSE_SECONDS = 0.2\n"
         "sys.argv = ['cxm', '--help']\n"
         "try:\n"
         "    cli.entry()\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
         "during = gc.isenabled()\n"
-        "time.sleep(2.0)\n"
+        "time.sleep(0.8)\n"
         "print(during, gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def _comments(path: Path, n: int = 240) -> Path:
@@ -71,6 +72,7 @@ def test_report_gives_lift_and_routing(cxm, tmp_path: Path) -> None:  # type: ig
     assert doc["quotes"]["process.waiting"]
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_train_writes_a_model_with_its_card(cxm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     rows = [
         {"t": "服务很好，很满意", "y": "positive"},

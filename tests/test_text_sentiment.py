@@ -34,6 +34,7 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype={"id": str, "label": int})
 
 
+@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_the_corpus_is_deduplicated_and_the_split_matches_the_commit() -> None:
     found = review_corpus()
     corpus = found.texts

@@ -20,6 +20,11 @@ import pytest
 IDLE_TIMEOUT_S = 2
 
 
+# A production server with several workers, started once for the module (seconds): in
+# `make test` and CI, not in `make test-fast`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("serve")
@@ -73,7 +78,6 @@ def _closed_after(sock: socket.socket, limit_s: float) -> float | None:
     return time.monotonic() - started
 
 
-@pytest.mark.slow  # several seconds: in `make test`, not `make test-fast`
 def test_an_idle_connection_is_closed_after_the_timeout(served) -> None:  # type: ignore[no-untyped-def]
     url, _log = served
     port = int(url.rsplit(":", 1)[1])
