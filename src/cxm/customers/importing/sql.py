@@ -7,7 +7,9 @@ is not touched (its ``updated_at`` stays) and re-importing a file changes nothin
 On SQLite the statement is compiled once and run with the driver's ``executemany`` on
 tuples converted column by column (SQLAlchemy's per-value bind processing would cost more
 than the insert itself); on PostgreSQL rows are streamed with ``COPY`` into a temporary
-table and upserted from there in one statement per chunk. Into a table that was empty when
+table and upserted from there in one statement per chunk — only the rows that are new or
+change a column, found by a join that only reads (a re-import of unchanged rows then locks
+and writes nothing). Into a table that was empty when
 the import began (``fresh``), rows are only inserted: ``COPY`` straight into the table, or
 a plain ``INSERT`` on SQLite.
 """
@@ -200,29 +202,45 @@ class UpsertWriter:
             )
             self.staging.create(conn)
             self.copy_sql = copy_sql(self.staging.name, self.columns)
-            ins = postgresql.insert(table).from_select(self.columns, select(*self.staging.c))
+            ins = postgresql.insert(table).from_select(self.columns, self._new_or_changed(update))
             self.upsert_sql = str(self._upsert(ins, update).compile(dialect=conn.dialect))
             # TRUNCATE, not DELETE: the deleted rows of every chunk before would stay in the
             # table until the transaction ends, and each upsert would scan them again.
             self.clear_sql = f'TRUNCATE "{self.staging.name}"'
 
-    def _upsert(self, ins: Any, update: Sequence[str]) -> Any:
+    def _merged(self, name: str, new: Any) -> Any:
+        """The value column ``name`` takes from ``new``: the file's value, or for
+        ``attributes`` the file's keys merged into what is there."""
         t = self.table
+        if name != "attributes":
+            return new[name]
+        if self.dialect == "sqlite":
+            return func.json_patch(t.c.attributes, new.attributes)
+        return t.c.attributes.op("||", return_type=JSONB())(new.attributes)
+
+    def _differs(self, name: str, new: Any) -> ColumnElement[bool]:
+        """Whether column ``name`` would change when it takes its value from ``new``."""
+        t = self.table
+        if name == "attributes" and self.dialect == "sqlite":
+            return func.json(t.c.attributes).is_distinct_from(self._merged(name, new))
+        return t.c[name].is_distinct_from(self._merged(name, new))
+
+    def _new_or_changed(self, update: Sequence[str]) -> Any:
+        """PostgreSQL: the staged rows that are new or would change a column, by one join
+        with the table (reading only). ``ON CONFLICT DO UPDATE … WHERE`` locks each
+        conflicting row even where its ``WHERE`` then finds nothing to change: re-importing
+        a million unchanged order lines wrote a million row locks (8 server-seconds); now the
+        unchanged rows never reach the insert. A row another import adds meanwhile still
+        meets the ``ON CONFLICT`` clause."""
+        staged, t = self.staging.c, self.table
+        joined = self.staging.outerjoin(t, t.c.external_id == staged.external_id)
+        keep = or_(t.c.external_id.is_(None), *(self._differs(n, staged) for n in update))
+        return select(*staged).select_from(joined).where(keep)
+
+    def _upsert(self, ins: Any, update: Sequence[str]) -> Any:
         new = ins.excluded
-        sets: dict[str, Any] = {}
-        changed: list[ColumnElement[bool]] = []
-        for name in update:
-            value: Any = new[name]
-            if name == "attributes":  # merge the file's keys into what is there
-                if self.dialect == "sqlite":
-                    value = func.json_patch(t.c.attributes, new.attributes)
-                    changed.append(func.json(t.c.attributes).is_distinct_from(value))
-                else:
-                    value = t.c.attributes.op("||", return_type=JSONB())(new.attributes)
-                    changed.append(t.c.attributes.is_distinct_from(value))
-            else:
-                changed.append(t.c[name].is_distinct_from(new[name]))
-            sets[name] = value
+        sets: dict[str, Any] = {name: self._merged(name, new) for name in update}
+        changed = [self._differs(name, new) for name in update]
         if not sets:
             return ins.on_conflict_do_nothing(index_elements=["external_id"])
         sets["updated_at"] = new.updated_at
