@@ -377,8 +377,9 @@ def _without_row_triggers(conn: Connection, *, wanted: bool) -> Iterator[bool]:
     of the block; yields whether it did. The import then checks its customers itself,
     once per customer (:func:`_customers_exist`), and locks them as each trigger would
     (``FOR KEY SHARE``): the trigger's queries cost 4 of the 13 server-seconds of a
-    million order lines. ``order_lines`` has no other trigger to skip. Else (SQLite,
-    a role without that right) nothing changes."""
+    million order lines. ``order_lines`` and ``purchases`` have no other trigger to skip
+    (the cases that name a purchase refer to it, which only a delete would fire). Else
+    (SQLite, a role without that right) nothing changes."""
     if not wanted or conn.dialect.name != "postgresql":
         yield False
         return
@@ -622,7 +623,11 @@ def _run(
                         stamp=stamp,
                         fresh=count_rows(conn, _PURCHASE_TABLE) == 0,
                     )
-                    orders = finish_orders(conn, state, book, purchases)
+                    # The purchases' customers are the lines' own, checked and locked just
+                    # above: their per-row foreign-key triggers may be skipped as well
+                    # (100,000 purchases: 0.4 of the write's 1.0 server-seconds).
+                    with _without_row_triggers(conn, wanted=own):
+                        orders = finish_orders(conn, state, book, purchases)
             except BaseException:
                 tx.rollback()
                 raise
