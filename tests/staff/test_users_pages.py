@@ -164,8 +164,23 @@ def test_an_admin_cannot_lock_themselves_out(client, store, users) -> None:
         f"/staff/users/{alice}", data={"role": "viewer", "scope": "all", "csrf_token": token}
     )
     assert r.status_code == 422 and "cannot take the admin role from yourself" in r.text
+    # the same rule as the API's (cxm.accounts.update_user): not her own scope either …
+    r = client.post(
+        f"/staff/users/{alice}", data={"role": "admin", "scope": "own", "csrf_token": token}
+    )
+    assert r.status_code == 422 and "cannot change your own scope, team or unit" in r.text
     with store.session() as s:
-        assert s.get(StaffUser, alice).role.value == "admin"  # type: ignore[union-attr]
+        me = s.get(StaffUser, alice)
+        assert me is not None and (me.role.value, me.scope.value) == ("admin", "all")
+    # … while the form, which sends every field, still saves her own e-mail address
+    r = client.post(
+        f"/staff/users/{alice}",
+        data={"role": "admin", "scope": "all", "email": "alice@example.com", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with store.session() as s:
+        assert s.get(StaffUser, alice).email == "alice@example.com"  # type: ignore[union-attr]
 
 
 def test_deactivation_signs_out_everywhere_and_reactivation_lets_back_in(

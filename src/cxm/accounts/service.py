@@ -211,6 +211,40 @@ def create_user(
     return user
 
 
+def _refuse_locking_oneself_out(
+    session: Session,
+    user: StaffUser,
+    *,
+    role: Role | str | None,
+    scope: Scope | str | None,
+    team: str | None,
+    unit: str | None,
+    active: bool | None,
+) -> None:
+    """An administrator changing her own account (the web pages, the API) may not give up
+    the admin role, deactivate herself, or change her own scope, team or unit: narrowing
+    one's scope takes rights away as surely as the role does. Values equal to the present
+    ones (a form sends every field) change nothing and pass."""
+    from cxm.org.models import OrgUnit, Team
+
+    if role is not None and user.role is Role.ADMIN and _role(role) is not Role.ADMIN:
+        raise InputError(
+            _("You cannot take the admin role from yourself: ask another administrator.")
+        )
+    if active is False:
+        raise InputError(_("You cannot deactivate your own account."))
+    team_now = session.scalar(select(Team.name).where(Team.id == user.team_id))
+    unit_now = session.scalar(select(OrgUnit.code).where(OrgUnit.id == user.unit_id))
+    if (
+        (scope is not None and _scope(scope, user.role) is not user.scope)
+        or (team is not None and (team or None) != team_now)
+        or (unit is not None and (unit or None) != unit_now)
+    ):
+        raise InputError(
+            _("You cannot change your own scope, team or unit: ask another administrator.")
+        )
+
+
 def update_user(
     session: Session,
     *,
@@ -224,8 +258,13 @@ def update_user(
     actor_id: int | None = None,
 ) -> StaffUser:
     """Change a user's role, scope, team, unit, e-mail address ("" removes it) or active
-    flag (what is given); audited."""
+    flag (what is given); audited. Made by the user herself (``actor_id`` hers), it may not
+    take her rights away (:func:`_refuse_locking_oneself_out`)."""
     user = get_user(session, name=name)
+    if actor_id is not None and actor_id == user.id:
+        _refuse_locking_oneself_out(
+            session, user, role=role, scope=scope, team=team, unit=unit, active=active
+        )
     before = snapshot(user, _USER_FIELDS)
     if email is not None:
         user.email = _email(email)

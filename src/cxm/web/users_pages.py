@@ -212,10 +212,6 @@ def change_user(
     name = _name_of(db, user_id)
     try:
         with db.begin_nested():
-            if user_id == grant.user.id and role != Role.ADMIN.value:
-                raise InputError(
-                    _("You cannot take the admin role from yourself: ask another administrator.")
-                )
             update_user(
                 db,
                 name=name,
@@ -264,16 +260,11 @@ def set_active(
     """Deactivate (every session ends at once) or reactivate an account."""
     name = _name_of(db, user_id)
     on = active == "true"
-    if user_id == grant.user.id and not on:
-        return _user_page(
-            request,
-            grant,
-            db,
-            user_id,
-            error=_("You cannot deactivate your own account."),
-            status=422,
-        )
-    update_user(db, name=name, active=on, actor_id=grant.user.id)
+    try:
+        with db.begin_nested():
+            update_user(db, name=name, active=on, actor_id=grant.user.id)
+    except CXMError as exc:  # one's own account: see update_user
+        return _user_page(request, grant, db, user_id, error=exc.message, status=exc.status)
     message = (
         _("{name} can sign in again.", name=name)
         if on

@@ -18,7 +18,7 @@ from cxm.accounts import (
 )
 from cxm.accounts.models import ApiToken
 from cxm.accounts.permissions import Capability, Scope
-from cxm.errors import InputError, NotFound
+from cxm.errors import NotFound
 from cxm.i18n import _
 from cxm.web.api.schemas import (
     TokenOut,
@@ -111,24 +111,11 @@ def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def change_user(user_id: int, body: UserPatch, db: DbSession, grant: Admin) -> dict[str, Any]:
-    """Change a user's role, scope, team, unit, e-mail address or active flag; audited."""
+    """Change a user's role, scope, team, unit, e-mail address or active flag; audited
+    (an administrator may not lock herself out: :func:`cxm.accounts.update_user`)."""
     user = db.get(StaffUser, user_id)
     if user is None:
         raise NotFound(_("No user with id {id}.", id=user_id))
-    if user.id == grant.user.id:
-        if body.role is not None and body.role is not Role.ADMIN:
-            raise InputError(
-                _("You cannot take the admin role from yourself: ask another administrator.")
-            )
-        if body.active is False:
-            raise InputError(_("You cannot deactivate your own account."))
-        if (body.scope is not None and body.scope is not user.scope) or (
-            body.team is not None or body.unit is not None
-        ):
-            # Narrowing one's own scope takes rights away as surely as the role does.
-            raise InputError(
-                _("You cannot change your own scope, team or unit: ask another administrator.")
-            )
     changed = update_user(
         db,
         name=user.name,
