@@ -14,17 +14,39 @@ __all__ = [
     "Array",
     "chi2_sf",
     "newcombe_difference",
+    "normal_cdf",
+    "normal_ppf",
     "t_interval",
     "wilson",
     "z_value",
 ]
 
 Array = npt.NDArray[np.float64]
+_NORMAL = NormalDist()
 
 
 def z_value(confidence: float) -> float:
     """Two-sided standard normal quantile for ``confidence`` (0.95 → 1.95996…)."""
-    return NormalDist().inv_cdf(0.5 + confidence / 2)  # AS 241; scipy is slow to import
+    return _NORMAL.inv_cdf(0.5 + confidence / 2)  # AS 241; scipy is slow to import
+
+
+def normal_cdf(x: Array) -> Array:
+    """``scipy.special.ndtr``, elementwise (NaN stays NaN): ½·erfc(−x/√2), which keeps its
+    relative precision in the lower tail (``NormalDist.cdf`` computes ½·(1 + erf) there)."""
+    values = np.asarray(x, dtype=float)
+    out = [0.5 * math.erfc(-v / math.sqrt(2)) for v in values.ravel().tolist()]
+    return np.array(out).reshape(values.shape)
+
+
+def normal_ppf(p: Array | float) -> Array:
+    """``scipy.special.ndtri``, elementwise (Wichura's AS 241, about 1e-16): ±inf at 0 and
+    1, NaN outside [0, 1]."""
+    values = np.asarray(p, dtype=float)
+    edges = {0.0: -np.inf, 1.0: np.inf}
+    out = [
+        _NORMAL.inv_cdf(v) if 0 < v < 1 else edges.get(v, np.nan) for v in values.ravel().tolist()
+    ]
+    return np.array(out).reshape(values.shape)
 
 
 def chi2_sf(df: int, x: float) -> float:

@@ -4,42 +4,21 @@ The distribution functions do not import scipy (``scipy.special`` alone took a f
 ``cxm analyze``'s whole process, more than the bootstrap's estimation): Student's t two-sided
 p from :func:`cxm.analytics._student_t.t_two_sided_p` (``2·scipy.special.stdtr(ν, −|t|)``,
 checked there against 50-digit arithmetic), the normal distribution from
-:class:`statistics.NormalDist` and ``math.erfc`` (``inv_cdf`` is Wichura's
-AS 241, accurate to about 1e-16 — what ``scipy.special.ndtr`` and ``ndtri`` compute).
+:func:`cxm.analytics._intervals.normal_cdf` and ``normal_ppf`` (what ``scipy.special.ndtr``
+and ``ndtri`` compute).
 """
 
 from __future__ import annotations
 
-import math
-from statistics import NormalDist
-
 import numpy as np
 import numpy.typing as npt
 
+from cxm.analytics._intervals import normal_cdf, normal_ppf
 from cxm.analytics._student_t import t_two_sided_p
 
 __all__ = ["bca_interval", "percentile_interval", "t_and_p"]
 
 Array = npt.NDArray[np.float64]
-_NORMAL = NormalDist()
-
-
-def _normal_cdf(x: Array) -> Array:
-    """``scipy.special.ndtr``, elementwise (NaN stays NaN): ½·erfc(−x/√2), which keeps its
-    relative precision in the lower tail (``NormalDist.cdf`` computes ½·(1 + erf) there)."""
-    values = np.asarray(x, dtype=float)
-    out = [0.5 * math.erfc(-v / math.sqrt(2)) for v in values.ravel().tolist()]
-    return np.array(out).reshape(values.shape)
-
-
-def _normal_ppf(p: Array | float) -> Array:
-    """``scipy.special.ndtri``, elementwise: ±inf at 0 and 1, NaN outside [0, 1]."""
-    values = np.asarray(p, dtype=float)
-    edges = {0.0: -np.inf, 1.0: np.inf}
-    out = [
-        _NORMAL.inv_cdf(v) if 0 < v < 1 else edges.get(v, np.nan) for v in values.ravel().tolist()
-    ]
-    return np.array(out).reshape(values.shape)
 
 
 def t_and_p(estimate: Array, se: Array, df: int) -> tuple[Array, Array]:
@@ -77,7 +56,7 @@ def bca_interval(
     b = draws.shape[0]
     below = (draws < estimate).sum(axis=0) + 0.5 * (draws == estimate).sum(axis=0)
     prop = np.clip(below / b, 1 / (2 * b), 1 - 1 / (2 * b))
-    z0 = _normal_ppf(prop)
+    z0 = normal_ppf(prop)
     dev = jackknife.mean(axis=0) - jackknife
     num = (dev**3).sum(axis=0)
     den = 6.0 * ((dev**2).sum(axis=0)) ** 1.5
@@ -86,8 +65,8 @@ def bca_interval(
     bounds = []
     sorted_draws = np.sort(draws, axis=0)
     for q in ((1 - level) / 2, (1 + level) / 2):
-        zq = z0 + _normal_ppf(q)
-        alpha = _normal_cdf(z0 + zq / (1 - a * zq))
+        zq = z0 + normal_ppf(q)
+        alpha = normal_cdf(z0 + zq / (1 - a * zq))
         alpha = np.clip(np.nan_to_num(alpha, nan=q), 0.0, 1.0)
         pos = alpha * (b - 1)
         lo_i = np.floor(pos).astype(int)
