@@ -111,8 +111,9 @@ def add_user(body: UserIn, db: DbSession, grant: Admin) -> dict[str, Any]:
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def change_user(user_id: int, body: UserPatch, db: DbSession, grant: Admin) -> dict[str, Any]:
-    """Change a user's role, scope, team, unit, e-mail address or active flag; audited
-    (an administrator may not lock herself out: :func:`cxm.accounts.update_user`)."""
+    """Change a user's role, scope, team, unit, e-mail address or active flag; audited.
+    An administrator cannot take the admin role from herself, deactivate herself or change
+    her own scope, team or unit (422)."""
     user = db.get(StaffUser, user_id)
     if user is None:
         raise NotFound(_("No user with id {id}.", id=user_id))
