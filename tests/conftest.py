@@ -170,6 +170,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         upgrade(store.engine)
     _truncate_all(store)
     store.close()
+    # The database is emptied under the same URL: what this process kept from an earlier
+    # test's data (the people page's figures, the dashboard's analyses) is not this test's.
+    from tests.db_snapshots import settle
+
+    settle()
     return url
 
 

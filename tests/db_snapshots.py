@@ -19,25 +19,24 @@ import sys
 
 from sqlalchemy import text
 
-from cxm.management.dashboard import clear_cache as clear_dashboard
 from cxm.store import Store
 from cxm.store.kept import clear_all, wait_all
 
-__all__ = ["DatabaseSnapshot"]
+__all__ = ["DatabaseSnapshot", "settle"]
 
 #: The PostgreSQL schema that holds the copied rows (beside ``public``, which the app uses).
 SCHEMA = "test_snapshot"
 
 
-def _settle() -> None:
+def settle() -> None:
     """End what runs beside requests (kept analyses, report builds) and forget every kept
-    result: one computed from data an earlier example changed is not this example's."""
+    result and cache of the process: one computed from data an earlier example (or an
+    earlier test on the same PostgreSQL database) changed is not this one's."""
     wait_all()
     pages = sys.modules.get("cxm.web.report_pages")
     if pages is not None:
         pages.wait_for_builds()
     clear_all()
-    clear_dashboard()
 
 
 class DatabaseSnapshot:
@@ -46,7 +45,7 @@ class DatabaseSnapshot:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        _settle()
+        settle()
         if store.dialect == "sqlite":
             self._memory = sqlite3.connect(":memory:", check_same_thread=False)
             self._copy(into_live=False)
@@ -89,7 +88,7 @@ class DatabaseSnapshot:
 
     def restore(self) -> None:
         """Put the data back as they were when the snapshot was taken."""
-        _settle()
+        settle()
         if self.store.dialect == "sqlite":
             self._copy(into_live=True)
             return
@@ -97,7 +96,7 @@ class DatabaseSnapshot:
             conn.exec_driver_sql(self._script)
 
     def close(self) -> None:
-        _settle()
+        settle()
         if self.store.dialect == "sqlite":
             self._memory.close()
             return

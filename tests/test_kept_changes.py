@@ -95,3 +95,31 @@ def test_clear_all_forgets_every_kept_result(store: Store) -> None:
         assert one.get_waiting(s, "k", compute).value == 1  # kept: same data
         clear_all()
         assert [k.get_waiting(s, "k", compute).value for k in (one, two)] == [3, 4]
+
+
+def test_clear_all_forgets_the_caches_modules_keep_by_database(store: Store) -> None:
+    """A database emptied under the same URL (each PostgreSQL test's): the day the customer
+    page judges by, read from the last purchase and kept ten minutes per database, is read
+    again after ``clear_all`` instead of coming from the data that were there before."""
+    from datetime import date
+    from decimal import Decimal
+
+    from cxm.clock import today
+    from cxm.customers.models import Purchase
+    from cxm.management.customer_view import analysis_day
+
+    long_ago = date(2020, 3, 1)
+    with store.session() as s:
+        customer = Customer(external_id="C1")
+        s.add(customer)
+        s.flush()
+        s.add(Purchase(external_id="P1", customer_id=customer.id, purchased_on=long_ago,
+                       product="tea", quantity=Decimal(1), revenue=Decimal(10)))  # fmt: skip
+    with store.session() as s:
+        assert analysis_day(s) == long_ago
+    with store.session() as s:
+        s.query(Purchase).delete()
+    with store.session() as s:
+        assert analysis_day(s) == long_ago  # kept: read at most every ten minutes
+        clear_all()
+        assert analysis_day(s) == today()

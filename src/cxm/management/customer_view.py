@@ -29,6 +29,7 @@ from cxm.customers.models import Customer, Purchase
 from cxm.customers.profile import CustomerFile, customer_file_of
 from cxm.errors import NotFound
 from cxm.i18n import _
+from cxm.store.kept import forget_with_kept
 
 __all__ = ["Customer360", "analysis_day", "customer_360"]
 
@@ -36,6 +37,7 @@ __all__ = ["Customer360", "analysis_day", "customer_360"]
 MAX_PURCHASES = 2000
 _DAY_CACHE: dict[str, tuple[float, date | None]] = {}
 _DAY_TTL = 600.0
+forget_with_kept(_DAY_CACHE.clear)
 
 
 @dataclass(frozen=True)

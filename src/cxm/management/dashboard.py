@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from cxm.errors import CXMError
 from cxm.store import Store
 from cxm.store.changes import data_fingerprint
+from cxm.store.kept import forget_with_kept
 
 __all__ = [
     "KPIS_SHOWN",
@@ -71,6 +72,9 @@ _lock = threading.Lock()
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+forget_with_kept(clear_cache)
 
 
 def definitions(session: Session) -> list[str]:

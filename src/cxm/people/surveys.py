@@ -33,6 +33,7 @@ from cxm.org.hierarchy import sub_teams
 from cxm.org.models import Employee, Team
 from cxm.people.anonymity import Suppressed, suppress
 from cxm.people.models import EmployeeInvitee, EmployeeResponse, EmployeeToken, EmployeeWave
+from cxm.store.kept import forget_with_kept
 from cxm.surveys.models import Questionnaire, QuestionnaireVersion
 from cxm.surveys.questionnaires import get_questionnaire, install_template, latest_version
 from cxm.surveys.schema import QuestionnaireDef, QuestionType
@@ -656,6 +657,7 @@ class AttributeCut:
 #: (database, wave, answers, minimum, tree) → the cut plan; the plan is an exact but slow
 #: integer programme, and every page of a wave must use the same one.
 _PLANS: dict[tuple[Any, ...], Any] = {}
+forget_with_kept(_PLANS.clear)
 
 
 def _cut_plan(

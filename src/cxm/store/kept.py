@@ -30,12 +30,21 @@ from sqlalchemy.orm import Session
 from cxm.errors import CXMError
 from cxm.store.changes import data_fingerprint
 
-__all__ = ["Kept", "KeptResults", "clear_all", "wait_all"]
+__all__ = ["Kept", "KeptResults", "clear_all", "forget_with_kept", "wait_all"]
 
 log = logging.getLogger(__name__)
 
 #: Every KeptResults of this process (for :func:`wait_all`).
 _ALL: weakref.WeakSet[KeptResults[Any]] = weakref.WeakSet()
+#: How to empty the other caches of this process keyed by database (:func:`forget_with_kept`).
+_OTHER_CACHES: list[Callable[[], None]] = []
+
+
+def forget_with_kept(clear: Callable[[], None]) -> None:
+    """Have :func:`clear_all` call ``clear`` too: a module's own cache of what it read from
+    a database (the dashboard's analyses, a questionnaire's parsed definition, the day the
+    customer page judges by) is forgotten with the kept results."""
+    _OTHER_CACHES.append(clear)
 
 
 def wait_all() -> None:
@@ -49,10 +58,14 @@ def wait_all() -> None:
 
 
 def clear_all() -> None:
-    """Forget every kept result of this process (a test that puts its database back to an
-    earlier state: a result kept from data since undone may match the fingerprint again)."""
+    """Forget every kept result and every registered cache of this process (a database
+    emptied or put back to an earlier state under a running process — a test's — has
+    the same URL: a result kept from the data before, by the same key, would be served
+    as stale, or as fresh where the fingerprint matches again)."""
     for kept in list(_ALL):
         kept.clear()
+    for clear in _OTHER_CACHES:
+        clear()
 
 
 T = TypeVar("T")
