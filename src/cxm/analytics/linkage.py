@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from cxm.analytics._intervals import normal_cdf
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -240,9 +241,7 @@ def bootstrap_correlations(
         adj = z0[:, None] + (z0[:, None] + zs[None, :]) / (
             1 - accel[:, None] * (z0[:, None] + zs[None, :])
         )
-    from scipy.special import ndtr
-
-    quantiles = np.asarray(ndtr(adj), dtype=float)  # (sets, 2)
+    quantiles = normal_cdf(adj)  # (sets, 2)
     sorted_boot = np.sort(np.where(valid, boot, np.nan), axis=1)  # NaN last
     low = np.empty(sets)
     high = np.empty(sets)
