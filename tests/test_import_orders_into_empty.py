@@ -6,19 +6,23 @@ customer deleted meanwhile refuses the import (issue 14, the import's speed)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cxm.customers.importing import ImportOptions, import_customers, import_orders
 from cxm.customers.importing.models import OrderLine
 from cxm.customers.models import Purchase
 from cxm.errors import InputError, ValidationFailed
-from cxm.store import Store
-from tests.conftest import skip_or_fail
+from cxm.store import Store, make_engine
+from cxm.store.migrate import upgrade
+from tests.conftest import PG_URL, skip_or_fail
 
 HEADER = "order_id,customer_id,date,product,quantity,unit_price\n"
 LINES = "X,A,2024-01-02,Cup,1,2\nX,A,2024-01-02,Plate,2,3\nY,B,2024-01-03,Cup,1,2\n"
@@ -124,3 +128,70 @@ def test_a_customer_deleted_during_the_import_refuses_it(store: Store, tmp_path:
         )
     assert deleted
     assert (_count(store, OrderLine), _count(store, Purchase)) == (1, 1)
+
+
+@pytest.fixture
+def plain_role_store(worker_name: str) -> Iterator[Store]:
+    """A store on PostgreSQL reached as a role that is not a superuser (as most companies'
+    application role is): it owns its database, so it migrates it, but it may not switch
+    the per-row triggers off."""
+    if not PG_URL:
+        skip_or_fail("CXM_TEST_POSTGRES_URL is not set")
+    suffix = f"{worker_name}_{os.getpid()}"
+    role, database = f"cxm_plain_{suffix}", f"cxm_plain_{suffix}"
+    admin = make_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=None)
+    # The names are made here from the worker's name and the pid, never input.
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER'))
+        conn.execute(text(f'CREATE DATABASE "{database}" OWNER "{role}"'))
+    url = make_url(PG_URL).set(username=role, password=None, database=database)
+    store = Store(make_engine(url.render_as_string(hide_password=False)))
+    try:
+        upgrade(store.engine)
+        yield store
+    finally:
+        store.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_role_that_is_not_a_superuser_imports_with_the_row_triggers_on(
+    plain_role_store: Store, tmp_path: Path
+) -> None:
+    """The fallback of the fast path: the refused ``SET session_replication_role`` leaves
+    the import's transaction usable, the lines are COPY'd with the foreign key's triggers
+    on, and everything else is as for a superuser — indexes and constraint back, the
+    foreign key enforced, a failed import rolled back whole."""
+    store = plain_role_store
+    with store.engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        ).scalar() is False  # fmt: skip
+        with pytest.raises(DBAPIError, match="permission denied"):  # what the fast path asks
+            conn.execute(text("SET session_replication_role = replica"))
+    bad = _setup(store, tmp_path, LINES + "Z,A,2024-01-02,Cup,two,2\n")
+    indexes = _indexes(store)
+    with pytest.raises(ValidationFailed):
+        import_orders(store, bad, chunk_rows=2)
+    assert _indexes(store) == indexes
+    assert (_count(store, OrderLine), _count(store, Purchase)) == (0, 0)
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + LINES, encoding="utf-8")
+    result = import_orders(store, path, chunk_rows=2)
+    assert (result.inserted, result.orders) == (3, 2)
+    assert _indexes(store) == indexes >= {"uq_order_lines_external_id"}
+    assert (_count(store, OrderLine), _count(store, Purchase)) == (3, 2)
+    again = import_orders(store, path, chunk_rows=2)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    with store.engine.connect() as conn, pytest.raises(IntegrityError):
+        conn.execute(
+            OrderLine.__table__.insert().values(
+                external_id="Z#1", order_id="Z", customer_id=987_654_321,
+                ordered_on=date(2024, 1, 2), product="Cup", quantity=1, amount=1,
+            )
+        )  # fmt: skip
