@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special  # light: scipy.stats costs seconds to import
 
+from cxm.analytics._intervals import normal_cdf, normal_ppf
 from cxm.errors import InputError
 from cxm.i18n import _
 
@@ -71,7 +71,7 @@ class Effect:
 def _z(alpha: float) -> float:
     if not 0 < alpha < 1:
         raise InputError(_("alpha must lie between 0 and 1 (got {value}).", value=alpha))
-    return float(-special.ndtri(alpha / 2))
+    return float(-normal_ppf(alpha / 2))
 
 
 def two_proportions(
@@ -109,7 +109,7 @@ def two_proportions(
     se0 = math.sqrt(pooled * (1 - pooled) * (1 / n_baseline + 1 / n_after))
     diff = p2 - p1
     z = diff / se0 if se0 > 0 else 0.0
-    p = float(2 * special.ndtr(-abs(z))) if se0 > 0 else 1.0
+    p = float(2 * normal_cdf(np.array(-abs(z)))) if se0 > 0 else 1.0
     se = math.sqrt(p1 * (1 - p1) / n_baseline + p2 * (1 - p2) / n_after)
     h = _z(alpha) * se
     return Effect(
@@ -140,6 +140,8 @@ def welch_means(
     if se == 0:
         t, p, h = 0.0, 1.0, 0.0
     else:
+        from scipy import special  # Welch's df is fractional: scipy's t (0.2 s to import)
+
         df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
         t = diff / se
         p = float(2 * special.stdtr(df, -abs(t)))
