@@ -32,6 +32,18 @@ def test_importing_analytics_does_not_import_scipy_stats() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_the_six_sigma_projects_and_people_linkage_load_without_scipy() -> None:
+    """Their intervals take Φ and Φ⁻¹ from ``analytics._intervals`` (checked against scipy
+    in tests/test_student_t.py and tests/test_improvement_effects.py): ``cxm projects
+    list`` and the people page do not pay scipy's import (0.2 s for scipy.special)."""
+    code = (
+        "import sys, cxm.standards.projects, cxm.analytics.linkage, cxm.people.linkage_report\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy')[:3])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_star_import_gives_all() -> None:
     namespace: dict[str, object] = {}
     exec("from cxm.analytics import *", namespace)  # noqa: S102 - a star import is the subject
