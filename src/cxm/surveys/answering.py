@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cxm.errors import NotFound
 from cxm.i18n import _
+from cxm.store.kept import forget_with_kept
 from cxm.surveys.invitations import LinkInvalid, as_utc
 from cxm.surveys.models import Answer, Invitation, InvitationLink, QuestionnaireVersion, Response
 from cxm.surveys.schema import QuestionnaireDef
@@ -55,6 +56,7 @@ VERSIONS = cast(Table, QuestionnaireVersion.__table__)
 
 _cache: dict[tuple[int, Any], QuestionnaireDef] = {}
 _cache_lock = Lock()
+forget_with_kept(_cache.clear)  # keyed by version id: a test's emptied database reuses ids
 
 
 @dataclass(frozen=True, slots=True)
