@@ -154,3 +154,24 @@ def test_it_imports_an_spss_file(store: Store, tmp_path: Path) -> None:
     assert result.inserted == 2
     assert result.warnings == ("Column 'age' is not a known field and was ignored.",)
     assert _customers(store)["S2"].region == "华北"
+
+
+def test_it_understands_the_headers_of_chinese_crm_exports(store: Store, tmp_path: Path) -> None:
+    """Member systems and CRMs name the same fields otherwise (会员姓名, 移动电话, 所在地区,
+    客户来源, 注册时间 with the time of day): every one is recognised, none ignored."""
+    path = tmp_path / "会员导出.csv"
+    path.write_text(
+        "会员号,会员姓名,移动电话,所在地区,客户来源,注册时间\n"
+        "M1,赵六,13900000002,西南,小程序,2024-06-18 14:03:27\n"
+        "M2,钱七,,华中,门店,2024/7/1 9:05\n",
+        encoding="gb18030",
+    )
+    result = import_customers(store, path)
+    assert result.warnings == ()
+    zhao, qian = _customers(store)["M1"], _customers(store)["M2"]
+    assert (zhao.name, zhao.phone, zhao.region, zhao.channel, zhao.acquired_on) == (
+        "赵六", "13900000002", "西南", "小程序", date(2024, 6, 18),
+    )  # fmt: skip
+    assert (qian.name, qian.region, qian.channel, qian.acquired_on) == (
+        "钱七", "华中", "门店", date(2024, 7, 1),
+    )  # fmt: skip

@@ -53,7 +53,19 @@ class FieldSpec:
 CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("customer_id", (*_CUSTOMER_ID, "external_id"), required=True),
     FieldSpec(
-        "name", ("name", "customer_name", "full_name", "姓名", "客户名称", "客户姓名", "名称")
+        "name",
+        (
+            "name",
+            "customer_name",
+            "full_name",
+            "姓名",
+            "客户名称",
+            "客户姓名",
+            "名称",
+            "客户名",
+            "会员姓名",
+            "会员名称",
+        ),
     ),
     FieldSpec(
         "phone",
@@ -68,11 +80,12 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
             "手机号",
             "手机号码",
             "联系电话",
+            "移动电话",
         ),
     ),
     FieldSpec("email", ("email", "e_mail", "mail", "邮箱", "电子邮箱", "电子邮件")),
-    FieldSpec("region", ("region", "area", "地区", "区域")),
-    FieldSpec("channel", ("channel", "渠道", "获客渠道")),
+    FieldSpec("region", ("region", "area", "地区", "区域", "所在地区", "大区", "销售区域")),
+    FieldSpec("channel", ("channel", "渠道", "获客渠道", "客户来源", "来源渠道")),
     FieldSpec(
         "acquired_on",
         (
@@ -84,6 +97,11 @@ CUSTOMER_FIELDS: tuple[FieldSpec, ...] = (
             "获客日期",
             "注册日期",
             "入会日期",
+            "开户日期",
+            "建档日期",
+            "开卡日期",
+            "注册时间",
+            "入会时间",
         ),
     ),
     FieldSpec("status", ("status", "状态", "客户状态")),
