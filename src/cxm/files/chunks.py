@@ -1,9 +1,12 @@
 """Stream a table of any size chunk by chunk: CSV (pandas, text cells), XLSX (openpyxl
-read-only) and SPSS (pyreadstat), each chunk indexed by data row number."""
+read-only) and SPSS (pyreadstat), each chunk indexed by data row number; find the header
+of a table that has a title above it (:func:`find_header`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,12 +20,19 @@ from cxm.files.formats import (
     clean_header,
     csv_header,
     file_kind,
+    line_delimiter,
     parser_error,
     worksheet,
 )
 from cxm.i18n import _
 
-__all__ = ["TableChunks", "iter_chunks"]
+__all__ = ["HeaderAt", "TableChunks", "find_header", "iter_chunks"]
+
+#: How many of a table's first rows :func:`find_header` looks at for its header.
+HEADER_SEARCH_ROWS = 10
+
+#: Rows as :func:`find_header` reads them: the line (or sheet row) number and the cells.
+_Rows = list[tuple[int, list[str]]]
 
 
 def _all_text(frame: pd.DataFrame) -> bool:
@@ -38,7 +48,8 @@ class TableChunks:
     """An open table read chunk by chunk; iterate it for DataFrames of text cells.
 
     ``columns`` is the header; ``bytes_read`` / ``total_bytes`` measure progress; each chunk's
-    index holds data row numbers (1 = first row after the header). Use as a context manager.
+    index holds data row numbers (1 = first row after the header). ``skip_rows`` rows that
+    are not blank come before the header (a title; CSV and XLSX). Use as a context manager.
     """
 
     def __init__(
@@ -49,8 +60,10 @@ class TableChunks:
         sheet: str | int | None = None,
         encoding: str | None = None,
         delimiter: str | None = None,
+        skip_rows: int = 0,
     ):
         self.path = Path(path)
+        self.skip_rows = max(0, int(skip_rows))
         self.kind = file_kind(self.path)
         self.chunk_rows = max(1, int(chunk_rows))
         self.total_bytes = self.path.stat().st_size
@@ -70,7 +83,9 @@ class TableChunks:
     def _open_csv(self) -> Iterator[pd.DataFrame]:
         if self.encoding is None:
             self.encoding = detect_encoding(self.path)
-        self.columns, delimiter = csv_header(self.path, self.encoding, self.delimiter)
+        self.columns, delimiter, before = csv_header(
+            self.path, self.encoding, self.delimiter, skip_rows=self.skip_rows
+        )
         self.delimiter = delimiter
         raw: IO[bytes] = self.path.open("rb")
         self._closers.append(raw)
@@ -79,6 +94,7 @@ class TableChunks:
                 raw,
                 encoding=self.encoding,
                 sep=delimiter,
+                skiprows=before,
                 header=0,
                 names=self.columns,
                 dtype=str,
@@ -126,9 +142,12 @@ class TableChunks:
         self._closers.append(book)
         ws = worksheet(self.path, book, sheet)
         rows = ws.iter_rows(values_only=True)
-        header_at = 0
+        header_at, skip = 0, self.skip_rows
         for header_at, cells in enumerate(rows, start=1):  # noqa: B007
             if any(c is not None and cell_text(c).strip() for c in cells):
+                if skip:
+                    skip -= 1
+                    continue
                 self.columns = clean_header(self.path, list(cells))
                 break
         else:
@@ -227,10 +246,88 @@ def iter_chunks(
     sheet: str | int | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    skip_rows: int = 0,
 ) -> TableChunks:
     """Stream ``path`` in chunks of ``chunk_rows`` rows of text cells (constant memory).
 
     Returns a :class:`TableChunks`: iterate it for DataFrames; ``.columns`` is the header.
-    ``encoding`` and ``delimiter`` (CSV) override what is detected.
+    ``encoding`` and ``delimiter`` (CSV) override what is detected; ``skip_rows`` rows that
+    are not blank come before the header.
     """
-    return TableChunks(path, chunk_rows, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    return TableChunks(
+        path, chunk_rows, sheet=sheet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
+    )
+
+
+@dataclass(frozen=True)
+class HeaderAt:
+    """Where :func:`find_header` found the header: after ``skip_rows`` rows that are not
+    blank, on ``line`` of the file (CSV) or row of the sheet (XLSX), counted from 1."""
+
+    skip_rows: int
+    line: int
+
+
+def find_header(
+    path: str | Path,
+    fits: Callable[[list[str]], bool],
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> HeaderAt | None:
+    """The first of the table's first :data:`HEADER_SEARCH_ROWS` rows that are not blank
+    for which ``fits(cells)`` holds, below the first row (reports and ERP exports put a
+    title, a date or a company name above the table); None when none does, or for an SPSS
+    file (its variable names are its header)."""
+    p = Path(path)
+    kind = file_kind(p)
+    if kind == "csv":
+        rows = _first_csv_rows(p, encoding or detect_encoding(p), delimiter)
+    elif kind == "xlsx":
+        rows = _first_sheet_rows(p, sheet)
+    else:
+        return None
+    for skip, (line, cells) in enumerate(rows):
+        names = [c.strip() or f"column {i + 1}" for i, c in enumerate(cells)]
+        if skip and len(set(names)) == len(names) and fits(names):
+            return HeaderAt(skip, line)
+    return None
+
+
+def _first_csv_rows(
+    path: Path, encoding: str, delimiter: str | None
+) -> list[tuple[int, list[str]]]:
+    """The first rows that are not blank, each with its line number and cells (its own
+    delimiter where none is given: a title line has none)."""
+    out: _Rows = []
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                sep = delimiter or line_delimiter(line)
+                out.append((number, next(csv.reader([line], delimiter=sep))))
+                if len(out) >= HEADER_SEARCH_ROWS:
+                    break
+    except (UnicodeDecodeError, csv.Error):
+        pass  # what was read is all there is to look at; the reader says what is wrong
+    return out
+
+
+def _first_sheet_rows(path: Path, sheet: str | int | None) -> _Rows:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = worksheet(path, book, sheet).iter_rows(values_only=True)
+        out: _Rows = []
+        for number, cells in enumerate(rows, start=1):
+            texts = [cell_text(c) for c in cells]
+            if any(t.strip() for t in texts):
+                out.append((number, texts))
+                if len(out) >= HEADER_SEARCH_ROWS:
+                    break
+        return out
+    finally:
+        book.close()

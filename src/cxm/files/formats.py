@@ -23,6 +23,7 @@ __all__ = [
     "clean_header",
     "csv_header",
     "file_kind",
+    "line_delimiter",
     "parser_error",
     "worksheet",
 ]
@@ -88,21 +89,32 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def csv_header(path: Path, encoding: str, delimiter: str | None = None) -> tuple[list[str], str]:
-    """The header cells and the delimiter (given, else the most frequent of , ; tab | in
-    the header)."""
+def csv_header(
+    path: Path, encoding: str, delimiter: str | None = None, *, skip_rows: int = 0
+) -> tuple[list[str], str, int]:
+    """The header cells, the delimiter (given, else the most frequent of , ; tab | in the
+    header) and how many lines of the file come before the header: the first line that is
+    not blank after ``skip_rows`` such lines (a title above the table)."""
+    first, before = "", 0
     with path.open("r", encoding=encoding, newline="") as fh:
-        first = ""
         for line in fh:
             if line.strip():
-                first = line
-                break
+                if skip_rows == 0:
+                    first = line
+                    break
+                skip_rows -= 1
+            before += 1
     if not first.strip():
         raise InputError(_("{file} is empty.", file=path.name))
     if delimiter is None:
-        delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
+        delimiter = line_delimiter(first)
     header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
-    return clean_header(path, header), delimiter
+    return clean_header(path, header), delimiter, before
+
+
+def line_delimiter(line: str) -> str:
+    """The most frequent of , ; tab | in ``line`` (a comma where none is)."""
+    return max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
 
 
 def clean_header(path: Path, cells: list[Any]) -> list[str]:

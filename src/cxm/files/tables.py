@@ -184,7 +184,7 @@ def _read(
     kind = file_kind(p)
     if kind == "csv":
         encoding = detect_encoding(p)
-        header, delimiter = csv_header(p, encoding)
+        header, delimiter, _before = csv_header(p, encoding)
         try:
             frame = pd.read_csv(
                 p,

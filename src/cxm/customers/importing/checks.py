@@ -25,6 +25,7 @@ import pandas as pd
 from cxm.customers.importing.columns import ColumnMap
 from cxm.customers.importing.ids import HashRuns, first_positions, key_hashes, texts
 from cxm.errors import Problem
+from cxm.files.chunks import HeaderAt
 from cxm.files.encoding import CONTROL_CHARACTERS, control_name
 from cxm.files.parsing import (
     all_match,
@@ -92,6 +93,8 @@ class ImportState:
     decimal_comma: bool = False
     #: rows skipped by the mapping's ``skip`` / ``skip_without``, per reason
     skipped: dict[str, int] = field(default_factory=dict)
+    #: where the header was found when a title came before it (the rows above are skipped)
+    header_at: HeaderAt | None = None
     #: the first rows as they would be stored (a dry run prints them)
     preview: list[dict[str, Any]] = field(default_factory=list)
     #: per date field, the day (or the failure) of each distinct date part before a time

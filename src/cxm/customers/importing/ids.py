@@ -233,15 +233,21 @@ def written_cells(
     *,
     chunk_rows: int,
     sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    skip_rows: int = 0,
 ) -> dict[int, str]:
     """The text of ``column`` on each of ``rows`` of the file, read again chunk by chunk
-    (only as far as the last row wanted)."""
+    (only as far as the last row wanted), as the import read it (same encoding, delimiter
+    and rows above the header)."""
     wanted = set(rows)
     found: dict[int, str] = {}
     if not wanted:
         return found
     last = max(wanted)
-    with iter_chunks(path, chunk_rows, sheet=sheet) as chunks:
+    with iter_chunks(
+        path, chunk_rows, sheet=sheet, encoding=encoding, delimiter=delimiter, skip_rows=skip_rows
+    ) as chunks:
         for frame in chunks:
             cells = frame[column]
             for row in wanted.intersection(frame.index.tolist()):

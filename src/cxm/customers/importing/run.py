@@ -65,7 +65,8 @@ from cxm.customers.importing.touchpoints import (
 )
 from cxm.customers.models import Customer, Purchase, Touchpoint
 from cxm.errors import InputError, ValidationFailed
-from cxm.files import iter_chunks
+from cxm.files import TableChunks, iter_chunks
+from cxm.files.chunks import HeaderAt, find_header
 from cxm.files.mapping import FileMapping, combine
 from cxm.files.presets import get_preset
 from cxm.i18n import _, ngettext
@@ -195,7 +196,19 @@ _TOUCHPOINTS = _Kind(
 
 
 def _warnings(columns: ColumnMap, state: ImportState, mapping: FileMapping) -> list[str]:
-    out = [
+    out = []
+    if state.header_at is not None:
+        out.append(
+            ngettext(
+                "The header is on row {line}: the {n} row above it (a title) was skipped; "
+                "row numbers count from the header.",
+                "The header is on row {line}: the {n} rows above it (a title) were skipped; "
+                "row numbers count from the header.",
+                state.header_at.skip_rows,
+                line=state.header_at.line,
+            )
+        )
+    out += [
         _("Column {column!r} is not a known field and was ignored.", column=c)
         for c in columns.unknown
     ]
@@ -246,10 +259,42 @@ def _stripped_is(values: pd.Series, wanted: str) -> pd.Series:
     return values.isin(hits)
 
 
+#: What the first cell of a totals row under a table says: reports and spreadsheets end
+#: with one (or have one per group), and it is no customer or order.
+TOTAL_LABELS = ("合计", "总计", "小计", "共计", "合計", "總計", "小計", "Total", "Totals",
+                "Grand total", "Subtotal", "Sum")  # fmt: skip
+
+
+def _total_cells() -> frozenset[str]:
+    """Every way :data:`TOTAL_LABELS` are written in a cell: any case, a space (or a
+    full-width one) between two Chinese characters, a colon after, spaces around — looked
+    up in one hash test per cell (a Python call per cell would cost ~0.4 s per million)."""
+    out: set[str] = set()
+    for label in TOTAL_LABELS:
+        forms = {label, label.lower(), label.upper(), label.title()}
+        if len(label) == 2 and not label.isascii():
+            forms |= {f"{label[0]}{gap}{label[1]}" for gap in (" ", "\u3000", "  ")}
+        for form in forms:
+            for colon in ("", ":", "：", " :"):
+                out |= {form + colon, f" {form}{colon}", f"{form}{colon} "}
+    return frozenset(out)
+
+
+_TOTAL_CELLS = _total_cells()
+
+
 def _skip(
     frame: pd.DataFrame, columns: ColumnMap, mapping: FileMapping, state: ImportState
 ) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
+    if frame.shape[1]:  # a totals row: its first cell says so
+        first = frame.iloc[:, 0]
+        totals = first.isin(_TOTAL_CELLS)
+        if totals.any():
+            for label, n in first[totals].value_counts(sort=False).items():
+                reason = _("a totals row ({value})", value=str(label).strip())
+                state.skipped[reason] = state.skipped.get(reason, 0) + int(n)
+            keep &= ~totals
     for name in mapping.skip_without:
         header = columns.fields.get(name)
         if header is None:
@@ -326,6 +371,61 @@ def _join_lookup(path: Path, mapping: FileMapping) -> dict[str, tuple[str, ...]]
 
 def _explicit_columns(mapping: FileMapping, join_columns: dict[str, str]) -> dict[str, str]:
     return {**join_columns, **mapping.columns}
+
+
+def _open_table(
+    kind: _Kind,
+    path: Path,
+    mapping: FileMapping,
+    join_columns: dict[str, str],
+    *,
+    chunk_rows: int,
+    sheet: str | int | None,
+) -> tuple[TableChunks, ColumnMap, HeaderAt | None]:
+    """The file opened for reading and its columns mapped onto the import's fields. When
+    its first row is not a header that maps (a report's title above the table: a company
+    name, "客户名单（2024年12月）", an export date), the header is looked for among the first
+    rows, and the rows above it are skipped; where it is found is returned (the import
+    warns). Else the first row's mapping error stands."""
+
+    def columns_of(cells: list[str]) -> ColumnMap:
+        return map_columns(
+            path.name,
+            [*cells, *(c for c in join_columns if c not in cells)],
+            kind.fields,
+            allow_attributes=kind.attributes,
+            explicit=_explicit_columns(mapping, join_columns),
+        )
+
+    def fits(cells: list[str]) -> bool:
+        try:
+            columns_of(cells)
+        except InputError:
+            return False
+        return True
+
+    encoding, delimiter = mapping.encoding, mapping.delimiter
+    chunks = iter_chunks(path, chunk_rows, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    try:
+        return chunks, columns_of(chunks.columns), None
+    except InputError:
+        chunks.close()
+        found = find_header(path, fits, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        if found is None:
+            raise
+    chunks = iter_chunks(
+        path,
+        chunk_rows,
+        sheet=sheet,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_rows=found.skip_rows,
+    )
+    try:
+        return chunks, columns_of(chunks.columns), found
+    except BaseException:
+        chunks.close()
+        raise
 
 
 def _preview_rows(rows: pd.DataFrame, n: int) -> list[dict[str, Any]]:
@@ -538,104 +638,104 @@ def _run(
     )
     lookup = _join_lookup(Path(path), mapping)
     join_columns = dict(mapping.join.columns) if mapping.join else {}
-    with iter_chunks(
-        path, chunk_rows, sheet=sheet, encoding=mapping.encoding, delimiter=mapping.delimiter
-    ) as chunks:
-        header = [*chunks.columns, *(c for c in join_columns if c not in chunks.columns)]
-        columns = map_columns(
-            name,
-            header,
-            kind.fields,
-            allow_attributes=kind.attributes,
-            explicit=_explicit_columns(mapping, join_columns),
-        )
-        with (
-            store.engine.connect() as conn,
-            _import_pragmas(conn, own_foreign_keys=kind.name == "orders"),
-        ):
-            tx = conn.begin()
-            try:
-                stamp = utcnow()
-                defer = not dry_run and (conn.dialect.name == "sqlite" or kind.name == "orders")
-                with _indexes_after(
-                    conn, kind.table, defer=defer, inserts_only=kind.name == "orders"
-                ) as before:
-                    state.rows_before = before
-                    fresh = kind.name == "orders" and before == 0
-                    if fresh:
-                        book.totals = OrderTotals()  # the file's lines will be all there is
-                    writer = UpsertWriter(
+    chunks, columns, state.header_at = _open_table(
+        kind, Path(path), mapping, join_columns, chunk_rows=chunk_rows, sheet=sheet
+    )
+    with (
+        chunks,
+        store.engine.connect() as conn,
+        _import_pragmas(conn, own_foreign_keys=kind.name == "orders"),
+    ):
+        tx = conn.begin()
+        try:
+            stamp = utcnow()
+            defer = not dry_run and (conn.dialect.name == "sqlite" or kind.name == "orders")
+            with _indexes_after(
+                conn, kind.table, defer=defer, inserts_only=kind.name == "orders"
+            ) as before:
+                state.rows_before = before
+                fresh = kind.name == "orders" and before == 0
+                if fresh:
+                    book.totals = OrderTotals()  # the file's lines will be all there is
+                writer = UpsertWriter(
+                    conn,
+                    kind.table,
+                    kind.columns,
+                    kind.update_columns(columns),
+                    stamp=stamp,
+                    lock=book.lock,
+                    fresh=fresh,
+                )
+                with _without_row_triggers(conn, wanted=kind.name == "orders") as own:
+                    changed = _write_chunks(
+                        kind,
                         conn,
-                        kind.table,
-                        kind.columns,
-                        kind.update_columns(columns),
-                        stamp=stamp,
-                        lock=book.lock,
-                        fresh=fresh,
+                        chunks,
+                        columns,
+                        mapping,
+                        state,
+                        book,
+                        writer,
+                        options,
+                        path=Path(path),
+                        lookup=lookup,
+                        progress=progress,
                     )
-                    with _without_row_triggers(conn, wanted=kind.name == "orders") as own:
-                        changed = _write_chunks(
-                            kind,
-                            conn,
-                            chunks,
-                            columns,
-                            mapping,
-                            state,
-                            book,
-                            writer,
-                            options,
-                            path=Path(path),
-                            lookup=lookup,
-                            progress=progress,
-                        )
-                if state.rows == 0:
-                    raise InputError(_("{file} has a header but no data rows.", file=name))
-                if state.problem_count:
-                    state.resolve(
-                        {
-                            "file": lambda column, rows: written_cells(
-                                path, column, rows, chunk_rows=chunk_rows, sheet=sheet
-                            ),
-                            "stored": lambda _name, keys: stored_ids(conn, kind.table, keys),
-                        }
-                    )
-                    raise ValidationFailed(
-                        ngettext(
-                            "{file}: {n} problem found; nothing was imported. "
-                            "Fix it and import the file again.",
-                            "{file}: {n} problems found; nothing was imported. "
-                            "Fix them and import the file again.",
-                            state.problem_count,
-                            file=name,
+            if state.rows == 0:
+                raise InputError(_("{file} has a header but no data rows.", file=name))
+            if state.problem_count:
+                state.resolve(
+                    {
+                        "file": lambda column, rows: written_cells(
+                            path,
+                            column,
+                            rows,
+                            chunk_rows=chunk_rows,
+                            sheet=sheet,
+                            encoding=chunks.encoding,
+                            delimiter=chunks.delimiter,
+                            skip_rows=chunks.skip_rows,
                         ),
-                        sorted(state.problems, key=lambda p: p.row or 0),
-                    )
-                inserted = count_rows(conn, kind.table) - before
-                orders = None
-                if kind.name == "orders":
-                    if own or conn.dialect.name == "sqlite":
-                        _customers_exist(conn, book.customer_pks)
-                    purchases = UpsertWriter(  # one row per order: keys unique
-                        conn,
-                        _PURCHASE_TABLE,
-                        PURCHASE_COLUMNS,
-                        list(PURCHASE_COLUMNS[1:]),
-                        stamp=stamp,
-                        fresh=count_rows(conn, _PURCHASE_TABLE) == 0,
-                    )
-                    # The purchases' customers are the lines' own, checked and locked just
-                    # above: their per-row foreign-key triggers may be skipped as well
-                    # (100,000 purchases: 0.4 of the write's 1.0 server-seconds).
-                    with _without_row_triggers(conn, wanted=own):
-                        orders = finish_orders(conn, state, book, purchases)
-            except BaseException:
-                tx.rollback()
-                raise
-            if dry_run:
-                tx.rollback()
-            else:
-                _audit(conn, kind.name, name, state.rows, inserted)
-                tx.commit()
+                        "stored": lambda _name, keys: stored_ids(conn, kind.table, keys),
+                    }
+                )
+                raise ValidationFailed(
+                    ngettext(
+                        "{file}: {n} problem found; nothing was imported. "
+                        "Fix it and import the file again.",
+                        "{file}: {n} problems found; nothing was imported. "
+                        "Fix them and import the file again.",
+                        state.problem_count,
+                        file=name,
+                    ),
+                    sorted(state.problems, key=lambda p: p.row or 0),
+                )
+            inserted = count_rows(conn, kind.table) - before
+            orders = None
+            if kind.name == "orders":
+                if own or conn.dialect.name == "sqlite":
+                    _customers_exist(conn, book.customer_pks)
+                purchases = UpsertWriter(  # one row per order: keys unique
+                    conn,
+                    _PURCHASE_TABLE,
+                    PURCHASE_COLUMNS,
+                    list(PURCHASE_COLUMNS[1:]),
+                    stamp=stamp,
+                    fresh=count_rows(conn, _PURCHASE_TABLE) == 0,
+                )
+                # The purchases' customers are the lines' own, checked and locked just
+                # above: their per-row foreign-key triggers may be skipped as well
+                # (100,000 purchases: 0.4 of the write's 1.0 server-seconds).
+                with _without_row_triggers(conn, wanted=own):
+                    orders = finish_orders(conn, state, book, purchases)
+        except BaseException:
+            tx.rollback()
+            raise
+        if dry_run:
+            tx.rollback()
+        else:
+            _audit(conn, kind.name, name, state.rows, inserted)
+            tx.commit()
     updated = max(changed - inserted, 0)
     skipped = sum(state.skipped.values())
     return ImportResult(
