@@ -103,3 +103,27 @@ def test_a_file_with_no_header_among_its_first_rows_is_still_refused(
     with pytest.raises(InputError, match="lacks required columns: customer_id / 客户编号"):
         import_customers(store, path)
     assert _ids(store) == []
+
+
+def test_notes_under_the_table_are_skipped_and_ids_with_a_colon_are_not(
+    store: Store, tmp_path: Path
+) -> None:
+    """A note is a row with only its first cell written, starting with a known label and a
+    colon (备注：, 制表人：, Source:); an id that merely has a colon is a customer."""
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "客户编号,姓名,地区\n"
+        "C1,张三,华东\n"
+        "VIP:7,,\n"
+        "C2,李四,华北\n"
+        "合　计,2,\n"
+        "备注：VIP 客户另见附表,,\n"
+        "制表人： 王五,,\n"
+        "Source: CRM export 2024-12-01,,\n",
+        encoding="utf-8",
+    )
+    result = import_customers(store, path)
+    assert _ids(store) == ["C1", "C2", "VIP:7"]
+    assert result.skipped == 4
+    assert any("3 rows were skipped: a note under the table" in w for w in result.warnings)
+    assert any("a totals row (合　计)" in w for w in result.warnings)

@@ -37,6 +37,7 @@ from cxm.customers.importing.customers import (
     validate_customers,
 )
 from cxm.customers.importing.ids import stored_ids, written_cells
+from cxm.customers.importing.layout import layout_rows
 from cxm.customers.importing.models import OrderLine
 from cxm.customers.importing.order_totals import OrderTotals
 from cxm.customers.importing.orders import (
@@ -259,42 +260,13 @@ def _stripped_is(values: pd.Series, wanted: str) -> pd.Series:
     return values.isin(hits)
 
 
-#: What the first cell of a totals row under a table says: reports and spreadsheets end
-#: with one (or have one per group), and it is no customer or order.
-TOTAL_LABELS = ("合计", "总计", "小计", "共计", "合計", "總計", "小計", "Total", "Totals",
-                "Grand total", "Subtotal", "Sum")  # fmt: skip
-
-
-def _total_cells() -> frozenset[str]:
-    """Every way :data:`TOTAL_LABELS` are written in a cell: any case, a space (or a
-    full-width one) between two Chinese characters, a colon after, spaces around — looked
-    up in one hash test per cell (a Python call per cell would cost ~0.4 s per million)."""
-    out: set[str] = set()
-    for label in TOTAL_LABELS:
-        forms = {label, label.lower(), label.upper(), label.title()}
-        if len(label) == 2 and not label.isascii():
-            forms |= {f"{label[0]}{gap}{label[1]}" for gap in (" ", "\u3000", "  ")}
-        for form in forms:
-            for colon in ("", ":", "：", " :"):
-                out |= {form + colon, f" {form}{colon}", f"{form}{colon} "}
-    return frozenset(out)
-
-
-_TOTAL_CELLS = _total_cells()
-
-
 def _skip(
     frame: pd.DataFrame, columns: ColumnMap, mapping: FileMapping, state: ImportState
 ) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
-    if frame.shape[1]:  # a totals row: its first cell says so
-        first = frame.iloc[:, 0]
-        totals = first.isin(_TOTAL_CELLS)
-        if totals.any():
-            for label, n in first[totals].value_counts(sort=False).items():
-                reason = _("a totals row ({value})", value=str(label).strip())
-                state.skipped[reason] = state.skipped.get(reason, 0) + int(n)
-            keep &= ~totals
+    for reason, hit in layout_rows(frame):  # a report's totals and notes, not data
+        state.skipped[reason] = state.skipped.get(reason, 0) + int((hit & keep).sum())
+        keep &= ~hit
     for name in mapping.skip_without:
         header = columns.fields.get(name)
         if header is None:
