@@ -20,6 +20,7 @@ from cxm.files.formats import (
     clean_header,
     csv_header,
     file_kind,
+    header_names,
     line_delimiter,
     parser_error,
     worksheet,
@@ -289,15 +290,13 @@ def find_header(
     else:
         return None
     for skip, (line, cells) in enumerate(rows):
-        names = [c.strip() or f"column {i + 1}" for i, c in enumerate(cells)]
-        if skip and len(set(names)) == len(names) and fits(names):
+        names = header_names(cells)
+        if skip and len(set(names)) == len(names) and fits(names):  # clean_header's names
             return HeaderAt(skip, line)
     return None
 
 
-def _first_csv_rows(
-    path: Path, encoding: str, delimiter: str | None
-) -> list[tuple[int, list[str]]]:
+def _first_csv_rows(path: Path, encoding: str, delimiter: str | None) -> _Rows:
     """The first rows that are not blank, each with its line number and cells (its own
     delimiter where none is given: a title line has none)."""
     out: _Rows = []

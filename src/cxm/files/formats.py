@@ -23,6 +23,7 @@ __all__ = [
     "clean_header",
     "csv_header",
     "file_kind",
+    "header_names",
     "line_delimiter",
     "parser_error",
     "worksheet",
@@ -117,8 +118,13 @@ def line_delimiter(line: str) -> str:
     return max(DELIMITERS, key=lambda d: (line.count(d), d == ","))
 
 
+def header_names(cells: list[Any]) -> list[str]:
+    """A header row's column names: each cell's text, ``column N`` for an empty one."""
+    return [cell_text(c).strip() or f"column {i + 1}" for i, c in enumerate(cells)]
+
+
 def clean_header(path: Path, cells: list[Any]) -> list[str]:
-    names = [cell_text(c).strip() or f"column {i + 1}" for i, c in enumerate(cells)]
+    names = header_names(cells)
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         if name in seen:
